@@ -1,0 +1,203 @@
+"""The event wire contract (events.md, version 1) as pydantic models.
+
+Validation happens here, where data enters; everything downstream trusts these types.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+Channel = Literal["call", "email", "chat"]
+AgentStateName = Literal["available", "busy", "wrap", "away", "offline"]
+NonEmpty = Annotated[str, Field(min_length=1, max_length=256)]
+
+# RFC 3339 date-time: 'T' separator and an explicit offset ('Z' or +hh:mm) are mandatory.
+_RFC3339 = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
+)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def epoch_us(moment: datetime) -> int:
+    """Return whole microseconds since the Unix epoch, exact (no float rounding)."""
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+class _Envelope(BaseModel):
+    """Fields every event carries."""
+
+    model_config = ConfigDict(extra="allow", frozen=True, strict=True)
+
+    event_id: NonEmpty
+    schema_version: Literal[1]
+    occurred_at: datetime
+    client: NonEmpty
+    queue: NonEmpty
+
+    @field_validator("occurred_at", mode="before")
+    @classmethod
+    def _rfc3339(cls, value: object) -> datetime:
+        if not isinstance(value, str) or not _RFC3339.match(value):
+            raise ValueError("must be an RFC 3339 timestamp with offset, e.g. 2026-11-23T09:15:02Z")
+        # Python keeps microseconds; RFC 3339 allows more digits, which are truncated.
+        head, dot, tail = value.partition(".")
+        if dot:
+            digits = re.match(r"\d+", tail)
+            assert digits is not None
+            frac = digits.group(0)
+            value = f"{head}.{frac[:6]}{tail[len(frac):]}"
+        parsed = datetime.fromisoformat(value.replace("z", "Z"))
+        return parsed
+
+    @property
+    def occurred_us(self) -> int:
+        """Event time in epoch microseconds: the clock every KPI uses."""
+        return epoch_us(self.occurred_at)
+
+
+class _ContactEnvelope(_Envelope):
+    channel: Channel
+    contact_id: NonEmpty
+    customer_id: NonEmpty | None = None
+    agent_id: NonEmpty | None = None
+
+
+class ContactArrived(_ContactEnvelope):
+    type: Literal["contact.arrived"]
+    customer_id: NonEmpty
+
+
+class ContactAnswered(_ContactEnvelope):
+    type: Literal["contact.answered"]
+    agent_id: NonEmpty
+
+
+class ContactAbandoned(_ContactEnvelope):
+    type: Literal["contact.abandoned"]
+
+
+class ContactReplied(_ContactEnvelope):
+    type: Literal["contact.replied"]
+    agent_id: NonEmpty
+
+
+class ContactTransferred(_ContactEnvelope):
+    type: Literal["contact.transferred"]
+    to_queue: NonEmpty
+
+
+Seconds = Annotated[float, Field(ge=0)]
+
+
+class ContactEnded(_ContactEnvelope):
+    type: Literal["contact.ended"]
+    agent_id: NonEmpty
+    talk_s: Seconds
+    hold_s: Seconds
+    wrap_s: Seconds
+    resolved: StrictBool
+
+    @field_validator("talk_s", "hold_s", "wrap_s", mode="before")
+    @classmethod
+    def _number(cls, value: object) -> float:
+        # JSON integers are fine for seconds; booleans and non-finite numbers are not.
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError("must be a number of seconds")
+        if not math.isfinite(value):
+            raise ValueError("must be finite")
+        return float(value)
+
+
+class SurveyAnswered(_ContactEnvelope):
+    type: Literal["survey.answered"]
+    csat: Annotated[StrictInt, Field(ge=1, le=5)] | None = None
+    nps: Annotated[StrictInt, Field(ge=0, le=10)] | None = None
+
+    @model_validator(mode="after")
+    def _one_score(self) -> SurveyAnswered:
+        if self.csat is None and self.nps is None:
+            raise ValueError("a survey needs a csat or an nps score")
+        return self
+
+
+class AgentState(_Envelope):
+    type: Literal["agent.state"]
+    agent_id: NonEmpty
+    state: AgentStateName
+    channel: Channel | None = None
+
+
+ContactEvent = (
+    ContactArrived
+    | ContactAnswered
+    | ContactAbandoned
+    | ContactReplied
+    | ContactTransferred
+    | ContactEnded
+    | SurveyAnswered
+)
+Event = Annotated[ContactEvent | AgentState, Field(discriminator="type")]
+EVENT_TYPES: tuple[str, ...] = (
+    "contact.arrived",
+    "contact.answered",
+    "contact.abandoned",
+    "contact.replied",
+    "contact.transferred",
+    "contact.ended",
+    "survey.answered",
+    "agent.state",
+)
+
+_ADAPTER: TypeAdapter[ContactEvent | AgentState] = TypeAdapter(Event)
+
+
+class Rejection(BaseModel):
+    """Why a message is not a valid event; it travels to the dead-letter topic with it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    reason: str
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors(include_url=False)[0]
+    kind = first["type"]
+    if kind == "json_invalid":
+        return f"invalid JSON: {first['ctx'].get('error', first['msg'])}" if "ctx" in first else "invalid JSON"
+    if kind == "union_tag_not_found":
+        return "missing field 'type'"
+    if kind == "union_tag_invalid":
+        return f"unknown type {first['input'].get('type')!r}" if isinstance(first["input"], dict) else "unknown type"
+    if kind == "model_type" and not first["loc"]:
+        return "not a JSON object"
+    # loc starts with the union tag (e.g. 'contact.ended'); the field path follows.
+    path = ".".join(str(part) for part in first["loc"][1:]) or "event"
+    message = first["msg"].removeprefix("Value error, ")
+    extra = "" if len(error.errors()) == 1 else f" (+{len(error.errors()) - 1} more)"
+    return f"{path}: {message}{extra}"
+
+
+def parse_event(raw: bytes | str) -> ContactEvent | AgentState | Rejection:
+    """Turn one message into an event, or a rejection saying what is wrong with it."""
+    try:
+        return _ADAPTER.validate_json(raw)
+    except ValidationError as error:
+        return Rejection(reason=_describe(error))
+    except UnicodeDecodeError:
+        return Rejection(reason="not UTF-8")

@@ -1,0 +1,141 @@
+"""Per-contact state: the first event of each kind, merged so that order never matters.
+
+"First" is the earliest ``occurred_at``, ties broken by the smaller ``event_id`` (kpis.md);
+merging keeps the minimum, so duplicates and any delivery order give the same state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from schemas.events import AgentState, ContactEvent
+
+Slot = tuple[int, str]  # (occurred_us, event_id): tuple order is the "first" rule
+
+
+@dataclass(slots=True, frozen=True)
+class Arrival:
+    at_us: int
+    event_id: str
+    queue: str
+    channel: str
+    customer_id: str
+
+
+@dataclass(slots=True, frozen=True)
+class Ending:
+    at_us: int
+    event_id: str
+    talk_us: int
+    hold_us: int
+    wrap_us: int
+    resolved: bool
+
+
+@dataclass(slots=True, frozen=True)
+class Survey:
+    at_us: int
+    event_id: str
+    csat: int | None
+    nps: int | None
+
+
+def _earlier(new_at: int, new_id: str, old: Arrival | Ending | Survey | Slot | None) -> bool:
+    if old is None:
+        return True
+    if isinstance(old, tuple):
+        return (new_at, new_id) < old
+    return (new_at, new_id) < (old.at_us, old.event_id)
+
+
+def seconds_to_us(seconds: float) -> int:
+    """Convert a duration to integer microseconds so sums are exact in any order."""
+    return round(seconds * 1_000_000)
+
+
+@dataclass(slots=True)
+class ContactState:
+    """What is known of one contact; ``None`` slots have not been seen yet."""
+
+    client: str
+    contact_id: str
+    arrival: Arrival | None = None
+    answered: Slot | None = None
+    abandoned: Slot | None = None
+    replied: Slot | None = None
+    ended: Ending | None = None
+    survey: Survey | None = None
+    last_event_us: int = 0
+
+    def apply(self, event: ContactEvent) -> bool:
+        """Merge one event; return whether a counted slot changed."""
+        at = event.occurred_us
+        eid = event.event_id
+        if at > self.last_event_us:
+            self.last_event_us = at
+        kind = event.type
+        if kind == "contact.arrived":
+            if _earlier(at, eid, self.arrival):
+                self.arrival = Arrival(at, eid, event.queue, event.channel, event.customer_id)  # type: ignore[union-attr,arg-type]
+                return True
+        elif kind == "contact.answered":
+            if _earlier(at, eid, self.answered):
+                self.answered = (at, eid)
+                return True
+        elif kind == "contact.abandoned":
+            if _earlier(at, eid, self.abandoned):
+                self.abandoned = (at, eid)
+                return True
+        elif kind == "contact.replied":
+            if _earlier(at, eid, self.replied):
+                self.replied = (at, eid)
+                return True
+        elif kind == "contact.ended":
+            if _earlier(at, eid, self.ended):
+                self.ended = Ending(
+                    at,
+                    eid,
+                    seconds_to_us(event.talk_s),  # type: ignore[union-attr]
+                    seconds_to_us(event.hold_s),  # type: ignore[union-attr]
+                    seconds_to_us(event.wrap_s),  # type: ignore[union-attr]
+                    event.resolved,  # type: ignore[union-attr]
+                )
+                return True
+        elif kind == "survey.answered" and _earlier(at, eid, self.survey):
+            self.survey = Survey(at, eid, event.csat, event.nps)  # type: ignore[union-attr]
+            return True
+        return False
+
+
+def contact_key(event: ContactEvent) -> tuple[str, str]:
+    """Contacts are keyed by client too: two tenants may reuse a contact id."""
+    return (event.client, event.contact_id)
+
+
+def is_agent_event(event: ContactEvent | AgentState) -> bool:
+    return event.type == "agent.state"
+
+
+def _first(a, b):  # type: ignore[no-untyped-def]
+    """The earlier of two slots of the same kind (None means not seen)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    ka = a if isinstance(a, tuple) else (a.at_us, a.event_id)
+    kb = b if isinstance(b, tuple) else (b.at_us, b.event_id)
+    return a if ka <= kb else b
+
+
+def merge_state(into: ContactState, other: ContactState) -> bool:
+    """Merge another view of the same contact into ``into``; return whether it changed."""
+    changed = False
+    for name in ("arrival", "answered", "abandoned", "replied", "ended", "survey"):
+        mine = getattr(into, name)
+        best = _first(mine, getattr(other, name))
+        if best is not mine:
+            setattr(into, name, best)
+            changed = True
+    if other.last_event_us > into.last_event_us:
+        into.last_event_us = other.last_event_us
+    return changed

@@ -1,0 +1,28 @@
+"""Interval arithmetic on epoch microseconds: UTC-aligned buckets of a fixed length."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+US_PER_S = 1_000_000
+INTERVAL_S = 900  # the contract's default KPI interval
+MINUTE_S = 60  # the bucket rolling figures are built from
+
+
+def interval_start(at_us: int, length_s: int = INTERVAL_S) -> int:
+    """Return the start (epoch seconds) of the UTC-aligned interval holding ``at_us``."""
+    length_us = length_s * US_PER_S
+    return (at_us // length_us) * length_s
+
+
+def iso_utc(epoch_s: int) -> str:
+    """Format epoch seconds as RFC 3339 UTC, the way every output names an interval."""
+    return datetime.fromtimestamp(epoch_s, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(text: str) -> int:
+    """Parse an RFC 3339 timestamp to epoch seconds (inverse of :func:`iso_utc`)."""
+    moment = datetime.fromisoformat(text.replace("z", "Z"))
+    if moment.tzinfo is None:
+        raise ValueError(f"timestamp {text!r} needs an offset")
+    return int(moment.timestamp())

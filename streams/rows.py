@@ -1,0 +1,32 @@
+"""Turn engine vectors (integer microseconds) into the KPI rows every output shows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from schemas.kpi import KpiRow
+from streams.intervals import iso_utc
+from streams.kpi import COLUMNS, SECONDS_COLUMNS, ratios
+from streams.totals import RowKey
+
+
+def additive_values(vector: Sequence[int]) -> dict[str, float]:
+    """Name the columns of a vector, with durations in seconds."""
+    return {
+        name: (value / 1_000_000 if name in SECONDS_COLUMNS else value)
+        for name, value in zip(COLUMNS, vector, strict=True)
+    }
+
+
+def kpi_row(key: RowKey, vector: Sequence[int], sl_formula: str = "default") -> KpiRow:
+    """Build the output row for one (client, queue, channel, interval_start)."""
+    client, queue, channel, start = key
+    values = additive_values(vector)
+    return KpiRow(
+        client=client,
+        queue=queue,
+        channel=channel,
+        interval_start=iso_utc(start),
+        **values,  # type: ignore[arg-type]
+        **ratios(values, sl_formula),  # type: ignore[arg-type]
+    )

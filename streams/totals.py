@@ -1,0 +1,64 @@
+"""Row totals: additive vectors per (client, queue, channel, interval_start), at several grains.
+
+Each contact's contribution is kept beside it, so a change is applied as retract-then-add
+and the totals always equal the sum over the current contact states.
+"""
+
+from __future__ import annotations
+
+from streams.intervals import INTERVAL_S, MINUTE_S, interval_start
+from streams.kpi import WIDTH, Vector
+
+RowKey = tuple[str, str, str, int]  # client, queue, channel, interval_start (epoch s)
+# What a contribution is anchored to: client, queue, channel, arrival epoch us.
+Anchor = tuple[str, str, str, int]
+GRAINS: tuple[int, ...] = (INTERVAL_S, MINUTE_S)
+
+
+class RowTotals:
+    """Sums of contributions per row, per grain, with the set of rows changed since a flush."""
+
+    def __init__(self, grains: tuple[int, ...] = GRAINS) -> None:
+        self.grains = grains
+        self.rows: dict[int, dict[RowKey, list[int]]] = {grain: {} for grain in grains}
+        self.dirty: dict[int, set[RowKey]] = {grain: set() for grain in grains}
+
+    def _add(self, anchor: Anchor, vector: Vector, sign: int) -> None:
+        client, queue, channel, at_us = anchor
+        for grain in self.grains:
+            key = (client, queue, channel, interval_start(at_us, grain))
+            rows = self.rows[grain]
+            row = rows.get(key)
+            if row is None:
+                row = rows[key] = [0] * WIDTH
+            for i, value in enumerate(vector):
+                if value:
+                    row[i] += sign * value
+            self.dirty[grain].add(key)
+
+    def replace(
+        self, old: tuple[Anchor, Vector] | None, new: tuple[Anchor, Vector] | None
+    ) -> None:
+        """Swap one contact's old contribution for its new one."""
+        if old == new:
+            return
+        if old is not None:
+            self._add(old[0], old[1], -1)
+        if new is not None:
+            self._add(new[0], new[1], 1)
+
+    def take_dirty(self, grain: int) -> list[tuple[RowKey, list[int]]]:
+        """Return the rows changed since the last call, and forget that they changed."""
+        rows = self.rows[grain]
+        changed = [(key, list(rows[key])) for key in sorted(self.dirty[grain])]
+        self.dirty[grain].clear()
+        return changed
+
+    def merged(self, other: RowTotals, grain: int) -> dict[RowKey, list[int]]:
+        """Sum two totals at one grain (contact rows plus FCR rows make the KPI rows)."""
+        out = {key: list(row) for key, row in self.rows[grain].items()}
+        for key, row in other.rows[grain].items():
+            target = out.setdefault(key, [0] * WIDTH)
+            for i, value in enumerate(row):
+                target[i] += value
+        return out

@@ -1,0 +1,265 @@
+"""Every rule of kpis.md on small hand-made cases, through the same engine as the stream."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+
+from schemas.sla import SlaFile, SlaSettings
+from streams.compute import compute_rows
+from tests.unit.events import abandoned, answered, arrived, at, ended, event, replied, survey
+
+DAY = 86_400.0
+
+
+def one_row(events: list[Any], **kw: Any) -> dict[str, Any]:
+    rows = compute_rows(events, **kw)
+    assert len(rows) == 1, rows
+    return rows[0].model_dump()
+
+
+def rows_by_start(events: list[Any], channel: str = "call") -> dict[str, dict[str, Any]]:
+    return {r.interval_start: r.model_dump() for r in compute_rows(events) if r.channel == channel and r.queue == "billing"}
+
+
+# --- intervals -----------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("seconds", "start"),
+    [
+        (0, "2026-11-23T09:00:00Z"),
+        (899.999999, "2026-11-23T09:00:00Z"),
+        (900, "2026-11-23T09:15:00Z"),
+        (3599, "2026-11-23T09:45:00Z"),
+        (-0.000001, "2026-11-23T08:45:00Z"),
+    ],
+)
+def test_interval_boundaries(seconds: float, start: str) -> None:
+    assert one_row([arrived(seconds)])["interval_start"] == start
+
+
+def test_time_zone_offsets_are_event_time_in_utc() -> None:
+    # 10:14:59+01:00 is 09:14:59Z: the 09:00 interval, not 10:00 and not 09:15.
+    row = one_row([arrived(0, occurred_at="2026-11-23T10:14:59+01:00")])
+    assert row["interval_start"] == "2026-11-23T09:00:00Z"
+    row = one_row([arrived(0, occurred_at="2026-11-23T04:15:00-05:00")])
+    assert row["interval_start"] == "2026-11-23T09:15:00Z"
+
+
+def test_outcome_attributed_to_arrival_interval_queue_and_channel() -> None:
+    events = [
+        arrived(890),
+        event("contact.transferred", 895, to_queue="sales", queue="billing"),
+        answered(905, queue="sales"),
+        ended(1200, queue="sales"),
+    ]
+    row = one_row(events)
+    assert (row["queue"], row["interval_start"]) == ("billing", "2026-11-23T09:00:00Z")
+    assert (row["answered"], row["handled"], row["wait_s_sum"]) == (1, 1, 15.0)
+
+
+# --- service level ---------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("wait", "in_sl"), [(0, 1), (19.999, 1), (20, 1), (20.001, 0), (300, 0)]
+)
+def test_wait_exactly_threshold_is_in_sl(wait: float, in_sl: int) -> None:
+    row = one_row([arrived(0), answered(wait)])
+    assert row["answered_in_sl"] == in_sl
+    assert row["wait_s_sum"] == pytest.approx(wait)
+    assert row["service_level"] == in_sl
+
+
+@pytest.mark.parametrize(
+    ("channel", "wait", "in_sl"), [("email", 7200, 1), ("email", 7201, 0), ("chat", 20, 1)]
+)
+def test_threshold_by_channel(channel: str, wait: float, in_sl: int) -> None:
+    row = one_row([arrived(0, channel=channel), answered(wait, channel=channel)])
+    assert row["answered_in_sl"] == in_sl
+
+
+def test_sla_file_threshold_overrides_default() -> None:
+    sla = SlaSettings(SlaFile.model_validate(
+        {"clients": {"acme": {"queues": {"billing": {"channels": {"call": {"sl_threshold_s": 30}}}}}}}
+    ))
+    assert one_row([arrived(0), answered(25)], sla=sla)["answered_in_sl"] == 1
+    assert one_row([arrived(0), answered(25)])["answered_in_sl"] == 0
+
+
+# --- abandons ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("gave_up", "short", "in_sl"),
+    [(4.999, 1, 1), (5, 0, 1), (20, 0, 1), (20.5, 0, 0)],
+)
+def test_short_abandon_exactly_five_seconds_is_not_short(gave_up: float, short: int, in_sl: int) -> None:
+    row = one_row([arrived(0), abandoned(gave_up)])
+    assert (row["abandoned"], row["short_abandoned"], row["abandoned_in_sl"]) == (1, short, in_sl)
+
+
+def test_email_abandon_is_never_short() -> None:
+    row = one_row([arrived(0, channel="email"), abandoned(1, channel="email")])
+    assert (row["abandoned"], row["short_abandoned"]) == (1, 0)
+
+
+def test_abandon_after_answer_counts_as_answered_only() -> None:
+    row = one_row([arrived(0), answered(10), abandoned(12)])
+    assert (row["answered"], row["abandoned"], row["abandoned_in_sl"]) == (1, 0, 0)
+
+
+def test_rates_exclude_short_abandons() -> None:
+    events = [arrived(0, "a"), answered(10, "a"), arrived(0, "b"), abandoned(2, "b"),
+              arrived(0, "c"), abandoned(60, "c"), arrived(0, "d"), answered(40, "d")]
+    row = one_row(events)
+    assert row["offered"] == 4 and row["short_abandoned"] == 1
+    assert row["answer_rate"] == pytest.approx(2 / 3)
+    assert row["abandon_rate"] == pytest.approx(1 / 3)
+    assert row["service_level"] == pytest.approx(1 / 3)
+
+
+def test_zero_denominators_give_null_not_zero() -> None:
+    row = one_row([arrived(0), abandoned(1)])  # only a short abandon: offered - short = 0
+    assert row["answer_rate"] is None and row["service_level"] is None
+    assert row["asa_s"] is None and row["aht_s"] is None and row["nps"] is None
+
+
+# --- duplicates, first events, order ---------------------------------------------------------
+
+def test_duplicate_event_ids_count_once() -> None:
+    a = arrived(0)
+    b = answered(10)
+    assert one_row([a, a, b, b, b]) == one_row([a, b])
+
+
+def test_first_event_is_earliest_occurred_at() -> None:
+    row = one_row([arrived(0), answered(30), answered(10)])
+    assert row["wait_s_sum"] == 10.0 and row["answered"] == 1
+
+
+def test_first_event_tie_broken_by_smaller_event_id() -> None:
+    late_id = ended(100, event_id="z", talk_s=1, hold_s=0, wrap_s=0, resolved=True)
+    early_id = ended(100, event_id="a", talk_s=2, hold_s=0, wrap_s=0, resolved=True)
+    for order in ([late_id, early_id], [early_id, late_id]):
+        row = one_row([arrived(0), answered(1), *order])
+        assert row["talk_s_sum"] == 2.0
+
+
+def test_duplicate_arrival_uses_first_arrival_interval_and_queue() -> None:
+    row = one_row([arrived(950, event_id="x2", queue="sales"), arrived(10, event_id="x1")])
+    assert (row["queue"], row["interval_start"], row["offered"]) == ("billing", "2026-11-23T09:00:00Z", 1)
+
+
+def test_any_delivery_order_gives_the_same_rows() -> None:
+    events = []
+    for i in range(40):
+        c = f"c{i}"
+        events += [arrived(i * 37.0, c, f"u{i % 7}"), answered(i * 37.0 + i, c),
+                   ended(i * 37.0 + 300, c, resolved=i % 3 != 0), survey(i * 37.0 + 400, c, csat=1 + i % 5, nps=i % 11)]
+    expected = compute_rows(events)
+    rng = random.Random(7)
+    for _ in range(5):
+        shuffled = events + events[::3]
+        rng.shuffle(shuffled)
+        assert compute_rows(shuffled) == expected
+
+
+# --- orphans and handling -------------------------------------------------------------------
+
+def test_orphan_events_count_nothing_until_arrival() -> None:
+    assert compute_rows([answered(10), ended(100)]) == []
+    row = one_row([answered(10), ended(100), arrived(0)])
+    assert (row["offered"], row["answered"], row["handled"]) == (1, 1, 1)
+
+
+def test_handling_sums_only_for_answered_contacts() -> None:
+    events = [arrived(0, "a"), answered(5, "a"), ended(200, "a", talk_s=120.5, hold_s=30, wrap_s=15.25, resolved=False),
+              arrived(0, "b"), abandoned(30, "b"), ended(40, "b", talk_s=9, hold_s=9, wrap_s=9, resolved=False)]
+    row = one_row(events)
+    assert row["handled"] == 1
+    assert (row["talk_s_sum"], row["hold_s_sum"], row["wrap_s_sum"]) == (120.5, 30.0, 15.25)
+    assert row["handle_s_sum"] == 165.75 and row["aht_s"] == 165.75 and row["avg_talk_s"] == 120.5
+
+
+def test_first_response_from_first_reply() -> None:
+    row = one_row([arrived(0, channel="email"), replied(5000, channel="email"), replied(3600, channel="email")])
+    assert (row["first_responses"], row["first_response_s_sum"], row["first_response_s"]) == (1, 3600.0, 3600.0)
+
+
+# --- FCR -------------------------------------------------------------------------------------
+
+def handled_contact(contact: str, start: float, end: float, customer: str = "u1", client: str = "acme",
+                    resolved: bool = True, channel: str = "call") -> list[Any]:
+    return [arrived(start, contact, customer, client=client, channel=channel),
+            answered(start + 5, contact, client=client, channel=channel),
+            ended(end, contact, client=client, channel=channel, resolved=resolved)]
+
+
+@pytest.mark.parametrize(
+    ("repeat_after_end", "first_success"),
+    [(None, 1), (60.0, 0), (7 * DAY - 1, 0), (7 * DAY, 0), (7 * DAY + 0.001, 1), (30 * DAY, 1)],
+)
+def test_fcr_repeat_window(repeat_after_end: float | None, first_success: int) -> None:
+    events = handled_contact("c1", 0, 600)
+    if repeat_after_end is not None:
+        events.append(arrived(600 + repeat_after_end, "c2", "u1", channel="chat"))
+    rows = rows_by_start(events)
+    assert rows["2026-11-23T09:00:00Z"]["fcr_success"] == first_success
+
+
+def test_fcr_repeat_before_end_does_not_count() -> None:
+    events = handled_contact("c1", 0, 600) + [arrived(300, "c2", "u1", channel="email")]
+    assert rows_by_start(events)["2026-11-23T09:00:00Z"]["fcr_success"] == 1
+
+
+def test_fcr_repeat_exactly_at_end_does_not_count() -> None:
+    events = handled_contact("c1", 0, 600) + [arrived(600, "c2", "u1", queue="sales")]
+    assert rows_by_start(events)["2026-11-23T09:00:00Z"]["fcr_success"] == 1
+
+
+def test_fcr_needs_resolved_and_handled() -> None:
+    events = handled_contact("c1", 0, 600, resolved=False)
+    assert one_row(events)["fcr_success"] == 0
+    assert one_row([arrived(0), ended(600)])["fcr_success"] == 0
+
+
+def test_fcr_other_clients_and_customers_do_not_count() -> None:
+    events = handled_contact("c1", 0, 600)
+    events += [arrived(700, "c2", "u1", client="globex"), arrived(700, "c3", "u2")]
+    rows = {(r.client, r.interval_start): r for r in compute_rows(events)}
+    assert rows[("acme", "2026-11-23T09:00:00Z")].fcr_success == 1
+    assert rows[("acme", "2026-11-23T09:00:00Z")].fcr_rate == 1.0
+
+
+def test_later_repeat_turns_success_into_failure_in_earlier_interval() -> None:
+    events = handled_contact("c1", 0, 600) + handled_contact("c2", DAY, DAY + 600, channel="email")
+    assert rows_by_start(events)["2026-11-23T09:00:00Z"]["fcr_success"] == 0
+    assert rows_by_start(events, "email")["2026-11-24T09:00:00Z"]["fcr_success"] == 1
+
+
+# --- surveys -----------------------------------------------------------------------------
+
+def test_csat_and_nps() -> None:
+    scores = [(5, 10), (4, 9), (3, 8), (2, 7), (1, 6), (5, 0), (None, 10), (4, None)]
+    events = []
+    for i, (csat, nps) in enumerate(scores):
+        c = f"c{i}"
+        events += [arrived(0, c), answered(3, c)]
+        fields = {k: v for k, v in (("csat", csat), ("nps", nps)) if v is not None}
+        events.append(survey(500, c, **fields))
+    row = one_row(events)
+    assert (row["csat_responses"], row["csat_satisfied"]) == (7, 4)
+    assert (row["nps_responses"], row["nps_promoters"], row["nps_detractors"]) == (7, 3, 2)
+    assert row["csat"] == pytest.approx(4 / 7)
+    assert row["nps"] == pytest.approx(100 * (3 - 2) / 7)
+
+
+def test_only_the_first_survey_counts() -> None:
+    row = one_row([arrived(0), survey(100, csat=1), survey(50, csat=5, nps=10)])
+    assert (row["csat_satisfied"], row["nps_promoters"]) == (1, 1)
+
+
+def test_agent_state_events_touch_no_kpi_row() -> None:
+    assert compute_rows([event("agent.state", 0, state="available")]) == []
+    assert at(0) == "2026-11-23T09:00:00Z"
