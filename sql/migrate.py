@@ -1,0 +1,61 @@
+"""A small versioned migration runner: each numbered file is applied once, in order."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from streams.clickhouse import ClickHouse
+
+SQL_DIR = Path(__file__).resolve().parent
+_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+def load_migrations(folder: Path = SQL_DIR) -> list[Migration]:
+    """Read the numbered .sql files; statements end with ';' at the end of a line."""
+    found = []
+    for path in sorted(folder.glob("*.sql")):
+        match = _NAME.match(path.name)
+        if not match:
+            raise ValueError(f"{path}: migration files are named NNN_name.sql")
+        text = "\n".join(
+            line for line in path.read_text(encoding="utf-8").splitlines()
+            if not line.lstrip().startswith("--")
+        )
+        statements = tuple(s.strip() for s in re.split(r";\s*$", text, flags=re.M) if s.strip())
+        found.append(Migration(int(match.group(1)), path.stem, statements))
+    versions = [m.version for m in found]
+    if len(set(versions)) != len(versions):
+        raise ValueError(f"{folder}: two migrations share a number")
+    return found
+
+
+def migrate(store: ClickHouse, folder: Path = SQL_DIR) -> list[str]:
+    """Apply the migrations not yet recorded; return the names applied now."""
+    store.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, name String, "
+        "applied_at DateTime('UTC')) ENGINE = ReplacingMergeTree() ORDER BY version"
+    )
+    done = {row[0] for row in store.query("SELECT version FROM schema_migrations")}
+    applied = []
+    for migration in load_migrations(folder):
+        if migration.version in done:
+            continue
+        for statement in migration.statements:
+            store.execute(statement)
+        store.insert(
+            "schema_migrations",
+            ("version", "name", "applied_at"),
+            [(migration.version, migration.name, int(time.time()))],
+        )
+        applied.append(migration.name)
+    return applied

@@ -1,0 +1,126 @@
+"""The one place that knows whether ClickHouse is an embedded chDB or a server.
+
+Both take SQL with ``%(name)s`` placeholders; values are escaped by clickhouse-driver's own
+escaping for both, so no value from a request or a file is ever pasted into SQL by hand.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import orjson
+from clickhouse_driver.util.escape import escape_params
+
+Row = Sequence[Any]
+_ESCAPE_CONTEXT = SimpleNamespace(server_info=SimpleNamespace(get_timezone=lambda: "UTC"))
+
+
+def bind(sql: str, params: dict[str, Any] | None) -> str:
+    """Substitute escaped parameters (clickhouse-driver's escaping, as for a server)."""
+    if not params:
+        return sql
+    return sql % escape_params(params, _ESCAPE_CONTEXT)
+
+
+class ClickHouse(Protocol):
+    """What the pipeline needs from ClickHouse."""
+
+    description: str
+
+    def execute(self, sql: str, params: dict[str, Any] | None = None) -> None: ...
+
+    def query(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]: ...
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class ChdbClickHouse:
+    """Embedded chDB in a data folder; one process owns the folder at a time."""
+
+    def __init__(self, path: Path, database: str) -> None:
+        import chdb.session  # imported here: loading chDB costs time and memory
+
+        path.mkdir(parents=True, exist_ok=True)
+        self.description = f"chDB at {path}"
+        self._session = chdb.session.Session(str(path))
+        self._lock = threading.Lock()  # one session, used from the worker's threads
+        self._run(f"CREATE DATABASE IF NOT EXISTS {database}")
+        self._run(f"USE {database}")
+
+    def _run(self, sql: str, fmt: str = "CSV") -> Any:
+        with self._lock:
+            return self._session.query(sql, fmt)
+
+    def execute(self, sql: str, params: dict[str, Any] | None = None) -> None:
+        self._run(bind(sql, params))
+
+    def query(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        text = bind(sql, params) + " SETTINGS output_format_json_quote_64bit_integers=0"
+        data = self._run(text, "JSONCompact").bytes()
+        return [tuple(row) for row in orjson.loads(data)["data"]] if data else []
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
+        if not rows:
+            return
+        names = ", ".join(columns)
+        body = b"\n".join(orjson.dumps(dict(zip(columns, row, strict=True))) for row in rows)
+        self._run(f"INSERT INTO {table} ({names}) FORMAT JSONEachRow\n" + body.decode())
+
+    def close(self) -> None:
+        with self._lock:
+            self._session.close()
+
+
+class ServerClickHouse:
+    """A ClickHouse server through clickhouse-driver's native protocol."""
+
+    def __init__(self, url: str, database: str) -> None:
+        from clickhouse_driver import Client
+
+        parts = urlsplit(url)
+        database = parts.path.strip("/") or database
+        self.description = f"ClickHouse server at {parts.hostname}:{parts.port or 9000}/{database}"
+        bootstrap = Client.from_url(url)
+        bootstrap.execute(f"CREATE DATABASE IF NOT EXISTS {database}")
+        bootstrap.disconnect()
+        self._client = Client(
+            host=parts.hostname or "127.0.0.1",
+            port=parts.port or 9000,
+            user=parts.username or "default",
+            password=parts.password or "",
+            database=database,
+            settings={"use_numpy": False},
+        )
+        self._lock = threading.Lock()  # a driver connection serves one query at a time
+
+    def execute(self, sql: str, params: dict[str, Any] | None = None) -> None:
+        with self._lock:
+            self._client.execute(bind(sql, params))
+
+    def query(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return [tuple(row) for row in self._client.execute(bind(sql, params))]
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
+        if not rows:
+            return
+        with self._lock:
+            self._client.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES", list(rows))
+
+    def close(self) -> None:
+        with self._lock:
+            self._client.disconnect()
+
+
+def connect(url: str | None, data_dir: Path, database: str = "cckpi") -> ClickHouse:
+    """Open the configured ClickHouse: a server where a URL is given, else chDB in data_dir."""
+    if url:
+        return ServerClickHouse(url, database)
+    return ChdbClickHouse(data_dir / "chdb", database)
