@@ -1,0 +1,3 @@
+"""cckpi: real-time contact-centre KPIs (command line and launcher)."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,47 @@
+"""Every environment variable cckpi reads, in one typed object; secrets are masked when shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _env(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    """Where the parts are and how the worker runs; unset endpoints mean embedded defaults."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    kafka_bootstrap: str | None = Field(None, validation_alias=_env("KAFKA_BOOTSTRAP"))
+    clickhouse_url: SecretStr | None = Field(None, validation_alias=_env("CLICKHOUSE_URL"))
+    data_dir: Path = Field(Path("data"), validation_alias=_env("CCKPI_DATA_DIR"))
+    database: str = Field("cckpi", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", validation_alias=_env("CCKPI_DATABASE"))
+    topic: str = Field("contact-events", validation_alias=_env("CCKPI_TOPIC"))
+    partitions: int = Field(3, ge=1, le=256, validation_alias=_env("CCKPI_PARTITIONS"))
+    group: str = Field("cckpi", validation_alias=_env("CCKPI_GROUP"))
+    sla_file: Path | None = Field(None, validation_alias=_env("CCKPI_SLA_FILE"))
+    web_host: str = Field("127.0.0.1", validation_alias=_env("CCKPI_WEB_HOST"))
+    web_port: int = Field(6066, ge=0, le=65535, validation_alias=_env("CCKPI_WEB_PORT"))
+    batch_size: int = Field(5000, ge=1, validation_alias=_env("CCKPI_BATCH_SIZE"))
+    batch_within_s: float = Field(0.5, gt=0, validation_alias=_env("CCKPI_BATCH_WITHIN_S"))
+
+    @property
+    def dlq_topic(self) -> str:
+        return f"{self.topic}.dlq"
+
+    @property
+    def facts_topic(self) -> str:
+        return f"{self.group}-fcr-facts"
+
+    def clickhouse(self) -> str | None:
+        return self.clickhouse_url.get_secret_value() if self.clickhouse_url else None
+
+    def require_bootstrap(self) -> str:
+        if not self.kafka_bootstrap:
+            raise ValueError("KAFKA_BOOTSTRAP is not set and no embedded broker was started")
+        return self.kafka_bootstrap

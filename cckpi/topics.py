@@ -1,0 +1,70 @@
+"""Create the topics the pipeline uses, and read where consumers stand (for drain checks)."""
+
+from __future__ import annotations
+
+import time
+
+from kafka import KafkaConsumer, TopicPartition
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from cckpi.settings import Settings
+
+
+def ensure_topics(settings: Settings) -> None:
+    """Create the source, dead-letter and FCR-facts topics if missing."""
+    admin = KafkaAdminClient(bootstrap_servers=settings.require_bootstrap())
+    try:
+        existing = set(admin.list_topics())
+        wanted = [
+            NewTopic(settings.topic, settings.partitions, 1),
+            NewTopic(settings.facts_topic, settings.partitions, 1),
+            NewTopic(settings.dlq_topic, 1, 1),
+        ]
+        missing = [t for t in wanted if t.name not in existing]
+        if missing:
+            try:
+                admin.create_topics(missing)
+            except TopicAlreadyExistsError:
+                pass
+    finally:
+        admin.close()
+
+
+def end_offsets(bootstrap: str, topic: str, partitions: int) -> dict[int, int]:
+    """The next offset per partition, found by reading to the end.
+
+    Tansu's ListOffsets answers with the last batch's base offset + 1, not the end, so
+    the end is measured by consuming (cheap next to the work being checked).
+    """
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    try:
+        tps = [TopicPartition(topic, p) for p in range(partitions)]
+        consumer.assign(tps)
+        consumer.seek_to_beginning()
+        ends = {p: 0 for p in range(partitions)}
+        idle_since = time.monotonic()
+        while time.monotonic() - idle_since < 1.0:
+            polled = consumer.poll(timeout_ms=200, max_records=100_000)
+            if polled:
+                idle_since = time.monotonic()
+            for tp, messages in polled.items():
+                ends[tp.partition] = max(ends[tp.partition], messages[-1].offset + 1)
+        return ends
+    finally:
+        consumer.close()
+
+
+def committed_offsets(bootstrap: str, group: str, topic: str) -> dict[int, int]:
+    """The group's committed offsets for one topic."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        listed = admin.list_group_offsets(group)
+    finally:
+        admin.close()
+    offsets = listed.get(group, listed) if isinstance(listed, dict) else {}
+    return {
+        tp.partition: meta.offset
+        for tp, meta in offsets.items()
+        if getattr(tp, "topic", None) == topic
+    }

@@ -1,0 +1,1 @@
+"""Producers: the contact-centre simulator and where its events go (Kafka or a JSONL file)."""

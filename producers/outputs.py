@@ -1,0 +1,71 @@
+"""Where produced events go: a Kafka topic (keyed as the contract says) or a JSONL file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+import orjson
+
+
+def message_key(event: dict[str, Any]) -> bytes:
+    """The contract's key: contact_id, or agent_id for agent events."""
+    return str(event.get("contact_id") or event.get("agent_id") or event["event_id"]).encode()
+
+
+class EventOutput(Protocol):
+    def send(self, event: dict[str, Any]) -> None: ...
+
+    def send_raw(self, key: bytes | None, value: bytes) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class JsonlOutput:
+    """One JSON object per line."""
+
+    def __init__(self, path: Path) -> None:
+        self._handle: IO[bytes] = path.open("wb")
+        self.sent = 0
+
+    def send(self, event: dict[str, Any]) -> None:
+        self.send_raw(None, orjson.dumps(event))
+
+    def send_raw(self, key: bytes | None, value: bytes) -> None:
+        self._handle.write(value + b"\n")
+        self.sent += 1
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+class KafkaOutput:
+    """A batched kafka-python producer (with the crc32c extension for speed)."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        from kafka import KafkaProducer
+
+        self.topic = topic
+        self._producer = KafkaProducer(
+            bootstrap_servers=bootstrap,
+            linger_ms=20,
+            batch_size=1 << 20,
+            max_request_size=8 << 20,
+            acks=1,
+            retries=10,
+        )
+        self.sent = 0
+
+    def send(self, event: dict[str, Any]) -> None:
+        self.send_raw(message_key(event), orjson.dumps(event))
+
+    def send_raw(self, key: bytes | None, value: bytes) -> None:
+        self._producer.send(self.topic, key=key, value=value)
+        self.sent += 1
+
+    def flush(self) -> None:
+        self._producer.flush()
+
+    def close(self) -> None:
+        self._producer.flush()
+        self._producer.close()

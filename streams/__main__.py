@@ -1,0 +1,9 @@
+"""``python -m streams worker``: run the Faust worker with settings from the environment."""
+
+from cckpi.settings import Settings
+from streams.app import create_app
+
+app = create_app(Settings())
+
+if __name__ == "__main__":
+    app.main()

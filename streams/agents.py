@@ -1,0 +1,43 @@
+"""Agents by their latest state: the latest ``agent.state`` in event time wins, in any order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from schemas.events import AgentState
+
+
+@dataclass(slots=True, frozen=True)
+class AgentStatus:
+    client: str
+    agent_id: str
+    at_us: int
+    event_id: str
+    queue: str
+    channel: str
+    state: str
+
+
+class AgentBoard:
+    """Latest state per (client, agent_id), and which changed since the last flush."""
+
+    def __init__(self) -> None:
+        self.agents: dict[tuple[str, str], AgentStatus] = {}
+        self.changed: set[tuple[str, str]] = set()
+
+    def apply(self, event: AgentState) -> bool:
+        key = (event.client, event.agent_id)
+        known = self.agents.get(key)
+        at = event.occurred_us
+        if known is not None and (at, event.event_id) <= (known.at_us, known.event_id):
+            return False
+        self.agents[key] = AgentStatus(
+            event.client, event.agent_id, at, event.event_id, event.queue, event.channel or "", event.state
+        )
+        self.changed.add(key)
+        return True
+
+    def take_changed(self) -> list[AgentStatus]:
+        changed = [self.agents[key] for key in sorted(self.changed)]
+        self.changed.clear()
+        return changed

@@ -1,0 +1,155 @@
+"""The Faust app: two thin agents around the pipeline stages, plus a status page.
+
+Offsets are committed only after a batch's results are durable: ``take_events`` acks a
+batch when the agent asks for the next one, and the agent first writes ClickHouse and
+waits for its Kafka sends to be delivered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import faust
+from faust.types import TP, EventT
+
+from cckpi.settings import Settings
+from schemas.sla import SlaSettings, load_sla
+from streams.clickhouse import ClickHouse, connect
+from streams.pipeline import ContactStage, FcrStage, Record, Writes
+from streams.storage import load_contacts
+from streams.writer import write_batch
+
+log = logging.getLogger("cckpi.worker")
+
+
+def _records(events: Sequence[EventT]) -> list[Record]:
+    return [(e.message.partition, e.message.offset, e.value) for e in events]  # type: ignore[misc]
+
+
+class Runtime:
+    """The worker's state: the stages, the store, and the counters the status page shows."""
+
+    def __init__(self, settings: Settings, sla: SlaSettings, store: ClickHouse | None = None) -> None:
+        self.settings = settings
+        self.contacts = ContactStage(sla, settings.partitions)
+        self.fcr = FcrStage()
+        self._store = store
+        self.batches = 0
+        self.started = time.time()
+
+    @property
+    def store(self) -> ClickHouse:
+        if self._store is None:
+            self._store = connect(self.settings.clickhouse(), self.settings.data_dir, self.settings.database)
+        return self._store
+
+    async def ensure_loaded(self, stage: ContactStage | FcrStage, partitions: set[int]) -> None:
+        column = "kafka_partition" if stage is self.contacts else "customer_partition"
+        for partition in sorted(partitions):
+            if not stage.loaded(partition):
+                contacts = await asyncio.to_thread(load_contacts, self.store, column, partition)
+                stage.restore(partition, contacts)
+                log.info("partition %s of %s: %d contacts restored", partition, column, len(contacts))
+
+    async def durable(self, writes: Writes) -> None:
+        """Write a batch's results, retrying with backoff: nothing is acked until this returns."""
+        attempt = 0
+        while True:
+            try:
+                await asyncio.to_thread(write_batch, self.store, writes, self.settings.topic)
+                return
+            except Exception as error:  # any store failure: hold the offsets and retry
+                attempt += 1
+                delay = min(30.0, 0.25 * 2**attempt)
+                log.warning("ClickHouse write failed (%s); retry %d in %.1fs", error, attempt, delay)
+                await asyncio.sleep(delay)
+
+    def revoke(self, revoked: set[TP]) -> None:
+        for tp in revoked:
+            if tp.topic == self.settings.topic:
+                self.contacts.drop(tp.partition)
+            elif tp.topic == self.settings.facts_topic:
+                self.fcr.drop(tp.partition)
+
+
+def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App:
+    """Build the worker app for the given endpoints (see docs/measurements for the settings)."""
+    sla = load_sla(settings.sla_file)
+    app = faust.App(
+        settings.group,
+        broker=f"kafka://{settings.require_bootstrap()}",
+        value_serializer="raw",
+        key_serializer="raw",
+        store="memory://",
+        topic_partitions=settings.partitions,
+        topic_replication_factor=1,
+        consumer_auto_offset_reset="earliest",
+        broker_rebalance_timeout=6,  # Tansu completes a join after about half of this
+        broker_session_timeout=6,  # aiokafka's JoinGroup may carry only this one
+        broker_heartbeat_interval=1.0,
+        broker_max_poll_interval=300,  # must stay large, or a long fetch evicts the worker
+        broker_commit_every=10_000,
+        broker_commit_interval=1.0,
+        stream_wait_empty=False,
+        producer_linger_ms=20,
+        producer_max_batch_size=1 << 20,
+        web_enabled=settings.web_port > 0,
+        web_port=settings.web_port or 6066,
+        web_bind=settings.web_host,
+        web_host=settings.web_host,
+    )
+    runtime = Runtime(settings, sla, store)
+    app.cckpi_runtime = runtime  # type: ignore[attr-defined]
+    events = app.topic(settings.topic, partitions=settings.partitions)
+    facts = app.topic(settings.facts_topic, partitions=settings.partitions)
+    dlq = app.topic(settings.dlq_topic, partitions=1)
+
+    @app.agent(events)
+    async def contact_events(stream: faust.StreamT) -> None:
+        async for batch in stream.take_events(settings.batch_size, within=settings.batch_within_s):
+            records = _records(batch)
+            await runtime.ensure_loaded(runtime.contacts, {r[0] for r in records})
+            writes = runtime.contacts.ingest(records, int(time.time()), time.time_ns())
+            await runtime.durable(writes)
+            sent = [
+                await dlq.send(
+                    value=letter.payload,
+                    headers={
+                        "reason": letter.reason.encode(),
+                        "source": f"{settings.topic}/{letter.partition}/{letter.offset}".encode(),
+                    },
+                )
+                for letter in writes.dead_letters
+            ]
+            sent += [await facts.send(value=message, partition=p) for p, message in writes.facts.items()]
+            for delivery in sent:
+                await delivery  # delivered before this batch is acked
+            runtime.batches += 1
+
+    @app.agent(facts)
+    async def fcr_facts(stream: faust.StreamT) -> None:
+        async for batch in stream.take_events(settings.batch_size, within=settings.batch_within_s):
+            records = _records(batch)
+            await runtime.ensure_loaded(runtime.fcr, {r[0] for r in records})
+            await runtime.durable(runtime.fcr.ingest(records, time.time_ns()))
+
+    @app.on_partitions_revoked.connect
+    async def on_revoked(sender: Any, revoked: set[TP], **kwargs: Any) -> None:
+        runtime.revoke(revoked)
+
+    @app.page("/api/status")
+    async def status(web: Any, request: Any) -> Any:
+        return web.json(
+            {
+                "valid_events": runtime.contacts.valid,
+                "dead_letters": runtime.contacts.rejected,
+                "batches": runtime.batches,
+                "uptime_s": round(time.time() - runtime.started, 1),
+            }
+        )
+
+    return app

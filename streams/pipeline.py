@@ -1,0 +1,157 @@
+"""The two stages of the live pipeline as plain objects: records in, rows and facts out.
+
+No Kafka and no ClickHouse here: the Faust agents feed these and do the I/O, so the
+stream and a test run the very same code.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from schemas.events import Rejection, parse_event
+from schemas.sla import SlaSettings
+from streams.agents import AgentBoard
+from streams.book import ContactBook
+from streams.contacts import ContactState
+from streams.fcr import FcrBook
+from streams.storage import (
+    KPI_TABLE,
+    agent_row,
+    contact_row,
+    customer_partition,
+    kpi_rows,
+    raw_row,
+    state_from_values,
+    state_values,
+)
+from streams.totals import GRAINS, RowTotals
+
+Record = tuple[int, int, bytes]  # partition, offset, message value
+
+
+@dataclass
+class DeadLetter:
+    partition: int
+    offset: int
+    payload: bytes
+    reason: str
+
+
+@dataclass
+class Writes:
+    """Everything one batch must make durable before its offsets are committed."""
+
+    tables: dict[str, list[list[Any]]] = field(default_factory=lambda: defaultdict(list))
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    facts: dict[int, bytes] = field(default_factory=dict)  # stage-two partition -> message
+
+    def add_totals(self, totals: RowTotals, source: str, version: int) -> None:
+        for grain in totals.grains:
+            changed = totals.take_dirty(grain)
+            if changed:
+                self.tables[KPI_TABLE[grain]].extend(kpi_rows(changed, source, version))
+
+
+def encode_facts(contacts: Sequence[ContactState]) -> bytes:
+    return orjson.dumps([state_values(c) for c in contacts])
+
+
+def decode_facts(payload: bytes) -> list[ContactState]:
+    return [state_from_values(values) for values in orjson.loads(payload)]
+
+
+class ContactStage:
+    """Stage one: validate, archive, merge contacts, count rows; forward FCR facts."""
+
+    def __init__(self, sla: SlaSettings, partitions: int, grains: tuple[int, ...] = GRAINS) -> None:
+        self.sla = sla
+        self.partitions = partitions
+        self.grains = grains
+        self.books: dict[int, ContactBook] = {}
+        self.agents = AgentBoard()
+        self.valid = 0
+        self.rejected = 0
+
+    def loaded(self, partition: int) -> bool:
+        return partition in self.books
+
+    def restore(self, partition: int, contacts: Sequence[ContactState]) -> None:
+        """Start a partition from the states stored for it (empty on a first run)."""
+        book = self.books[partition] = ContactBook(self.sla.thresholds, self.grains)
+        for contact in contacts:
+            book.restore(contact)
+        for grain in self.grains:  # stored rows already hold these sums
+            book.totals.dirty[grain].clear()
+
+    def drop(self, partition: int) -> None:
+        self.books.pop(partition, None)
+
+    def ingest(self, records: Sequence[Record], now_s: int, version: int) -> Writes:
+        writes = Writes()
+        raw = writes.tables["raw_events"]
+        touched: set[int] = set()
+        for partition, offset, payload in records:
+            event = parse_event(payload)
+            if isinstance(event, Rejection):
+                self.rejected += 1
+                writes.dead_letters.append(DeadLetter(partition, offset, payload, event.reason))
+                continue
+            self.valid += 1
+            raw.append(raw_row(event, payload, partition, offset, now_s))
+            if event.type == "agent.state":
+                self.agents.apply(event)  # type: ignore[arg-type]
+            else:
+                self.books[partition].apply(event)  # type: ignore[arg-type]
+                touched.add(partition)
+        for partition in sorted(touched):
+            book = self.books[partition]
+            writes.tables["contacts"].extend(
+                contact_row(c, version, partition, self.partitions) for c in book.take_changed()
+            )
+            writes.add_totals(book.totals, f"contacts/{partition}", version)
+            by_target: dict[int, list[ContactState]] = defaultdict(list)
+            for contact in book.take_fcr_changed():
+                assert contact.arrival is not None
+                target = customer_partition(contact.client, contact.arrival.customer_id, self.partitions)
+                by_target[target].append(contact)
+            for target, contacts in by_target.items():
+                writes.facts[target] = encode_facts(contacts)  # one message per target
+        writes.tables["agent_states"].extend(agent_row(s) for s in self.agents.take_changed())
+        return writes
+
+
+class FcrStage:
+    """Stage two: FCR per customer partition, from the facts stage one forwards."""
+
+    def __init__(self, grains: tuple[int, ...] = GRAINS) -> None:
+        self.grains = grains
+        self.books: dict[int, FcrBook] = {}
+
+    def loaded(self, partition: int) -> bool:
+        return partition in self.books
+
+    def restore(self, partition: int, contacts: Sequence[ContactState]) -> None:
+        book = self.books[partition] = FcrBook(grains=self.grains)
+        for contact in contacts:
+            book.apply(contact)
+        # Rows stay dirty: storage may hold facts stage two had not yet counted.
+
+    def drop(self, partition: int) -> None:
+        self.books.pop(partition, None)
+
+    def ingest(self, records: Sequence[Record], version: int) -> Writes:
+        writes = Writes()
+        touched = set()
+        for partition, _offset, payload in records:
+            book = self.books[partition]
+            for fact in decode_facts(payload):
+                book.apply(fact)
+            touched.add(partition)
+        for partition in sorted(touched):
+            writes.add_totals(self.books[partition].totals, f"fcr/{partition}", version)
+        return writes

@@ -1,0 +1,132 @@
+"""How engine state maps to ClickHouse rows, and back: the only module that knows the columns."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from typing import Any
+
+from schemas.events import AgentState, ContactEvent
+from schemas.kpi import KpiRow
+from streams.agents import AgentStatus
+from streams.clickhouse import ClickHouse
+from streams.contacts import Arrival, ContactState, Ending, Survey
+from streams.intervals import INTERVAL_S, interval_start
+from streams.kpi import COLUMNS
+from streams.rows import kpi_row
+from streams.totals import RowKey
+
+STORED_COLUMNS: tuple[str, ...] = tuple(c.replace("_s_sum", "_us_sum") for c in COLUMNS)
+KPI_TABLE = {900: "kpi_interval", 60: "kpi_minute"}
+KPI_COLUMNS = ("client", "queue", "channel", "interval_start", "source", "version", *STORED_COLUMNS)
+
+CONTACT_STATE_COLUMNS = (
+    "client", "contact_id", "queue", "channel", "customer_id",
+    "arrived_us", "arrived_id", "answered_us", "answered_id", "abandoned_us", "abandoned_id",
+    "replied_us", "replied_id", "ended_us", "ended_id", "talk_us", "hold_us", "wrap_us",
+    "resolved", "survey_us", "survey_id", "csat", "nps", "last_event_us",
+)  # fmt: skip
+CONTACT_COLUMNS = (
+    "version", "kafka_partition", "customer_partition", "interval_start", *CONTACT_STATE_COLUMNS
+)  # fmt: skip
+RAW_COLUMNS = (
+    "client", "occurred_at", "occurred_us", "event_id", "type", "queue", "channel",
+    "contact_id", "agent_id", "customer_id", "payload", "kafka_partition", "kafka_offset",
+    "ingested_at",
+)  # fmt: skip
+AGENT_COLUMNS = ("client", "agent_id", "version", "event_id", "queue", "channel", "state", "changed_at")
+DEAD_LETTER_COLUMNS = ("topic", "kafka_partition", "kafka_offset", "received_at", "reason", "payload")
+
+
+def customer_partition(client: str, customer_id: str, partitions: int) -> int:
+    """Stage two's partition for a customer: stable across processes and restarts."""
+    return zlib.crc32(f"{client}\x1f{customer_id}".encode()) % partitions
+
+
+def _slot(slot: tuple[int, str] | None) -> tuple[int | None, str]:
+    return (None, "") if slot is None else slot
+
+
+def state_values(c: ContactState) -> list[Any]:
+    """A contact state as a flat list in CONTACT_STATE_COLUMNS order (also the fact wire form)."""
+    a, e, s = c.arrival, c.ended, c.survey
+    return [
+        c.client, c.contact_id,
+        a.queue if a else "", a.channel if a else "", a.customer_id if a else "",
+        a.at_us if a else None, a.event_id if a else "",
+        *_slot(c.answered), *_slot(c.abandoned), *_slot(c.replied),
+        e.at_us if e else None, e.event_id if e else "",
+        e.talk_us if e else 0, e.hold_us if e else 0, e.wrap_us if e else 0, int(bool(e and e.resolved)),
+        s.at_us if s else None, s.event_id if s else "",
+        s.csat if s else None, s.nps if s else None,
+        c.last_event_us,
+    ]  # fmt: skip
+
+
+def state_from_values(v: Sequence[Any]) -> ContactState:
+    """Inverse of :func:`state_values`."""
+    (client, contact_id, queue, channel, customer, arr_us, arr_id, ans_us, ans_id, ab_us, ab_id,
+     rep_us, rep_id, end_us, end_id, talk, hold, wrap, resolved, sv_us, sv_id, csat, nps, last) = v  # fmt: skip
+    return ContactState(
+        client=client,
+        contact_id=contact_id,
+        arrival=None if arr_us is None else Arrival(arr_us, arr_id, queue, channel, customer),
+        answered=None if ans_us is None else (ans_us, ans_id),
+        abandoned=None if ab_us is None else (ab_us, ab_id),
+        replied=None if rep_us is None else (rep_us, rep_id),
+        ended=None if end_us is None else Ending(end_us, end_id, talk, hold, wrap, bool(resolved)),
+        survey=None if sv_us is None else Survey(sv_us, sv_id, csat, nps),
+        last_event_us=last,
+    )
+
+
+def contact_row(c: ContactState, version: int, partition: int, partitions: int) -> list[Any]:
+    a = c.arrival
+    start = interval_start(a.at_us) if a else 0
+    stage_two = customer_partition(c.client, a.customer_id, partitions) if a else 0
+    return [version, partition, stage_two, start, *state_values(c)]
+
+
+def kpi_rows(changed: list[tuple[RowKey, list[int]]], source: str, version: int) -> list[list[Any]]:
+    return [[*key, source, version, *vector] for key, vector in changed]
+
+
+def raw_row(event: ContactEvent | AgentState, payload: bytes, partition: int, offset: int, now: int) -> list[Any]:
+    at = event.occurred_us
+    return [
+        event.client, at // 1_000_000, at, event.event_id, event.type, event.queue,
+        getattr(event, "channel", None) or "", getattr(event, "contact_id", ""),
+        getattr(event, "agent_id", None) or "", getattr(event, "customer_id", None) or "",
+        payload.decode("utf-8"), partition, offset, now,
+    ]  # fmt: skip
+
+
+def agent_row(status: AgentStatus) -> list[Any]:
+    return [status.client, status.agent_id, status.at_us, status.event_id, status.queue,
+            status.channel, status.state, status.at_us // 1_000_000]  # fmt: skip
+
+
+def load_contacts(store: ClickHouse, column: str, partition: int) -> list[ContactState]:
+    """Reload the contact states of one partition (stage one) or customer partition (two)."""
+    assert column in ("kafka_partition", "customer_partition")
+    rows = store.query(
+        f"SELECT {', '.join(CONTACT_STATE_COLUMNS)} FROM contacts FINAL WHERE {column} = %(p)s",
+        {"p": partition},
+    )
+    return [state_from_values(row) for row in rows]
+
+
+def read_kpi_rows(
+    store: ClickHouse, grain: int = INTERVAL_S, client: str | None = None
+) -> list[KpiRow]:
+    """KPI rows as stored: the sum over sources of the latest partial sums."""
+    sums = ", ".join(f"sum({c})" for c in STORED_COLUMNS)
+    where = "WHERE client = %(client)s" if client else ""
+    rows = store.query(
+        f"SELECT client, queue, channel, toUInt32(interval_start), {sums} "
+        f"FROM {KPI_TABLE[grain]} FINAL {where} "
+        "GROUP BY client, queue, channel, interval_start "
+        "HAVING sum(offered) > 0 ORDER BY client, queue, channel, interval_start",
+        {"client": client} if client else None,
+    )
+    return [kpi_row((r[0], r[1], r[2], int(r[3])), [int(x) for x in r[4:]]) for r in rows]
