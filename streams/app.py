@@ -19,6 +19,7 @@ from faust.types import TP, EventT
 from cckpi.settings import Settings
 from schemas.sla import SlaSettings, load_sla
 from streams.clickhouse import ClickHouse, connect
+from streams.live import agents_by_state, live_summary, waiting_now
 from streams.pipeline import ContactStage, FcrStage, Record, Writes
 from streams.storage import load_contacts
 from streams.writer import write_batch
@@ -35,6 +36,7 @@ class Runtime:
 
     def __init__(self, settings: Settings, sla: SlaSettings, store: ClickHouse | None = None) -> None:
         self.settings = settings
+        self.sla = sla
         self.contacts = ContactStage(sla, settings.partitions)
         self.fcr = FcrStage()
         self._store = store
@@ -151,5 +153,15 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
                 "uptime_s": round(time.time() - runtime.started, 1),
             }
         )
+
+    @app.page("/api/live")
+    async def live(web: Any, request: Any) -> Any:
+        stage = runtime.contacts
+        waiting = waiting_now(list(stage.books.values()), stage.watermark_us)
+        agents = agents_by_state(stage.agents)
+        summary = await asyncio.to_thread(
+            live_summary, runtime.store, waiting, agents, runtime.sla, stage.watermark_us
+        )
+        return web.json(summary)
 
     return app

@@ -76,6 +76,7 @@ class ContactStage:
         self.agents = AgentBoard()
         self.valid = 0
         self.rejected = 0
+        self.watermark_us = 0  # the latest event time seen: "now" for live views
 
     def loaded(self, partition: int) -> bool:
         return partition in self.books
@@ -102,6 +103,8 @@ class ContactStage:
                 writes.dead_letters.append(DeadLetter(partition, offset, payload, event.reason))
                 continue
             self.valid += 1
+            if event.occurred_us > self.watermark_us:
+                self.watermark_us = event.occurred_us
             raw.append(raw_row(event, payload, partition, offset, now_s))
             if event.type == "agent.state":
                 self.agents.apply(event)  # type: ignore[arg-type]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from schemas.events import AgentState, ContactEvent
@@ -117,16 +117,40 @@ def load_contacts(store: ClickHouse, column: str, partition: int) -> list[Contac
 
 
 def read_kpi_rows(
-    store: ClickHouse, grain: int = INTERVAL_S, client: str | None = None
+    store: ClickHouse,
+    grain: int = INTERVAL_S,
+    client: str | None = None,
+    since_s: int | None = None,
+    until_s: int | None = None,
+    per_interval: bool = True,
+    formula: Callable[[str], str] | None = None,
 ) -> list[KpiRow]:
-    """KPI rows as stored: the sum over sources of the latest partial sums."""
+    """KPI rows as stored (the sum over sources of the latest partial sums).
+
+    With ``per_interval=False`` the rows of [since, until) are summed per client, queue
+    and channel, and labelled with ``since``: the figures of a rolling window or a day.
+    """
     sums = ", ".join(f"sum({c})" for c in STORED_COLUMNS)
-    where = "WHERE client = %(client)s" if client else ""
+    conditions, params = [], {}
+    if client is not None:
+        conditions.append("client = %(client)s")
+        params["client"] = client
+    if since_s is not None:
+        conditions.append("interval_start >= toDateTime(%(since)s, 'UTC')")
+        params["since"] = since_s
+    if until_s is not None:
+        conditions.append("interval_start < toDateTime(%(until)s, 'UTC')")
+        params["until"] = until_s
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    start = "toUInt32(interval_start)" if per_interval else "toUInt32(0)"
+    group = "client, queue, channel" + (", interval_start" if per_interval else "")
     rows = store.query(
-        f"SELECT client, queue, channel, toUInt32(interval_start), {sums} "
-        f"FROM {KPI_TABLE[grain]} FINAL {where} "
-        "GROUP BY client, queue, channel, interval_start "
-        "HAVING sum(offered) > 0 ORDER BY client, queue, channel, interval_start",
-        {"client": client} if client else None,
+        f"SELECT client, queue, channel, {start}, {sums} FROM {KPI_TABLE[grain]} FINAL {where} "
+        f"GROUP BY {group} HAVING sum(offered) > 0 ORDER BY {group}",
+        params,
     )
-    return [kpi_row((r[0], r[1], r[2], int(r[3])), [int(x) for x in r[4:]]) for r in rows]
+    label = (lambda r: int(r[3])) if per_interval else (lambda r: since_s or 0)
+    pick = formula or (lambda _client: "default")
+    return [
+        kpi_row((r[0], r[1], r[2], label(r)), [int(x) for x in r[4:]], pick(r[0])) for r in rows
+    ]

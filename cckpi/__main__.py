@@ -1,0 +1,3 @@
+from cckpi.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,152 @@
+"""The ``cckpi`` command line: compute, simulate, worker, migrate, demo."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cckpi.formats import FORMATS, write_rows
+
+
+def _compute(args: argparse.Namespace) -> int:
+    from schemas.sla import SlaError, load_sla
+    from streams.compute import compute_file
+
+    try:
+        sla = load_sla(args.sla)
+    except SlaError as error:
+        print(f"cckpi compute: bad SLA file:\n{error}", file=sys.stderr)
+        return 2
+    if not args.events.is_file():
+        print(f"cckpi compute: {args.events}: no such file", file=sys.stderr)
+        return 2
+    rows, report = compute_file(args.events, sla)
+    write_rows(rows, args.format)
+    if report.rejected:
+        print(f"cckpi compute: skipped {len(report.rejected)} bad line(s):", file=sys.stderr)
+        for reason, count in Counter(reason for _, reason in report.rejected).most_common():
+            lines = [str(n) for n, r in report.rejected if r == reason][:5]
+            more = "" if count <= 5 else ", …"
+            print(f"  {count} × {reason} (line {', '.join(lines)}{more})", file=sys.stderr)
+    print(f"cckpi compute: {report.valid} valid event(s), {len(rows)} row(s)", file=sys.stderr)
+    return 0 if report.valid else 1
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from producers.outputs import EventOutput, JsonlOutput, KafkaOutput
+    from producers.run import parse_duration, parse_speed, run_simulation
+    from producers.simulator import Simulator
+
+    start = datetime.fromisoformat(args.start.replace("Z", "+00:00")) if args.start else None
+    if start is None:
+        now = datetime.now(UTC)
+        start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if start.tzinfo is None:
+        print("cckpi simulate: --start needs an offset, e.g. 2026-11-23T00:00:00Z", file=sys.stderr)
+        return 2
+    until = start + parse_duration(args.duration) if args.duration else None
+    if until is None and args.events is None:
+        print("cckpi simulate: give --duration or --events (or both)", file=sys.stderr)
+        return 2
+    output: EventOutput
+    if args.output == "kafka":
+        from cckpi.settings import Settings
+
+        settings = Settings()
+        bootstrap = args.bootstrap or settings.kafka_bootstrap
+        if not bootstrap:
+            print("cckpi simulate: --output kafka needs --bootstrap or KAFKA_BOOTSTRAP", file=sys.stderr)
+            return 2
+        output = KafkaOutput(bootstrap, args.topic or settings.topic)
+    else:
+        output = JsonlOutput(Path(args.output))
+    report = run_simulation(
+        Simulator(start, seed=args.seed), output, until, args.events, parse_speed(args.speed)
+    )
+    print(f"cckpi simulate: {report.events} events in {report.wall_s:.1f}s", file=sys.stderr)
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from cckpi.settings import Settings
+    from cckpi.worker import run_worker
+
+    run_worker(Settings(), loglevel=args.loglevel, logfile=args.logfile)
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from cckpi.settings import Settings
+    from sql.migrate import migrate
+    from streams.clickhouse import connect
+
+    settings = Settings()
+    store = connect(settings.clickhouse(), settings.data_dir, settings.database)
+    applied = migrate(store)
+    print(f"{store.description}: applied {', '.join(applied) or 'nothing (up to date)'}")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from cckpi.demo import run_demo
+
+    return run_demo(args.duration, args.speed, args.seed, args.partitions)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cckpi", description="Real-time contact-centre KPIs: events -> Kafka -> Faust -> ClickHouse."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("compute", help="recompute KPI rows offline from a JSONL file of events")
+    p.add_argument("--events", type=Path, required=True, help="JSON Lines file, one event per line")
+    p.add_argument("--sla", type=Path, help="SLA file (YAML); contract defaults without it")
+    p.add_argument("--format", choices=FORMATS, default="jsonl", help="output format (default jsonl)")
+    p.set_defaults(run=_compute)
+
+    p = sub.add_parser(
+        "simulate",
+        help="simulate a contact centre and emit its events",
+        description=(
+            "Seeded discrete-event simulation of a contact centre: three clients, several "
+            "queues, calls, chats (up to 3 per agent) and emails; Poisson arrivals on an "
+            "hour-of-day curve; agents with shifts and breaks (agent.state events) whose "
+            "number limits answering, so waits, abandons and email backlogs emerge from load; "
+            "log-normal talk/hold/wrap times per channel; repeat contacts across channels; "
+            "CSAT/NPS surveys. The same seed gives the same events."
+        ),
+    )
+    p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    p.add_argument("--start", help="simulated start, RFC 3339 (default: today 00:00 UTC)")
+    p.add_argument("--duration", help="simulated time to cover, e.g. 90m, 6h, 30d")
+    p.add_argument("--events", type=int, help="stop after this many events")
+    p.add_argument("--speed", default="max", help="'max' (as fast as possible), 'realtime', or a factor like 60")
+    p.add_argument("--output", default="kafka", help="'kafka' or a .jsonl file path (default kafka)")
+    p.add_argument("--bootstrap", help="Kafka bootstrap servers (default $KAFKA_BOOTSTRAP)")
+    p.add_argument("--topic", help="topic (default $CCKPI_TOPIC or contact-events)")
+    p.set_defaults(run=_simulate)
+
+    p = sub.add_parser("worker", help="run the stream worker against $KAFKA_BOOTSTRAP and ClickHouse")
+    p.add_argument("--loglevel", default="info", choices=("debug", "info", "warning", "error"))
+    p.add_argument("--logfile", help="log to this file instead of stderr")
+    p.set_defaults(run=_worker)
+
+    p = sub.add_parser("migrate", help="apply the ClickHouse migrations")
+    p.set_defaults(run=_migrate)
+
+    p = sub.add_parser("demo", help="run everything on embedded defaults with a live terminal view")
+    p.add_argument("--duration", type=float, help="stop after this many seconds and print a summary")
+    p.add_argument("--speed", type=float, default=60.0, help="simulated seconds per real second (default 60)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--partitions", type=int, default=3)
+    p.set_defaults(run=_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.run(args))

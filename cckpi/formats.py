@@ -1,0 +1,53 @@
+"""Write KPI rows as JSON Lines, CSV or a terminal table."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+import orjson
+from rich.console import Console
+from rich.table import Table
+
+from schemas.kpi import OUTPUT_COLUMNS, KpiRow
+
+FORMATS = ("jsonl", "csv", "table")
+
+
+def write_rows(rows: Sequence[KpiRow], fmt: str, out: TextIO = sys.stdout) -> None:
+    if fmt == "jsonl":
+        for row in rows:
+            out.write(orjson.dumps(row.model_dump(include=set(OUTPUT_COLUMNS))).decode() + "\n")
+    elif fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=OUTPUT_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ("" if v is None else v) for k, v in row.model_dump().items()})
+    elif fmt == "table":
+        write_table(rows, out)
+    else:
+        raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.1f}%"
+
+
+def _secs(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f}s"
+
+
+def write_table(rows: Sequence[KpiRow], out: TextIO) -> None:
+    table = Table(title=f"{len(rows)} KPI rows")
+    for name in ("interval", "client", "queue", "channel", "offered", "answered", "abandoned",
+                 "SL", "answer rate", "ASA", "AHT", "FCR", "CSAT", "NPS"):  # fmt: skip
+        table.add_column(name, justify="left" if name in ("interval", "client", "queue", "channel") else "right")
+    for r in rows:
+        table.add_row(
+            r.interval_start, r.client, r.queue, r.channel, str(r.offered), str(r.answered),
+            str(r.abandoned), _pct(r.service_level), _pct(r.answer_rate), _secs(r.asa_s),
+            _secs(r.aht_s), _pct(r.fcr_rate), _pct(r.csat), "—" if r.nps is None else f"{r.nps:.0f}",
+        )  # fmt: skip
+    Console(file=out, width=200).print(table)

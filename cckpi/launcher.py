@@ -1,0 +1,110 @@
+"""Start and stop the parts as child processes: the worker, and wait for it to catch up."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orjson
+import urllib.request
+
+from cckpi.settings import Settings
+from cckpi.topics import committed_offsets, end_offsets
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment that hands these settings to a child process."""
+    env = {
+        "CCKPI_DATA_DIR": str(settings.data_dir),
+        "CCKPI_DATABASE": settings.database,
+        "CCKPI_TOPIC": settings.topic,
+        "CCKPI_PARTITIONS": str(settings.partitions),
+        "CCKPI_GROUP": settings.group,
+        "CCKPI_WEB_HOST": settings.web_host,
+        "CCKPI_WEB_PORT": str(settings.web_port),
+        "CCKPI_BATCH_SIZE": str(settings.batch_size),
+        "CCKPI_BATCH_WITHIN_S": str(settings.batch_within_s),
+    }
+    if settings.kafka_bootstrap:
+        env["KAFKA_BOOTSTRAP"] = settings.kafka_bootstrap
+    if settings.clickhouse_url:
+        env["CLICKHOUSE_URL"] = settings.clickhouse_url.get_secret_value()
+    if settings.sla_file:
+        env["CCKPI_SLA_FILE"] = str(settings.sla_file)
+    return env
+
+
+class WorkerProcess:
+    """``cckpi worker`` as a child process, logging to a file."""
+
+    def __init__(self, settings: Settings, log_path: Path) -> None:
+        self.settings = settings
+        self.log_path = log_path
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(log_path, "ab")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "cckpi", "worker"],
+            env={**os.environ, **settings_env(settings)},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def get(self, path: str, timeout_s: float = 5.0) -> dict:  # type: ignore[type-arg]
+        url = f"http://{self.settings.web_host}:{self.settings.web_port}{path}"
+        with urllib.request.urlopen(url, timeout=timeout_s) as response:  # noqa: S310 (loopback)
+            return orjson.loads(response.read())  # type: ignore[no-any-return]
+
+    def wait_ready(self, timeout_s: float = 90.0) -> None:
+        """Wait until the status page answers (the worker joined its group)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"worker exited with {self.process.returncode}; see {self.log_path}")
+            try:
+                self.get("/api/status", 1.0)
+                return
+            except OSError:
+                time.sleep(0.3)
+        raise TimeoutError(f"worker not ready after {timeout_s:.0f}s; see {self.log_path}")
+
+    def stop(self, timeout_s: float = 30.0) -> int:
+        """SIGTERM (the worker stops cleanly), SIGKILL if it does not."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+        return self.process.returncode
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+def wait_drained(settings: Settings, timeout_s: float = 300.0) -> None:
+    """Wait until the group has committed every message of the event and FCR-facts topics.
+
+    Offsets are committed only after results are written, so this means the results of
+    every event produced so far are in ClickHouse.
+    """
+    bootstrap = settings.require_bootstrap()
+    deadline = time.monotonic() + timeout_s
+    for topic in (settings.topic, settings.facts_topic):
+        ends = {p: o for p, o in end_offsets(bootstrap, topic, settings.partitions).items() if o}
+        while True:
+            committed = committed_offsets(bootstrap, settings.group, topic)
+            if all(committed.get(p, -1) >= end for p, end in ends.items()):
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{topic}: committed {committed}, end {ends}")
+            time.sleep(0.5)

@@ -1,0 +1,111 @@
+"""The simulated contact centre: clients, queues, staffing and behaviour, as plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Share of a day's contacts arriving in each local hour: quiet nights, a morning peak,
+# a lunch dip and an afternoon peak (the usual inbound shape).
+HOUR_CURVE: tuple[float, ...] = (
+    0.2, 0.1, 0.1, 0.1, 0.2, 0.4, 1.0, 2.5, 5.5, 8.0, 8.5, 7.5,
+    6.0, 6.5, 7.5, 7.8, 7.0, 6.0, 4.5, 3.0, 2.0, 1.4, 0.9, 0.5,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Handling:
+    """Log-normal durations (median seconds, shape sigma) for one channel."""
+
+    talk_median_s: float
+    talk_sigma: float
+    hold_share: float  # share of contacts put on hold
+    hold_median_s: float
+    wrap_median_s: float
+    wrap_sigma: float
+    patience_median_s: float  # how long a customer waits before giving up (inf: never)
+    resolve_rate: float
+    capacity: int = 1  # contacts an agent handles at once
+
+
+HANDLING: dict[str, Handling] = {
+    "call": Handling(240, 0.6, 0.25, 45, 35, 0.5, 75, 0.78),
+    "chat": Handling(420, 0.5, 0.0, 0, 40, 0.5, 110, 0.72, capacity=3),
+    "email": Handling(360, 0.7, 0.0, 0, 60, 0.5, float("inf"), 0.70),
+}
+
+
+@dataclass(frozen=True)
+class Team:
+    """Agents of one client serving one queue on one channel."""
+
+    queue: str
+    channel: str
+    daily_contacts: float
+    agents: int
+    shift: tuple[int, int] = (7, 20)  # local hours logged in
+
+
+@dataclass(frozen=True)
+class Client:
+    name: str
+    timezone: str
+    teams: tuple[Team, ...]
+    customers: int  # size of the customer base repeats are drawn from
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """Customer behaviour shared by all clients."""
+
+    repeat_if_unresolved: float = 0.55
+    repeat_if_resolved: float = 0.08
+    repeat_median_s: float = 6 * 3600
+    survey_rate: float = 0.3
+    transfer_rate: float = 0.05
+    break_rate_per_hour: float = 0.25  # agents stepping away
+    break_median_s: float = 600
+
+
+@dataclass(frozen=True)
+class Scenario:
+    clients: tuple[Client, ...]
+    behaviour: Behaviour = field(default_factory=Behaviour)
+
+
+DEFAULT_SCENARIO = Scenario(
+    clients=(
+        Client(
+            "acme",
+            "Europe/Zurich",
+            (
+                Team("billing", "call", 900, 11),
+                Team("billing", "email", 300, 3),
+                Team("support", "call", 1200, 14),
+                Team("support", "chat", 600, 3),
+                Team("support", "email", 400, 4),
+            ),
+            customers=6000,
+        ),
+        Client(
+            "globex",
+            "America/New_York",
+            (
+                Team("sales", "call", 700, 9),
+                Team("sales", "chat", 500, 3),
+                Team("service", "call", 800, 10),
+                Team("service", "email", 350, 3),
+            ),
+            customers=5000,
+        ),
+        Client(
+            "initech",
+            "UTC",
+            (
+                Team("helpdesk", "call", 500, 7),
+                Team("helpdesk", "chat", 300, 2),
+                Team("helpdesk", "email", 250, 2),
+            ),
+            customers=3000,
+        ),
+    )
+)

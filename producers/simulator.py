@@ -1,0 +1,294 @@
+"""A seeded discrete-event simulation of a contact centre that emits contract events.
+
+Arrivals are Poisson with an hour-of-day rate; agents are a limited resource, so waits,
+abandons and email backlogs emerge from load rather than being drawn at random.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import random
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from producers.scenario import DEFAULT_SCENARIO, HANDLING, HOUR_CURVE, Client, Scenario, Team
+
+Event = dict[str, Any]
+
+
+def rfc3339(t: float) -> str:
+    """Epoch seconds as RFC 3339 UTC with milliseconds."""
+    moment = datetime.fromtimestamp(round(t, 3), UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+@dataclass
+class Agent:
+    agent_id: str
+    team: TeamState
+    capacity: int
+    active: int = 0  # contacts in hand
+    on_shift: bool = False
+    on_break: bool = False
+
+    @property
+    def free(self) -> bool:
+        return self.on_shift and not self.on_break and self.active < self.capacity
+
+
+@dataclass
+class Waiting:
+    contact_id: str
+    customer_id: str
+    arrived: float
+    patience: float
+    done: bool = False  # answered or abandoned
+
+
+@dataclass
+class TeamState:
+    client: Client
+    team: Team
+    agents: list[Agent] = field(default_factory=list)
+    queue: deque[Waiting] = field(default_factory=deque)
+
+
+class Simulator:
+    """Generates events in event-time order; iterate :meth:`events`."""
+
+    def __init__(self, start: datetime, seed: int = 1, scenario: Scenario = DEFAULT_SCENARIO) -> None:
+        self.rng = random.Random(seed)
+        self.scenario = scenario
+        self.start = start.timestamp()
+        self._heap: list[tuple[float, int, Callable[[], None]]] = []
+        self._seq = itertools.count()
+        self._out: list[Event] = []
+        self._contacts = itertools.count(1)
+        self.teams: list[TeamState] = []
+        for client in scenario.clients:
+            for team in client.teams:
+                state = TeamState(client, team)
+                capacity = HANDLING[team.channel].capacity
+                for n in range(team.agents):
+                    agent_id = f"{client.name}-{team.queue}-{team.channel}-{n + 1:02d}"
+                    state.agents.append(Agent(agent_id, state, capacity))
+                self.teams.append(state)
+        for state in self.teams:
+            self._schedule_arrival(state, self.start)
+            for agent in state.agents:
+                self._schedule_shift(agent, self.start)
+
+    # --- plumbing ------------------------------------------------------------------------
+
+    def _at(self, t: float, action: Callable[[], None]) -> None:
+        heapq.heappush(self._heap, (t, next(self._seq), action))
+
+    def _emit(self, kind: str, t: float, client: str, queue: str, **fields: Any) -> None:
+        event: Event = {
+            "event_id": str(uuid.UUID(int=self.rng.getrandbits(128), version=4)),
+            "schema_version": 1,
+            "type": kind,
+            "occurred_at": rfc3339(t),
+            "client": client,
+            "queue": queue,
+        }
+        event.update(fields)
+        self._out.append(event)
+
+    def _lognormal(self, median: float, sigma: float) -> float:
+        return median * math.exp(self.rng.gauss(0.0, sigma))
+
+    def _local_hour(self, client: Client, t: float) -> float:
+        local = datetime.fromtimestamp(t, ZoneInfo(client.timezone))
+        return local.hour + local.minute / 60
+
+    def events(self, until: datetime | None = None) -> Iterator[tuple[float, Event]]:
+        """Yield (event time, event) in time order, until the given time if any."""
+        end = math.inf if until is None else until.timestamp()
+        while self._heap:
+            t, _, action = heapq.heappop(self._heap)
+            if t > end:
+                return
+            action()
+            out, self._out = self._out, []
+            for event in out:
+                yield t, event
+
+    # --- arrivals ------------------------------------------------------------------------
+
+    def _rate(self, state: TeamState, t: float) -> float:
+        hour = int(self._local_hour(state.client, t)) % 24
+        return state.team.daily_contacts * HOUR_CURVE[hour] / sum(HOUR_CURVE) / 3600
+
+    def _schedule_arrival(self, state: TeamState, now: float) -> None:
+        # Thinning: candidates at the peak rate, kept with probability rate(t) / peak.
+        peak = state.team.daily_contacts * max(HOUR_CURVE) / sum(HOUR_CURVE) / 3600
+        t = now
+        while True:
+            t += self.rng.expovariate(peak)
+            if self.rng.random() * peak <= self._rate(state, t):
+                break
+        customer = f"{state.client.name}-cust-{self.rng.randrange(state.client.customers):05d}"
+        self._at(t, lambda: self._arrive(state, t, customer, repeat=False))
+
+    def _arrive(self, state: TeamState, t: float, customer: str, repeat: bool) -> None:
+        if not repeat:
+            self._schedule_arrival(state, t)
+        team, client = state.team, state.client
+        contact_id = f"{client.name[:2]}-{team.channel[0]}-{next(self._contacts):08d}"
+        self._emit(
+            "contact.arrived", t, client.name, team.queue,
+            channel=team.channel, contact_id=contact_id, customer_id=customer,
+        )  # fmt: skip
+        patience = self._lognormal(HANDLING[team.channel].patience_median_s, 0.8)
+        waiting = Waiting(contact_id, customer, t, patience)
+        state.queue.append(waiting)
+        if math.isfinite(patience):
+            self._at(t + patience, lambda: self._give_up(state, waiting, t + patience))
+        self._dispatch(state, t)
+
+    def _give_up(self, state: TeamState, waiting: Waiting, t: float) -> None:
+        if waiting.done:
+            return
+        waiting.done = True
+        state.queue.remove(waiting)
+        self._emit(
+            "contact.abandoned", t, state.client.name, state.team.queue,
+            channel=state.team.channel, contact_id=waiting.contact_id,
+        )  # fmt: skip
+
+    # --- agents --------------------------------------------------------------------------
+
+    def _agent_state(self, agent: Agent, t: float, state: str) -> None:
+        team = agent.team
+        self._emit("agent.state", t, team.client.name, team.team.queue, agent_id=agent.agent_id, state=state)
+
+    def _schedule_shift(self, agent: Agent, now: float) -> None:
+        """Log in at the shift start and out at its end, in the client's local time."""
+        zone = ZoneInfo(agent.team.client.timezone)
+        day = datetime.fromtimestamp(now, zone).replace(hour=0, minute=0, second=0, microsecond=0)
+        start_h, end_h = agent.team.team.shift
+        jitter = self.rng.uniform(-900, 900)
+        login = (day + timedelta(hours=start_h)).timestamp() + jitter
+        logout = (day + timedelta(hours=end_h)).timestamp() + jitter
+        if logout <= now:
+            login += 86_400
+            logout += 86_400
+        login = max(login, now)
+        self._at(login, lambda: self._login(agent, login, logout))
+
+    def _login(self, agent: Agent, t: float, logout: float) -> None:
+        agent.on_shift = True
+        self._agent_state(agent, t, "available")
+        self._at(logout, lambda: self._logout(agent, logout))
+        self._schedule_break(agent, t)
+        self._dispatch(agent.team, t)
+
+    def _logout(self, agent: Agent, t: float) -> None:
+        agent.on_shift = False
+        if agent.active == 0:
+            self._agent_state(agent, t, "offline")
+        self._schedule_shift(agent, t + 60)
+
+    def _schedule_break(self, agent: Agent, now: float) -> None:
+        rate = self.scenario.behaviour.break_rate_per_hour / 3600
+        t = now + self.rng.expovariate(rate)
+        self._at(t, lambda: self._take_break(agent, t))
+
+    def _take_break(self, agent: Agent, t: float) -> None:
+        if not agent.on_shift:
+            return
+        if agent.active or agent.on_break:
+            self._schedule_break(agent, t)
+            return
+        agent.on_break = True
+        self._agent_state(agent, t, "away")
+        back = t + self._lognormal(self.scenario.behaviour.break_median_s, 0.4)
+        self._at(back, lambda: self._back(agent, back))
+
+    def _back(self, agent: Agent, t: float) -> None:
+        agent.on_break = False
+        if agent.on_shift:
+            self._agent_state(agent, t, "available")
+            self._schedule_break(agent, t)
+            self._dispatch(agent.team, t)
+
+    # --- handling ------------------------------------------------------------------------
+
+    def _dispatch(self, state: TeamState, t: float) -> None:
+        """Give waiting contacts to free agents, oldest first, least-loaded agent first."""
+        while state.queue:
+            free = [a for a in state.agents if a.free]
+            if not free:
+                return
+            agent = min(free, key=lambda a: (a.active, a.agent_id))
+            waiting = state.queue.popleft()
+            waiting.done = True
+            self._answer(state, agent, waiting, t)
+
+    def _answer(self, state: TeamState, agent: Agent, waiting: Waiting, t: float) -> None:
+        team, client, rules = state.team, state.client, HANDLING[state.team.channel]
+        base = {"channel": team.channel, "contact_id": waiting.contact_id}
+        agent.active += 1
+        answered = t + (self.rng.uniform(1, 4) if team.channel != "email" else self.rng.uniform(5, 60))
+        self._emit("contact.answered", answered, client.name, team.queue, agent_id=agent.agent_id, **base)
+        if agent.active == 1:
+            self._agent_state(agent, answered, "busy")
+        talk = self._lognormal(rules.talk_median_s, rules.talk_sigma)
+        hold = self._lognormal(rules.hold_median_s, 0.6) if self.rng.random() < rules.hold_share else 0.0
+        wrap = self._lognormal(rules.wrap_median_s, rules.wrap_sigma)
+        if team.channel in ("chat", "email"):
+            # Chat agents greet within a minute; an email reply is the work itself.
+            reply = answered + (self.rng.uniform(8, 60) if team.channel == "chat" else 0.8 * talk)
+            self._at(reply, lambda: self._emit(
+                "contact.replied", reply, client.name, team.queue, agent_id=agent.agent_id, **base))
+        if self.rng.random() < self.scenario.behaviour.transfer_rate:
+            moved = answered + talk * self.rng.uniform(0.1, 0.5)
+            other = self.rng.choice([s.team.queue for s in self.teams if s.client is client])
+            self._at(moved, lambda: self._emit(
+                "contact.transferred", moved, client.name, team.queue, to_queue=other, **base))
+        talk_end = answered + talk + hold
+        ended = talk_end + wrap
+        resolved = self.rng.random() < rules.resolve_rate
+
+        def finish() -> None:
+            self._emit(
+                "contact.ended", ended, client.name, team.queue, agent_id=agent.agent_id,
+                talk_s=round(talk, 3), hold_s=round(hold, 3), wrap_s=round(wrap, 3),
+                resolved=resolved, **base,
+            )  # fmt: skip
+            agent.active -= 1
+            if agent.active == 0:
+                self._agent_state(agent, ended, "available" if agent.on_shift else "offline")
+            self._after(state, waiting, ended, resolved, t - waiting.arrived)
+            self._dispatch(state, ended)
+
+        if team.channel == "call":
+            self._at(talk_end, lambda: self._agent_state(agent, talk_end, "wrap"))
+        self._at(ended, finish)
+
+    def _after(self, state: TeamState, waiting: Waiting, t: float, resolved: bool, wait: float) -> None:
+        """Surveys and repeat contacts follow the end of a contact."""
+        behaviour, client = self.scenario.behaviour, state.client
+        if self.rng.random() < behaviour.survey_rate:
+            mood = (1.2 if resolved else -1.0) - min(wait, 600) / 300 + self.rng.gauss(0, 1)
+            csat = min(5, max(1, round(3.4 + mood)))
+            nps = min(10, max(0, round(7.2 + 1.6 * mood)))
+            scores = {"csat": csat, "nps": nps} if self.rng.random() < 0.8 else {"nps": nps}
+            answered_at = t + self.rng.uniform(60, 3600)
+            self._at(answered_at, lambda: self._emit(
+                "survey.answered", answered_at, client.name, state.team.queue,
+                channel=state.team.channel, contact_id=waiting.contact_id, **scores))
+        chance = behaviour.repeat_if_resolved if resolved else behaviour.repeat_if_unresolved
+        if self.rng.random() < chance:
+            again = t + self._lognormal(behaviour.repeat_median_s, 1.2)
+            options = [s for s in self.teams if s.client is client]
+            target = self.rng.choice(options)
+            self._at(again, lambda: self._arrive(target, again, waiting.customer_id, repeat=True))
