@@ -74,8 +74,7 @@ def _worker(args: argparse.Namespace) -> int:
     from cckpi.settings import Settings
     from cckpi.worker import run_worker
 
-    run_worker(Settings(), loglevel=args.loglevel, logfile=args.logfile)
-    return 0
+    return run_worker(Settings(), loglevel=args.loglevel, logfile=args.logfile)
 
 
 def _migrate(args: argparse.Namespace) -> int:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 
 from cckpi.settings import Settings
 from cckpi.topics import ensure_topics
@@ -11,8 +13,8 @@ from streams.app import create_app
 from streams.clickhouse import connect
 
 
-def run_worker(settings: Settings, loglevel: str = "info", logfile: str | None = None) -> None:
-    """Block running the worker until SIGINT/SIGTERM; it then stops cleanly."""
+def run_worker(settings: Settings, loglevel: str = "info", logfile: str | None = None) -> int:
+    """Run the worker until SIGINT/SIGTERM, then stop cleanly and return its exit code."""
     from faust.worker import Worker
 
     ensure_topics(settings)
@@ -21,5 +23,17 @@ def run_worker(settings: Settings, loglevel: str = "info", logfile: str | None =
     if applied:
         logging.getLogger("cckpi.worker").info("migrations applied: %s", ", ".join(applied))
     app = create_app(settings, store)
-    # loglevel info: at warn, mode's spinner turns the root logger to DEBUG (costly).
-    Worker(app, loglevel=loglevel, logfile=logfile, quiet=True).execute_from_commandline()
+    code = 0
+    try:
+        # loglevel info: at warn, mode's spinner turns the root logger to DEBUG (costly).
+        Worker(app, loglevel=loglevel, logfile=logfile, quiet=True).execute_from_commandline()
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+    finally:
+        store.close()
+    # chDB's engine can hang or crash in interpreter teardown once its session is closed;
+    # everything is written and closed by now, so leave without running that teardown.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -67,6 +67,8 @@ class Simulator:
         self.rng = random.Random(seed)
         self.scenario = scenario
         self.start = start.timestamp()
+        # Contact ids carry the run (start, seed) so runs into one database never collide.
+        self.run_tag = f"{start.astimezone(UTC):%y%m%d%H%M}s{seed}"
         self._heap: list[tuple[float, int, Callable[[], None]]] = []
         self._seq = itertools.count()
         self._out: list[Event] = []
@@ -142,7 +144,7 @@ class Simulator:
         if not repeat:
             self._schedule_arrival(state, t)
         team, client = state.team, state.client
-        contact_id = f"{client.name[:2]}-{team.channel[0]}-{next(self._contacts):08d}"
+        contact_id = f"{self.run_tag}-{client.name[:2]}{team.channel[0]}-{next(self._contacts):07d}"
         self._emit(
             "contact.arrived", t, client.name, team.queue,
             channel=team.channel, contact_id=contact_id, customer_id=customer,

@@ -96,6 +96,7 @@ class ContactStage:
         writes = Writes()
         raw = writes.tables["raw_events"]
         touched: set[int] = set()
+        by_target: dict[int, list[ContactState]] = defaultdict(list)
         for partition, offset, payload in records:
             event = parse_event(payload)
             if isinstance(event, Rejection):
@@ -117,13 +118,12 @@ class ContactStage:
                 contact_row(c, version, partition, self.partitions) for c in book.take_changed()
             )
             writes.add_totals(book.totals, f"contacts/{partition}", version)
-            by_target: dict[int, list[ContactState]] = defaultdict(list)
             for contact in book.take_fcr_changed():
                 assert contact.arrival is not None
                 target = customer_partition(contact.client, contact.arrival.customer_id, self.partitions)
                 by_target[target].append(contact)
-            for target, contacts in by_target.items():
-                writes.facts[target] = encode_facts(contacts)  # one message per target
+        for target, contacts in sorted(by_target.items()):
+            writes.facts[target] = encode_facts(contacts)  # one message per target and batch
         writes.tables["agent_states"].extend(agent_row(s) for s in self.agents.take_changed())
         return writes
 

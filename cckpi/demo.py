@@ -1,0 +1,149 @@
+"""``cckpi demo``: broker, ClickHouse, worker and simulator on embedded defaults, watched live."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from cckpi.broker import TansuBroker, free_port
+from cckpi.launcher import WorkerProcess, wait_drained
+from cckpi.settings import Settings
+from cckpi.topics import ensure_topics
+from producers.outputs import KafkaOutput
+from producers.run import StopFlag, run_simulation
+from producers.simulator import Simulator
+
+DEMO_DATABASE = "cckpi_demo"
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.0f}%"
+
+
+def _secs(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f}s"
+
+
+def _sl_cell(value: float | None, target: float) -> Text:
+    """Green at or above target, amber within 5 points, red below."""
+    if value is None:
+        return Text("—")
+    style = "green" if value >= target else ("yellow" if value >= target - 0.05 else "red")
+    return Text(f"{100 * value:.0f}%", style=f"bold {style}")
+
+
+def render(live: dict[str, Any], status: dict[str, Any], produced: int, started: float) -> Group:
+    table = Table(title=f"cckpi — event time {live.get('as_of') or '…'}", expand=True)
+    headers = ("client", "queue", "chan", "waiting", "longest", "agents a/b/w/aw", "offered today",
+               "SL 15m", "SL today", "target", "abandon", "ASA", "AHT", "FCR", "CSAT", "NPS")  # fmt: skip
+    for name in headers:
+        table.add_column(name, justify="left" if name in ("client", "queue", "chan") else "right")
+    for q in live.get("queues", []):
+        today, recent, now = q.get("today", {}), q.get("15m", {}), q.get("now", {})
+        agents = q.get("agents", {})
+        counts = "/".join(str(agents.get(s, 0)) for s in ("available", "busy", "wrap", "away"))
+        table.add_row(
+            q["client"], q["queue"], q["channel"], str(int(now.get("waiting", 0))),
+            _secs(now.get("longest_wait_s")) if now else "—", counts, str(today.get("offered", 0)),
+            _sl_cell(recent.get("service_level"), q["sl_target"]),
+            _sl_cell(today.get("service_level"), q["sl_target"]),
+            f"{100 * q['sl_target']:.0f}% in {q['sl_threshold_s']:.0f}s",
+            _pct(today.get("abandon_rate")), _secs(today.get("asa_s")), _secs(today.get("aht_s")),
+            _pct(today.get("fcr_rate")), _pct(today.get("csat")),
+            "—" if today.get("nps") is None else f"{today['nps']:.0f}",
+        )  # fmt: skip
+    elapsed = time.monotonic() - started
+    footer = Text(
+        f"produced {produced:,} events · processed {status.get('valid_events', 0):,} valid, "
+        f"{status.get('dead_letters', 0):,} dead letters · {elapsed:.0f}s · Ctrl-C to stop",
+        style="dim",
+    )
+    return Group(table, footer)
+
+
+def run_demo(duration: float | None, speed: float, seed: int, partitions: int) -> int:
+    console = Console()
+    settings = Settings(web_port=free_port(), partitions=partitions, database=DEMO_DATABASE)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    broker = None
+    if not settings.kafka_bootstrap:
+        broker = TansuBroker(log_path=settings.data_dir / "broker.log")
+        settings.kafka_bootstrap = broker.bootstrap
+        console.print(f"[bold]broker[/] Tansu (in memory) at {broker.bootstrap}")
+    else:
+        console.print(f"[bold]broker[/] {settings.kafka_bootstrap}")
+    where = "ClickHouse server" if settings.clickhouse_url else f"chDB in {settings.data_dir / 'chdb'}"
+    console.print(f"[bold]storage[/] {where}, database {settings.database}")
+    worker = None
+    stop = StopFlag()
+    simulated: dict[str, int] = {"events": 0}
+    try:
+        ensure_topics(settings)
+        worker = WorkerProcess(settings, settings.data_dir / "worker.log")
+        console.print(f"[bold]worker[/] starting (log: {worker.log_path}) …")
+        worker.wait_ready()
+        console.print(f"[bold]live API[/] http://{settings.web_host}:{settings.web_port}/api/live")
+
+        start = datetime.now(UTC).replace(second=0, microsecond=0)
+        output = KafkaOutput(settings.require_bootstrap(), settings.topic)
+        counting = _Counting(output, simulated)
+
+        def simulate() -> None:
+            run_simulation(Simulator(start, seed=seed), counting, None, None, speed, stop)
+
+        thread = threading.Thread(target=simulate, name="simulator", daemon=True)
+        thread.start()
+        began = time.monotonic()
+        with Live(console=console, refresh_per_second=2, transient=False) as view:
+            try:
+                while duration is None or time.monotonic() - began < duration:
+                    view.update(_snapshot(worker, simulated["events"], began))
+                    time.sleep(1.0)
+            except KeyboardInterrupt:
+                pass
+            stop.stopped = True
+            thread.join(timeout=30)
+            console.print("[bold]draining[/] the stream …")
+            wait_drained(settings, timeout_s=180)
+            view.update(_snapshot(worker, simulated["events"], began))
+        console.print("[bold green]final KPI summary above[/] (today, in event time)")
+        return 0
+    finally:
+        stop.stopped = True
+        if worker is not None:
+            worker.stop()
+        if broker is not None:
+            broker.stop()
+
+
+def _snapshot(worker: WorkerProcess, produced: int, began: float) -> Group:
+    try:
+        return render(worker.get("/api/live"), worker.get("/api/status"), produced, began)
+    except OSError as error:
+        return Group(Text(f"waiting for the worker: {error}", style="yellow"))
+
+
+class _Counting:
+    """An output wrapper that counts what the simulator sent."""
+
+    def __init__(self, inner: KafkaOutput, counter: dict[str, int]) -> None:
+        self.inner = inner
+        self.counter = counter
+
+    def send(self, event: dict[str, Any]) -> None:
+        self.inner.send(event)
+        self.counter["events"] += 1
+
+    def send_raw(self, key: bytes | None, value: bytes) -> None:
+        self.inner.send_raw(key, value)
+        self.counter["events"] += 1
+
+    def close(self) -> None:
+        self.inner.close()

@@ -1,0 +1,78 @@
+"""Run the real pipeline on given messages: broker, a worker process, ClickHouse; read results back."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cckpi.broker import free_port
+from cckpi.launcher import WorkerProcess, wait_drained
+from cckpi.settings import Settings
+from cckpi.topics import ensure_topics
+from producers.outputs import KafkaOutput
+from schemas.kpi import KpiRow
+from streams.clickhouse import ClickHouse, connect
+from streams.storage import read_kpi_rows
+
+_runs = itertools.count(1)
+
+
+@dataclass
+class Message:
+    key: bytes | None
+    value: bytes
+
+
+@dataclass
+class PipelineRun:
+    settings: Settings
+    store_url: str | None
+
+    def open_store(self) -> ClickHouse:
+        """Open the run's ClickHouse (for chDB only once the worker has stopped)."""
+        return connect(self.store_url, self.settings.data_dir, self.settings.database)
+
+    def kpi_rows(self, grain: int = 900) -> list[KpiRow]:
+        store = self.open_store()
+        try:
+            return read_kpi_rows(store, grain)
+        finally:
+            store.close()
+
+
+def new_settings(tmp: Path, bootstrap: str, store_url: str | None, partitions: int = 3) -> Settings:
+    run = next(_runs)
+    return Settings(
+        kafka_bootstrap=bootstrap,
+        clickhouse_url=store_url,
+        data_dir=tmp / f"run{run}",
+        database=f"t{run}_{tmp.name[-12:].replace('-', '_')}".lower(),
+        topic=f"events-{tmp.name}-{run}",
+        group=f"cckpi-{tmp.name}-{run}",
+        partitions=partitions,
+        web_port=free_port(),
+        batch_within_s=0.2,
+    )
+
+
+def produce(settings: Settings, messages: Sequence[Message]) -> None:
+    output = KafkaOutput(settings.require_bootstrap(), settings.topic)
+    for message in messages:
+        output.send_raw(message.key, message.value)
+    output.close()
+
+
+def run_pipeline(settings: Settings, messages: Sequence[Message], store_url: str | None) -> PipelineRun:
+    """Produce, run one worker until everything is committed, stop it; results stay in storage."""
+    ensure_topics(settings)
+    produce(settings, messages)
+    worker = WorkerProcess(settings, settings.data_dir / "worker.log")
+    try:
+        worker.wait_ready()
+        wait_drained(settings, timeout_s=240)
+    finally:
+        code = worker.stop()
+    assert code == 0, f"worker exited with {code}; see {worker.log_path}"
+    return PipelineRun(settings, store_url)
