@@ -28,7 +28,7 @@ NonEmpty = Annotated[str, Field(min_length=1, max_length=256)]
 
 # RFC 3339 date-time: 'T' separator and an explicit offset ('Z' or +hh:mm) are mandatory.
 _RFC3339 = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
+    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
 )
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

@@ -1,0 +1,52 @@
+"""Malformed messages of every kind, each with the words its rejection reason must contain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+GOOD: dict[str, Any] = {
+    "event_id": "bad-base", "schema_version": 1, "type": "contact.ended",
+    "occurred_at": "2026-11-23T09:15:02.120Z", "client": "acme", "channel": "call",
+    "queue": "billing", "contact_id": "c-bad", "agent_id": "a-1",
+    "talk_s": 10, "hold_s": 0, "wrap_s": 5, "resolved": True,
+}  # fmt: skip
+
+
+def _with(**changes: Any) -> bytes:
+    body = {**GOOD, **changes}
+    return orjson.dumps({k: v for k, v in body.items() if v is not _DROP})
+
+
+_DROP = object()
+
+BAD_MESSAGES: list[tuple[bytes, str]] = [
+    (b"not json", "invalid JSON"),
+    (b"", "invalid JSON"),
+    (b'{"event_id": "x", ', "invalid JSON"),
+    (b"\xff\xfe\x00garbage", "invalid JSON"),
+    (b"[1, 2]", "object"),
+    (b"42", "object"),
+    (b"null", "object"),
+    (_with(type=_DROP), "missing field 'type'"),
+    (_with(type="contact.teleported"), "unknown type 'contact.teleported'"),
+    (_with(event_id=_DROP), "event_id"),
+    (_with(event_id=""), "event_id"),
+    (_with(schema_version=2), "schema_version"),
+    (_with(occurred_at="2026-11-23T09:15:02"), "occurred_at"),
+    (_with(occurred_at="yesterday"), "occurred_at"),
+    (_with(occurred_at=1795421702), "occurred_at"),
+    (_with(client=_DROP), "client"),
+    (_with(channel="fax"), "channel"),
+    (_with(talk_s=-1), "talk_s"),
+    (_with(hold_s="10"), "hold_s"),
+    (_with(resolved="yes"), "resolved"),
+    (_with(agent_id=_DROP), "agent_id"),
+    (_with(type="contact.arrived"), "customer_id"),
+    (_with(type="contact.transferred"), "to_queue"),
+    (_with(type="survey.answered"), "csat or an nps"),
+    (_with(type="survey.answered", csat=6), "csat"),
+    (_with(type="survey.answered", nps=3.5), "nps"),
+    (_with(type="agent.state", state="sleeping"), "state"),
+]

@@ -1,0 +1,59 @@
+"""Malformed messages go to the dead-letter topic with their bytes and a reason; KPIs are untouched."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from kafka import KafkaConsumer, TopicPartition
+
+from cckpi.broker import TansuBroker
+from schemas.kpi import OUTPUT_COLUMNS
+from streams.compute import ReadReport, compute_rows, read_events
+from tests.bad_messages import BAD_MESSAGES
+from tests.integration.conftest import as_messages
+from tests.integration.harness import Message, new_settings, run_pipeline
+
+pytestmark = pytest.mark.integration
+
+
+def read_dead_letters(bootstrap: str, topic: str) -> list[tuple[bytes, dict[str, bytes]]]:
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, consumer_timeout_ms=3000)
+    consumer.assign([TopicPartition(topic, 0)])
+    consumer.seek_to_beginning()
+    found = [(m.value, dict(m.headers)) for m in consumer]
+    consumer.close()
+    return found
+
+
+def test_bad_messages_reach_the_dlq_with_reasons(
+    tmp_path: Path, broker: TansuBroker, store_url: str | None, simulated_events: list[dict]  # type: ignore[type-arg]
+) -> None:
+    valid = as_messages(simulated_events[:3000])
+    bad = [Message(f"bad-{i}".encode(), payload) for i, (payload, _) in enumerate(BAD_MESSAGES)]
+    messages = valid + bad * 2  # each bad message twice: two offsets, two dead letters
+    random.Random(3).shuffle(messages)
+    expected = compute_rows(read_events((m.value for m in valid), ReadReport()))
+
+    settings = new_settings(tmp_path, broker.bootstrap, store_url)
+    run = run_pipeline(settings, messages, store_url)
+
+    assert [r.model_dump(include=set(OUTPUT_COLUMNS)) for r in run.kpi_rows()] == [
+        r.model_dump(include=set(OUTPUT_COLUMNS)) for r in expected
+    ]
+    letters = read_dead_letters(broker.bootstrap, settings.dlq_topic)
+    assert len(letters) == 2 * len(BAD_MESSAGES)
+    reason_of = {payload: words for payload, words in BAD_MESSAGES}
+    for payload, headers in letters:
+        assert payload in reason_of  # the original bytes, unchanged
+        assert reason_of[payload] in headers["reason"].decode()
+        assert headers["source"].decode().startswith(settings.topic + "/")
+    store = run.open_store()
+    try:
+        counted = store.query("SELECT count() FROM dead_letters FINAL")[0][0]
+        reasons = store.query("SELECT reason, count() FROM dead_letters FINAL GROUP BY reason")
+    finally:
+        store.close()
+    assert counted == 2 * len(BAD_MESSAGES)
+    assert sum(n for _, n in reasons) == counted
