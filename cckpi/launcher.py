@@ -7,10 +7,10 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import orjson
-import urllib.request
 
 from cckpi.settings import Settings
 from cckpi.topics import committed_offsets, end_offsets
@@ -54,10 +54,10 @@ class WorkerProcess:
             start_new_session=True,
         )
 
-    def get(self, path: str, timeout_s: float = 5.0) -> dict:  # type: ignore[type-arg]
+    def get(self, path: str, timeout_s: float = 5.0) -> dict:
         url = f"http://{self.settings.web_host}:{self.settings.web_port}{path}"
         with urllib.request.urlopen(url, timeout=timeout_s) as response:  # noqa: S310 (loopback)
-            return orjson.loads(response.read())  # type: ignore[no-any-return]
+            return orjson.loads(response.read())
 
     def wait_ready(self, timeout_s: float = 90.0) -> None:
         """Wait until the status page answers (the worker joined its group)."""

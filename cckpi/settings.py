@@ -20,7 +20,9 @@ class Settings(BaseSettings):
     kafka_bootstrap: str | None = Field(None, validation_alias=_env("KAFKA_BOOTSTRAP"))
     clickhouse_url: SecretStr | None = Field(None, validation_alias=_env("CLICKHOUSE_URL"))
     data_dir: Path = Field(Path("data"), validation_alias=_env("CCKPI_DATA_DIR"))
-    database: str = Field("cckpi", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", validation_alias=_env("CCKPI_DATABASE"))
+    database: str = Field(
+        "cckpi", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", validation_alias=_env("CCKPI_DATABASE")
+    )
     topic: str = Field("contact-events", validation_alias=_env("CCKPI_TOPIC"))
     partitions: int = Field(3, ge=1, le=256, validation_alias=_env("CCKPI_PARTITIONS"))
     group: str = Field("cckpi", validation_alias=_env("CCKPI_GROUP"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 from kafka import KafkaConsumer, TopicPartition
@@ -23,10 +24,8 @@ def ensure_topics(settings: Settings) -> None:
         ]
         missing = [t for t in wanted if t.name not in existing]
         if missing:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another process won the race
                 admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass
     finally:
         admin.close()
 
@@ -63,8 +62,4 @@ def committed_offsets(bootstrap: str, group: str, topic: str) -> dict[int, int]:
     finally:
         admin.close()
     offsets = listed.get(group, listed) if isinstance(listed, dict) else {}
-    return {
-        tp.partition: meta.offset
-        for tp, meta in offsets.items()
-        if getattr(tp, "topic", None) == topic
-    }
+    return {tp.partition: meta.offset for tp, meta in offsets.items() if getattr(tp, "topic", None) == topic}

@@ -47,7 +47,7 @@ def run_simulation(
     until: datetime | None,
     max_events: int | None = None,
     speed: float | None = None,
-    stop: "StopFlag | None" = None,
+    stop: StopFlag | None = None,
 ) -> RunReport:
     """Send events until the simulated end time or the event budget; pace if speed is set."""
     began = time.monotonic()

@@ -170,7 +170,14 @@ class Simulator:
 
     def _agent_state(self, agent: Agent, t: float, state: str) -> None:
         team = agent.team
-        self._emit("agent.state", t, team.client.name, team.team.queue, agent_id=agent.agent_id, state=state)
+        self._emit(
+            "agent.state",
+            t,
+            team.client.name,
+            team.team.queue,
+            agent_id=agent.agent_id,
+            state=state,
+        )
 
     def _schedule_shift(self, agent: Agent, now: float) -> None:
         """Log in at the shift start and out at its end, in the client's local time."""
@@ -249,13 +256,26 @@ class Simulator:
         if team.channel in ("chat", "email"):
             # Chat agents greet within a minute; an email reply is the work itself.
             reply = answered + (self.rng.uniform(8, 60) if team.channel == "chat" else 0.8 * talk)
-            self._at(reply, lambda: self._emit(
-                "contact.replied", reply, client.name, team.queue, agent_id=agent.agent_id, **base))
+            self._at(
+                reply,
+                lambda: self._emit(
+                    "contact.replied",
+                    reply,
+                    client.name,
+                    team.queue,
+                    agent_id=agent.agent_id,
+                    **base,
+                ),
+            )
         if self.rng.random() < self.scenario.behaviour.transfer_rate:
             moved = answered + talk * self.rng.uniform(0.1, 0.5)
             other = self.rng.choice([s.team.queue for s in self.teams if s.client is client])
-            self._at(moved, lambda: self._emit(
-                "contact.transferred", moved, client.name, team.queue, to_queue=other, **base))
+            self._at(
+                moved,
+                lambda: self._emit(
+                    "contact.transferred", moved, client.name, team.queue, to_queue=other, **base
+                ),
+            )
         talk_end = answered + talk + hold
         ended = talk_end + wrap
         resolved = self.rng.random() < rules.resolve_rate
@@ -285,9 +305,18 @@ class Simulator:
             nps = min(10, max(0, round(7.2 + 1.6 * mood)))
             scores = {"csat": csat, "nps": nps} if self.rng.random() < 0.8 else {"nps": nps}
             answered_at = t + self.rng.uniform(60, 3600)
-            self._at(answered_at, lambda: self._emit(
-                "survey.answered", answered_at, client.name, state.team.queue,
-                channel=state.team.channel, contact_id=waiting.contact_id, **scores))
+            self._at(
+                answered_at,
+                lambda: self._emit(
+                    "survey.answered",
+                    answered_at,
+                    client.name,
+                    state.team.queue,
+                    channel=state.team.channel,
+                    contact_id=waiting.contact_id,
+                    **scores,
+                ),
+            )
         chance = behaviour.repeat_if_resolved if resolved else behaviour.repeat_if_unresolved
         if self.rng.random() < chance:
             again = t + self._lognormal(behaviour.repeat_median_s, 1.2)

@@ -27,9 +27,7 @@ AgentStateName = Literal["available", "busy", "wrap", "away", "offline"]
 NonEmpty = Annotated[str, Field(min_length=1, max_length=256)]
 
 # RFC 3339 date-time: 'T' separator and an explicit offset ('Z' or +hh:mm) are mandatory.
-_RFC3339 = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
-)
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -61,7 +59,7 @@ class _Envelope(BaseModel):
             digits = re.match(r"\d+", tail)
             assert digits is not None
             frac = digits.group(0)
-            value = f"{head}.{frac[:6]}{tail[len(frac):]}"
+            value = f"{head}.{frac[:6]}{tail[len(frac) :]}"
         parsed = datetime.fromisoformat(value.replace("z", "Z"))
         return parsed
 
@@ -179,11 +177,17 @@ def _describe(error: ValidationError) -> str:
     first = error.errors(include_url=False)[0]
     kind = first["type"]
     if kind == "json_invalid":
-        return f"invalid JSON: {first['ctx'].get('error', first['msg'])}" if "ctx" in first else "invalid JSON"
+        return (
+            f"invalid JSON: {first['ctx'].get('error', first['msg'])}" if "ctx" in first else "invalid JSON"
+        )
     if kind == "union_tag_not_found":
         return "missing field 'type'"
     if kind == "union_tag_invalid":
-        return f"unknown type {first['input'].get('type')!r}" if isinstance(first["input"], dict) else "unknown type"
+        return (
+            f"unknown type {first['input'].get('type')!r}"
+            if isinstance(first["input"], dict)
+            else "unknown type"
+        )
     if kind == "model_type" and not first["loc"]:
         return "not a JSON object"
     # loc starts with the union tag (e.g. 'contact.ended'); the field path follows.

@@ -7,7 +7,7 @@ then the contract's defaults.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -38,7 +38,11 @@ class QueueSettings(ChannelSettings):
 class ClientSettings(QueueSettings):
     timezone: str = "UTC"
     sl_formula: Literal[
-        "default", "abandons_in_sl_met", "answered_only", "abandons_missed", "abandons_in_sl_excluded"
+        "default",
+        "abandons_in_sl_met",
+        "answered_only",
+        "abandons_missed",
+        "abandons_in_sl_excluded",
     ] = "default"
     queues: dict[str, QueueSettings] = Field(default_factory=dict)
 
@@ -75,6 +79,7 @@ class SlaSettings:
 
     def _chain(self, client: str, queue: str, channel: str) -> list[ChannelSettings]:
         chain: list[ChannelSettings] = []
+        channel = cast(Channel, channel)
         found = self.config.clients.get(client)
         if found is not None:
             queue_cfg = found.queues.get(queue)

@@ -28,7 +28,8 @@ def load_migrations(folder: Path = SQL_DIR) -> list[Migration]:
         if not match:
             raise ValueError(f"{path}: migration files are named NNN_name.sql")
         text = "\n".join(
-            line for line in path.read_text(encoding="utf-8").splitlines()
+            line
+            for line in path.read_text(encoding="utf-8").splitlines()
             if not line.lstrip().startswith("--")
         )
         statements = tuple(s.strip() for s in re.split(r";\s*$", text, flags=re.M) if s.strip())

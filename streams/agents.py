@@ -32,7 +32,13 @@ class AgentBoard:
         if known is not None and (at, event.event_id) <= (known.at_us, known.event_id):
             return False
         self.agents[key] = AgentStatus(
-            event.client, event.agent_id, at, event.event_id, event.queue, event.channel or "", event.state
+            event.client,
+            event.agent_id,
+            at,
+            event.event_id,
+            event.queue,
+            event.channel or "",
+            event.state,
         )
         self.changed.add(key)
         return True

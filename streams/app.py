@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import faust
 from faust.types import TP, EventT
@@ -28,7 +28,7 @@ log = logging.getLogger("cckpi.worker")
 
 
 def _records(events: Sequence[EventT]) -> list[Record]:
-    return [(e.message.partition, e.message.offset, e.value) for e in events]  # type: ignore[misc]
+    return [(e.message.partition, e.message.offset, e.value) for e in events]
 
 
 class Runtime:
@@ -112,7 +112,9 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
 
     @app.agent(events)
     async def contact_events(stream: faust.StreamT) -> None:
-        async for batch in stream.take_events(settings.batch_size, within=settings.batch_within_s):
+        async for batch in cast(faust.Stream, stream).take_events(
+            settings.batch_size, within=settings.batch_within_s
+        ):
             records = _records(batch)
             await runtime.ensure_loaded(runtime.contacts, {r[0] for r in records})
             writes = runtime.contacts.ingest(records, int(time.time()), time.time_ns())
@@ -134,12 +136,14 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
 
     @app.agent(facts)
     async def fcr_facts(stream: faust.StreamT) -> None:
-        async for batch in stream.take_events(settings.batch_size, within=settings.batch_within_s):
+        async for batch in cast(faust.Stream, stream).take_events(
+            settings.batch_size, within=settings.batch_within_s
+        ):
             records = _records(batch)
             await runtime.ensure_loaded(runtime.fcr, {r[0] for r in records})
             await runtime.durable(runtime.fcr.ingest(records, time.time_ns()))
 
-    @app.on_partitions_revoked.connect
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # faust sends the set positionally
     async def on_revoked(sender: Any, revoked: set[TP], **kwargs: Any) -> None:
         runtime.revoke(revoked)
 

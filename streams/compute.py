@@ -46,15 +46,13 @@ def compute_rows(
     contacts = ContactBook(sla.thresholds, grains=(interval_s,))
     for event in events:
         if event.type != "agent.state":
-            contacts.apply(event)  # type: ignore[arg-type]
+            contacts.apply(event)
     fcr = FcrBook(grains=(interval_s,))
     for contact in contacts.contacts.values():
         fcr.apply(contact)
     merged = contacts.totals.merged(fcr.totals, interval_s)
     return [
-        kpi_row(key, vector, sla.formula(key[0]))
-        for key, vector in sorted(merged.items())
-        if vector[0] > 0
+        kpi_row(key, vector, sla.formula(key[0])) for key, vector in sorted(merged.items()) if vector[0] > 0
     ]
 
 

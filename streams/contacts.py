@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from schemas.events import AgentState, ContactEvent
+from schemas.events import (
+    AgentState,
+    ContactAbandoned,
+    ContactAnswered,
+    ContactArrived,
+    ContactEnded,
+    ContactEvent,
+    ContactReplied,
+    SurveyAnswered,
+)
 
 Slot = tuple[int, str]  # (occurred_us, event_id): tuple order is the "first" rule
 
@@ -73,36 +82,29 @@ class ContactState:
         eid = event.event_id
         if at > self.last_event_us:
             self.last_event_us = at
-        kind = event.type
-        if kind == "contact.arrived":
+        if isinstance(event, ContactArrived):
             if _earlier(at, eid, self.arrival):
-                self.arrival = Arrival(at, eid, event.queue, event.channel, event.customer_id)  # type: ignore[union-attr,arg-type]
+                self.arrival = Arrival(at, eid, event.queue, event.channel, event.customer_id)
                 return True
-        elif kind == "contact.answered":
+        elif isinstance(event, ContactAnswered):
             if _earlier(at, eid, self.answered):
                 self.answered = (at, eid)
                 return True
-        elif kind == "contact.abandoned":
+        elif isinstance(event, ContactAbandoned):
             if _earlier(at, eid, self.abandoned):
                 self.abandoned = (at, eid)
                 return True
-        elif kind == "contact.replied":
+        elif isinstance(event, ContactReplied):
             if _earlier(at, eid, self.replied):
                 self.replied = (at, eid)
                 return True
-        elif kind == "contact.ended":
+        elif isinstance(event, ContactEnded):
             if _earlier(at, eid, self.ended):
-                self.ended = Ending(
-                    at,
-                    eid,
-                    seconds_to_us(event.talk_s),  # type: ignore[union-attr]
-                    seconds_to_us(event.hold_s),  # type: ignore[union-attr]
-                    seconds_to_us(event.wrap_s),  # type: ignore[union-attr]
-                    event.resolved,  # type: ignore[union-attr]
-                )
+                talk, hold, wrap = (seconds_to_us(s) for s in (event.talk_s, event.hold_s, event.wrap_s))
+                self.ended = Ending(at, eid, talk, hold, wrap, event.resolved)
                 return True
-        elif kind == "survey.answered" and _earlier(at, eid, self.survey):
-            self.survey = Survey(at, eid, event.csat, event.nps)  # type: ignore[union-attr]
+        elif isinstance(event, SurveyAnswered) and _earlier(at, eid, self.survey):
+            self.survey = Survey(at, eid, event.csat, event.nps)
             return True
         return False
 
@@ -116,7 +118,7 @@ def is_agent_event(event: ContactEvent | AgentState) -> bool:
     return event.type == "agent.state"
 
 
-def _first(a, b):  # type: ignore[no-untyped-def]
+def _first(a, b):
     """The earlier of two slots of the same kind (None means not seen)."""
     if a is None:
         return b

@@ -19,7 +19,9 @@ SHOWN = ("offered", "answered", "abandoned", "handled", "service_level", "answer
 
 def waiting_now(books: list[ContactBook], now_us: int) -> dict[tuple[str, str, str], dict[str, float]]:
     """Contacts arrived and neither answered, abandoned nor ended, per client/queue/channel."""
-    out: dict[tuple[str, str, str], dict[str, float]] = defaultdict(lambda: {"waiting": 0, "longest_wait_s": 0.0})
+    out: dict[tuple[str, str, str], dict[str, float]] = defaultdict(
+        lambda: {"waiting": 0, "longest_wait_s": 0.0}
+    )
     for book in books:
         for c in book.contacts.values():
             a = c.arrival
@@ -52,7 +54,10 @@ def live_summary(
     """
     now_s = now_us // 1_000_000
     day_start = now_s - now_s % 86_400
-    windows = {"today": day_start, **{name: now_s - span - now_s % MINUTE_S for name, span in WINDOWS.items()}}
+    windows = {
+        "today": day_start,
+        **{name: now_s - span - now_s % MINUTE_S for name, span in WINDOWS.items()},
+    }
     queues: dict[tuple[str, str, str], dict[str, Any]] = defaultdict(dict)
     for name, since in windows.items():
         for row in read_kpi_rows(store, MINUTE_S, since_s=since, per_interval=False, formula=sla.formula):

@@ -108,9 +108,9 @@ class ContactStage:
                 self.watermark_us = event.occurred_us
             raw.append(raw_row(event, payload, partition, offset, now_s))
             if event.type == "agent.state":
-                self.agents.apply(event)  # type: ignore[arg-type]
+                self.agents.apply(event)
             else:
-                self.books[partition].apply(event)  # type: ignore[arg-type]
+                self.books[partition].apply(event)
                 touched.add(partition)
         for partition in sorted(touched):
             book = self.books[partition]

@@ -27,6 +27,6 @@ def kpi_row(key: RowKey, vector: Sequence[int], sl_formula: str = "default") -> 
         queue=queue,
         channel=channel,
         interval_start=iso_utc(start),
-        **values,  # type: ignore[arg-type]
-        **ratios(values, sl_formula),  # type: ignore[arg-type]
+        **values,
+        **ratios(values, sl_formula),
     )

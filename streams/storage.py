@@ -34,8 +34,24 @@ RAW_COLUMNS = (
     "contact_id", "agent_id", "customer_id", "payload", "kafka_partition", "kafka_offset",
     "ingested_at",
 )  # fmt: skip
-AGENT_COLUMNS = ("client", "agent_id", "version", "event_id", "queue", "channel", "state", "changed_at")
-DEAD_LETTER_COLUMNS = ("topic", "kafka_partition", "kafka_offset", "received_at", "reason", "payload")
+AGENT_COLUMNS = (
+    "client",
+    "agent_id",
+    "version",
+    "event_id",
+    "queue",
+    "channel",
+    "state",
+    "changed_at",
+)
+DEAD_LETTER_COLUMNS = (
+    "topic",
+    "kafka_partition",
+    "kafka_offset",
+    "received_at",
+    "reason",
+    "payload",
+)
 
 
 def customer_partition(client: str, customer_id: str, partitions: int) -> int:
@@ -66,7 +82,8 @@ def state_values(c: ContactState) -> list[Any]:
 def state_from_values(v: Sequence[Any]) -> ContactState:
     """Inverse of :func:`state_values`."""
     (client, contact_id, queue, channel, customer, arr_us, arr_id, ans_us, ans_id, ab_us, ab_id,
-     rep_us, rep_id, end_us, end_id, talk, hold, wrap, resolved, sv_us, sv_id, csat, nps, last) = v  # fmt: skip
+     rep_us, rep_id, end_us, end_id, talk, hold, wrap, resolved, sv_us, sv_id, csat, nps,
+     last) = v  # fmt: skip
     return ContactState(
         client=client,
         contact_id=contact_id,
@@ -91,7 +108,9 @@ def kpi_rows(changed: list[tuple[RowKey, list[int]]], source: str, version: int)
     return [[*key, source, version, *vector] for key, vector in changed]
 
 
-def raw_row(event: ContactEvent | AgentState, payload: bytes, partition: int, offset: int, now: int) -> list[Any]:
+def raw_row(
+    event: ContactEvent | AgentState, payload: bytes, partition: int, offset: int, now: int
+) -> list[Any]:
     at = event.occurred_us
     return [
         event.client, at // 1_000_000, at, event.event_id, event.type, event.queue,
@@ -131,7 +150,8 @@ def read_kpi_rows(
     and channel, and labelled with ``since``: the figures of a rolling window or a day.
     """
     sums = ", ".join(f"sum({c})" for c in STORED_COLUMNS)
-    conditions, params = [], {}
+    conditions: list[str] = []
+    params: dict[str, Any] = {}
     if client is not None:
         conditions.append("client = %(client)s")
         params["client"] = client
@@ -151,6 +171,4 @@ def read_kpi_rows(
     )
     label = (lambda r: int(r[3])) if per_interval else (lambda r: since_s or 0)
     pick = formula or (lambda _client: "default")
-    return [
-        kpi_row((r[0], r[1], r[2], label(r)), [int(x) for x in r[4:]], pick(r[0])) for r in rows
-    ]
+    return [kpi_row((r[0], r[1], r[2], label(r)), [int(x) for x in r[4:]], pick(r[0])) for r in rows]

@@ -36,9 +36,7 @@ class RowTotals:
                     row[i] += sign * value
             self.dirty[grain].add(key)
 
-    def replace(
-        self, old: tuple[Anchor, Vector] | None, new: tuple[Anchor, Vector] | None
-    ) -> None:
+    def replace(self, old: tuple[Anchor, Vector] | None, new: tuple[Anchor, Vector] | None) -> None:
         """Swap one contact's old contribution for its new one."""
         if old == new:
             return

@@ -28,7 +28,10 @@ def read_dead_letters(bootstrap: str, topic: str) -> list[tuple[bytes, dict[str,
 
 
 def test_bad_messages_reach_the_dlq_with_reasons(
-    tmp_path: Path, broker: TansuBroker, store_url: str | None, simulated_events: list[dict]  # type: ignore[type-arg]
+    tmp_path: Path,
+    broker: TansuBroker,
+    store_url: str | None,
+    simulated_events: list[dict],  # type: ignore[type-arg]
 ) -> None:
     valid = as_messages(simulated_events[:3000])
     bad = [Message(f"bad-{i}".encode(), payload) for i, (payload, _) in enumerate(BAD_MESSAGES)]

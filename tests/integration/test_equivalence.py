@@ -12,7 +12,7 @@ import pytest
 
 from cckpi.broker import TansuBroker
 from schemas.kpi import OUTPUT_COLUMNS
-from streams.compute import compute_rows, read_events, ReadReport
+from streams.compute import ReadReport, compute_rows, read_events
 from tests.integration.conftest import as_messages, write_jsonl
 from tests.integration.harness import new_settings, run_pipeline
 
@@ -33,7 +33,10 @@ def as_dicts(rows: list) -> list[dict]:  # type: ignore[type-arg]
 
 
 def test_stream_rows_equal_cckpi_compute(
-    tmp_path: Path, broker: TansuBroker, store_url: str | None, simulated_events: list[dict]  # type: ignore[type-arg]
+    tmp_path: Path,
+    broker: TansuBroker,
+    store_url: str | None,
+    simulated_events: list[dict],  # type: ignore[type-arg]
 ) -> None:
     expected = cli_compute(write_jsonl(tmp_path / "events.jsonl", simulated_events))
     assert len(expected) > 100 and sum(r["fcr_success"] for r in expected) > 0
@@ -57,7 +60,10 @@ def test_stream_rows_equal_cckpi_compute(
 
 
 def test_duplicated_and_shuffled_delivery_changes_nothing(
-    tmp_path: Path, broker: TansuBroker, store_url: str | None, simulated_events: list[dict]  # type: ignore[type-arg]
+    tmp_path: Path,
+    broker: TansuBroker,
+    store_url: str | None,
+    simulated_events: list[dict],  # type: ignore[type-arg]
 ) -> None:
     messages = as_messages(simulated_events) * 2
     random.Random(5).shuffle(messages)

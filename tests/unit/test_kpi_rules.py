@@ -21,10 +21,15 @@ def one_row(events: list[Any], **kw: Any) -> dict[str, Any]:
 
 
 def rows_by_start(events: list[Any], channel: str = "call") -> dict[str, dict[str, Any]]:
-    return {r.interval_start: r.model_dump() for r in compute_rows(events) if r.channel == channel and r.queue == "billing"}
+    return {
+        r.interval_start: r.model_dump()
+        for r in compute_rows(events)
+        if r.channel == channel and r.queue == "billing"
+    }
 
 
 # --- intervals -----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("seconds", "start"),
@@ -62,9 +67,8 @@ def test_outcome_attributed_to_arrival_interval_queue_and_channel() -> None:
 
 # --- service level ---------------------------------------------------------------------
 
-@pytest.mark.parametrize(
-    ("wait", "in_sl"), [(0, 1), (19.999, 1), (20, 1), (20.001, 0), (300, 0)]
-)
+
+@pytest.mark.parametrize(("wait", "in_sl"), [(0, 1), (19.999, 1), (20, 1), (20.001, 0), (300, 0)])
 def test_wait_exactly_threshold_is_in_sl(wait: float, in_sl: int) -> None:
     row = one_row([arrived(0), answered(wait)])
     assert row["answered_in_sl"] == in_sl
@@ -81,14 +85,17 @@ def test_threshold_by_channel(channel: str, wait: float, in_sl: int) -> None:
 
 
 def test_sla_file_threshold_overrides_default() -> None:
-    sla = SlaSettings(SlaFile.model_validate(
-        {"clients": {"acme": {"queues": {"billing": {"channels": {"call": {"sl_threshold_s": 30}}}}}}}
-    ))
+    sla = SlaSettings(
+        SlaFile.model_validate(
+            {"clients": {"acme": {"queues": {"billing": {"channels": {"call": {"sl_threshold_s": 30}}}}}}}
+        )
+    )
     assert one_row([arrived(0), answered(25)], sla=sla)["answered_in_sl"] == 1
     assert one_row([arrived(0), answered(25)])["answered_in_sl"] == 0
 
 
 # --- abandons ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("gave_up", "short", "in_sl"),
@@ -110,8 +117,16 @@ def test_abandon_after_answer_counts_as_answered_only() -> None:
 
 
 def test_rates_exclude_short_abandons() -> None:
-    events = [arrived(0, "a"), answered(10, "a"), arrived(0, "b"), abandoned(2, "b"),
-              arrived(0, "c"), abandoned(60, "c"), arrived(0, "d"), answered(40, "d")]
+    events = [
+        arrived(0, "a"),
+        answered(10, "a"),
+        arrived(0, "b"),
+        abandoned(2, "b"),
+        arrived(0, "c"),
+        abandoned(60, "c"),
+        arrived(0, "d"),
+        answered(40, "d"),
+    ]
     row = one_row(events)
     assert row["offered"] == 4 and row["short_abandoned"] == 1
     assert row["answer_rate"] == pytest.approx(2 / 3)
@@ -126,6 +141,7 @@ def test_zero_denominators_give_null_not_zero() -> None:
 
 
 # --- duplicates, first events, order ---------------------------------------------------------
+
 
 def test_duplicate_event_ids_count_once() -> None:
     a = arrived(0)
@@ -148,15 +164,23 @@ def test_first_event_tie_broken_by_smaller_event_id() -> None:
 
 def test_duplicate_arrival_uses_first_arrival_interval_and_queue() -> None:
     row = one_row([arrived(950, event_id="x2", queue="sales"), arrived(10, event_id="x1")])
-    assert (row["queue"], row["interval_start"], row["offered"]) == ("billing", "2026-11-23T09:00:00Z", 1)
+    assert (row["queue"], row["interval_start"], row["offered"]) == (
+        "billing",
+        "2026-11-23T09:00:00Z",
+        1,
+    )
 
 
 def test_any_delivery_order_gives_the_same_rows() -> None:
     events = []
     for i in range(40):
         c = f"c{i}"
-        events += [arrived(i * 37.0, c, f"u{i % 7}"), answered(i * 37.0 + i, c),
-                   ended(i * 37.0 + 300, c, resolved=i % 3 != 0), survey(i * 37.0 + 400, c, csat=1 + i % 5, nps=i % 11)]
+        events += [
+            arrived(i * 37.0, c, f"u{i % 7}"),
+            answered(i * 37.0 + i, c),
+            ended(i * 37.0 + 300, c, resolved=i % 3 != 0),
+            survey(i * 37.0 + 400, c, csat=1 + i % 5, nps=i % 11),
+        ]
     expected = compute_rows(events)
     rng = random.Random(7)
     for _ in range(5):
@@ -167,6 +191,7 @@ def test_any_delivery_order_gives_the_same_rows() -> None:
 
 # --- orphans and handling -------------------------------------------------------------------
 
+
 def test_orphan_events_count_nothing_until_arrival() -> None:
     assert compute_rows([answered(10), ended(100)]) == []
     row = one_row([answered(10), ended(100), arrived(0)])
@@ -174,8 +199,14 @@ def test_orphan_events_count_nothing_until_arrival() -> None:
 
 
 def test_handling_sums_only_for_answered_contacts() -> None:
-    events = [arrived(0, "a"), answered(5, "a"), ended(200, "a", talk_s=120.5, hold_s=30, wrap_s=15.25, resolved=False),
-              arrived(0, "b"), abandoned(30, "b"), ended(40, "b", talk_s=9, hold_s=9, wrap_s=9, resolved=False)]
+    events = [
+        arrived(0, "a"),
+        answered(5, "a"),
+        ended(200, "a", talk_s=120.5, hold_s=30, wrap_s=15.25, resolved=False),
+        arrived(0, "b"),
+        abandoned(30, "b"),
+        ended(40, "b", talk_s=9, hold_s=9, wrap_s=9, resolved=False),
+    ]
     row = one_row(events)
     assert row["handled"] == 1
     assert (row["talk_s_sum"], row["hold_s_sum"], row["wrap_s_sum"]) == (120.5, 30.0, 15.25)
@@ -183,17 +214,37 @@ def test_handling_sums_only_for_answered_contacts() -> None:
 
 
 def test_first_response_from_first_reply() -> None:
-    row = one_row([arrived(0, channel="email"), replied(5000, channel="email"), replied(3600, channel="email")])
-    assert (row["first_responses"], row["first_response_s_sum"], row["first_response_s"]) == (1, 3600.0, 3600.0)
+    row = one_row(
+        [
+            arrived(0, channel="email"),
+            replied(5000, channel="email"),
+            replied(3600, channel="email"),
+        ]
+    )
+    assert (row["first_responses"], row["first_response_s_sum"], row["first_response_s"]) == (
+        1,
+        3600.0,
+        3600.0,
+    )
 
 
 # --- FCR -------------------------------------------------------------------------------------
 
-def handled_contact(contact: str, start: float, end: float, customer: str = "u1", client: str = "acme",
-                    resolved: bool = True, channel: str = "call") -> list[Any]:
-    return [arrived(start, contact, customer, client=client, channel=channel),
-            answered(start + 5, contact, client=client, channel=channel),
-            ended(end, contact, client=client, channel=channel, resolved=resolved)]
+
+def handled_contact(
+    contact: str,
+    start: float,
+    end: float,
+    customer: str = "u1",
+    client: str = "acme",
+    resolved: bool = True,
+    channel: str = "call",
+) -> list[Any]:
+    return [
+        arrived(start, contact, customer, client=client, channel=channel),
+        answered(start + 5, contact, client=client, channel=channel),
+        ended(end, contact, client=client, channel=channel, resolved=resolved),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -239,6 +290,7 @@ def test_later_repeat_turns_success_into_failure_in_earlier_interval() -> None:
 
 
 # --- surveys -----------------------------------------------------------------------------
+
 
 def test_csat_and_nps() -> None:
     scores = [(5, 10), (4, 9), (3, 8), (2, 7), (1, 6), (5, 0), (None, 10), (4, None)]
