@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from datetime import UTC, datetime
@@ -69,7 +70,8 @@ def render(live: dict[str, Any], status: dict[str, Any], produced: int, started:
 
 
 def run_demo(duration: float | None, speed: float, seed: int, partitions: int) -> int:
-    console = Console()
+    # Piped output (logs, CI) gets a wide table rather than rich's 80-column default.
+    console = Console(width=None if sys.stdout.isatty() else 170)
     settings = Settings(web_port=free_port(), partitions=partitions, database=DEMO_DATABASE)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     broker = None
@@ -113,7 +115,7 @@ def run_demo(duration: float | None, speed: float, seed: int, partitions: int) -
             console.print("[bold]draining[/] the stream …")
             wait_drained(settings, timeout_s=180)
             view.update(_snapshot(worker, simulated["events"], began))
-        console.print("[bold green]final KPI summary above[/] (today, in event time)")
+        console.print("\n[bold green]final KPI summary above[/] (today, in event time)")
         return 0
     finally:
         stop.stopped = True

@@ -19,7 +19,8 @@ FORMATS = ("jsonl", "csv", "table")
 def write_rows(rows: Sequence[KpiRow], fmt: str, out: TextIO = sys.stdout) -> None:
     if fmt == "jsonl":
         for row in rows:
-            out.write(orjson.dumps(row.model_dump(include=set(OUTPUT_COLUMNS))).decode() + "\n")
+            values = row.model_dump()
+            out.write(orjson.dumps({name: values[name] for name in OUTPUT_COLUMNS}).decode() + "\n")
     elif fmt == "csv":
         writer = csv.DictWriter(out, fieldnames=OUTPUT_COLUMNS, lineterminator="\n")
         writer.writeheader()

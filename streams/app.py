@@ -87,6 +87,7 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
         value_serializer="raw",
         key_serializer="raw",
         store="memory://",
+        datadir=str(settings.data_dir / "faust"),  # not the working directory
         topic_partitions=settings.partitions,
         topic_replication_factor=1,
         consumer_auto_offset_reset="earliest",

@@ -1,0 +1,41 @@
+# The targets the README and CI call; everything installs itself on a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+.PHONY: setup demo test lint unit integration clickhouse-server reset
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Debian's clickhouse-server (18.16): the tests run every query on it as well as on chDB.
+clickhouse-server:
+	@command -v clickhouse-server >/dev/null || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq clickhouse-server >/dev/null; }
+
+demo: setup
+	$(BIN)/cckpi demo
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+unit: setup
+	$(BIN)/pytest -q tests/unit
+
+integration: setup clickhouse-server
+	$(BIN)/pytest -q tests/integration
+
+test: setup clickhouse-server lint
+	$(BIN)/pytest -q
+
+reset:
+	rm -rf data

@@ -1,0 +1,33 @@
+"""The main job a new user runs: ``cckpi demo`` on embedded defaults, bounded by --duration."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def test_demo_runs_on_embedded_defaults_and_exits_cleanly(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("KAFKA_BOOTSTRAP", "CLICKHOUSE_URL")}
+    env["COLUMNS"] = "200"
+    done = subprocess.run(
+        [sys.executable, "-m", "cckpi", "demo", "--duration", "12", "--speed", "600"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "Tansu" in done.stdout
+    assert "final KPI summary" in done.stdout
+    assert "acme" in done.stdout and "billing" in done.stdout
+    # Every child is gone: nothing listens or runs after the demo exits.
+    port = re.search(r"Tansu \(in memory\) at 127\.0\.0\.1:(\d+)", done.stdout)
+    assert port, done.stdout[:500]
+    pattern = f"tcp://127.0.0.1:{port.group(1)}|cckpi worker"
+    leftover = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True)
+    assert not leftover.stdout.split(), leftover.stdout
+    assert (tmp_path / "data" / "worker.log").exists()
