@@ -21,8 +21,10 @@ COLUMNS_OF = {
     "kpi_minute": KPI_COLUMNS,
     "agent_states": AGENT_COLUMNS,
 }
-# Contacts before rows: state is never behind the rows it explains.
-ORDER = ("raw_events", "dead_letters", "contacts", "agent_states", "kpi_interval", "kpi_minute")
+# Rows before contacts: after a crash between the two, the restored (older) contact state
+# sees the batch's events as new again and rewrites every row they touch. The other way
+# round, restored state would already hold the events and the stale rows would stay.
+ORDER = ("raw_events", "dead_letters", "kpi_interval", "kpi_minute", "agent_states", "contacts")
 
 
 def write_batch(store: ClickHouse, writes: Writes, source_topic: str) -> None:
