@@ -7,6 +7,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from cckpi.processes import stop_process
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -53,10 +55,4 @@ class TansuBroker:
         wait_for_port(self.port)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, timeout_s=10)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import orjson
 
+from cckpi.processes import stop_process
 from cckpi.settings import Settings
 from cckpi.topics import committed_offsets, end_offsets
 
@@ -74,15 +74,9 @@ class WorkerProcess:
 
     def stop(self, timeout_s: float = 30.0) -> int:
         """SIGTERM (the worker stops cleanly), SIGKILL if it does not."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=timeout_s)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        code = stop_process(self.process, timeout_s)
         self._log.close()
-        return self.process.returncode
+        return code
 
     def kill(self) -> None:
         """SIGKILL, as a crash would."""

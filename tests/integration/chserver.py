@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from cckpi.broker import free_port
+from cckpi.processes import stop_process
 
 CONFIG = """<yandex>
   <logger><level>warning</level><log>{root}/server.log</log><errorlog>{root}/error.log</errorlog>
@@ -76,10 +77,4 @@ class ClickHouseServer:
         raise TimeoutError("clickhouse-server did not start")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)

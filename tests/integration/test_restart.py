@@ -19,7 +19,10 @@ pytestmark = pytest.mark.integration
 
 
 def test_sigkill_mid_stream_then_restart_gives_identical_rows(
-    tmp_path: Path, broker: TansuBroker, store_url: str | None, simulated_events: list[dict]  # type: ignore[type-arg]
+    tmp_path: Path,
+    broker: TansuBroker,
+    store_url: str | None,
+    simulated_events: list[dict],  # type: ignore[type-arg]
 ) -> None:
     messages = as_messages(simulated_events)
     expected = compute_rows(read_events((m.value for m in messages), ReadReport()))
@@ -31,9 +34,8 @@ def test_sigkill_mid_stream_then_restart_gives_identical_rows(
     first.wait_ready()
     deadline = time.monotonic() + 120
     # Kill once a third is processed and some offsets are committed: mid-stream, for real.
-    while (
-        first.get("/api/status")["valid_events"] < len(messages) // 3
-        or not any(committed_offsets(broker.bootstrap, settings.group, settings.topic).values())
+    while first.get("/api/status")["valid_events"] < len(messages) // 3 or not any(
+        committed_offsets(broker.bootstrap, settings.group, settings.topic).values()
     ):
         assert time.monotonic() < deadline, "the first worker made no progress"
         time.sleep(0.05)
