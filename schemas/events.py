@@ -27,8 +27,17 @@ AgentStateName = Literal["available", "busy", "wrap", "away", "offline"]
 NonEmpty = Annotated[str, Field(min_length=1, max_length=256)]
 
 # RFC 3339 date-time: 'T' separator and an explicit offset ('Z' or +hh:mm) are mandatory.
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+RFC3339_PATTERN = r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+_RFC3339 = re.compile(RFC3339_PATTERN)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def parse_rfc3339(text: str) -> datetime:
+    """Parse a timestamp that matched RFC3339_PATTERN; digits past microseconds are cut.
+
+    Raises ValueError for impossible dates (e.g. February 30).
+    """
+    return datetime.fromisoformat(text[:-1] + "Z" if text[-1] == "z" else text)
 
 
 def epoch_us(moment: datetime) -> int:
@@ -53,15 +62,7 @@ class _Envelope(BaseModel):
     def _rfc3339(cls, value: object) -> datetime:
         if not isinstance(value, str) or not _RFC3339.match(value):
             raise ValueError("must be an RFC 3339 timestamp with offset, e.g. 2026-11-23T09:15:02Z")
-        # Python keeps microseconds; RFC 3339 allows more digits, which are truncated.
-        head, dot, tail = value.partition(".")
-        if dot:
-            digits = re.match(r"\d+", tail)
-            assert digits is not None
-            frac = digits.group(0)
-            value = f"{head}.{frac[:6]}{tail[len(frac) :]}"
-        parsed = datetime.fromisoformat(value.replace("z", "Z"))
-        return parsed
+        return parse_rfc3339(value)
 
     @property
     def occurred_us(self) -> int:
@@ -197,8 +198,8 @@ def _describe(error: ValidationError) -> str:
     return f"{path}: {message}{extra}"
 
 
-def parse_event(raw: bytes | str) -> ContactEvent | AgentState | Rejection:
-    """Turn one message into an event, or a rejection saying what is wrong with it."""
+def validate_event(raw: bytes | str) -> ContactEvent | AgentState | Rejection:
+    """Validate one message against the contract models: an event, or why it is not one."""
     try:
         return _ADAPTER.validate_json(raw)
     except ValidationError as error:

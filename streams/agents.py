@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from schemas.events import AgentState
+from schemas.wire import AgentState
 
 
 @dataclass(slots=True, frozen=True)

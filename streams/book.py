@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from schemas.events import ContactEvent
-from streams.contacts import ContactState, contact_key
+from schemas.wire import ContactEvent
+from streams.contacts import ContactState
 from streams.kpi import ThresholdLookup, Vector, contribution
 from streams.totals import GRAINS, Anchor, RowTotals
 
 ContactKey = tuple[str, str]  # client, contact_id
+_FCR_TYPES = frozenset({"contact.arrived", "contact.answered", "contact.ended"})
 
 
 class ContactBook:
@@ -24,10 +25,16 @@ class ContactBook:
         self.totals = RowTotals(grains)
         self.changed: set[ContactKey] = set()
         self.fcr_changed: set[ContactKey] = set()
+        self._pending: set[ContactKey] = set()  # merged, not yet recounted
+        self._fcr_pending: set[ContactKey] = set()
 
     def apply(self, event: ContactEvent) -> bool:
-        """Merge one contact event; return whether any number or state changed."""
-        key = contact_key(event)
+        """Merge one contact event; return whether a counted slot changed.
+
+        Rows are brought up to date by :meth:`settle`, once per contact however many of
+        its events a batch holds.
+        """
+        key = (event.client, event.contact_id)
         contact = self.contacts.get(key)
         if contact is None:
             contact = self.contacts[key] = ContactState(event.client, event.contact_id)
@@ -37,14 +44,19 @@ class ContactBook:
                 self.changed.add(key)
             return False
         self.changed.add(key)
-        self._recount(key, contact)
-        if contact.arrival is not None and event.type in (
-            "contact.arrived",
-            "contact.answered",
-            "contact.ended",
-        ):
-            self.fcr_changed.add(key)
+        self._pending.add(key)
+        if event.type in _FCR_TYPES:
+            self._fcr_pending.add(key)
         return True
+
+    def settle(self) -> None:
+        """Recount the contacts merged since the last settle."""
+        contacts = self.contacts
+        for key in self._pending:
+            self._recount(key, contacts[key])
+        self._pending.clear()
+        self.fcr_changed.update(k for k in self._fcr_pending if contacts[k].arrival is not None)
+        self._fcr_pending.clear()
 
     def restore(self, contact: ContactState) -> None:
         """Put back a contact loaded from storage; it counts but is not marked changed."""
@@ -67,7 +79,7 @@ class ContactBook:
             self.counted[key] = new
 
     def take_changed(self) -> list[ContactState]:
-        """Contacts changed since the last call (to persist)."""
+        """Contacts changed since the last call (to persist); settle first."""
         changed = [self.contacts[key] for key in sorted(self.changed)]
         self.changed.clear()
         return changed

@@ -6,9 +6,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from schemas.events import AgentState, ContactEvent, Rejection, parse_event
+from schemas.events import Rejection
 from schemas.kpi import KpiRow
 from schemas.sla import SlaSettings
+from schemas.wire import AgentState, ContactEvent, parse_event
 from streams.book import ContactBook
 from streams.fcr import FcrBook
 from streams.intervals import INTERVAL_S
@@ -45,11 +46,13 @@ def compute_rows(
     sla = sla or SlaSettings()
     contacts = ContactBook(sla.thresholds, grains=(interval_s,))
     for event in events:
-        if event.type != "agent.state":
+        if not isinstance(event, AgentState):
             contacts.apply(event)
+    contacts.settle()
     fcr = FcrBook(grains=(interval_s,))
     for contact in contacts.contacts.values():
         fcr.apply(contact)
+    fcr.settle()
     merged = contacts.totals.merged(fcr.totals, interval_s)
     return [
         kpi_row(key, vector, sla.formula(key[0])) for key, vector in sorted(merged.items()) if vector[0] > 0

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from schemas.events import (
-    AgentState,
+from schemas.wire import (
     ContactAbandoned,
     ContactAnswered,
     ContactArrived,
@@ -107,15 +106,6 @@ class ContactState:
             self.survey = Survey(at, eid, event.csat, event.nps)
             return True
         return False
-
-
-def contact_key(event: ContactEvent) -> tuple[str, str]:
-    """Contacts are keyed by client too: two tenants may reuse a contact id."""
-    return (event.client, event.contact_id)
-
-
-def is_agent_event(event: ContactEvent | AgentState) -> bool:
-    return event.type == "agent.state"
 
 
 def _first(a, b):

@@ -7,7 +7,6 @@ A handled, resolved contact is a success unless another contact of the same cust
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import replace
 
 from schemas.sla import FCR_WINDOW_S
 from streams.contacts import ContactState, merge_state
@@ -46,23 +45,30 @@ class FcrBook:
         self.counted: dict[ContactKey, tuple[Anchor, Vector]] = {}
         self.totals = RowTotals(grains)
         self._one = fcr_vector()
+        self._pending: set[CustomerKey] = set()
 
     def apply(self, fact: ContactState) -> bool:
-        """Merge what stage one knows of a contact; re-decide FCR for its customer."""
+        """Merge what stage one knows of a contact; :meth:`settle` re-decides its customer."""
         if fact.arrival is None:
             return False
         key = (fact.client, fact.contact_id)
         known = self.facts.get(key)
         if known is None:
-            self.facts[key] = replace(fact)
+            self.facts[key] = fact  # the book owns the facts it is given
         elif not merge_state(known, fact):
             return False
         arrival = self.facts[key].arrival
         assert arrival is not None
         customer = (fact.client, arrival.customer_id)
         self.customers.setdefault(customer, set()).add(key)
-        self._decide(customer)
+        self._pending.add(customer)
         return True
+
+    def settle(self) -> None:
+        """Decide FCR once for every customer touched since the last settle."""
+        for customer in self._pending:
+            self._decide(customer)
+        self._pending.clear()
 
     def _decide(self, customer: CustomerKey) -> None:
         members = [self.facts[key] for key in self.customers[customer]]

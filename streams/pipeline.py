@@ -13,8 +13,9 @@ from typing import Any
 
 import orjson
 
-from schemas.events import Rejection, parse_event
+from schemas.events import Rejection
 from schemas.sla import SlaSettings
+from schemas.wire import AgentState, parse_event
 from streams.agents import AgentBoard
 from streams.book import ContactBook
 from streams.contacts import ContactState
@@ -107,13 +108,14 @@ class ContactStage:
             if event.occurred_us > self.watermark_us:
                 self.watermark_us = event.occurred_us
             raw.append(raw_row(event, payload, partition, offset, now_s))
-            if event.type == "agent.state":
+            if isinstance(event, AgentState):
                 self.agents.apply(event)
             else:
                 self.books[partition].apply(event)
                 touched.add(partition)
         for partition in sorted(touched):
             book = self.books[partition]
+            book.settle()
             writes.tables["contacts"].extend(
                 contact_row(c, version, partition, self.partitions) for c in book.take_changed()
             )
@@ -142,6 +144,7 @@ class FcrStage:
         book = self.books[partition] = FcrBook(grains=self.grains)
         for contact in contacts:
             book.apply(contact)
+        book.settle()
         # Rows stay dirty: storage may hold facts stage two had not yet counted.
 
     def drop(self, partition: int) -> None:
@@ -156,5 +159,6 @@ class FcrStage:
                 book.apply(fact)
             touched.add(partition)
         for partition in sorted(touched):
+            self.books[partition].settle()
             writes.add_totals(self.books[partition].totals, f"fcr/{partition}", version)
         return writes

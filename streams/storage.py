@@ -6,8 +6,8 @@ import zlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from schemas.events import AgentState, ContactEvent
 from schemas.kpi import KpiRow
+from schemas.wire import AgentState, ContactEvent
 from streams.agents import AgentStatus
 from streams.clickhouse import ClickHouse
 from streams.contacts import Arrival, ContactState, Ending, Survey

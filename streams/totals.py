@@ -6,6 +6,8 @@ and the totals always equal the sum over the current contact states.
 
 from __future__ import annotations
 
+from operator import add, sub
+
 from streams.intervals import INTERVAL_S, MINUTE_S, interval_start
 from streams.kpi import WIDTH, Vector
 
@@ -13,6 +15,7 @@ RowKey = tuple[str, str, str, int]  # client, queue, channel, interval_start (ep
 # What a contribution is anchored to: client, queue, channel, arrival epoch us.
 Anchor = tuple[str, str, str, int]
 GRAINS: tuple[int, ...] = (INTERVAL_S, MINUTE_S)
+_ZEROS = (0,) * WIDTH
 
 
 class RowTotals:
@@ -25,15 +28,15 @@ class RowTotals:
 
     def _add(self, anchor: Anchor, vector: Vector, sign: int) -> None:
         client, queue, channel, at_us = anchor
+        combine = add if sign > 0 else sub
         for grain in self.grains:
             key = (client, queue, channel, interval_start(at_us, grain))
             rows = self.rows[grain]
             row = rows.get(key)
             if row is None:
-                row = rows[key] = [0] * WIDTH
-            for i, value in enumerate(vector):
-                if value:
-                    row[i] += sign * value
+                rows[key] = list(map(combine, _ZEROS, vector))
+            else:
+                row[:] = map(combine, row, vector)
             self.dirty[grain].add(key)
 
     def replace(self, old: tuple[Anchor, Vector] | None, new: tuple[Anchor, Vector] | None) -> None:

@@ -8,7 +8,8 @@ from typing import Any
 
 import orjson
 
-from schemas.events import Rejection, parse_event
+from schemas.events import Rejection
+from schemas.wire import parse_event
 
 BASE = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 _ids = itertools.count(1)

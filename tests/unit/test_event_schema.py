@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from schemas.events import ContactArrived, Rejection, parse_event
+from schemas.events import ContactArrived, Rejection, validate_event
+from schemas.wire import parse_event
 from tests.bad_messages import BAD_MESSAGES, GOOD, _with
 
 
@@ -16,7 +17,7 @@ def test_bad_message_is_rejected_with_reason(payload: bytes, words: str) -> None
 
 
 def test_good_event_parses_and_keeps_extra_fields() -> None:
-    event = parse_event(_with(type="contact.arrived", customer_id="u1", vendor_field={"x": 1}))
+    event = validate_event(_with(type="contact.arrived", customer_id="u1", vendor_field={"x": 1}))
     assert isinstance(event, ContactArrived)
     assert event.customer_id == "u1"
     assert event.model_extra == {"talk_s": 10, "hold_s": 0, "wrap_s": 5,

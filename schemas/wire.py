@@ -1,0 +1,143 @@
+"""The fast decoder of the event contract: msgspec structs mirroring :mod:`schemas.events`.
+
+The pydantic models in ``schemas.events`` are the contract in code (and explain every
+rejection); these structs decode the same bytes to the same values about eight times
+faster, which the stream and the recompute need. ``tests/unit/test_wire_conformance.py``
+holds both to the same decisions.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar, Literal
+
+import msgspec
+from msgspec import Meta, Struct
+
+from schemas.events import RFC3339_PATTERN, Rejection, epoch_us, parse_rfc3339, validate_event
+
+Text = Annotated[str, Meta(min_length=1, max_length=256)]
+Seconds = Annotated[float, Meta(ge=0)]
+Moment = Annotated[str, Meta(pattern=RFC3339_PATTERN)]
+ChannelName = Literal["call", "email", "chat"]
+
+
+class _Event(Struct, tag_field="type", kw_only=True):
+    event_id: Text
+    schema_version: Literal[1]
+    occurred_at: Moment
+    client: Text
+    queue: Text
+
+    # Event time in epoch microseconds, the clock every KPI uses. parse_event sets it once;
+    # whatever a message carries under this unlikely name is overwritten.
+    occurred_us: int = msgspec.field(default=-1, name="__cckpi_occurred_us__")
+
+    type: ClassVar[str]
+
+
+class ContactArrived(_Event, tag="contact.arrived"):
+    channel: ChannelName
+    contact_id: Text
+    customer_id: Text
+    agent_id: Text | None = None
+    type: ClassVar[str] = "contact.arrived"
+
+
+class ContactAnswered(_Event, tag="contact.answered"):
+    channel: ChannelName
+    contact_id: Text
+    agent_id: Text
+    customer_id: Text | None = None
+    type: ClassVar[str] = "contact.answered"
+
+
+class ContactAbandoned(_Event, tag="contact.abandoned"):
+    channel: ChannelName
+    contact_id: Text
+    customer_id: Text | None = None
+    agent_id: Text | None = None
+    type: ClassVar[str] = "contact.abandoned"
+
+
+class ContactReplied(_Event, tag="contact.replied"):
+    channel: ChannelName
+    contact_id: Text
+    agent_id: Text
+    customer_id: Text | None = None
+    type: ClassVar[str] = "contact.replied"
+
+
+class ContactTransferred(_Event, tag="contact.transferred"):
+    channel: ChannelName
+    contact_id: Text
+    to_queue: Text
+    customer_id: Text | None = None
+    agent_id: Text | None = None
+    type: ClassVar[str] = "contact.transferred"
+
+
+class ContactEnded(_Event, tag="contact.ended"):
+    channel: ChannelName
+    contact_id: Text
+    agent_id: Text
+    talk_s: Seconds
+    hold_s: Seconds
+    wrap_s: Seconds
+    resolved: bool
+    customer_id: Text | None = None
+    type: ClassVar[str] = "contact.ended"
+
+
+class SurveyAnswered(_Event, tag="survey.answered"):
+    channel: ChannelName
+    contact_id: Text
+    csat: Annotated[int, Meta(ge=1, le=5)] | None = None
+    nps: Annotated[int, Meta(ge=0, le=10)] | None = None
+    customer_id: Text | None = None
+    agent_id: Text | None = None
+    type: ClassVar[str] = "survey.answered"
+
+
+class AgentState(_Event, tag="agent.state"):
+    agent_id: Text
+    state: Literal["available", "busy", "wrap", "away", "offline"]
+    channel: ChannelName | None = None
+    type: ClassVar[str] = "agent.state"
+
+
+ContactEvent = (
+    ContactArrived
+    | ContactAnswered
+    | ContactAbandoned
+    | ContactReplied
+    | ContactTransferred
+    | ContactEnded
+    | SurveyAnswered
+)
+Event = ContactEvent | AgentState
+
+_DECODER = msgspec.json.Decoder(Event)
+
+
+def parse_event(raw: bytes | str) -> Event | Rejection:
+    """Turn one message into an event, or a rejection saying what is wrong with it."""
+    try:
+        event = _DECODER.decode(raw)
+        event.occurred_us = epoch_us(parse_rfc3339(event.occurred_at))
+    except (msgspec.ValidationError, msgspec.DecodeError, ValueError):
+        return _explain(raw)
+    if isinstance(event, SurveyAnswered) and event.csat is None and event.nps is None:
+        return _explain(raw)
+    if isinstance(event, ContactEnded) and not all(
+        s < float("inf") for s in (event.talk_s, event.hold_s, event.wrap_s)
+    ):
+        return _explain(raw)
+    return event
+
+
+def _explain(raw: bytes | str) -> Rejection:
+    """Ask the contract's pydantic models why; they are the reference for every rule."""
+    verdict = validate_event(raw)
+    if isinstance(verdict, Rejection):
+        return verdict
+    return Rejection(reason="rejected by the fast decoder but not by the contract models (a bug)")
