@@ -57,6 +57,13 @@ class _Envelope(BaseModel):
     client: NonEmpty
     queue: NonEmpty
 
+    @field_validator("schema_version", mode="before")
+    @classmethod
+    def _version(cls, value: object) -> object:
+        if isinstance(value, bool):  # JSON true is not the integer 1
+            raise ValueError("must be the integer 1")
+        return value
+
     @field_validator("occurred_at", mode="before")
     @classmethod
     def _rfc3339(cls, value: object) -> datetime:

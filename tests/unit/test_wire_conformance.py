@@ -1,0 +1,80 @@
+"""The fast msgspec decoder and the pydantic contract models take the same decisions."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from producers.simulator import Simulator
+from schemas.events import Rejection, validate_event
+from schemas.wire import parse_event
+from tests.bad_messages import BAD_MESSAGES
+
+SAMPLES = [e for _, e in Simulator(datetime(2026, 11, 23, 8, tzinfo=UTC), seed=4).events(
+    datetime(2026, 11, 23, 9, tzinfo=UTC))]  # fmt: skip
+KINDS = {e["type"]: e for e in SAMPLES}  # one valid event of every type
+
+
+def agree(raw: bytes) -> None:
+    fast, reference = parse_event(raw), validate_event(raw)
+    assert isinstance(fast, Rejection) == isinstance(reference, Rejection), (raw, fast, reference)
+    if isinstance(fast, Rejection):
+        assert fast == reference  # the reason always comes from the contract models
+        return
+    assert not isinstance(reference, Rejection)
+    assert fast.occurred_us == reference.occurred_us
+    ours = msgspec.structs.asdict(fast)
+    theirs = reference.model_dump(exclude={"occurred_at"})
+    for name, value in ours.items():
+        if name not in ("occurred_at", "occurred_us"):
+            assert theirs.get(name) == value, (name, raw)
+    assert fast.type == reference.type
+
+
+def test_every_simulated_event_decodes_the_same() -> None:
+    assert set(KINDS) == {
+        "contact.arrived", "contact.answered", "contact.abandoned", "contact.replied",
+        "contact.transferred", "contact.ended", "survey.answered", "agent.state",
+    }  # fmt: skip
+    for event in SAMPLES:
+        agree(orjson.dumps(event))
+
+
+def test_every_bad_message_is_rejected_by_both() -> None:
+    for payload, _ in BAD_MESSAGES:
+        agree(payload)
+
+
+JSON_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(-5, 20), st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(["", "call", "chat", "email", "x", "busy", "2026-11-23T09:00:00Z",
+                     "2026-11-23T09:00:00", "2026-02-30T00:00:00Z", "2026-11-23 09:00:00Z",
+                     "contact.arrived", "agent.state", "1e400"]),
+    st.lists(st.integers(-9, 9), max_size=2),
+)  # fmt: skip
+
+
+@settings(max_examples=int(os.environ.get("CCKPI_FUZZ_EXAMPLES", "400")), deadline=None)
+@given(
+    kind=st.sampled_from(sorted(KINDS)),
+    changes=st.dictionaries(
+        st.sampled_from(["event_id", "schema_version", "type", "occurred_at", "client", "queue",
+                         "channel", "contact_id", "customer_id", "agent_id", "to_queue", "talk_s",
+                         "hold_s", "wrap_s", "resolved", "csat", "nps", "state", "extra"]),
+        st.one_of(st.just("<drop>"), JSON_VALUES), max_size=3,
+    ),
+)  # fmt: skip
+def test_mutated_events_get_the_same_decision(kind: str, changes: dict[str, Any]) -> None:
+    body = dict(KINDS[kind])
+    for name, value in changes.items():
+        if value == "<drop>":
+            body.pop(name, None)
+        else:
+            body[name] = value
+    agree(orjson.dumps(body))
