@@ -77,7 +77,7 @@ def _worker(args: argparse.Namespace) -> int:
     from cckpi.settings import Settings
     from cckpi.worker import run_worker
 
-    return run_worker(Settings(), loglevel=args.loglevel, logfile=args.logfile)
+    return run_worker(Settings(), loglevel=args.loglevel, logfile=args.logfile, bare=args.bare)
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -89,6 +89,13 @@ def _migrate(args: argparse.Namespace) -> int:
     store = connect(settings.clickhouse(), settings.data_dir, settings.database)
     applied = migrate(store)
     print(f"{store.description}: applied {', '.join(applied) or 'nothing (up to date)'}")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from cckpi.bench import run_bench
+
+    run_bench(args.events, args.runs, args.latency_seconds, args.rate, args.json, not args.one_worker_only)
     return 0
 
 
@@ -140,10 +147,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("worker", help="run the stream worker against $KAFKA_BOOTSTRAP and ClickHouse")
     p.add_argument("--loglevel", default="info", choices=("debug", "info", "warning", "error"))
     p.add_argument("--logfile", help="log to this file instead of stderr")
+    p.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)  # the benchmark's baseline
     p.set_defaults(run=_worker)
 
     p = sub.add_parser("migrate", help="apply the ClickHouse migrations")
     p.set_defaults(run=_migrate)
+
+    p = sub.add_parser(
+        "bench",
+        help="measure throughput, latency, recompute speed and memory on real parts",
+        description="Runs the bare Faust agent and the live pipeline on the same broker, "
+        "cckpi compute, and a steady-rate latency run; prints medians and writes JSON.",
+    )
+    p.add_argument("--events", type=int, default=1_000_000, help="events per throughput run (default 1M)")
+    p.add_argument("--runs", type=int, default=3, help="runs per figure; medians are reported (default 3)")
+    p.add_argument("--rate", type=float, default=1000.0, help="events/s of the latency run (default 1000)")
+    p.add_argument("--latency-seconds", type=float, default=30.0, help="length of the latency run")
+    p.add_argument("--one-worker-only", action="store_true", help="skip the clickhouse-server runs")
+    p.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    p.set_defaults(run=_bench)
 
     p = sub.add_parser("demo", help="run everything on embedded defaults with a live terminal view")
     p.add_argument("--duration", type=float, help="stop after this many seconds and print a summary")

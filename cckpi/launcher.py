@@ -41,13 +41,13 @@ def settings_env(settings: Settings) -> dict[str, str]:
 class WorkerProcess:
     """``cckpi worker`` as a child process, logging to a file."""
 
-    def __init__(self, settings: Settings, log_path: Path) -> None:
+    def __init__(self, settings: Settings, log_path: Path, bare: bool = False) -> None:
         self.settings = settings
         self.log_path = log_path
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(log_path, "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "cckpi", "worker"],
+            [sys.executable, "-m", "cckpi", "worker", *(["--bare"] if bare else [])],
             env={**os.environ, **settings_env(settings)},
             stdout=self._log,
             stderr=subprocess.STDOUT,
@@ -60,16 +60,17 @@ class WorkerProcess:
             return orjson.loads(response.read())
 
     def wait_ready(self, timeout_s: float = 90.0) -> None:
-        """Wait until the status page answers (the worker joined its group)."""
+        """Wait until the worker has joined its group and holds partitions."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"worker exited with {self.process.returncode}; see {self.log_path}")
             try:
-                self.get("/api/status", 1.0)
-                return
+                if self.get("/api/status", 1.0).get("assigned"):
+                    return
             except OSError:
-                time.sleep(0.3)
+                pass
+            time.sleep(0.2)
         raise TimeoutError(f"worker not ready after {timeout_s:.0f}s; see {self.log_path}")
 
     def stop(self, timeout_s: float = 30.0) -> int:

@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     web_host: str = Field("127.0.0.1", validation_alias=_env("CCKPI_WEB_HOST"))
     web_port: int = Field(6066, ge=0, le=65535, validation_alias=_env("CCKPI_WEB_PORT"))
     batch_size: int = Field(5000, ge=1, validation_alias=_env("CCKPI_BATCH_SIZE"))
-    batch_within_s: float = Field(0.5, gt=0, validation_alias=_env("CCKPI_BATCH_WITHIN_S"))
+    batch_within_s: float = Field(0.25, gt=0, validation_alias=_env("CCKPI_BATCH_WITHIN_S"))
 
     @property
     def dlq_topic(self) -> str:

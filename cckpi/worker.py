@@ -13,16 +13,27 @@ from streams.app import create_app
 from streams.clickhouse import connect
 
 
-def run_worker(settings: Settings, loglevel: str = "info", logfile: str | None = None) -> int:
-    """Run the worker until SIGINT/SIGTERM, then stop cleanly and return its exit code."""
+def run_worker(
+    settings: Settings, loglevel: str = "info", logfile: str | None = None, bare: bool = False
+) -> int:
+    """Run the worker until SIGINT/SIGTERM, then stop cleanly and leave with its exit code.
+
+    ``bare`` runs the benchmark's bare agent instead (no KPI work, no ClickHouse).
+    """
     from faust.worker import Worker
 
     ensure_topics(settings)
-    store = connect(settings.clickhouse(), settings.data_dir, settings.database)
-    applied = migrate(store)
-    if applied:
-        logging.getLogger("cckpi.worker").info("migrations applied: %s", ", ".join(applied))
-    app = create_app(settings, store)
+    store = None
+    if bare:
+        from streams.bare import create_bare_app
+
+        app = create_bare_app(settings)
+    else:
+        store = connect(settings.clickhouse(), settings.data_dir, settings.database)
+        applied = migrate(store)
+        if applied:
+            logging.getLogger("cckpi.worker").info("migrations applied: %s", ", ".join(applied))
+        app = create_app(settings, store)
     code = 0
     try:
         # loglevel info: at warn, mode's spinner turns the root logger to DEBUG (costly).
@@ -30,7 +41,8 @@ def run_worker(settings: Settings, loglevel: str = "info", logfile: str | None =
     except SystemExit as stop:
         code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
     finally:
-        store.close()
+        if store is not None:
+            store.close()
     # chDB's engine can hang or crash in interpreter teardown once its session is closed;
     # everything is written and closed by now, so leave without running that teardown.
     logging.shutdown()

@@ -20,8 +20,10 @@ from cckpi.settings import Settings
 from schemas.sla import SlaSettings, load_sla
 from streams.clickhouse import ClickHouse, connect
 from streams.live import agents_by_state, live_summary, waiting_now
+from streams.meter import Meter
 from streams.pipeline import ContactStage, FcrStage, Record, Writes
 from streams.storage import load_contacts
+from streams.tuning import short_fetch_wait
 from streams.writer import write_batch
 
 log = logging.getLogger("cckpi.worker")
@@ -29,6 +31,10 @@ log = logging.getLogger("cckpi.worker")
 
 def _records(events: Sequence[EventT]) -> list[Record]:
     return [(e.message.partition, e.message.offset, e.value) for e in events]
+
+
+def _produced_at(events: Sequence[EventT]) -> list[float]:
+    return [e.message.timestamp for e in events]
 
 
 class Runtime:
@@ -40,8 +46,7 @@ class Runtime:
         self.contacts = ContactStage(sla, settings.partitions)
         self.fcr = FcrStage()
         self._store = store
-        self.batches = 0
-        self.started = time.time()
+        self.meter = Meter()
 
     @property
     def store(self) -> ClickHouse:
@@ -78,11 +83,10 @@ class Runtime:
                 self.fcr.drop(tp.partition)
 
 
-def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App:
-    """Build the worker app for the given endpoints (see docs/measurements for the settings)."""
-    sla = load_sla(settings.sla_file)
-    app = faust.App(
-        settings.group,
+def faust_settings(settings: Settings) -> dict[str, Any]:
+    """Faust settings measured on this kind of machine (../shared/notes), shared by every app."""
+    short_fetch_wait()
+    return dict(
         broker=f"kafka://{settings.require_bootstrap()}",
         value_serializer="raw",
         key_serializer="raw",
@@ -105,6 +109,12 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
         web_bind=settings.web_host,
         web_host=settings.web_host,
     )
+
+
+def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App:
+    """Build the worker app for the given endpoints."""
+    sla = load_sla(settings.sla_file)
+    app = faust.App(settings.group, **faust_settings(settings))
     runtime = Runtime(settings, sla, store)
     app.cckpi_runtime = runtime  # type: ignore[attr-defined]
     events = app.topic(settings.topic, partitions=settings.partitions)
@@ -116,10 +126,12 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
         async for batch in cast(faust.Stream, stream).take_events(
             settings.batch_size, within=settings.batch_within_s
         ):
+            runtime.meter.batch_started()
             records = _records(batch)
             await runtime.ensure_loaded(runtime.contacts, {r[0] for r in records})
             writes = runtime.contacts.ingest(records, int(time.time()), time.time_ns())
             await runtime.durable(writes)
+            runtime.meter.written(_produced_at(batch))
             sent = [
                 await dlq.send(
                     value=letter.payload,
@@ -133,7 +145,7 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
             sent += [await facts.send(value=message, partition=p) for p, message in writes.facts.items()]
             for delivery in sent:
                 await delivery  # delivered before this batch is acked
-            runtime.batches += 1
+            runtime.meter.facts_sent += len(writes.facts)
 
     @app.agent(facts)
     async def fcr_facts(stream: faust.StreamT) -> None:
@@ -143,6 +155,8 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
             records = _records(batch)
             await runtime.ensure_loaded(runtime.fcr, {r[0] for r in records})
             await runtime.durable(runtime.fcr.ingest(records, time.time_ns()))
+            runtime.meter.facts_received += len(records)
+            runtime.meter.last_write_at = time.time()
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # faust sends the set positionally
     async def on_revoked(sender: Any, revoked: set[TP], **kwargs: Any) -> None:
@@ -150,12 +164,13 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
 
     @app.page("/api/status")
     async def status(web: Any, request: Any) -> Any:
+        stage = runtime.contacts
         return web.json(
             {
-                "valid_events": runtime.contacts.valid,
-                "dead_letters": runtime.contacts.rejected,
-                "batches": runtime.batches,
-                "uptime_s": round(time.time() - runtime.started, 1),
+                "valid_events": stage.valid,
+                "dead_letters": stage.rejected,
+                "assigned": len(app.consumer.assignment()),
+                **runtime.meter.status(),
             }
         )
 

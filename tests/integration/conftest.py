@@ -10,9 +10,9 @@ import orjson
 import pytest
 
 from cckpi.broker import TansuBroker
+from cckpi.chserver import ClickHouseServer
 from producers.outputs import message_key
 from producers.simulator import Simulator
-from tests.integration.chserver import ClickHouseServer
 from tests.integration.harness import Message
 
 SIM_START = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)

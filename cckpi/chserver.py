@@ -1,4 +1,4 @@
-"""A throwaway clickhouse-server (Debian's 18.16) on loopback, for the integration tests."""
+"""A throwaway clickhouse-server (Debian's 18.16) on loopback, for tests and benchmarks."""
 
 from __future__ import annotations
 

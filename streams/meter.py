@@ -1,0 +1,63 @@
+"""What the worker measures of itself: progress, event-to-ClickHouse latency, peak memory."""
+
+from __future__ import annotations
+
+import resource
+import time
+from collections import deque
+from typing import Any
+
+LATENCY_SAMPLES = 200_000
+
+
+def quantile(sorted_values: list[float], q: float) -> float | None:
+    """Nearest-rank quantile of sorted values; None when there are none."""
+    if not sorted_values:
+        return None
+    rank = min(len(sorted_values) - 1, max(0, round(q * len(sorted_values)) - 1))
+    return sorted_values[rank]
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Meter:
+    """Counters the status page shows and the benchmark reads."""
+
+    def __init__(self) -> None:
+        self.started = time.time()
+        self.facts_sent = 0
+        self.facts_received = 0
+        self.batches = 0
+        self.first_batch_at: float | None = None
+        self.last_write_at: float | None = None
+        # Seconds from production (the message timestamp) to written in ClickHouse.
+        self.latencies: deque[float] = deque(maxlen=LATENCY_SAMPLES)
+
+    def batch_started(self) -> None:
+        if self.first_batch_at is None:
+            self.first_batch_at = time.time()
+
+    def written(self, produced_at: list[float]) -> None:
+        """Record a durable write of a batch whose messages were produced at these times."""
+        now = self.last_write_at = time.time()
+        self.batches += 1
+        self.latencies.extend(now - t for t in produced_at)
+
+    def status(self) -> dict[str, Any]:
+        ordered = sorted(self.latencies)
+        return {
+            "facts_sent": self.facts_sent,
+            "facts_received": self.facts_received,
+            "batches": self.batches,
+            "first_batch_at": self.first_batch_at,
+            "last_write_at": self.last_write_at,
+            "latency_p50_s": quantile(ordered, 0.50),
+            "latency_p95_s": quantile(ordered, 0.95),
+            "latency_p99_s": quantile(ordered, 0.99),
+            "latency_samples": len(ordered),
+            "peak_rss_mb": round(peak_rss_mb(), 1),
+            "uptime_s": round(time.time() - self.started, 1),
+        }
