@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: setup demo test lint unit integration clickhouse-server reset
+.PHONY: setup demo test lint unit integration clickhouse-server bench reset
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ integration: setup clickhouse-server
 
 test: setup clickhouse-server lint
 	$(BIN)/pytest -q
+
+bench: setup clickhouse-server
+	$(BIN)/cckpi bench --json bench-results.json
 
 reset:
 	rm -rf data

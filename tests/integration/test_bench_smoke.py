@@ -1,0 +1,34 @@
+"""CI runs a small version of the benchmark to prove it works end to end (figures are not judged)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+
+pytestmark = pytest.mark.integration
+
+REQUIRED = ("live_events_per_s", "bare_faust_events_per_s", "latency_p99_s", "compute_events_per_s",
+            "replay_events_per_s", "query_p95_ms", "worker_peak_rss_mb")  # fmt: skip
+
+
+def test_bench_smoke_writes_every_figure(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "cckpi", "bench", "--events", "4000", "--runs", "1",
+         "--latency-seconds", "3", "--json", str(out)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    figures = orjson.loads(out.read_bytes())
+    for key in REQUIRED:
+        assert key in figures
+    for key in ("live_events_per_s", "bare_faust_events_per_s", "compute_events_per_s",
+                "live_server_2w_events_per_s", "worker_peak_rss_mb"):  # fmt: skip
+        assert figures[key] > 0, key
+    assert 0 < figures["latency_p50_s"] <= figures["latency_p99_s"]
+    assert figures["conditions"]["events"] == 4000
+    assert "cckpi bench" in done.stdout
