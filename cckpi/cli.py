@@ -76,8 +76,15 @@ def _simulate(args: argparse.Namespace) -> int:
 def _worker(args: argparse.Namespace) -> int:
     from cckpi.settings import Settings
     from cckpi.worker import run_worker
+    from schemas.sla import SlaError, load_sla
 
-    return run_worker(Settings(), loglevel=args.loglevel, logfile=args.logfile, bare=args.bare)
+    settings = Settings()
+    try:
+        load_sla(settings.sla_file)  # never start half-configured
+    except SlaError as error:
+        print(f"cckpi worker: bad SLA file, not starting:\n{error}", file=sys.stderr)
+        return 2
+    return run_worker(settings, loglevel=args.loglevel, logfile=args.logfile, bare=args.bare)
 
 
 def _migrate(args: argparse.Namespace) -> int:

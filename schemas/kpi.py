@@ -30,6 +30,9 @@ class AdditiveColumns(BaseModel):
     nps_responses: int = 0
     nps_promoters: int = 0
     nps_detractors: int = 0
+    # Beyond the contract's columns: first responses within the SLA file's target
+    # (email in business time), for first-response attainment.
+    first_responses_in_target: int = 0
 
 
 class Ratios(BaseModel):
@@ -45,6 +48,7 @@ class Ratios(BaseModel):
     avg_talk_s: float | None = None
     fcr_rate: float | None = None
     first_response_s: float | None = None
+    first_response_attainment: float | None = None
     csat: float | None = None
     nps: float | None = None
 

@@ -1,50 +1,108 @@
-"""Service-level settings (kpis.md "Settings and defaults"), per client, queue and channel.
+"""SLA settings and targets (kpis.md "Settings and defaults"), per client, queue and channel.
 
-The most specific setting wins: client+queue+channel, then client+channel, then client,
-then the contract's defaults.
+The most specific setting wins: client+queue+channel, client+queue, client+channel, client,
+then the file's defaults (by channel, then overall), then the contract's defaults.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Literal, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from schemas.events import Channel
 
 CHANNELS: tuple[Channel, ...] = ("call", "email", "chat")
 DEFAULT_THRESHOLD_S: dict[str, float] = {"call": 20.0, "chat": 20.0, "email": 7200.0}
 DEFAULT_TARGET = 0.80
+# Not in the contract: usual first-response targets (email counted in business time).
+DEFAULT_FIRST_RESPONSE_S: dict[str, float | None] = {"call": None, "chat": 60.0, "email": 4 * 3600.0}
 SHORT_ABANDON_S = 5.0
 FCR_WINDOW_S = 7 * 86_400
+SlFormula = Literal[
+    "default", "abandons_in_sl_met", "answered_only", "abandons_missed", "abandons_in_sl_excluded"
+]
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 
 
-class ChannelSettings(BaseModel):
-    """Thresholds that may be overridden at any level; unset fields inherit."""
+class Targets(BaseModel):
+    """Thresholds and targets that may be set at any level; unset fields inherit."""
 
     model_config = ConfigDict(extra="forbid")
 
-    sl_threshold_s: float | None = Field(default=None, gt=0)
-    sl_target: float | None = Field(default=None, ge=0, le=1)
+    sl_threshold_s: float | None = Field(default=None, gt=0, description="service-level threshold T")
+    sl_target: float | None = Field(default=None, ge=0, le=1, description="share answered within T")
     short_abandon_s: float | None = Field(default=None, ge=0)
+    abandon_rate_max: float | None = Field(default=None, ge=0, le=1, description="abandon-rate ceiling")
+    aht_target_s: float | None = Field(default=None, gt=0)
+    fcr_target: float | None = Field(default=None, ge=0, le=1)
+    csat_target: float | None = Field(default=None, ge=0, le=1)
+    first_response_target_s: float | None = Field(
+        default=None, gt=0, description="email: in business time; chat: elapsed"
+    )
 
 
-class QueueSettings(ChannelSettings):
-    channels: dict[Channel, ChannelSettings] = Field(default_factory=dict)
+class QueueSettings(Targets):
+    channels: dict[Channel, Targets] = Field(default_factory=dict)
+
+
+class BusinessHours(BaseModel):
+    """Opening hours per weekday ("08:00-18:00", several allowed) and closed dates."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    monday: list[str] = Field(default_factory=list)
+    tuesday: list[str] = Field(default_factory=list)
+    wednesday: list[str] = Field(default_factory=list)
+    thursday: list[str] = Field(default_factory=list)
+    friday: list[str] = Field(default_factory=list)
+    saturday: list[str] = Field(default_factory=list)
+    sunday: list[str] = Field(default_factory=list)
+    holidays: list[date] = Field(default_factory=list)
+
+    @field_validator(*WEEKDAYS)
+    @classmethod
+    def _ranges(cls, ranges: list[str]) -> list[str]:
+        for text in ranges:
+            match = _RANGE.match(text)
+            if not match:
+                raise ValueError(f"{text!r} is not an opening range like '08:00-18:00'")
+            start = int(match.group(1)) * 60 + int(match.group(2))
+            end = int(match.group(3)) * 60 + int(match.group(4))
+            if not start < end <= 24 * 60:
+                raise ValueError(f"{text!r}: the range must end after it starts, by 24:00")
+        return ranges
+
+    def minutes(self, weekday: int) -> list[tuple[int, int]]:
+        """Open (start, end) minutes of the day for a weekday (0 = Monday)."""
+        out = []
+        for text in getattr(self, WEEKDAYS[weekday]):
+            a, b = text.split("-")
+            out.append((int(a[:2]) * 60 + int(a[3:]), int(b[:2]) * 60 + int(b[3:])))
+        return sorted(out)
 
 
 class ClientSettings(QueueSettings):
     timezone: str = "UTC"
-    sl_formula: Literal[
-        "default",
-        "abandons_in_sl_met",
-        "answered_only",
-        "abandons_missed",
-        "abandons_in_sl_excluded",
-    ] = "default"
+    sl_formula: SlFormula = "default"
+    business_hours: BusinessHours | None = None  # None: always open
     queues: dict[str, QueueSettings] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {name!r} (use an IANA name like Europe/Zurich)") from error
+        return name
 
 
 class SlaFile(BaseModel):
@@ -56,14 +114,23 @@ class SlaFile(BaseModel):
     clients: dict[str, ClientSettings] = Field(default_factory=dict)
 
 
-class Thresholds(BaseModel):
-    """Resolved thresholds for one (client, queue, channel), in microseconds for the engine."""
-
-    model_config = ConfigDict(frozen=True)
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Everything resolved for one (client, queue, channel); durations in microseconds."""
 
     sl_threshold_us: int
     short_abandon_us: int
     sl_target: float
+    abandon_rate_max: float | None
+    aht_target_s: float | None
+    fcr_target: float | None
+    csat_target: float | None
+    first_response_target_us: int | None
+    timezone: str
+    business_hours: BusinessHours | None  # applies to email first response
+
+
+TARGET_FIELDS: tuple[str, ...] = tuple(Targets.model_fields)
 
 
 class SlaError(ValueError):
@@ -71,49 +138,66 @@ class SlaError(ValueError):
 
 
 class SlaSettings:
-    """Looks up the thresholds that hold for a (client, queue, channel)."""
+    """Looks up the thresholds and targets in force for a (client, queue, channel)."""
 
     def __init__(self, config: SlaFile | None = None) -> None:
         self.config = config or SlaFile()
         self._cache: dict[tuple[str, str, str], Thresholds] = {}
 
-    def _chain(self, client: str, queue: str, channel: str) -> list[ChannelSettings]:
-        chain: list[ChannelSettings] = []
-        channel = cast(Channel, channel)
+    def _chain(self, client: str, queue: str, channel: str) -> list[Targets]:
+        name = cast(Channel, channel)
+        levels: list[Targets | None] = []
         found = self.config.clients.get(client)
         if found is not None:
             queue_cfg = found.queues.get(queue)
             if queue_cfg is not None:
-                chain += [c for c in (queue_cfg.channels.get(channel),) if c] + [queue_cfg]
-            chain += [c for c in (found.channels.get(channel),) if c] + [found]
+                levels += [queue_cfg.channels.get(name), queue_cfg]
+            levels += [found.channels.get(name), found]
         defaults = self.config.defaults
-        chain += [c for c in (defaults.channels.get(channel),) if c] + [defaults]
-        return chain
+        levels += [defaults.channels.get(name), defaults]
+        return [level for level in levels if level is not None]
+
+    def client(self, client: str) -> ClientSettings:
+        return self.config.clients.get(client) or ClientSettings()
 
     def formula(self, client: str) -> str:
         """The service-level formula variant in a client's contract."""
-        found = self.config.clients.get(client)
-        return "default" if found is None else found.sl_formula
+        return self.client(client).sl_formula
 
     def thresholds(self, client: str, queue: str, channel: str) -> Thresholds:
-        """Return the thresholds in force; cached, since the engine asks per contact."""
+        """Return what is in force; cached, since the engine asks per contact."""
         key = (client, queue, channel)
         hit = self._cache.get(key)
         if hit is not None:
             return hit
         chain = self._chain(client, queue, channel)
 
-        def pick(field: str, default: float) -> float:
+        def pick(field: str) -> float | None:
             for level in chain:
                 value = getattr(level, field)
                 if value is not None:
                     return float(value)
-            return default
+            return None
 
+        def us(seconds: float | None) -> int | None:
+            return None if seconds is None else round(seconds * 1e6)
+
+        settings = self.client(client)
+        threshold = pick("sl_threshold_s") or DEFAULT_THRESHOLD_S[channel]
+        short = pick("short_abandon_s")
+        target = pick("sl_target")
+        first_response = pick("first_response_target_s") or DEFAULT_FIRST_RESPONSE_S[channel]
         resolved = Thresholds(
-            sl_threshold_us=round(pick("sl_threshold_s", DEFAULT_THRESHOLD_S[channel]) * 1e6),
-            short_abandon_us=round(pick("short_abandon_s", SHORT_ABANDON_S) * 1e6),
-            sl_target=pick("sl_target", DEFAULT_TARGET),
+            sl_threshold_us=round(threshold * 1e6),
+            short_abandon_us=round((SHORT_ABANDON_S if short is None else short) * 1e6),
+            sl_target=DEFAULT_TARGET if target is None else target,
+            abandon_rate_max=pick("abandon_rate_max"),
+            aht_target_s=pick("aht_target_s"),
+            fcr_target=pick("fcr_target"),
+            csat_target=pick("csat_target"),
+            first_response_target_us=us(first_response),
+            timezone=settings.timezone,
+            business_hours=settings.business_hours,
         )
         self._cache[key] = resolved
         return resolved

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from schemas.kpi import ADDITIVE_COLUMNS
 from schemas.sla import Thresholds
+from streams.business_time import business_us
 from streams.contacts import ContactState
 
 # Columns ending in "_s_sum" are held as integer microseconds inside the engine and in
@@ -24,6 +25,7 @@ ABANDONED, SHORT_ABANDONED, ABANDONED_IN_SL, HANDLED = 4, 5, 6, 7
 TALK, HOLD, WRAP, HANDLE, FCR = 8, 9, 10, 11, 12
 FIRST_RESPONSES, FIRST_RESPONSE = 13, 14
 CSAT_RESPONSES, CSAT_SATISFIED, NPS_RESPONSES, NPS_PROMOTERS, NPS_DETRACTORS = 15, 16, 17, 18, 19
+FIRST_RESPONSES_IN_TARGET = 20
 
 Vector = tuple[int, ...]
 ThresholdLookup = Callable[[str, str, str], Thresholds]
@@ -57,6 +59,13 @@ def contribution(contact: ContactState, thresholds: ThresholdLookup) -> Vector |
     if contact.replied is not None:
         v[FIRST_RESPONSES] = 1
         v[FIRST_RESPONSE] = contact.replied[0] - arrival.at_us
+        target = rules.first_response_target_us
+        if target is not None:
+            if arrival.channel == "email":
+                waited = business_us(arrival.at_us, contact.replied[0], rules.business_hours, rules.timezone)
+            else:
+                waited = v[FIRST_RESPONSE]
+            v[FIRST_RESPONSES_IN_TARGET] = int(waited <= target)
     survey = contact.survey
     if survey is not None:
         if survey.csat is not None:
@@ -105,4 +114,5 @@ def ratios(row: dict[str, float], sl_formula: str = "default") -> dict[str, floa
         "first_response_s": _ratio(row["first_response_s_sum"], row["first_responses"]),
         "csat": _ratio(row["csat_satisfied"], row["csat_responses"]),
         "nps": None if nps is None else 100 * nps,
+        "first_response_attainment": _ratio(row["first_responses_in_target"], row["first_responses"]),
     }

@@ -27,6 +27,7 @@ from streams.storage import (
     customer_partition,
     kpi_rows,
     raw_row,
+    sla_target_row,
     state_from_values,
     state_values,
 )
@@ -78,6 +79,7 @@ class ContactStage:
         self.valid = 0
         self.rejected = 0
         self.watermark_us = 0  # the latest event time seen: "now" for live views
+        self._targets_written: set[tuple[str, str, str]] = set()
 
     def loaded(self, partition: int) -> bool:
         return partition in self.books
@@ -92,6 +94,14 @@ class ContactStage:
 
     def drop(self, partition: int) -> None:
         self.books.pop(partition, None)
+
+    def _write_new_targets(self, book: ContactBook, writes: Writes, version: int) -> None:
+        """The first time a (client, queue, channel) shows up, store the targets in force."""
+        for client, queue, channel, _ in book.totals.dirty[book.totals.grains[0]]:
+            key = (client, queue, channel)
+            if key not in self._targets_written:
+                self._targets_written.add(key)
+                writes.tables["sla_targets"].append(sla_target_row(self.sla, *key, version))
 
     def ingest(self, records: Sequence[Record], now_s: int, version: int) -> Writes:
         writes = Writes()
@@ -119,6 +129,7 @@ class ContactStage:
             writes.tables["contacts"].extend(
                 contact_row(c, version, partition, self.partitions) for c in book.take_changed()
             )
+            self._write_new_targets(book, writes, version)
             writes.add_totals(book.totals, f"contacts/{partition}", version)
             for contact in book.take_fcr_changed():
                 assert contact.arrival is not None

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from schemas.kpi import KpiRow
+from schemas.sla import SlaSettings
 from schemas.wire import AgentState, ContactEvent
 from streams.agents import AgentStatus
 from streams.clickhouse import ClickHouse
@@ -44,6 +45,11 @@ AGENT_COLUMNS = (
     "state",
     "changed_at",
 )
+SLA_TARGET_COLUMNS = (
+    "client", "queue", "channel", "version", "timezone", "sl_formula", "sl_threshold_s", "sl_target",
+    "short_abandon_s", "abandon_rate_max", "aht_target_s", "fcr_target", "csat_target",
+    "first_response_target_s",
+)  # fmt: skip
 DEAD_LETTER_COLUMNS = (
     "topic",
     "kafka_partition",
@@ -123,6 +129,17 @@ def raw_row(
 def agent_row(status: AgentStatus) -> list[Any]:
     return [status.client, status.agent_id, status.at_us, status.event_id, status.queue,
             status.channel, status.state, status.at_us // 1_000_000]  # fmt: skip
+
+
+def sla_target_row(sla: SlaSettings, client: str, queue: str, channel: str, version: int) -> list[Any]:
+    """The targets in force for one (client, queue, channel), as dashboards read them."""
+    t = sla.thresholds(client, queue, channel)
+    first = None if t.first_response_target_us is None else t.first_response_target_us / 1e6
+    return [
+        client, queue, channel, version, t.timezone, sla.formula(client), t.sl_threshold_us / 1e6,
+        t.sl_target, t.short_abandon_us / 1e6, t.abandon_rate_max, t.aht_target_s, t.fcr_target,
+        t.csat_target, first,
+    ]  # fmt: skip
 
 
 def load_contacts(store: ClickHouse, column: str, partition: int) -> list[ContactState]:

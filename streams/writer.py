@@ -12,6 +12,7 @@ from streams.storage import (
     DEAD_LETTER_COLUMNS,
     KPI_COLUMNS,
     RAW_COLUMNS,
+    SLA_TARGET_COLUMNS,
 )
 
 COLUMNS_OF = {
@@ -20,11 +21,14 @@ COLUMNS_OF = {
     "kpi_interval": KPI_COLUMNS,
     "kpi_minute": KPI_COLUMNS,
     "agent_states": AGENT_COLUMNS,
+    "sla_targets": SLA_TARGET_COLUMNS,
 }
 # Rows before contacts: after a crash between the two, the restored (older) contact state
 # sees the batch's events as new again and rewrites every row they touch. The other way
 # round, restored state would already hold the events and the stale rows would stay.
-ORDER = ("raw_events", "dead_letters", "kpi_interval", "kpi_minute", "agent_states", "contacts")
+ORDER = (
+    "raw_events", "dead_letters", "sla_targets", "kpi_interval", "kpi_minute", "agent_states", "contacts"
+)  # fmt: skip
 
 
 def write_batch(store: ClickHouse, writes: Writes, source_topic: str) -> None:

@@ -315,3 +315,35 @@ def test_only_the_first_survey_counts() -> None:
 def test_agent_state_events_touch_no_kpi_row() -> None:
     assert compute_rows([event("agent.state", 0, state="available")]) == []
     assert at(0) == "2026-11-23T09:00:00Z"
+
+
+# --- first response against the SLA target --------------------------------------------------
+
+
+def test_chat_first_response_target_in_elapsed_time() -> None:
+    events = [arrived(0, "a", channel="chat"), replied(60, "a", channel="chat"),
+              arrived(0, "b", channel="chat"), replied(61, "b", channel="chat")]  # fmt: skip
+    row = one_row(events)
+    assert (row["first_responses"], row["first_responses_in_target"]) == (2, 1)
+    assert row["first_response_attainment"] == 0.5
+
+
+def test_email_first_response_target_in_business_time() -> None:
+    sla = SlaSettings(SlaFile.model_validate({
+        "clients": {"acme": {
+            "timezone": "UTC",
+            "first_response_target_s": 3600,
+            "business_hours": {"monday": ["09:00-17:00"], "tuesday": ["09:00-17:00"]},
+        }}
+    }))  # fmt: skip
+    # BASE is Monday 2026-11-23 09:00 UTC. Received Monday 16:30, answered Tuesday 09:20:
+    # 30 + 20 business minutes, in target, though 17 hours passed.
+    monday_1630 = 7.5 * 3600
+    tuesday_0920 = 24 * 3600 + 20 * 60
+    events = [arrived(monday_1630, "a", channel="email"), replied(tuesday_0920, "a", channel="email"),
+              arrived(0, "b", channel="email"), replied(3601, "b", channel="email")]  # fmt: skip
+    rows = compute_rows(events, sla=sla)
+    assert sum(r.first_responses for r in rows) == 2
+    assert sum(r.first_responses_in_target for r in rows) == 1
+    late_row = next(r for r in rows if r.interval_start == "2026-11-23T09:00:00Z")
+    assert late_row.first_responses_in_target == 0
