@@ -28,6 +28,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "CCKPI_WEB_PORT": str(settings.web_port),
         "CCKPI_BATCH_SIZE": str(settings.batch_size),
         "CCKPI_BATCH_WITHIN_S": str(settings.batch_within_s),
+        "CCKPI_LAG_EVERY_S": str(settings.lag_every_s),
     }
     if settings.kafka_bootstrap:
         env["KAFKA_BOOTSTRAP"] = settings.kafka_bootstrap

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     web_host: str = Field("127.0.0.1", validation_alias=_env("CCKPI_WEB_HOST"))
     web_port: int = Field(6066, ge=0, le=65535, validation_alias=_env("CCKPI_WEB_PORT"))
     batch_size: int = Field(5000, ge=1, validation_alias=_env("CCKPI_BATCH_SIZE"))
+    lag_every_s: float = Field(10.0, gt=0, validation_alias=_env("CCKPI_LAG_EVERY_S"))
     batch_within_s: float = Field(0.25, gt=0, validation_alias=_env("CCKPI_BATCH_WITHIN_S"))
 
     @property

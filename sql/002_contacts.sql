@@ -1,5 +1,7 @@
--- Guarantees: one row per (client, contact_id) after FINAL, the engine's latest merged state of it.
--- Slots are the first event of each kind (NULL: not seen); the stream reloads its state from here.
+-- Guarantees: one row per (client, interval_start, contact_id) after FINAL, the engine's latest merged
+-- state of the contact. Slots are the first event of each kind (NULL: not seen); the stream reloads its
+-- state from here. An orphan (no arrival yet) has interval_start 0; once its arrival is seen a row under
+-- the arrival interval supersedes it (readers take the highest version per contact).
 CREATE TABLE IF NOT EXISTS contacts (
     client String,
     contact_id String,
@@ -30,4 +32,5 @@ CREATE TABLE IF NOT EXISTS contacts (
     nps Nullable(UInt8),
     last_event_us Int64
 ) ENGINE = ReplacingMergeTree(version)
-ORDER BY (client, contact_id);
+PARTITION BY toYYYYMM(interval_start)
+ORDER BY (client, interval_start, contact_id);

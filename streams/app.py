@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 import time
 from collections.abc import Sequence
 from typing import Any, cast
@@ -22,7 +24,7 @@ from streams.clickhouse import ClickHouse, connect
 from streams.live import agents_by_state, live_summary, waiting_now
 from streams.meter import Meter
 from streams.pipeline import ContactStage, FcrStage, Record, Writes
-from streams.storage import load_contacts
+from streams.storage import LAG_COLUMNS, load_contacts
 from streams.tuning import short_fetch_wait
 from streams.writer import write_batch
 
@@ -47,6 +49,8 @@ class Runtime:
         self.fcr = FcrStage()
         self._store = store
         self.meter = Meter()
+        self.positions: dict[int, int] = {}  # next offset to read, per source partition
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
 
     @property
     def store(self) -> ClickHouse:
@@ -128,6 +132,8 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
         ):
             runtime.meter.batch_started()
             records = _records(batch)
+            for partition, offset, _ in records:
+                runtime.positions[partition] = max(runtime.positions.get(partition, 0), offset + 1)
             await runtime.ensure_loaded(runtime.contacts, {r[0] for r in records})
             writes = runtime.contacts.ingest(records, int(time.time()), time.time_ns())
             await runtime.durable(writes)
@@ -157,6 +163,21 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
             await runtime.durable(runtime.fcr.ingest(records, time.time_ns()))
             runtime.meter.facts_received += len(records)
             runtime.meter.last_write_at = time.time()
+
+    @app.timer(interval=settings.lag_every_s)
+    async def sample_lag() -> None:
+        """Record consumer lag per partition for the operations dashboard."""
+        now = int(time.time())
+        rows = []
+        for tp in sorted(app.consumer.assignment()):
+            if tp.topic != settings.topic:
+                continue
+            highwater = app.consumer.highwater(tp) or 0
+            position = runtime.positions.get(tp.partition, 0)
+            rows.append([now, runtime.worker_id, tp.topic, tp.partition, highwater, position,
+                         max(0, highwater - position)])  # fmt: skip
+        if rows:
+            await asyncio.to_thread(runtime.store.insert, "pipeline_lag", LAG_COLUMNS, rows)
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # faust sends the set positionally
     async def on_revoked(sender: Any, revoked: set[TP], **kwargs: Any) -> None:

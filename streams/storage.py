@@ -50,6 +50,7 @@ SLA_TARGET_COLUMNS = (
     "short_abandon_s", "abandon_rate_max", "aht_target_s", "fcr_target", "csat_target",
     "first_response_target_s",
 )  # fmt: skip
+LAG_COLUMNS = ("observed_at", "worker", "topic", "kafka_partition", "highwater", "position", "lag")
 DEAD_LETTER_COLUMNS = (
     "topic",
     "kafka_partition",
@@ -145,8 +146,10 @@ def sla_target_row(sla: SlaSettings, client: str, queue: str, channel: str, vers
 def load_contacts(store: ClickHouse, column: str, partition: int) -> list[ContactState]:
     """Reload the contact states of one partition (stage one) or customer partition (two)."""
     assert column in ("kafka_partition", "customer_partition")
+    # Ordered by version: an orphan's old row comes before the row that replaced it.
     rows = store.query(
-        f"SELECT {', '.join(CONTACT_STATE_COLUMNS)} FROM contacts FINAL WHERE {column} = %(p)s",
+        f"SELECT {', '.join(CONTACT_STATE_COLUMNS)} FROM contacts FINAL "
+        f"WHERE {column} = %(p)s ORDER BY version",
         {"p": partition},
     )
     return [state_from_values(row) for row in rows]

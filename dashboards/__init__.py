@@ -1,0 +1,1 @@
+"""Grafana provisioning for cckpi: the dashboards are generated from ``dashboards.panels``."""

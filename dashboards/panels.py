@@ -1,0 +1,270 @@
+"""Every dashboard panel's SQL, in one place: Grafana runs it, the tests run it and check it.
+
+Queries use the ClickHouse plugin's macros ``$__timeFilter(col)``, ``$__fromTime`` and
+``$__toTime`` on each table's primary-key time column, and ``${client}`` / ``${timezone}``
+template variables. They run on ClickHouse 18.16 and on chDB alike (no window functions,
+no ``toStartOfInterval``, no DateTime64). "Now" is the end of the dashboard's time range.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Panel:
+    title: str
+    sql: str
+    kind: str = "table"  # table | timeseries | stat | barchart
+    unit: str = ""
+    width: int = 24
+    height: int = 8
+    description: str = ""
+    columns: dict[str, str] = field(default_factory=dict)  # column -> unit override
+
+
+def _ratio(numerator: str, denominator: str) -> str:
+    """A ratio that is NULL (not 0, not an error) on a zero denominator, on 18.16 too."""
+    return f"if(({denominator}) = 0, NULL, ({numerator}) / ({denominator}))"
+
+
+def _sums(condition: str) -> dict[str, str]:
+    """Conditional sums of the additive columns over the rows matching ``condition``."""
+    s = {
+        c: f"sumIf({c}, {condition})"
+        for c in ("offered", "answered", "answered_in_sl", "abandoned", "short_abandoned",
+                  "handled", "fcr_success", "csat_responses", "csat_satisfied", "nps_responses",
+                  "nps_promoters", "nps_detractors", "first_responses", "first_responses_in_target")
+    }  # fmt: skip
+    for c in ("wait_us_sum", "handle_us_sum", "talk_us_sum", "first_response_us_sum"):
+        s[c] = f"sumIf({c}, {condition})"
+    return s
+
+
+def service_level(s: dict[str, str]) -> str:
+    return _ratio(s["answered_in_sl"], f"{s['offered']} - {s['short_abandoned']}")
+
+
+TARGETS = "ANY LEFT JOIN (SELECT client, queue, channel, sl_target, abandon_rate_max, aht_target_s, fcr_target, csat_target, first_response_target_s FROM sla_targets FINAL) AS targets USING (client, queue, channel)"  # noqa: E501
+
+LAST_15 = "interval_start >= $__toTime - 900"
+LAST_60 = "interval_start >= $__toTime - 3600"
+TODAY = "interval_start >= toStartOfDay($__toTime, '${timezone}')"
+UNTIL_NOW = "interval_start <= $__toTime"
+
+
+def _wallboard_sl() -> str:
+    m15, m60, day = _sums(LAST_15), _sums(LAST_60), _sums(TODAY)
+    return f"""SELECT client, queue, channel, sl_15m, sl_60m, sl_today, sl_target,
+  multiIf(sl_today IS NULL, 'no calls', sl_today >= sl_target, 'in SLA',
+          sl_today >= sl_target - 0.05, 'at risk', 'breached') AS status
+FROM (
+  SELECT client, queue, channel,
+    {service_level(m15)} AS sl_15m,
+    {service_level(m60)} AS sl_60m,
+    {service_level(day)} AS sl_today
+  FROM kpi_minute FINAL
+  WHERE client = '${{client}}' AND interval_start >= toStartOfDay($__toTime, '${{timezone}}') - 3600
+    AND {UNTIL_NOW}
+  GROUP BY client, queue, channel
+) AS kpis
+{TARGETS}
+ORDER BY queue, channel"""
+
+
+def _wallboard_today() -> str:
+    s = _sums("1")
+    return f"""SELECT client, queue, channel,
+  {s["offered"]} AS offered_today,
+  {s["answered"]} AS answered_today,
+  {s["abandoned"]} AS abandoned_today,
+  {_ratio(s["answered"], f"{s['offered']} - {s['short_abandoned']}")} AS answer_rate,
+  {_ratio(f"{s['abandoned']} - {s['short_abandoned']}", f"{s['offered']} - {s['short_abandoned']}")} AS abandon_rate,
+  {_ratio(s["wait_us_sum"], s["answered"])} / 1000000 AS asa_s,
+  {_ratio(s["handle_us_sum"], s["handled"])} / 1000000 AS aht_s
+FROM kpi_minute FINAL
+WHERE client = '${{client}}' AND {TODAY} AND {UNTIL_NOW}
+GROUP BY client, queue, channel
+ORDER BY queue, channel"""  # noqa: E501
+
+
+WAITING_NOW = """SELECT client, queue, channel,
+  count() AS waiting,
+  max(toUInt32($__toTime) - intDiv(arrived_us, 1000000)) AS longest_wait_s
+FROM contacts FINAL
+WHERE client = '${client}' AND interval_start >= $__toTime - 86400 AND interval_start <= $__toTime
+  AND arrived_us IS NOT NULL AND arrived_us <= toUInt32($__toTime) * 1000000
+  AND (answered_us IS NULL OR answered_us > toUInt32($__toTime) * 1000000)
+  AND (abandoned_us IS NULL OR abandoned_us > toUInt32($__toTime) * 1000000)
+  AND (ended_us IS NULL OR ended_us > toUInt32($__toTime) * 1000000)
+GROUP BY client, queue, channel
+ORDER BY queue, channel"""
+
+AGENTS_BY_STATE = """SELECT queue, state, count() AS agents
+FROM agent_states FINAL
+WHERE client = '${client}' AND changed_at <= $__toTime
+GROUP BY queue, state
+ORDER BY queue, state"""
+
+
+def _by_day(select: str, where: str = "1") -> str:
+    return f"""SELECT toDate(interval_start, '${{timezone}}') AS day, {select}
+FROM kpi_interval FINAL
+WHERE client = '${{client}}' AND $__timeFilter(interval_start) AND {where}
+GROUP BY day
+ORDER BY day"""
+
+
+def _client_day_sl() -> str:
+    s = _sums("1")
+    return _by_day(
+        f"""{service_level(s)} AS service_level,
+  any(target) AS sl_target,
+  if(service_level IS NULL, NULL, toUInt8(service_level >= sl_target)) AS attained"""
+    ).replace(
+        "FROM kpi_interval FINAL",
+        "FROM kpi_interval FINAL ANY LEFT JOIN (SELECT client, queue, channel, sl_target AS target "
+        "FROM sla_targets FINAL) AS targets USING (client, queue, channel)",
+    )
+
+
+def _client_volume() -> str:
+    return _by_day(
+        "sumIf(offered, channel = 'call') AS calls, sumIf(offered, channel = 'email') AS emails, "
+        "sumIf(offered, channel = 'chat') AS chats"
+    )
+
+
+def _client_handling() -> str:
+    s = _sums("1")
+    return _by_day(
+        f"{_ratio(s['handle_us_sum'], s['handled'])} / 1000000 AS aht_s, "
+        f"{_ratio(s['talk_us_sum'], s['handled'])} / 1000000 AS avg_talk_s"
+    )
+
+
+def _client_quality() -> str:
+    s = _sums("1")
+    nps_net = f"toInt64({s['nps_promoters']}) - toInt64({s['nps_detractors']})"
+    return _by_day(
+        f"{_ratio(s['fcr_success'], s['handled'])} AS fcr_rate, "
+        f"{_ratio(s['csat_satisfied'], s['csat_responses'])} AS csat, "
+        f"100 * {_ratio(nps_net, s['nps_responses'])} AS nps"
+    )
+
+
+def _client_first_response() -> str:
+    s = _sums("1")
+    return f"""SELECT channel,
+  {s["first_responses"]} AS responses,
+  {_ratio(s["first_response_us_sum"], s["first_responses"])} / 1000000 AS avg_first_response_s,
+  {_ratio(s["first_responses_in_target"], s["first_responses"])} AS within_target
+FROM kpi_interval FINAL
+WHERE client = '${{client}}' AND $__timeFilter(interval_start) AND channel IN ('email', 'chat')
+GROUP BY channel
+ORDER BY channel"""
+
+
+def _client_breaches() -> str:
+    s = _sums("1")
+    return f"""SELECT interval_start, queue, channel, service_level, sl_target, offered_count
+FROM (
+  SELECT interval_start, client, queue, channel,
+    {service_level(s)} AS service_level, {s["offered"]} AS offered_count
+  FROM kpi_interval FINAL
+  WHERE client = '${{client}}' AND $__timeFilter(interval_start)
+  GROUP BY interval_start, client, queue, channel
+) AS kpis
+{TARGETS}
+WHERE service_level < sl_target
+ORDER BY interval_start, queue, channel"""
+
+
+EVENTS_PER_SECOND = """SELECT toStartOfMinute(occurred_at) AS t, count() / 60 AS events_per_s
+FROM raw_events
+WHERE $__timeFilter(occurred_at)
+GROUP BY t
+ORDER BY t"""
+
+DEAD_LETTERS = """SELECT reason, count() AS messages
+FROM dead_letters FINAL
+WHERE $__timeFilter(received_at)
+GROUP BY reason
+ORDER BY messages DESC, reason"""
+
+LATE_EVENTS = """SELECT multiIf(lag_s < 60, 'under 1 min', lag_s < 900, '1-15 min', lag_s < 3600, '15-60 min',
+  lag_s < 86400, '1-24 h', 'over 24 h') AS lateness, count() AS events
+FROM (
+  SELECT toInt64(ingested_at) - toInt64(occurred_at) AS lag_s
+  FROM raw_events
+  WHERE $__timeFilter(occurred_at)
+)
+GROUP BY lateness
+ORDER BY min(lag_s)"""
+
+CONSUMER_LAG = """SELECT observed_at AS t, sum(lag) AS lag
+FROM pipeline_lag
+WHERE $__timeFilter(observed_at)
+GROUP BY t
+ORDER BY t"""
+
+REPLAY_RUNS = """SELECT run_id, started_at, source, client, from_time, to_time, events, rows_differing, agrees
+FROM replay_runs
+WHERE $__timeFilter(started_at)
+ORDER BY started_at DESC"""
+
+DASHBOARDS: dict[str, tuple[str, list[Panel]]] = {
+    "cckpi-wallboard": (
+        "Supervisor wallboard",
+        [
+            Panel("Service level by queue (15 min, 60 min, today)", _wallboard_sl(), unit="percentunit"),
+            Panel("Waiting now", WAITING_NOW, width=12),
+            Panel("Agents by state", AGENTS_BY_STATE, width=12),
+            Panel("Today by queue", _wallboard_today()),
+        ],
+    ),
+    "cckpi-client-sla": (
+        "Client SLA review",
+        [
+            Panel(
+                "Service level vs target, per day", _client_day_sl(), kind="timeseries", unit="percentunit"
+            ),
+            Panel("Volume by channel, per day", _client_volume(), kind="barchart", width=12),
+            Panel(
+                "Handling time (AHT, talk), per day",
+                _client_handling(),
+                kind="timeseries",
+                unit="s",
+                width=12,
+            ),
+            Panel("FCR, CSAT and NPS, per day", _client_quality(), kind="timeseries"),
+            Panel("First response, email and chat", _client_first_response(), width=12),
+            Panel("Intervals that breached the SLA", _client_breaches(), width=12),
+        ],
+    ),
+    "cckpi-operations": (
+        "Operations",
+        [
+            Panel("Events per second (event time)", EVENTS_PER_SECOND, kind="timeseries", width=12),
+            Panel("Consumer lag", CONSUMER_LAG, kind="timeseries", width=12),
+            Panel("Dead letters by reason", DEAD_LETTERS, width=12),
+            Panel("Late events (received after occurring)", LATE_EVENTS, kind="barchart", width=12),
+            Panel("Replay runs", REPLAY_RUNS),
+        ],
+    ),
+}
+
+
+def expand_macros(sql: str, from_s: int, to_s: int, variables: dict[str, str]) -> str:
+    """Expand the macros as grafana-clickhouse-datasource does, for tests and benchmarks."""
+    import re
+
+    sql = re.sub(
+        r"\$__timeFilter\(([a-z_]+)\)",
+        lambda m: f"{m.group(1)} >= toDateTime({from_s}) AND {m.group(1)} <= toDateTime({to_s})",
+        sql,
+    )
+    sql = sql.replace("$__fromTime", f"toDateTime({from_s})").replace("$__toTime", f"toDateTime({to_s})")
+    for name, value in variables.items():
+        sql = sql.replace("${" + name + "}", value)
+    return sql

@@ -1,0 +1,203 @@
+"""Every dashboard panel's own SQL, run on ClickHouse seeded by the real pipeline, gives the numbers
+``cckpi compute`` gives for the same events (on chDB and on clickhouse-server 18.16)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from cckpi.broker import TansuBroker
+from dashboards.generate import OUT, render
+from dashboards.panels import DASHBOARDS, expand_macros
+from schemas.kpi import KpiRow
+from schemas.sla import load_sla
+from schemas.wire import AgentState, parse_event
+from streams.agents import AgentBoard
+from streams.book import ContactBook
+from streams.clickhouse import ClickHouse
+from streams.compute import compute_rows
+from tests.bad_messages import BAD_MESSAGES
+from tests.integration.conftest import SIM_END, SIM_START, as_messages
+from tests.integration.harness import Message, new_settings, run_pipeline
+
+pytestmark = pytest.mark.integration
+
+SLA_FILE = Path(__file__).resolve().parents[2] / "sla.example.yaml"
+CLIENT, ZONE = "acme", "Europe/Zurich"
+NOW = int(datetime(2026, 11, 23, 11, 7, tzinfo=UTC).timestamp())  # "now" for the wallboard
+FROM, TO = int(SIM_START.timestamp()) - 3600, int(SIM_END.timestamp())
+
+
+def sql_of(title: str) -> str:
+    for _, panels in DASHBOARDS.values():
+        for panel in panels:
+            if panel.title == title:
+                return panel.sql
+    raise KeyError(title)
+
+
+def run(store: ClickHouse, title: str, to: int = TO, start: int = FROM) -> list[tuple[Any, ...]]:
+    return store.query(expand_macros(sql_of(title), start, to, {"client": CLIENT, "timezone": ZONE}))
+
+
+def close(a: float | None, b: float | None) -> bool:
+    return (a is None and b is None) or (a is not None and b is not None and abs(a - b) <= 1e-9)
+
+
+@pytest.fixture(scope="module", params=["chdb", "server"])
+def seeded(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, broker: TansuBroker,
+    simulated_events: list[dict],  # type: ignore[type-arg]
+) -> Iterator[tuple[ClickHouse, list[Any]]]:  # fmt: skip
+    store_url = None if request.param == "chdb" else request.getfixturevalue("clickhouse_server").url
+    tmp = tmp_path_factory.mktemp(f"dash-{request.param}")
+    settings = new_settings(tmp, broker.bootstrap, store_url).model_copy(
+        update={"sla_file": SLA_FILE, "lag_every_s": 1.0}
+    )
+    bad = [Message(b"bad", payload) for payload, _ in BAD_MESSAGES]
+    run_ = run_pipeline(settings, as_messages(simulated_events) + bad, store_url)
+    events = [parse_event(m.value) for m in as_messages(simulated_events)]
+    store = run_.open_store()
+    yield store, events
+    store.close()
+
+
+def test_committed_dashboards_equal_the_generated_ones() -> None:
+    for uid in DASHBOARDS:
+        assert (OUT / f"{uid}.json").read_text() == render(uid), f"run python -m dashboards.generate ({uid})"
+        model = json.loads(render(uid))
+        assert all(p["datasource"]["uid"] == "cckpi-clickhouse" for p in model["panels"])
+
+
+def minute_sums(rows: list[KpiRow], since: int, until: int) -> dict[tuple[str, str], dict[str, float]]:
+    out: dict[tuple[str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for row in rows:
+        start = int(datetime.fromisoformat(row.interval_start.replace("Z", "+00:00")).timestamp())
+        if row.client == CLIENT and since <= start <= until:
+            for name, value in row.model_dump().items():
+                if isinstance(value, int | float) and name in KpiRow.model_fields and value is not None:
+                    out[(row.queue, row.channel)][name] += value
+    return out
+
+
+def sl(s: dict[str, float]) -> float | None:
+    base = s["offered"] - s["short_abandoned"]
+    return None if base == 0 else s["answered_in_sl"] / base
+
+
+def test_wallboard_service_level(seeded: tuple[ClickHouse, list[Any]]) -> None:
+    store, events = seeded
+    minute = compute_rows(events, load_sla(SLA_FILE), interval_s=60)
+    day_start = int(
+        datetime.fromtimestamp(NOW, ZoneInfo(ZONE)).replace(hour=0, minute=0, second=0).timestamp()
+    )
+    windows = {"15m": minute_sums(minute, NOW - 900, NOW), "60m": minute_sums(minute, NOW - 3600, NOW),
+               "today": minute_sums(minute, day_start, NOW)}  # fmt: skip
+    got = run(store, "Service level by queue (15 min, 60 min, today)", to=NOW)
+    assert {(r[1], r[2]) for r in got} == set(windows["today"])
+    for _, queue, channel, sl15, sl60, sl_day, target, status in got:
+        key = (queue, channel)
+        assert close(sl15, sl(windows["15m"].get(key, defaultdict(float)))), key
+        assert close(sl60, sl(windows["60m"].get(key, defaultdict(float)))), key
+        assert close(sl_day, sl(windows["today"][key])), key
+        assert target == (0.85 if key == ("billing", "call") else 0.80)
+        assert status in ("in SLA", "at risk", "breached", "no calls")
+    today = {(r[1], r[2]): r for r in run(store, "Today by queue", to=NOW)}
+    for key, s in windows["today"].items():
+        _, _, _, offered, answered, abandoned, answer_rate, abandon_rate, asa, aht = today[key]
+        assert (offered, answered, abandoned) == (s["offered"], s["answered"], s["abandoned"])
+        base = s["offered"] - s["short_abandoned"]
+        assert close(answer_rate, s["answered"] / base if base else None)
+        assert close(abandon_rate, (s["abandoned"] - s["short_abandoned"]) / base if base else None)
+        assert close(asa, s["wait_s_sum"] / s["answered"] if s["answered"] else None)
+        assert close(aht, s["handle_s_sum"] / s["handled"] if s["handled"] else None)
+
+
+def test_wallboard_waiting_now_and_agents(seeded: tuple[ClickHouse, list[Any]]) -> None:
+    store, events = seeded
+    book = ContactBook(load_sla(SLA_FILE).thresholds)
+    board = AgentBoard()
+    for event in events:
+        if isinstance(event, AgentState):
+            board.apply(event)
+        else:
+            book.apply(event)
+    now_us = NOW * 1_000_000
+    waiting: Counter[tuple[str, str]] = Counter()
+    longest: dict[tuple[str, str], int] = {}
+    for c in book.contacts.values():
+        a = c.arrival
+        if c.client != CLIENT or a is None or a.at_us > now_us:
+            continue
+        if any(slot is not None and slot[0] <= now_us for slot in (c.answered, c.abandoned)):
+            continue
+        if c.ended is not None and c.ended.at_us <= now_us:
+            continue
+        waiting[(a.queue, a.channel)] += 1
+        longest[(a.queue, a.channel)] = max(longest.get((a.queue, a.channel), 0), NOW - a.at_us // 1_000_000)
+    got = {(r[1], r[2]): (r[3], r[4]) for r in run(store, "Waiting now", to=NOW)}
+    assert got == {key: (count, longest[key]) for key, count in waiting.items()}
+    assert sum(waiting.values()) > 0  # the seeded hour has a queue, or this test proves nothing
+
+    states = Counter((s.queue, s.state) for s in board.agents.values() if s.client == CLIENT)
+    assert {(r[0], r[1]): r[2] for r in run(store, "Agents by state", to=2**31 - 1)} == dict(states)
+
+
+def test_client_sla_review(seeded: tuple[ClickHouse, list[Any]]) -> None:
+    store, events = seeded
+    sla = load_sla(SLA_FILE)
+    rows = [r for r in compute_rows(events, sla) if r.client == CLIENT]
+    total: dict[str, float] = defaultdict(float)
+    by_channel: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for row in rows:
+        for name, value in row.model_dump().items():
+            if isinstance(value, int | float) and not isinstance(value, bool) and value is not None:
+                total[name] += value
+                by_channel[row.channel][name] += value
+    (day, service_level, _target, attained), = run(store, "Service level vs target, per day")  # fmt: skip
+    assert str(day) == "2026-11-23"
+    assert close(service_level, sl(total))
+    (_, calls, emails, chats), = run(store, "Volume by channel, per day")  # fmt: skip
+    assert (calls, emails, chats) == tuple(by_channel[c]["offered"] for c in ("call", "email", "chat"))
+    (_, aht, talk), = run(store, "Handling time (AHT, talk), per day")  # fmt: skip
+    assert close(aht, total["handle_s_sum"] / total["handled"])
+    assert close(talk, total["talk_s_sum"] / total["handled"])
+    (_, fcr, csat, nps), = run(store, "FCR, CSAT and NPS, per day")  # fmt: skip
+    assert close(fcr, total["fcr_success"] / total["handled"])
+    assert close(csat, total["csat_satisfied"] / total["csat_responses"])
+    assert close(nps, 100 * (total["nps_promoters"] - total["nps_detractors"]) / total["nps_responses"])
+    first = {r[0]: r[1:] for r in run(store, "First response, email and chat")}
+    for channel in ("email", "chat"):
+        s = by_channel[channel]
+        count, average, within = first[channel]
+        assert count == s["first_responses"] > 0
+        assert close(average, s["first_response_s_sum"] / s["first_responses"])
+        assert close(within, s["first_responses_in_target"] / s["first_responses"])
+    breaches = {(r[0].strftime("%Y-%m-%dT%H:%M:%SZ") if hasattr(r[0], "strftime") else str(r[0]), r[1], r[2])
+                for r in run(store, "Intervals that breached the SLA")}  # fmt: skip
+    expected = {(r.interval_start, r.queue, r.channel) for r in rows
+                if r.service_level is not None
+                and r.service_level < sla.thresholds(CLIENT, r.queue, r.channel).sl_target}  # fmt: skip
+    assert len(breaches) == len(expected) > 0
+
+
+def test_operations(seeded: tuple[ClickHouse, list[Any]]) -> None:
+    store, events = seeded
+    per_minute = Counter(e.occurred_us // 60_000_000 for e in events)
+    got = run(store, "Events per second (event time)", start=0, to=2**31 - 1)
+    assert sum(round(r[1] * 60) for r in got) == len(events)
+    assert len(got) == len(per_minute)
+    reasons = {r[0]: r[1] for r in run(store, "Dead letters by reason", start=0, to=2**31 - 1)}
+    assert sum(reasons.values()) == len(BAD_MESSAGES)
+    late = run(store, "Late events (received after occurring)", start=0, to=2**31 - 1)
+    assert sum(r[1] for r in late) == len(events)
+    lag = run(store, "Consumer lag", start=0, to=2**31 - 1)
+    assert lag and all(r[1] >= 0 for r in lag)
+    assert run(store, "Replay runs") == []
