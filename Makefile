@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: setup demo test lint unit integration clickhouse-server bench reset
+.PHONY: setup demo test lint unit integration system-deps bench reset
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,10 +15,12 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# Debian's clickhouse-server (18.16): the tests run every query on it as well as on chDB.
-clickhouse-server:
-	@command -v clickhouse-server >/dev/null || { $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq clickhouse-server >/dev/null; }
+# Debian's clickhouse-server (18.16): the tests run every query on it as well as on chDB;
+# Debian's chromium: the wallboard's browser test.
+system-deps:
+	@command -v clickhouse-server >/dev/null && command -v chromium >/dev/null || { \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  $(SUDO) apt-get install -y -qq clickhouse-server chromium >/dev/null; }
 
 demo: setup
 	$(BIN)/cckpi demo
@@ -31,13 +33,13 @@ lint: setup
 unit: setup
 	$(BIN)/pytest -q tests/unit
 
-integration: setup clickhouse-server
+integration: setup system-deps
 	$(BIN)/pytest -q tests/integration
 
-test: setup clickhouse-server lint
+test: setup system-deps lint
 	$(BIN)/pytest -q
 
-bench: setup clickhouse-server
+bench: setup system-deps
 	$(BIN)/cckpi bench --json bench-results.json
 
 reset:

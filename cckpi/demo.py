@@ -91,7 +91,8 @@ def run_demo(duration: float | None, speed: float, seed: int, partitions: int) -
         worker = WorkerProcess(settings, settings.data_dir / "worker.log")
         console.print(f"[bold]worker[/] starting (log: {worker.log_path}) …")
         worker.wait_ready()
-        console.print(f"[bold]live API[/] http://{settings.web_host}:{settings.web_port}/api/live")
+        base = f"http://{settings.web_host}:{settings.web_port}"
+        console.print(f"[bold]wallboard[/] {base}/wallboard   (live API: {base}/api/live)")
 
         start = datetime.now(UTC).replace(second=0, microsecond=0)
         output = KafkaOutput(settings.require_bootstrap(), settings.topic)

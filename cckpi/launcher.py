@@ -34,6 +34,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
         env["KAFKA_BOOTSTRAP"] = settings.kafka_bootstrap
     if settings.clickhouse_url:
         env["CLICKHOUSE_URL"] = settings.clickhouse_url.get_secret_value()
+    if settings.web_token:
+        env["CCKPI_WEB_TOKEN"] = settings.web_token.get_secret_value()
     if settings.sla_file:
         env["CCKPI_SLA_FILE"] = str(settings.sla_file)
     return env

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -28,10 +28,17 @@ class Settings(BaseSettings):
     group: str = Field("cckpi", validation_alias=_env("CCKPI_GROUP"))
     sla_file: Path | None = Field(None, validation_alias=_env("CCKPI_SLA_FILE"))
     web_host: str = Field("127.0.0.1", validation_alias=_env("CCKPI_WEB_HOST"))
+    web_token: SecretStr | None = Field(None, validation_alias=_env("CCKPI_WEB_TOKEN"))
     web_port: int = Field(6066, ge=0, le=65535, validation_alias=_env("CCKPI_WEB_PORT"))
     batch_size: int = Field(5000, ge=1, validation_alias=_env("CCKPI_BATCH_SIZE"))
     lag_every_s: float = Field(10.0, gt=0, validation_alias=_env("CCKPI_LAG_EVERY_S"))
     batch_within_s: float = Field(0.25, gt=0, validation_alias=_env("CCKPI_BATCH_WITHIN_S"))
+
+    @model_validator(mode="after")
+    def _exposed_needs_token(self) -> Settings:
+        if self.web_host not in ("127.0.0.1", "localhost", "::1") and self.web_token is None:
+            raise ValueError(f"CCKPI_WEB_HOST={self.web_host} exposes the API: set CCKPI_WEB_TOKEN too")
+        return self
 
     @property
     def dlq_topic(self) -> str:

@@ -21,11 +21,11 @@ from faust.types import TP, EventT
 from cckpi.settings import Settings
 from schemas.sla import SlaSettings, load_sla
 from streams.clickhouse import ClickHouse, connect
-from streams.live import agents_by_state, live_summary, waiting_now
 from streams.meter import Meter
 from streams.pipeline import ContactStage, FcrStage, Record, Writes
 from streams.storage import LAG_COLUMNS, load_contacts
 from streams.tuning import short_fetch_wait
+from streams.web.pages import register_pages
 from streams.writer import write_batch
 
 log = logging.getLogger("cckpi.worker")
@@ -183,26 +183,5 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
     async def on_revoked(sender: Any, revoked: set[TP], **kwargs: Any) -> None:
         runtime.revoke(revoked)
 
-    @app.page("/api/status")
-    async def status(web: Any, request: Any) -> Any:
-        stage = runtime.contacts
-        return web.json(
-            {
-                "valid_events": stage.valid,
-                "dead_letters": stage.rejected,
-                "assigned": len(app.consumer.assignment()),
-                **runtime.meter.status(),
-            }
-        )
-
-    @app.page("/api/live")
-    async def live(web: Any, request: Any) -> Any:
-        stage = runtime.contacts
-        waiting = waiting_now(list(stage.books.values()), stage.watermark_us)
-        agents = agents_by_state(stage.agents)
-        summary = await asyncio.to_thread(
-            live_summary, runtime.store, waiting, agents, runtime.sla, stage.watermark_us
-        )
-        return web.json(summary)
-
+    register_pages(app, runtime)
     return app

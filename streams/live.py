@@ -46,6 +46,8 @@ def live_summary(
     agents: dict[tuple[str, str], dict[str, int]],
     sla: SlaSettings,
     now_us: int,
+    client: str | None = None,
+    queue: str | None = None,
 ) -> dict[str, Any]:
     """Per client/queue/channel: today, last 15 and 60 minutes, waiting now, targets.
 
@@ -60,10 +62,15 @@ def live_summary(
     }
     queues: dict[tuple[str, str, str], dict[str, Any]] = defaultdict(dict)
     for name, since in windows.items():
-        for row in read_kpi_rows(store, MINUTE_S, since_s=since, per_interval=False, formula=sla.formula):
+        rows = read_kpi_rows(store, MINUTE_S, client, since_s=since, per_interval=False, formula=sla.formula)
+        for row in rows:
             queues[(row.client, row.queue, row.channel)][name] = row.model_dump(include=set(SHOWN))
     for key, now in waiting.items():
-        queues[key]["now"] = now
+        if client in (None, key[0]):
+            queues[key]["now"] = now
+    everything = sorted(queues)
+    if queue is not None:
+        queues = defaultdict(dict, {k: v for k, v in queues.items() if k[1] == queue})
     result = []
     for (client, queue, channel), figures in sorted(queues.items()):
         rules = sla.thresholds(client, queue, channel)
@@ -73,4 +80,9 @@ def live_summary(
             "agents": agents.get((client, queue), {}),
             **figures,
         })  # fmt: skip
-    return {"as_of": iso_utc(now_s) if now_us else None, "queues": result}
+    return {
+        "as_of": iso_utc(now_s) if now_us else None,
+        "clients": sorted({k[0] for k in everything}),
+        "queue_names": sorted({k[1] for k in everything}),
+        "queues": result,
+    }

@@ -1,0 +1,101 @@
+"""The worker's HTTP surface: status, live figures, their push stream, and the wallboard page.
+
+It binds to loopback by default; when ``CCKPI_WEB_TOKEN`` is set every request must carry
+it (``?token=`` or ``Authorization: Bearer``). Request values reach SQL only as bound
+parameters (see ``streams.storage.read_kpi_rows``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+from importlib.resources import files
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from aiohttp import web as aioweb
+
+from streams.live import agents_by_state, live_summary, waiting_now
+
+if TYPE_CHECKING:
+    import faust
+
+    from streams.app import Runtime
+
+PUSH_EVERY_S = 0.5  # the wallboard shows an event within about this plus one batch
+KEEPALIVE_S = 5.0
+WALLBOARD = files("streams.web").joinpath("wallboard.html").read_text(encoding="utf-8")
+
+
+def _allowed(runtime: Runtime, request: Any) -> bool:
+    token = runtime.settings.web_token
+    if token is None:
+        return True
+    given = request.query.get("token") or request.headers.get("Authorization", "").removeprefix("Bearer ")
+    return hmac.compare_digest(given.encode(), token.get_secret_value().encode())
+
+
+def _filters(request: Any) -> tuple[str | None, str | None]:
+    return request.query.get("client") or None, request.query.get("queue") or None
+
+
+async def summary(runtime: Runtime, client: str | None, queue: str | None) -> dict[str, Any]:
+    """Live figures; the in-memory parts are read on the loop, the query runs in a thread."""
+    stage = runtime.contacts
+    waiting = waiting_now(list(stage.books.values()), stage.watermark_us)
+    agents = agents_by_state(stage.agents)
+    return await asyncio.to_thread(
+        live_summary, runtime.store, waiting, agents, runtime.sla, stage.watermark_us, client, queue
+    )
+
+
+def register_pages(app: faust.App, runtime: Runtime) -> None:
+    denied = aioweb.Response(status=401, text="a valid token is required\n")
+
+    @app.page("/api/status")
+    async def status(web: Any, request: Any) -> Any:
+        if not _allowed(runtime, request):
+            return denied
+        stage = runtime.contacts
+        return web.json({
+            "valid_events": stage.valid,
+            "dead_letters": stage.rejected,
+            "assigned": len(app.consumer.assignment()),
+            **runtime.meter.status(),
+        })  # fmt: skip
+
+    @app.page("/api/live")
+    async def live(web: Any, request: Any) -> Any:
+        if not _allowed(runtime, request):
+            return denied
+        return web.json(await summary(runtime, *_filters(request)))
+
+    @app.page("/api/live/stream")
+    async def stream(web: Any, request: Any) -> Any:
+        """Server-sent events: a new summary whenever the worker wrote a batch, else a keepalive."""
+        if not _allowed(runtime, request):
+            return denied
+        response = aioweb.StreamResponse(
+            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+        )
+        await response.prepare(request)
+        client, queue = _filters(request)
+        seen: tuple[int, int] | None = None
+        quiet = 0.0
+        while True:
+            marker = (runtime.meter.batches, runtime.meter.facts_received)
+            if marker != seen or quiet >= KEEPALIVE_S:
+                payload = orjson.dumps(await summary(runtime, client, queue))
+                try:
+                    await response.write(b"data: " + payload + b"\n\n")
+                except (ConnectionResetError, RuntimeError):
+                    return response
+                seen, quiet = marker, 0.0
+            await asyncio.sleep(PUSH_EVERY_S)
+            quiet += PUSH_EVERY_S
+
+    @app.page("/wallboard")
+    async def wallboard(web: Any, request: Any) -> Any:
+        if not _allowed(runtime, request):
+            return denied
+        return web.html(WALLBOARD)

@@ -1,0 +1,101 @@
+"""The built-in wallboard in headless Chromium: it loads, shows ClickHouse's numbers, and a new
+event changes them by push, without a reload. The test saves a screenshot."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from playwright.sync_api import sync_playwright
+
+from cckpi.broker import TansuBroker
+from cckpi.launcher import WorkerProcess, wait_drained
+from cckpi.topics import ensure_topics
+from streams.clickhouse import connect
+from streams.storage import read_kpi_rows
+from tests.integration.conftest import as_messages
+from tests.integration.harness import Message, new_settings, produce
+
+pytestmark = pytest.mark.integration
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+def chromium() -> str:
+    found = shutil.which("chromium")
+    if not found:
+        raise RuntimeError("Debian's chromium is not installed: apt-get install -y chromium")
+    return found
+
+
+def offered(page: Any, card: str) -> int:
+    return int(page.inner_text(f'[data-queue="{card}"] [data-metric=offered]'))
+
+
+def test_wallboard_in_chromium(
+    tmp_path: Path,
+    broker: TansuBroker,
+    clickhouse_server: Any,
+    simulated_events: list[dict],  # type: ignore[type-arg]
+) -> None:
+    settings = new_settings(tmp_path, broker.bootstrap, clickhouse_server.url)
+    ensure_topics(settings)
+    produce(settings, as_messages(simulated_events))
+    worker = WorkerProcess(settings, settings.data_dir / "worker.log")
+    store = connect(clickhouse_server.url, settings.data_dir, settings.database)
+    try:
+        worker.wait_ready()
+        wait_drained(settings)
+        as_of = worker.get("/api/live")["as_of"]
+        now = int(datetime.fromisoformat(as_of.replace("Z", "+00:00")).timestamp())
+        today = {(r.queue, r.channel): r for r in read_kpi_rows(
+            store, 60, "acme", since_s=now - now % 86_400, per_interval=False)}  # fmt: skip
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1920, "height": 1080})
+            page.goto(f"http://{settings.web_host}:{settings.web_port}/wallboard?client=acme")
+            page.wait_for_selector('[data-queue="acme/billing/call"] [data-metric=offered]', timeout=20_000)
+            # The page shows ClickHouse's numbers, card by card.
+            cards = page.eval_on_selector_all("section.card", "cs => cs.map(c => c.dataset.queue)")
+            assert sorted(cards) == sorted(f"acme/{q}/{c}" for q, c in today)
+            for (queue, channel), row in today.items():
+                assert offered(page, f"acme/{queue}/{channel}") == row.offered
+            sl_text = page.inner_text('[data-queue="acme/billing/call"] [data-metric=sltoday]')
+            assert sl_text == f"{round(today[('billing', 'call')].service_level * 100)}%"
+
+            # A new event changes the numbers by push: same page, no reload.
+            page.evaluate("window.__marker = 'same page'")
+            before = offered(page, "acme/billing/call")
+            event = {
+                "event_id": "wallboard-test-1", "schema_version": 1, "type": "contact.arrived",
+                "occurred_at": as_of, "client": "acme", "queue": "billing", "channel": "call",
+                "contact_id": "wallboard-test-contact", "customer_id": "wallboard-test-customer",
+            }  # fmt: skip
+            sent = time.monotonic()
+            produce(settings, [Message(b"wallboard-test-contact", orjson.dumps(event))])
+            page.wait_for_function(
+                f"""() => Number(document.querySelector('[data-queue="acme/billing/call"] '
+                    + '[data-metric=offered]').textContent) === {before + 1}""",
+                timeout=15_000,
+            )
+            delay = time.monotonic() - sent
+            assert page.evaluate("window.__marker") == "same page"
+            assert int(page.inner_text('[data-queue="acme/billing/call"] [data-metric=waiting]')) >= 1
+            shot = Path(os.environ.get("CCKPI_SCREENSHOT_DIR", tmp_path)) / "wallboard.png"
+            shot.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shot))
+            browser.close()
+        print(f"wallboard updated {delay:.2f}s after the event was produced; screenshot {shot}")
+        assert shot.stat().st_size > 10_000
+    finally:
+        store.close()
+        worker.stop()
