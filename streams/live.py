@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from schemas.kpi import KpiRow
 from schemas.sla import SlaSettings
 from streams.agents import AgentBoard
 from streams.book import ContactBook
@@ -15,6 +18,12 @@ from streams.storage import read_kpi_rows
 WINDOWS = {"15m": 15 * 60, "60m": 60 * 60}
 SHOWN = ("offered", "answered", "abandoned", "handled", "service_level", "answer_rate",
          "abandon_rate", "asa_s", "aht_s", "fcr_rate", "csat", "nps", "first_response_s")  # fmt: skip
+
+
+def local_day_start(now_s: int, timezone: str) -> int:
+    """Epoch seconds of midnight starting the day that holds ``now_s`` in a time zone."""
+    local = datetime.fromtimestamp(now_s, ZoneInfo(timezone))
+    return int(local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp())
 
 
 def waiting_now(books: list[ContactBook], now_us: int) -> dict[tuple[str, str, str], dict[str, float]]:
@@ -55,16 +64,26 @@ def live_summary(
     part only queries ClickHouse, so it may run in a thread.
     """
     now_s = now_us // 1_000_000
-    day_start = now_s - now_s % 86_400
-    windows = {
-        "today": day_start,
-        **{name: now_s - span - now_s % MINUTE_S for name, span in WINDOWS.items()},
-    }
     queues: dict[tuple[str, str, str], dict[str, Any]] = defaultdict(dict)
-    for name, since in windows.items():
-        rows = read_kpi_rows(store, MINUTE_S, client, since_s=since, per_interval=False, formula=sla.formula)
+
+    def add(name: str, since: int, only: str | None) -> list[KpiRow]:
+        rows = read_kpi_rows(store, MINUTE_S, only, since_s=since, per_interval=False, formula=sla.formula)
         for row in rows:
             queues[(row.client, row.queue, row.channel)][name] = row.model_dump(include=set(SHOWN))
+        return rows
+
+    for name, span in WINDOWS.items():
+        add(name, now_s - span - now_s % MINUTE_S, client)
+    # "Today" is each client's own day, in its time zone (kpis.md).
+    zones = {name: c.timezone for name, c in sla.config.clients.items() if c.timezone != "UTC"}
+    if client is not None:
+        add("today", local_day_start(now_s, sla.client(client).timezone), client)
+    else:
+        for row in add("today", local_day_start(now_s, "UTC"), None):
+            if row.client in zones:
+                queues[(row.client, row.queue, row.channel)].pop("today")
+        for name, zone in zones.items():
+            add("today", local_day_start(now_s, zone), name)
     for key, now in waiting.items():
         if client in (None, key[0]):
             queues[key]["now"] = now
