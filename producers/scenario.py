@@ -50,7 +50,7 @@ class Client:
     name: str
     timezone: str
     teams: tuple[Team, ...]
-    customers: int  # size of the customer base repeats are drawn from
+    customers: int  # the base new contacts are drawn from (large: chance repeats stay rare)
 
 
 @dataclass(frozen=True)
@@ -79,12 +79,12 @@ DEFAULT_SCENARIO = Scenario(
             "Europe/Zurich",
             (
                 Team("billing", "call", 900, 11),
-                Team("billing", "email", 300, 3),
+                Team("billing", "email", 300, 5),
                 Team("support", "call", 1200, 14),
                 Team("support", "chat", 600, 3),
-                Team("support", "email", 400, 4),
+                Team("support", "email", 400, 6),
             ),
-            customers=6000,
+            customers=300_000,
         ),
         Client(
             "globex",
@@ -93,9 +93,9 @@ DEFAULT_SCENARIO = Scenario(
                 Team("sales", "call", 700, 9),
                 Team("sales", "chat", 500, 3),
                 Team("service", "call", 800, 10),
-                Team("service", "email", 350, 3),
+                Team("service", "email", 350, 5),
             ),
-            customers=5000,
+            customers=250_000,
         ),
         Client(
             "initech",
@@ -103,9 +103,9 @@ DEFAULT_SCENARIO = Scenario(
             (
                 Team("helpdesk", "call", 500, 7),
                 Team("helpdesk", "chat", 300, 2),
-                Team("helpdesk", "email", 250, 2),
+                Team("helpdesk", "email", 250, 4),
             ),
-            customers=3000,
+            customers=150_000,
         ),
     )
 )

@@ -1,0 +1,238 @@
+"""``cckpi report``: the monthly SLA report an outsourcing client receives (HTML, PDF or CSV).
+
+Every chart is drawn from the same daily rows the CSV holds, so the numbers match exactly.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import io
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, cast
+
+import matplotlib
+
+matplotlib.use("Agg")  # no screen: render to files
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from schemas.kpi import KpiRow  # noqa: E402
+from schemas.sla import SlaSettings  # noqa: E402
+from streams.periods import by_day, days_of, month_bounds, sum_rows  # noqa: E402
+
+CSV_COLUMNS = (
+    "date", "queue", "channel", "offered", "answered", "abandoned", "short_abandoned",
+    "service_level", "sl_target", "abandon_rate", "aht_s", "avg_talk_s", "fcr_rate", "csat", "nps",
+    "first_response_s", "first_response_attainment",
+)  # fmt: skip
+# KPI, the figure's key, the target's attribute, and whether higher is better.
+KPIS = (
+    ("service level", "service_level", "sl_target", True),
+    ("abandon rate", "abandon_rate", "abandon_rate_max", False),
+    ("AHT (s)", "aht_s", "aht_target_s", False),
+    ("FCR", "fcr_rate", "fcr_target", True),
+    ("CSAT", "csat", "csat_target", True),
+)
+
+
+@dataclass
+class Report:
+    client: str
+    period: str
+    timezone: str
+    sl_formula: str
+    days: list[date]
+    daily: list[dict[str, Any]]  # the CSV rows, one per (day, queue, channel)
+    attainment: list[dict[str, Any]]
+    breaches: list[KpiRow]
+    volumes: dict[str, float]
+
+
+def build_report(rows: list[KpiRow], client: str, period: str, sla: SlaSettings) -> Report:
+    """Aggregate a client's interval rows for one month into the report's tables."""
+    settings = sla.client(client)
+    start, end = month_bounds(period, settings.timezone)
+    formula = settings.sl_formula
+    daily = []
+    for (day, queue, channel), figures in by_day(rows, settings.timezone, formula).items():
+        target = sla.thresholds(client, queue, channel).sl_target
+        daily.append(
+            {"date": day.isoformat(), "queue": queue, "channel": channel, **figures, "sl_target": target}
+        )
+    attainment = []
+    for queue, channel in sorted({(r.queue, r.channel) for r in rows}):
+        month = sum_rows([r for r in rows if (r.queue, r.channel) == (queue, channel)], formula)
+        rules = sla.thresholds(client, queue, channel)
+        for label, key, target_name, higher in KPIS:
+            value, target = month[key], getattr(rules, target_name)
+            met = (
+                None if value is None or target is None else (value >= target if higher else value <= target)
+            )
+            attainment.append({"queue": queue, "channel": channel, "kpi": label, "value": value,
+                               "target": target, "met": met})  # fmt: skip
+    breaches = [
+        r for r in rows
+        if r.service_level is not None
+        and r.service_level < sla.thresholds(client, r.queue, r.channel).sl_target
+    ]  # fmt: skip
+    volumes: dict[str, float] = {}
+    for r in rows:
+        volumes[r.channel] = volumes.get(r.channel, 0) + r.offered
+    return Report(client, period, settings.timezone, formula, days_of(start, end, settings.timezone),
+                  daily, attainment, breaches, volumes)  # fmt: skip
+
+
+def write_csv(report: Report, out: io.TextIOBase | Any) -> None:
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in report.daily:
+        writer.writerow({k: ("" if row.get(k) is None else row[k]) for k in CSV_COLUMNS})
+
+
+def _series(report: Report, queue: str, channel: str, key: str) -> tuple[Any, Any]:
+    """Dates and values of one queue's daily column (typed loosely: matplotlib plots dates)."""
+    picked = [r for r in report.daily if (r["queue"], r["channel"]) == (queue, channel)]
+    return [date.fromisoformat(r["date"]) for r in picked], [r[key] for r in picked]
+
+
+def _date_axis(axis: Any) -> None:
+    axis.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+    axis.xaxis.set_major_locator(mdates.DayLocator())
+
+
+def charts(report: Report) -> list[Figure]:
+    """Daily charts, drawn from ``report.daily`` (the CSV rows) only."""
+    pairs = sorted({(r["queue"], r["channel"]) for r in report.daily})
+    figures = []
+    sl = plt.figure(figsize=(10, 4.5))
+    axis = sl.add_subplot()
+    for queue, channel in pairs:
+        days, values = _series(report, queue, channel, "service_level")
+        percent: Any = [None if v is None else 100 * v for v in values]
+        line = axis.plot(days, percent, marker="o", label=f"{queue} · {channel}")[0]
+        _, targets = _series(report, queue, channel, "sl_target")
+        axis.plot(days, [100 * t for t in targets], linestyle="--", color=line.get_color(), alpha=0.5)
+    axis.set_title(f"{report.client}: service level per day vs target (dashed), {report.period}")
+    axis.set_ylabel("%")
+    axis.set_ylim(0, 105)
+    axis.legend(fontsize=8, ncol=2)
+    _date_axis(axis)
+    figures.append(sl)
+    volume = plt.figure(figsize=(10, 4))
+    axis = volume.add_subplot()
+    channels = sorted({c for _, c in pairs})
+    bottom: dict[date, float] = {}
+    for channel in channels:
+        per_day: dict[date, float] = {}
+        for r in report.daily:
+            if r["channel"] == channel:
+                per_day[date.fromisoformat(r["date"])] = (
+                    per_day.get(date.fromisoformat(r["date"]), 0) + r["offered"]
+                )
+        days = sorted(per_day)
+        axis.bar(
+            cast(Any, days),
+            [per_day[d] for d in days],
+            bottom=[bottom.get(d, 0) for d in days],
+            label=channel,
+        )
+        for d in days:
+            bottom[d] = bottom.get(d, 0) + per_day[d]
+    axis.set_title(f"{report.client}: contacts offered per day by channel")
+    axis.legend()
+    _date_axis(axis)
+    figures.append(volume)
+    aht = plt.figure(figsize=(10, 4))
+    axis = aht.add_subplot()
+    for queue, channel in pairs:
+        days, values = _series(report, queue, channel, "aht_s")
+        axis.plot(days, values, marker=".", label=f"{queue} · {channel}")
+    axis.set_title(f"{report.client}: average handling time per day (s)")
+    axis.legend(fontsize=8, ncol=2)
+    _date_axis(axis)
+    figures.append(aht)
+    return figures
+
+
+def _fmt(value: Any, key: str = "") -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "met" if value else "MISSED"
+    if isinstance(value, float) and key not in ("AHT (s)",) and value <= 1.0 and not key.endswith("_s"):
+        return f"{100 * value:.1f}%"
+    return f"{value:,.0f}" if isinstance(value, float) else str(value)
+
+
+def write_html(report: Report, path: Path) -> None:
+    images = []
+    for figure in charts(report):
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+        plt.close(figure)
+        images.append(base64.b64encode(buffer.getvalue()).decode())
+    attainment = "".join(
+        f"<tr><td>{html.escape(a['queue'])}</td><td>{a['channel']}</td><td>{a['kpi']}</td>"
+        f"<td>{_fmt(a['value'], a['kpi'])}</td><td>{_fmt(a['target'], a['kpi'])}</td>"
+        f"<td class='{'' if a['met'] is None else ('ok' if a['met'] else 'bad')}'>{_fmt(a['met'])}</td></tr>"
+        for a in report.attainment
+    )
+    breaches = "".join(
+        f"<tr><td>{b.interval_start}</td><td>{html.escape(b.queue)}</td><td>{b.channel}</td>"
+        f"<td>{_fmt(b.service_level)}</td><td>{b.offered}</td></tr>"
+        for b in report.breaches
+    )
+    volumes = "".join(f"<tr><td>{c}</td><td>{v:,.0f}</td></tr>" for c, v in sorted(report.volumes.items()))
+    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>SLA report {html.escape(report.client)} {report.period}</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2rem;color:#222}} table{{border-collapse:collapse;margin:1rem 0}}
+td,th{{border:1px solid #ccc;padding:.3rem .6rem;text-align:right}} td:first-child,th:first-child{{text-align:left}}
+.ok{{color:#1a7f37;font-weight:600}} .bad{{color:#cf222e;font-weight:600}} img{{max-width:100%}}</style></head><body>
+<h1>SLA report — {html.escape(report.client)}, {report.period}</h1>
+<p>Days in {report.timezone}; service-level formula: {report.sl_formula}. Figures are sums of 15-minute
+interval rows (kpis.md); the CSV export holds the daily numbers behind every chart.</p>
+<h2>Attainment against contract targets</h2>
+<table><tr><th>queue</th><th>channel</th><th>KPI</th><th>month</th><th>target</th><th></th></tr>{attainment}</table>
+<h2>Volumes by channel</h2><table><tr><th>channel</th><th>offered</th></tr>{volumes}</table>
+<h2>Daily charts</h2>{"".join(f'<img src="data:image/png;base64,{i}">' for i in images)}
+<h2>Intervals that breached the service level ({len(report.breaches)})</h2>
+<table><tr><th>interval (UTC)</th><th>queue</th><th>channel</th><th>service level</th><th>offered</th></tr>{breaches}</table>
+</body></html>"""  # noqa: E501
+    path.write_text(page, encoding="utf-8")
+
+
+def write_pdf(report: Report, path: Path) -> None:
+    with PdfPages(path) as pdf:
+        cover = plt.figure(figsize=(11.7, 8.3))
+        cover.text(0.05, 0.93, f"SLA report — {report.client}, {report.period}", fontsize=20, weight="bold")
+        cover.text(0.05, 0.89, f"Days in {report.timezone}; service-level formula {report.sl_formula}; "
+                   f"{len(report.breaches)} intervals breached", fontsize=10)  # fmt: skip
+        cells = [[a["queue"], a["channel"], a["kpi"], _fmt(a["value"], a["kpi"]), _fmt(a["target"], a["kpi"]),
+                  _fmt(a["met"])] for a in report.attainment]  # fmt: skip
+        table = cover.add_axes((0.05, 0.05, 0.9, 0.8))
+        table.axis("off")
+        if cells:
+            table.table(cellText=cells[:40], colLabels=["queue", "channel", "KPI", "month", "target", ""],
+                        loc="upper left").scale(1, 1.2)  # fmt: skip
+        pdf.savefig(cover)
+        plt.close(cover)
+        for figure in charts(report):
+            pdf.savefig(figure)
+            plt.close(figure)
+
+
+def write_report(report: Report, fmt: str, path: Path) -> None:
+    if fmt == "csv":
+        with path.open("w", newline="", encoding="utf-8") as out:
+            write_csv(report, out)
+    elif fmt == "html":
+        write_html(report, path)
+    elif fmt == "pdf":
+        write_pdf(report, path)
+    else:
+        raise ValueError(f"unknown format {fmt!r}: html, pdf or csv")

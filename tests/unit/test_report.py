@@ -1,0 +1,83 @@
+"""The monthly SLA report: CSV numbers are sums of interval rows in the client's days, and the
+charts plot exactly the CSV's numbers."""
+
+from __future__ import annotations
+
+import csv
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+import pytest
+
+from cckpi.report import build_report, charts, write_report
+from producers.simulator import Simulator
+from schemas.sla import load_sla
+from streams.compute import compute_file
+from streams.intervals import parse_iso
+from streams.periods import local_day, month_bounds
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "sla.example.yaml"
+
+
+@pytest.fixture(scope="module")
+def rows(tmp_path_factory: pytest.TempPathFactory) -> list:  # type: ignore[type-arg]
+    # Two days around a month boundary in Zurich time: 31 Oct 22:00 UTC is already November there.
+    events = Simulator(datetime(2026, 10, 30, tzinfo=UTC), seed=11).events(
+        datetime(2026, 11, 1, 1, tzinfo=UTC)
+    )
+    path = tmp_path_factory.mktemp("report") / "events.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for _, e in events))
+    computed, _ = compute_file(path, load_sla(EXAMPLE))
+    return computed
+
+
+def test_month_bounds_follow_the_client_time_zone() -> None:
+    start, end = month_bounds("2026-10", "Europe/Zurich")
+    assert datetime.fromtimestamp(start, UTC).isoformat() == "2026-09-30T22:00:00+00:00"
+    assert datetime.fromtimestamp(end, UTC).isoformat() == "2026-10-31T23:00:00+00:00"  # DST ended
+    with pytest.raises(ValueError, match="YYYY-MM"):
+        month_bounds("October", "UTC")
+
+
+def test_report_csv_matches_interval_rows_and_charts(rows: list, tmp_path: Path) -> None:  # type: ignore[type-arg]
+    sla = load_sla(EXAMPLE)
+    start, end = month_bounds("2026-10", "Europe/Zurich")
+    month = [r for r in rows if r.client == "acme" and start <= parse_iso(r.interval_start) < end]
+    report = build_report(month, "acme", "2026-10", sla)
+    out = tmp_path / "r.csv"
+    write_report(report, "csv", out)
+    lines = list(csv.DictReader(out.open()))
+    assert {line["date"] for line in lines} == {"2026-10-30", "2026-10-31"}  # not 1 November
+    for line in lines:
+        picked = [r for r in month if (r.queue, r.channel) == (line["queue"], line["channel"])
+                  and local_day(r.interval_start, "Europe/Zurich").isoformat() == line["date"]]  # fmt: skip
+        assert int(line["offered"]) == sum(r.offered for r in picked)
+        base = sum(r.offered - r.short_abandoned for r in picked)
+        expected_sl = sum(r.answered_in_sl for r in picked) / base if base else None
+        assert (line["service_level"] == "") == (expected_sl is None)
+        if expected_sl is not None:
+            assert float(line["service_level"]) == pytest.approx(expected_sl, rel=1e-12)
+    sl_chart = charts(report)[0]
+    plotted = {line.get_label(): list(line.get_ydata()) for line in sl_chart.axes[0].get_lines()
+               if not line.get_label().startswith("_")}  # fmt: skip
+    for label, values in plotted.items():
+        queue, channel = label.split(" · ")
+        from_csv = [None if line["service_level"] == "" else 100 * float(line["service_level"])
+                    for line in lines if (line["queue"], line["channel"]) == (queue, channel)]  # fmt: skip
+        assert [None if v is None else pytest.approx(v) for v in values] == from_csv
+    assert any(a["met"] is not None for a in report.attainment)
+    assert report.breaches and sum(report.volumes.values()) == sum(r.offered for r in month)
+
+
+@pytest.mark.parametrize("fmt", ["html", "pdf"])
+def test_report_documents_are_written(rows: list, tmp_path: Path, fmt: str) -> None:  # type: ignore[type-arg]
+    report = build_report([r for r in rows if r.client == "acme"], "acme", "2026-10", load_sla(EXAMPLE))
+    out = tmp_path / f"r.{fmt}"
+    write_report(report, fmt, out)
+    data = out.read_bytes()
+    if fmt == "pdf":
+        assert data.startswith(b"%PDF") and data.count(b"/Type /Page") >= 4
+    else:
+        text = data.decode()
+        assert "SLA report — acme, 2026-10" in text and text.count("data:image/png;base64") == 3
