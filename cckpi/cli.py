@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import Counter
 from datetime import UTC, datetime
@@ -143,6 +144,26 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dashboards(args: argparse.Namespace) -> int:
+    if args.action == "generate":
+        from dashboards.generate import main as generate
+
+        generate()
+        return 0
+    from dashboards.publish import ClickHouseAccess, publish
+
+    token = args.token or os.environ.get("GRAFANA_TOKEN")
+    password = os.environ.get("GRAFANA_CLICKHOUSE_PASSWORD", "")
+    if not args.url or not token:
+        print("cckpi dashboards publish: give --url and --token (or $GRAFANA_TOKEN)", file=sys.stderr)
+        return 2
+    access = ClickHouseAccess(args.clickhouse_host, args.clickhouse_port, args.clickhouse_user, password,
+                              args.database)  # fmt: skip
+    for uid in publish(args.url, token, access):
+        print(f"published {uid}")
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from cckpi.demo import run_demo
 
@@ -219,6 +240,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sla", type=Path, help="SLA file (default $CCKPI_SLA_FILE)")
     p.add_argument("--events", type=Path, help="recompute from this JSONL file instead of reading ClickHouse")
     p.set_defaults(run=_report)
+
+    p = sub.add_parser("dashboards", help="generate the Grafana dashboards, or publish them to a Grafana")
+    p.add_argument("action", choices=("generate", "publish"))
+    p.add_argument("--url", help="Grafana base URL, e.g. http://127.0.0.1:3000")
+    p.add_argument("--token", help="Grafana service-account token (or $GRAFANA_TOKEN; never printed)")
+    p.add_argument("--clickhouse-host", default="clickhouse", help="ClickHouse host as Grafana sees it")
+    p.add_argument("--clickhouse-port", type=int, default=9000)
+    p.add_argument("--clickhouse-user", default="grafana", help="a SELECT-only ClickHouse user; "
+                   "its password comes from $GRAFANA_CLICKHOUSE_PASSWORD")  # fmt: skip
+    p.add_argument("--database", default="cckpi")
+    p.set_defaults(run=_dashboards)
 
     p = sub.add_parser("demo", help="run everything on embedded defaults with a live terminal view")
     p.add_argument("--duration", type=float, help="stop after this many seconds and print a summary")
