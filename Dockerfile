@@ -7,6 +7,7 @@ COPY producers ./producers
 COPY streams ./streams
 COPY schemas ./schemas
 COPY sql ./sql
+COPY dashboards ./dashboards
 RUN pip install --no-cache-dir .
 USER nobody
 ENTRYPOINT ["cckpi"]
