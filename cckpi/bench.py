@@ -199,6 +199,7 @@ def run_bench(
     json_path: Path | None,
     two_workers: bool = True,
     console: Console | None = None,
+    query_events: int = 0,
 ) -> dict[str, Any]:
     console = console or Console()
     workdir = Path(tempfile.mkdtemp(prefix="cckpi-bench-"))
@@ -247,6 +248,11 @@ def run_bench(
             figures.add("compute_events_per_s", recompute(messages, workdir))
         console.print(f"latency at {rate:.0f} events/s for {latency_seconds:.0f}s …")
         figures.extra.update(latency(stack, paced, rate))
+        if query_events:
+            from cckpi.bench_queries import measure
+
+            console.print(f"dashboard queries over {query_events:,} raw events (loading first) …")
+            figures.extra["queries"] = measure(workdir, query_events)
     finally:
         broker.stop()
         if server is not None:
@@ -272,7 +278,8 @@ def report(
         "latency_p99_s": figures.extra.get("latency_p99_s"),
         "compute_events_per_s": m("compute_events_per_s"),
         "replay_events_per_s": None,  # cckpi replay: issue 5
-        "query_p95_ms": None,  # dashboard panel SQL: issue 4
+        "query_p95_ms": figures.extra.get("queries", {}).get("query_p95_ms"),
+        "queries": figures.extra.get("queries"),
         "worker_peak_rss_mb": m("worker_peak_rss_mb"),
         "conditions": {**figures.conditions, "latency_rate_per_s": rate, "latency_seconds": latency_seconds},
         "samples": figures.samples,
@@ -291,7 +298,7 @@ def report(
     for name in ("figure", "value", "target", "met"):
         table.add_column(name, justify="left" if name == "figure" else "right")
     for key, value in result.items():
-        if key in ("conditions", "samples"):
+        if key in ("conditions", "samples", "queries"):
             continue
         target, check = targets.get(key, ("", None))
         shown = (

@@ -104,7 +104,10 @@ def _migrate(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from cckpi.bench import run_bench
 
-    run_bench(args.events, args.runs, args.latency_seconds, args.rate, args.json, not args.one_worker_only)
+    run_bench(
+        args.events, args.runs, args.latency_seconds, args.rate, args.json, not args.one_worker_only,
+        query_events=args.query_events,
+    )  # fmt: skip
     return 0
 
 
@@ -229,6 +232,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rate", type=float, default=1000.0, help="events/s of the latency run (default 1000)")
     p.add_argument("--latency-seconds", type=float, default=30.0, help="length of the latency run")
     p.add_argument("--one-worker-only", action="store_true", help="skip the clickhouse-server runs")
+    p.add_argument("--query-events", type=int, default=10_000_000,
+                   help="raw events loaded for the dashboard-query figures (0 skips them)")  # fmt: skip
     p.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     p.set_defaults(run=_bench)
 

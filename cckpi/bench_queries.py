@@ -1,0 +1,91 @@
+"""The dashboard-query part of ``cckpi bench``: every panel's own SQL over many raw events.
+
+The data is loaded through the pipeline's own stages and writer (no broker: loading is not
+what is measured), into embedded chDB; each panel then runs repeatedly over the last day,
+and p50 / p95 latencies are reported per panel.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from dashboards.panels import DASHBOARDS, expand_macros
+from producers.simulator import Simulator
+from schemas.sla import SlaSettings
+from sql.migrate import migrate
+from streams.clickhouse import ClickHouse, connect
+from streams.pipeline import ContactStage, FcrStage
+from streams.writer import write_batch
+
+PARTITIONS = 4
+BATCH = 50_000
+
+
+def load(store: ClickHouse, events: int) -> tuple[int, int]:
+    """Load the first ``events`` simulated events (about 40,000 a day); return [start, end)."""
+    start = datetime(2026, 9, 1, tzinfo=UTC)
+    contacts, fcr = ContactStage(SlaSettings(), PARTITIONS), FcrStage()
+    for p in range(PARTITIONS):
+        contacts.restore(p, [])
+        fcr.restore(p, [])
+    batch: list[tuple[int, int, bytes]] = []
+    offsets = [0] * PARTITIONS
+    last = start.timestamp()
+    for sent, (t, event) in enumerate(Simulator(start, seed=21).events(), start=1):
+        key = event.get("contact_id") or event["agent_id"]
+        partition = hash(key) % PARTITIONS
+        batch.append((partition, offsets[partition], orjson.dumps(event)))
+        offsets[partition] += 1
+        last = t
+        if len(batch) >= BATCH or sent >= events:
+            writes = contacts.ingest(batch, int(time.time()), time.time_ns())
+            write_batch(store, writes, "bench")
+            facts = [(p, 0, message) for p, message in writes.facts.items()]
+            write_batch(store, fcr.ingest(facts, time.time_ns()), "bench")
+            batch = []
+        if sent >= events:
+            break
+    return int(start.timestamp()), int(last)
+
+
+def measure(workdir: Path, events: int, repeats: int = 20) -> dict[str, Any]:
+    store = connect(None, workdir / "queries", "bench_queries")
+    try:
+        migrate(store)
+        began = time.perf_counter()
+        start, end = load(store, events)
+        loading_s = time.perf_counter() - began
+        store.execute("OPTIMIZE TABLE kpi_interval FINAL")
+        store.execute("OPTIMIZE TABLE kpi_minute FINAL")
+        variables = {"client": "acme", "timezone": "Europe/Zurich"}
+        panels: dict[str, dict[str, float]] = {}
+        for uid, (_, panel_list) in DASHBOARDS.items():
+            for panel in panel_list:
+                day_from = end - (30 * 86_400 if uid == "cckpi-client-sla" else 6 * 3600)
+                sql = expand_macros(panel.sql, day_from, end, variables)
+                store.query(sql)  # warm
+                times = []
+                for _ in range(repeats):
+                    t = time.perf_counter()
+                    store.query(sql)
+                    times.append((time.perf_counter() - t) * 1000)
+                times.sort()
+                panels[f"{uid}: {panel.title}"] = {
+                    "p50_ms": statistics.median(times),
+                    "p95_ms": times[min(len(times) - 1, round(0.95 * len(times)) - 1)],
+                }
+        return {
+            "raw_events": events,
+            "simulated_days": round((end - start) / 86_400, 1),
+            "loading_s": round(loading_s, 1),
+            "panels": panels,
+            "query_p95_ms": max(p["p95_ms"] for p in panels.values()),
+        }
+    finally:
+        store.close()
