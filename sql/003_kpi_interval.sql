@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS kpi_interval (
     csat_satisfied UInt32,
     nps_responses UInt32,
     nps_promoters UInt32,
-    nps_detractors UInt32
+    nps_detractors UInt32,
+    first_responses_in_target UInt32
 ) ENGINE = ReplacingMergeTree(version)
 PARTITION BY toYYYYMM(interval_start)
 ORDER BY (client, interval_start, queue, channel, source);

@@ -1,4 +1,9 @@
-"""A small versioned migration runner: each numbered file is applied once, in order."""
+"""A small versioned migration runner: each numbered file is applied once, in order.
+
+Several workers may start at once against one server and race through the same files, so
+every statement must be idempotent on its own (CREATE ... IF NOT EXISTS). ClickHouse 18.16 has
+no ``ADD COLUMN IF NOT EXISTS``: a later column change needs a new table, not an ALTER.
+"""
 
 from __future__ import annotations
 
