@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import time
 from pathlib import Path
 
-from cckpi.processes import stop_process
+from cckpi.processes import stop_process, wait_until
 
 
 def free_port() -> int:
@@ -17,14 +16,11 @@ def free_port() -> int:
 
 
 def wait_for_port(port: int, timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout_s:.0f}s")
+    def listening() -> bool:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+
+    wait_until(listening, None, f"127.0.0.1:{port}", timeout_s, 0.1)
 
 
 class TansuBroker:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 from cckpi.broker import free_port
-from cckpi.processes import stop_process
+from cckpi.processes import stop_process, wait_until
 
 CONFIG = """<yandex>
   <logger><level>warning</level><log>{root}/server.log</log><errorlog>{root}/error.log</errorlog>
@@ -65,16 +64,10 @@ class ClickHouseServer:
     def wait_ready(self, timeout_s: float = 60.0) -> None:
         from clickhouse_driver import Client
 
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"clickhouse-server exited; see {self.root}/error.log")
-            try:
-                Client("127.0.0.1", port=self.tcp_port).execute("SELECT 1")
-                return
-            except Exception:  # noqa: BLE001 - not up yet
-                time.sleep(0.3)
-        raise TimeoutError("clickhouse-server did not start")
+        wait_until(
+            lambda: bool(Client("127.0.0.1", port=self.tcp_port).execute("SELECT 1")),
+            self.process, f"clickhouse-server (see {self.root}/error.log)", timeout_s, 0.3,
+        )  # fmt: skip
 
     def stop(self) -> None:
         stop_process(self.process)

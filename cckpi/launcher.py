@@ -11,7 +11,7 @@ from pathlib import Path
 
 import orjson
 
-from cckpi.processes import stop_process
+from cckpi.processes import stop_process, wait_until
 from cckpi.settings import Settings
 from cckpi.topics import committed_offsets, end_offsets
 
@@ -64,17 +64,10 @@ class WorkerProcess:
 
     def wait_ready(self, timeout_s: float = 90.0) -> None:
         """Wait until the worker has joined its group and holds partitions."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"worker exited with {self.process.returncode}; see {self.log_path}")
-            try:
-                if self.get("/api/status", 1.0).get("assigned"):
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise TimeoutError(f"worker not ready after {timeout_s:.0f}s; see {self.log_path}")
+        wait_until(
+            lambda: bool(self.get("/api/status", 1.0).get("assigned")),
+            self.process, f"worker (see {self.log_path})", timeout_s,
+        )  # fmt: skip
 
     def stop(self, timeout_s: float = 30.0) -> int:
         """SIGTERM (the worker stops cleanly), SIGKILL if it does not."""
