@@ -14,6 +14,7 @@ from streams.book import ContactBook
 from streams.fcr import FcrBook
 from streams.intervals import INTERVAL_S
 from streams.rows import kpi_row
+from streams.totals import RowKey
 
 
 @dataclass
@@ -37,13 +38,10 @@ def read_events(lines: Iterable[bytes], report: ReadReport) -> Iterator[ContactE
         yield parsed
 
 
-def compute_rows(
-    events: Iterable[ContactEvent | AgentState],
-    sla: SlaSettings | None = None,
-    interval_s: int = INTERVAL_S,
-) -> list[KpiRow]:
-    """Recompute KPI rows: one per (client, queue, channel, interval) with an arrival."""
-    sla = sla or SlaSettings()
+def run_engine(
+    events: Iterable[ContactEvent | AgentState], sla: SlaSettings, interval_s: int = INTERVAL_S
+) -> tuple[ContactBook, dict[RowKey, list[int]]]:
+    """Both engine stages over a whole set of events: the contacts, and the row vectors."""
     contacts = ContactBook(sla.thresholds, grains=(interval_s,))
     for event in events:
         if not isinstance(event, AgentState):
@@ -53,7 +51,17 @@ def compute_rows(
     for contact in contacts.contacts.values():
         fcr.apply(contact)
     fcr.settle()
-    merged = contacts.totals.merged(fcr.totals, interval_s)
+    return contacts, contacts.totals.merged(fcr.totals, interval_s)
+
+
+def compute_rows(
+    events: Iterable[ContactEvent | AgentState],
+    sla: SlaSettings | None = None,
+    interval_s: int = INTERVAL_S,
+) -> list[KpiRow]:
+    """Recompute KPI rows: one per (client, queue, channel, interval) with an arrival."""
+    sla = sla or SlaSettings()
+    _, merged = run_engine(events, sla, interval_s)
     return [
         kpi_row(key, vector, sla.formula(key[0])) for key, vector in sorted(merged.items()) if vector[0] > 0
     ]
