@@ -252,7 +252,7 @@ def run_bench(
             from cckpi.bench_queries import measure
 
             console.print(f"dashboard queries over {query_events:,} raw events (loading first) …")
-            figures.extra["queries"] = measure(workdir, query_events)
+            figures.extra["queries"] = measure(workdir, query_events, replay_events=events)
     finally:
         broker.stop()
         if server is not None:
@@ -277,7 +277,7 @@ def report(
         "latency_p95_s": figures.extra.get("latency_p95_s"),
         "latency_p99_s": figures.extra.get("latency_p99_s"),
         "compute_events_per_s": m("compute_events_per_s"),
-        "replay_events_per_s": None,  # cckpi replay: issue 5
+        "replay_events_per_s": figures.extra.get("queries", {}).get("replay_events_per_s"),
         "query_p95_ms": figures.extra.get("queries", {}).get("query_p95_ms"),
         "queries": figures.extra.get("queries"),
         "worker_peak_rss_mb": m("worker_peak_rss_mb"),

@@ -54,7 +54,19 @@ def load(store: ClickHouse, events: int) -> tuple[int, int]:
     return int(start.timestamp()), int(last)
 
 
-def measure(workdir: Path, events: int, repeats: int = 20) -> dict[str, Any]:
+def measure_replay(store: ClickHouse, start: int, end: int, replay_events: int, total: int) -> dict[str, Any]:
+    """Replay a range holding about ``replay_events`` events of the loaded ones; events/s."""
+    from cckpi.replay import replay
+
+    span = max(86_400, int((end - start) * min(1.0, replay_events / total)))
+    began = time.perf_counter()
+    result = replay(store, SlaSettings(), start, start + span, None)
+    elapsed = time.perf_counter() - began
+    return {"replay_events": result.events, "replay_rows": result.rows, "replay_agrees": result.agrees,
+            "replay_events_per_s": result.events / elapsed}  # fmt: skip
+
+
+def measure(workdir: Path, events: int, repeats: int = 20, replay_events: int = 0) -> dict[str, Any]:
     store = connect(None, workdir / "queries", "bench_queries")
     try:
         migrate(store)
@@ -80,7 +92,9 @@ def measure(workdir: Path, events: int, repeats: int = 20) -> dict[str, Any]:
                     "p50_ms": statistics.median(times),
                     "p95_ms": times[min(len(times) - 1, round(0.95 * len(times)) - 1)],
                 }
+        replayed = measure_replay(store, start, end, replay_events, events) if replay_events else {}
         return {
+            **replayed,
             "raw_events": events,
             "simulated_days": round((end - start) / 86_400, 1),
             "loading_s": round(loading_s, 1),

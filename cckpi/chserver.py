@@ -45,20 +45,25 @@ def server_binary() -> str:
 
 
 class ClickHouseServer:
+    """A server in its own folder and ports; it can be stopped and started again (fault tests)."""
+
     def __init__(self, root: Path) -> None:
         self.root = root
         self.tcp_port = free_port()
         root.mkdir(parents=True, exist_ok=True)
         (root / "config.xml").write_text(CONFIG.format(root=root, tcp=self.tcp_port, http=free_port()))
         (root / "users.xml").write_text(USERS)
+        self.url = f"clickhouse://default@127.0.0.1:{self.tcp_port}"
+        self.start()
+
+    def start(self) -> None:
         binary = server_binary()
-        command = [binary, "--config-file", str(root / "config.xml")]
+        command = [binary, "--config-file", str(self.root / "config.xml")]
         if Path(binary).name == "clickhouse":
-            command = [binary, "server", "--config-file", str(root / "config.xml")]
+            command = [binary, "server", "--config-file", str(self.root / "config.xml")]
         self.process = subprocess.Popen(
             command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
         )
-        self.url = f"clickhouse://default@127.0.0.1:{self.tcp_port}"
         self.wait_ready()
 
     def wait_ready(self, timeout_s: float = 60.0) -> None:

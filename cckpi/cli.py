@@ -103,8 +103,12 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
+    import signal
+
     from cckpi.bench import run_bench
 
+    # SIGTERM unwinds like Ctrl-C, so the broker, servers and workers started here are stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     run_bench(
         args.events, args.runs, args.latency_seconds, args.rate, args.json, not args.one_worker_only,
         query_events=args.query_events,

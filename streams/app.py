@@ -8,12 +8,13 @@ waits for its Kafka sends to be delivered.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import socket
 import time
-from collections.abc import Sequence
-from typing import Any, cast
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar, cast
 
 import faust
 from faust.types import TP, EventT
@@ -29,10 +30,14 @@ from streams.web.pages import register_pages
 from streams.writer import write_batch
 
 log = logging.getLogger("cckpi.worker")
+T = TypeVar("T")
 
 
-def _records(events: Sequence[EventT]) -> list[Record]:
-    return [(e.message.partition, e.message.offset, e.value) for e in events]
+def _records(events: Sequence[EventT], assigned: set[TP]) -> list[Record]:
+    """The batch's messages, less any of a partition revoked while they waited in the buffer
+    (its new owner reads them again from the committed offset; counting them here too would
+    let two workers write the same partition)."""
+    return [(e.message.partition, e.message.offset, e.value) for e in events if e.message.tp in assigned]
 
 
 def _produced_at(events: Sequence[EventT]) -> list[float]:
@@ -58,26 +63,35 @@ class Runtime:
             self._store = connect(self.settings.clickhouse(), self.settings.data_dir, self.settings.database)
         return self._store
 
+    async def _persistently(self, what: str, call: Callable[[], T]) -> T:
+        """Run a ClickHouse call in a thread until it succeeds, backing off (cap 10 s).
+
+        While ClickHouse is away the agent waits here: its batch is not acked, offsets stay
+        where they are, and the consumer stops fetching once Faust's buffers are full.
+        """
+        attempt = 0
+        while True:
+            try:
+                return await asyncio.to_thread(call)
+            except Exception as error:  # any store failure: hold the offsets and retry
+                attempt += 1
+                delay = min(10.0, 0.25 * 2**attempt)
+                log.warning("ClickHouse %s failed (%s); retry %d in %.1fs", what, error, attempt, delay)
+                await asyncio.sleep(delay)
+
     async def ensure_loaded(self, stage: ContactStage | FcrStage, partitions: set[int]) -> None:
         column = "kafka_partition" if stage is self.contacts else "customer_partition"
         for partition in sorted(partitions):
             if not stage.loaded(partition):
-                contacts = await asyncio.to_thread(load_contacts, self.store, column, partition)
+                contacts = await self._persistently(
+                    "state load", functools.partial(load_contacts, self.store, column, partition)
+                )
                 stage.restore(partition, contacts)
                 log.info("partition %s of %s: %d contacts restored", partition, column, len(contacts))
 
     async def durable(self, writes: Writes) -> None:
-        """Write a batch's results, retrying with backoff: nothing is acked until this returns."""
-        attempt = 0
-        while True:
-            try:
-                await asyncio.to_thread(write_batch, self.store, writes, self.settings.topic)
-                return
-            except Exception as error:  # any store failure: hold the offsets and retry
-                attempt += 1
-                delay = min(30.0, 0.25 * 2**attempt)
-                log.warning("ClickHouse write failed (%s); retry %d in %.1fs", error, attempt, delay)
-                await asyncio.sleep(delay)
+        """Write a batch's results; nothing is acked until this returns."""
+        await self._persistently("write", lambda: write_batch(self.store, writes, self.settings.topic))
 
     def revoke(self, revoked: set[TP]) -> None:
         for tp in revoked:
@@ -131,7 +145,7 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
             settings.batch_size, within=settings.batch_within_s
         ):
             runtime.meter.batch_started()
-            records = _records(batch)
+            records = _records(batch, app.consumer.assignment())
             for partition, offset, _ in records:
                 runtime.positions[partition] = max(runtime.positions.get(partition, 0), offset + 1)
             await runtime.ensure_loaded(runtime.contacts, {r[0] for r in records})
@@ -158,7 +172,7 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
         async for batch in cast(faust.Stream, stream).take_events(
             settings.batch_size, within=settings.batch_within_s
         ):
-            records = _records(batch)
+            records = _records(batch, app.consumer.assignment())
             await runtime.ensure_loaded(runtime.fcr, {r[0] for r in records})
             await runtime.durable(runtime.fcr.ingest(records, time.time_ns()))
             runtime.meter.facts_received += len(records)
@@ -177,7 +191,10 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
             rows.append([now, runtime.worker_id, tp.topic, tp.partition, highwater, position,
                          max(0, highwater - position)])  # fmt: skip
         if rows:
-            await asyncio.to_thread(runtime.store.insert, "pipeline_lag", LAG_COLUMNS, rows)
+            try:
+                await asyncio.to_thread(runtime.store.insert, "pipeline_lag", LAG_COLUMNS, rows)
+            except Exception as error:  # a lost sample is fine; the next one comes soon
+                log.warning("lag sample not written: %s", error)
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # faust sends the set positionally
     async def on_revoked(sender: Any, revoked: set[TP], **kwargs: Any) -> None:
