@@ -9,6 +9,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import orjson
 import pytest
@@ -96,6 +97,12 @@ def test_wallboard_in_chromium(
             browser.close()
         print(f"wallboard updated {delay:.2f}s after the event was produced; screenshot {shot}")
         assert shot.stat().st_size > 10_000
+
+        # Hostile filter values reach SQL only as bound parameters: no rows, no error, no damage.
+        for hostile in ("acme' OR '1'='1", "acme'; DROP TABLE kpi_minute; --", "\\' OR 1=1 --", "ac%me"):
+            found = worker.get("/api/live?" + urlencode({"client": hostile, "queue": hostile}))
+            assert found["queues"] == []
+        assert read_kpi_rows(store, 60, "acme", since_s=now - now % 86_400, per_interval=False)
     finally:
         store.close()
         worker.stop()

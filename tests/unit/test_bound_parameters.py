@@ -1,0 +1,33 @@
+"""Values from requests and files reach SQL only as bound (escaped) parameters, on chDB too."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sql.migrate import migrate
+from streams.clickhouse import bind, connect
+from streams.storage import read_kpi_rows
+
+HOSTILE = ["x' OR '1'='1", "x'; DROP TABLE kpi_interval; --", "\\' OR 1=1 --", "naïve\nname", "%(client)s"]
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_names_are_data_not_sql(tmp_path: Path, name: str) -> None:
+    store = connect(None, tmp_path, "bound")
+    try:
+        migrate(store)
+        store.insert("sla_targets", ("client", "queue", "channel", "version", "timezone", "sl_formula",
+                                     "sl_threshold_s", "sl_target", "short_abandon_s"),
+                     [(name, name, "call", 1, "UTC", "default", 20.0, 0.8, 5.0)])  # fmt: skip
+        assert read_kpi_rows(store, 900, name) == []
+        assert store.query("SELECT client FROM sla_targets WHERE client = %(c)s", {"c": name}) == [(name,)]
+        assert store.query("SELECT count() FROM sla_targets WHERE client = %(c)s", {"c": "x"}) == [(0,)]
+        assert store.query("EXISTS TABLE kpi_interval") == [(1,)]
+    finally:
+        store.close()
+
+
+def test_bind_escapes_quotes_and_backslashes() -> None:
+    assert bind("SELECT %(v)s", {"v": "a'b\\c"}) == "SELECT 'a\\'b\\\\c'"
