@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cckpi.broker import TansuBroker
+from cckpi.broker import TansuBroker, free_port
 from cckpi.chserver import ClickHouseServer
 from cckpi.launcher import WorkerProcess, wait_drained
 from cckpi.topics import committed_offsets, ensure_topics
@@ -64,3 +64,41 @@ def test_clickhouse_outage_is_waited_out_without_loss(
         if worker is not None:
             worker.stop()
         server.stop()
+
+
+def test_two_workers_then_one_leaves_gives_the_rows_of_one(
+    tmp_path: Path, broker: TansuBroker, clickhouse_server: ClickHouseServer,
+    simulated_events: list[dict],  # type: ignore[type-arg]
+) -> None:  # fmt: skip
+    messages = as_messages(simulated_events)
+    expected = compute_rows(read_events((m.value for m in messages), ReadReport()))
+    base = new_settings(tmp_path, broker.bootstrap, clickhouse_server.url, partitions=4)
+    settings = base.model_copy(update={"batch_size": 300})
+    ensure_topics(settings)
+    produce(settings, messages)
+    workers = [
+        WorkerProcess(settings.model_copy(update={"web_port": free_port()}), settings.data_dir / f"w{i}.log")
+        for i in range(2)
+    ]
+    try:
+        for worker in workers:
+            worker.wait_ready()
+        deadline = time.monotonic() + 120
+        # Both hold partitions (the group rebalanced to two members) and work is under way.
+        while not (
+            all(w.get("/api/status")["assigned"] for w in workers)
+            and sum(w.get("/api/status")["valid_events"] for w in workers) > len(messages) // 3
+        ):
+            assert time.monotonic() < deadline, [w.get("/api/status") for w in workers]
+            time.sleep(0.05)  # fmt: skip
+        assert workers[1].stop() == 0  # one leaves mid-stream: the other takes its partitions
+        wait_drained(settings, timeout_s=240)
+        assert workers[0].stop() == 0
+    finally:
+        for worker in workers:
+            worker.stop()
+    rows = PipelineRun(settings, clickhouse_server.url).kpi_rows()
+    assert [r.model_dump(include=set(OUTPUT_COLUMNS)) for r in rows] == [
+        r.model_dump(include=set(OUTPUT_COLUMNS)) for r in expected
+    ]
+    print(f"fault: 2 workers, one stopped after a third of {len(messages)} events; differences 0")
