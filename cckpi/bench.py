@@ -117,7 +117,7 @@ def run_workers(
         deadline = time.monotonic() + 3600
         while True:
             statuses = _statuses(processes)
-            handled = sum(s["valid_events"] + s["dead_letters"] for s in statuses)
+            handled = sum(s["written_events"] for s in statuses)
             facts_done = bare or sum(s["facts_received"] for s in statuses) == sum(
                 s["facts_sent"] for s in statuses
             )

@@ -46,7 +46,7 @@ def load(store: ClickHouse, events: int) -> tuple[int, int]:
         if len(batch) >= BATCH or sent >= events:
             writes = contacts.ingest(batch, int(time.time()), time.time_ns())
             write_batch(store, writes, "bench")
-            facts = [(p, 0, message) for p, message in writes.facts.items()]
+            facts = [(p, 0, message) for p, message in writes.facts]
             write_batch(store, fcr.ingest(facts, time.time_ns()), "bench")
             batch = []
         if sent >= events:

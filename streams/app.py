@@ -1,8 +1,9 @@
 """The Faust app: two thin agents around the pipeline stages, plus a status page.
 
-Offsets are committed only after a batch's results are durable: ``take_events`` acks a
-batch when the agent asks for the next one, and the agent first writes ClickHouse and
-waits for its Kafka sends to be delivered.
+Offsets are committed only after a batch's results are durable: the agents take batches
+with ``noack_take`` and ack them themselves, after writing ClickHouse and after their Kafka
+sends are delivered. (``take_events`` acks in a ``finally``, so a batch cut short by a
+shutdown would be committed unwritten.)
 """
 
 from __future__ import annotations
@@ -38,6 +39,12 @@ def _records(events: Sequence[EventT], assigned: set[TP]) -> list[Record]:
     (its new owner reads them again from the committed offset; counting them here too would
     let two workers write the same partition)."""
     return [(e.message.partition, e.message.offset, e.value) for e in events if e.message.tp in assigned]
+
+
+async def _ack(stream: faust.StreamT, batch: Sequence[EventT]) -> None:
+    """Ack a batch once its results are durable and its sends delivered (never on cancel)."""
+    for event in batch:
+        await stream.ack(event)
 
 
 def _produced_at(events: Sequence[EventT]) -> list[float]:
@@ -141,7 +148,7 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
 
     @app.agent(events)
     async def contact_events(stream: faust.StreamT) -> None:
-        async for batch in cast(faust.Stream, stream).take_events(
+        async for batch in cast(faust.Stream, stream).noack_take(
             settings.batch_size, within=settings.batch_within_s
         ):
             runtime.meter.batch_started()
@@ -162,14 +169,15 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
                 )
                 for letter in writes.dead_letters
             ]
-            sent += [await facts.send(value=message, partition=p) for p, message in writes.facts.items()]
+            sent += [await facts.send(value=message, partition=p) for p, message in writes.facts]
             for delivery in sent:
                 await delivery  # delivered before this batch is acked
             runtime.meter.facts_sent += len(writes.facts)
+            await _ack(stream, batch)
 
     @app.agent(facts)
     async def fcr_facts(stream: faust.StreamT) -> None:
-        async for batch in cast(faust.Stream, stream).take_events(
+        async for batch in cast(faust.Stream, stream).noack_take(
             settings.batch_size, within=settings.batch_within_s
         ):
             records = _records(batch, app.consumer.assignment())
@@ -177,6 +185,7 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
             await runtime.durable(runtime.fcr.ingest(records, time.time_ns()))
             runtime.meter.facts_received += len(records)
             runtime.meter.last_write_at = time.time()
+            await _ack(stream, batch)
 
     @app.timer(interval=settings.lag_every_s)
     async def sample_lag() -> None:

@@ -39,6 +39,7 @@ def create_bare_app(settings: Settings) -> faust.App:
         return web.json(
             {
                 "valid_events": sum(counts.values()),
+                "written_events": sum(counts.values()),
                 "dead_letters": 0,
                 "assigned": len(app.consumer.assignment()),
                 **progress,

@@ -31,6 +31,7 @@ class Meter:
         self.facts_sent = 0
         self.facts_received = 0
         self.batches = 0
+        self.written_events = 0  # messages whose results are durable (valid or dead letters)
         self.first_batch_at: float | None = None
         self.last_write_at: float | None = None
         # Seconds from production (the message timestamp) to written in ClickHouse.
@@ -44,11 +45,13 @@ class Meter:
         """Record a durable write of a batch whose messages were produced at these times."""
         now = self.last_write_at = time.time()
         self.batches += 1
+        self.written_events += len(produced_at)
         self.latencies.extend(now - t for t in produced_at)
 
     def status(self) -> dict[str, Any]:
         ordered = sorted(self.latencies)
         return {
+            "written_events": self.written_events,
             "facts_sent": self.facts_sent,
             "facts_received": self.facts_received,
             "batches": self.batches,

@@ -34,6 +34,7 @@ from streams.storage import (
 from streams.totals import GRAINS, RowTotals
 
 Record = tuple[int, int, bytes]  # partition, offset, message value
+FACTS_PER_MESSAGE = 2000  # ~0.5 MB: under the broker's and producer's message size limits
 
 
 @dataclass
@@ -50,7 +51,7 @@ class Writes:
 
     tables: dict[str, list[list[Any]]] = field(default_factory=lambda: defaultdict(list))
     dead_letters: list[DeadLetter] = field(default_factory=list)
-    facts: dict[int, bytes] = field(default_factory=dict)  # stage-two partition -> message
+    facts: list[tuple[int, bytes]] = field(default_factory=list)  # (stage-two partition, message)
 
     def add_totals(self, totals: RowTotals, source: str, version: int) -> None:
         for grain in totals.grains:
@@ -91,6 +92,9 @@ class ContactStage:
             book.restore(contact)
         for grain in self.grains:  # stored rows already hold these sums
             book.totals.dirty[grain].clear()
+        # Forward every restored contact to stage two again: a previous owner may have written
+        # a contact and stopped before its fact was delivered. Stage two merges duplicates.
+        book.fcr_changed.update(key for key, c in book.contacts.items() if c.arrival is not None)
 
     def drop(self, partition: int) -> None:
         self.books.pop(partition, None)
@@ -123,7 +127,8 @@ class ContactStage:
             else:
                 self.books[partition].apply(event)
                 touched.add(partition)
-        for partition in sorted(touched):
+        pending_facts = {p for p, book in self.books.items() if book.fcr_changed}
+        for partition in sorted(touched | pending_facts):
             book = self.books[partition]
             book.settle()
             writes.tables["contacts"].extend(
@@ -135,8 +140,9 @@ class ContactStage:
                 assert contact.arrival is not None
                 target = customer_partition(contact.client, contact.arrival.customer_id, self.partitions)
                 by_target[target].append(contact)
-        for target, contacts in sorted(by_target.items()):
-            writes.facts[target] = encode_facts(contacts)  # one message per target and batch
+        for target, contacts in sorted(by_target.items()):  # few, bounded messages per batch
+            for start in range(0, len(contacts), FACTS_PER_MESSAGE):
+                writes.facts.append((target, encode_facts(contacts[start : start + FACTS_PER_MESSAGE])))
         writes.tables["agent_states"].extend(agent_row(s) for s in self.agents.take_changed())
         return writes
 

@@ -101,7 +101,7 @@ def run(messages: list[bytes], tables: FakeTables, restart_every: int | None, cr
                 contacts.restore(p, tables.contacts_of("kafka_partition", p))
             writes = contacts.ingest(records, 0, n + 1)
         tables.write(writes)
-        facts = [(p, 0, message) for p, message in writes.facts.items()]
+        facts = [(p, 0, message) for p, message in writes.facts]
         tables.write(fcr.ingest(facts, n + 1))
 
 
