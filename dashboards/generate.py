@@ -27,7 +27,14 @@ def _variables(uid: str) -> list[dict[str, Any]]:
         "name": "timezone", "type": "query", "hide": 2, "datasource": DATASOURCE, "refresh": 1,
         "query": "SELECT any(timezone) FROM sla_targets FINAL WHERE client = '${client}'",
     }  # fmt: skip
-    return [client, timezone]
+    if uid != "cckpi-client-sla":
+        return [client, timezone]
+    grain = {
+        "name": "grain", "label": "Period", "type": "custom", "query": "day,week,month",
+        "current": {"text": "day", "value": "day"},
+        "options": [{"text": g, "value": g, "selected": g == "day"} for g in ("day", "week", "month")],
+    }  # fmt: skip
+    return [client, timezone, grain]
 
 
 def _panel(panel: Panel, index: int, y: int, x: int) -> dict[str, Any]:

@@ -107,8 +107,17 @@ GROUP BY queue, state
 ORDER BY queue, state"""
 
 
+# The review's period: a day, or the Monday-started week or the month holding it, in the
+# client's time zone (the ${grain} variable: day, week or month).
+PERIOD = (
+    "multiIf('${grain}' = 'week', toMonday(toDate(interval_start, '${timezone}')), "
+    "'${grain}' = 'month', toStartOfMonth(toDate(interval_start, '${timezone}')), "
+    "toDate(interval_start, '${timezone}'))"
+)
+
+
 def _by_day(select: str, where: str = "1") -> str:
-    return f"""SELECT toDate(interval_start, '${{timezone}}') AS day, {select}
+    return f"""SELECT {PERIOD} AS day, {select}
 FROM kpi_interval FINAL
 WHERE client = '${{client}}' AND $__timeFilter(interval_start) AND {where}
 GROUP BY day
@@ -229,7 +238,7 @@ DASHBOARDS: dict[str, tuple[str, list[Panel]]] = {
             Panel(
                 "Service level vs target, per day", _client_day_sl(), kind="timeseries", unit="percentunit"
             ),
-            Panel("Volume by channel, per day", _client_volume(), kind="barchart", width=12),
+            Panel("Volume by channel, per period", _client_volume(), kind="barchart", width=12),
             Panel(
                 "Handling time (AHT, talk), per day",
                 _client_handling(),
@@ -237,7 +246,7 @@ DASHBOARDS: dict[str, tuple[str, list[Panel]]] = {
                 unit="s",
                 width=12,
             ),
-            Panel("FCR, CSAT and NPS, per day", _client_quality(), kind="timeseries"),
+            Panel("FCR, CSAT and NPS, per period", _client_quality(), kind="timeseries"),
             Panel("First response, email and chat", _client_first_response(), width=12),
             Panel("Intervals that breached the SLA", _client_breaches(), width=12),
         ],

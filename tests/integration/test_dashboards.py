@@ -47,8 +47,11 @@ def sql_of(title: str) -> str:
     raise KeyError(title)
 
 
-def run(store: ClickHouse, title: str, to: int = TO, start: int = FROM) -> list[tuple[Any, ...]]:
-    return store.query(expand_macros(sql_of(title), start, to, {"client": CLIENT, "timezone": ZONE}))
+def run(
+    store: ClickHouse, title: str, to: int = TO, start: int = FROM, grain: str = "day"
+) -> list[tuple[Any, ...]]:
+    variables = {"client": CLIENT, "timezone": ZONE, "grain": grain}
+    return store.query(expand_macros(sql_of(title), start, to, variables))
 
 
 def close(a: float | None, b: float | None) -> bool:
@@ -165,15 +168,19 @@ def test_client_sla_review(seeded: tuple[ClickHouse, list[Any]]) -> None:
             if isinstance(value, int | float) and not isinstance(value, bool) and value is not None:
                 total[name] += value
                 by_channel[row.channel][name] += value
-    (day, service_level, _target, attained), = run(store, "Service level vs target, per day")  # fmt: skip
+    per_day = run(store, "Service level vs target, per day, week or month")
+    ((day, service_level, _target, attained),) = per_day
     assert str(day) == "2026-11-23"
     assert close(service_level, sl(total))
-    (_, calls, emails, chats), = run(store, "Volume by channel, per day")  # fmt: skip
+    (_, calls, emails, chats), = run(store, "Volume by channel, per period")  # fmt: skip
+    ((week, *_),) = run(store, "Volume by channel, per period", grain="week")
+    ((month, *_),) = run(store, "Volume by channel, per period", grain="month")
+    assert (str(week), str(month)) == ("2026-11-23", "2026-11-01")  # a Monday; the 1st
     assert (calls, emails, chats) == tuple(by_channel[c]["offered"] for c in ("call", "email", "chat"))
-    (_, aht, talk), = run(store, "Handling time (AHT, talk), per day")  # fmt: skip
+    (_, aht, talk), = run(store, "Handling time (AHT, talk), per period")  # fmt: skip
     assert close(aht, total["handle_s_sum"] / total["handled"])
     assert close(talk, total["talk_s_sum"] / total["handled"])
-    (_, fcr, csat, nps), = run(store, "FCR, CSAT and NPS, per day")  # fmt: skip
+    (_, fcr, csat, nps), = run(store, "FCR, CSAT and NPS, per period")  # fmt: skip
     assert close(fcr, total["fcr_success"] / total["handled"])
     assert close(csat, total["csat_satisfied"] / total["csat_responses"])
     assert close(nps, 100 * (total["nps_promoters"] - total["nps_detractors"]) / total["nps_responses"])
