@@ -236,7 +236,10 @@ DASHBOARDS: dict[str, tuple[str, list[Panel]]] = {
         "Client SLA review",
         [
             Panel(
-                "Service level vs target, per day", _client_day_sl(), kind="timeseries", unit="percentunit"
+                "Service level vs target, per day, week or month",
+                _client_day_sl(),
+                kind="timeseries",
+                unit="percentunit",
             ),
             Panel("Volume by channel, per period", _client_volume(), kind="barchart", width=12),
             Panel(
