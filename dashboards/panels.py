@@ -243,7 +243,7 @@ DASHBOARDS: dict[str, tuple[str, list[Panel]]] = {
             ),
             Panel("Volume by channel, per period", _client_volume(), kind="barchart", width=12),
             Panel(
-                "Handling time (AHT, talk), per day",
+                "Handling time (AHT, talk), per period",
                 _client_handling(),
                 kind="timeseries",
                 unit="s",
