@@ -55,3 +55,26 @@ def as_messages(events: list[dict]) -> list[Message]:  # type: ignore[type-arg]
 def write_jsonl(path: Path, events: list[dict]) -> Path:  # type: ignore[type-arg]
     path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in events))
     return path
+
+
+FAULT_SUMMARY: list[tuple[str, str, int, int, int, int]] = []
+
+
+def record_fault(test: str, injected: str, sent: int, expected_rows: list, rows: list) -> None:  # type: ignore[type-arg]
+    """Note what a fault test injected and what came out, for the summary printed at the end."""
+    key = ("client", "queue", "channel", "interval_start")
+    want = {tuple(getattr(r, k) for k in key): r for r in expected_rows}
+    got = {tuple(getattr(r, k) for k in key): r for r in rows}
+    differing = sum(1 for k in set(want) | set(got) if want.get(k) != got.get(k))
+    FAULT_SUMMARY.append((test, injected, sent, sum(r.offered for r in expected_rows),
+                          sum(r.offered for r in rows), differing))  # fmt: skip
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not FAULT_SUMMARY:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("fault-test summary (results compared with cckpi compute)")
+    write(f"{'test':<44} {'injected':<46} {'messages':>9} {'contacts':>9} {'in rows':>8} {'diff':>5}")
+    for test, injected, sent, expected, found, differing in FAULT_SUMMARY:
+        write(f"{test[:44]:<44} {injected[:46]:<46} {sent:>9} {expected:>9} {found:>8} {differing:>5}")

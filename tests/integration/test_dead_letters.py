@@ -12,7 +12,7 @@ from cckpi.broker import TansuBroker
 from schemas.kpi import OUTPUT_COLUMNS
 from streams.compute import ReadReport, compute_rows, read_events
 from tests.bad_messages import BAD_MESSAGES
-from tests.integration.conftest import as_messages
+from tests.integration.conftest import as_messages, record_fault
 from tests.integration.harness import Message, new_settings, run_pipeline
 
 pytestmark = pytest.mark.integration
@@ -41,6 +41,9 @@ def test_bad_messages_reach_the_dlq_with_reasons(
 
     settings = new_settings(tmp_path, broker.bootstrap, store_url)
     run = run_pipeline(settings, messages, store_url)
+    record_fault(f"malformed messages [{'server' if store_url else 'chdb'}]",
+                 f"{len(messages) - len(valid)} bad of {len(messages)}, 27 kinds", len(messages), expected,
+                 run.kpi_rows())  # fmt: skip
 
     assert [r.model_dump(include=set(OUTPUT_COLUMNS)) for r in run.kpi_rows()] == [
         r.model_dump(include=set(OUTPUT_COLUMNS)) for r in expected

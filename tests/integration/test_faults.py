@@ -13,7 +13,7 @@ from cckpi.launcher import WorkerProcess, wait_drained
 from cckpi.topics import committed_offsets, ensure_topics
 from schemas.kpi import OUTPUT_COLUMNS
 from streams.compute import ReadReport, compute_rows, read_events
-from tests.integration.conftest import as_messages
+from tests.integration.conftest import as_messages, record_fault
 from tests.integration.harness import PipelineRun, new_settings, produce
 
 pytestmark = pytest.mark.integration
@@ -54,6 +54,9 @@ def test_clickhouse_outage_is_waited_out_without_loss(
         assert worker.stop() == 0
         worker = None
         rows = PipelineRun(settings, server.url).kpi_rows()
+        record_fault(
+            "clickhouse outage [server]", "server stopped ~6 s mid-stream", len(messages), expected, rows
+        )
         assert [r.model_dump(include=set(OUTPUT_COLUMNS)) for r in rows] == [
             r.model_dump(include=set(OUTPUT_COLUMNS)) for r in expected
         ]
@@ -98,6 +101,8 @@ def test_two_workers_then_one_leaves_gives_the_rows_of_one(
         for worker in workers:
             worker.stop()
     rows = PipelineRun(settings, clickhouse_server.url).kpi_rows()
+    record_fault("two workers, one leaves [server]", "rebalance: 1 of 2 workers stopped", len(messages),
+                 expected, rows)  # fmt: skip
     got = {
         (r.client, r.queue, r.channel, r.interval_start): r.model_dump(include=set(OUTPUT_COLUMNS))
         for r in rows

@@ -12,7 +12,7 @@ from cckpi.launcher import WorkerProcess, wait_drained
 from cckpi.topics import committed_offsets, ensure_topics
 from schemas.kpi import OUTPUT_COLUMNS
 from streams.compute import ReadReport, compute_rows, read_events
-from tests.integration.conftest import as_messages
+from tests.integration.conftest import as_messages, record_fault
 from tests.integration.harness import PipelineRun, new_settings, produce
 
 pytestmark = pytest.mark.integration
@@ -52,6 +52,8 @@ def test_sigkill_mid_stream_then_restart_gives_identical_rows(
     assert 0 < restarted_status["valid_events"] < len(messages)
 
     rows = PipelineRun(settings, store_url).kpi_rows()
+    record_fault(f"SIGKILL+restart [{'server' if store_url else 'chdb'}]", "worker SIGKILLed after 1/3",
+                 len(messages), expected, rows)  # fmt: skip
     assert [r.model_dump(include=set(OUTPUT_COLUMNS)) for r in rows] == [
         r.model_dump(include=set(OUTPUT_COLUMNS)) for r in expected
     ]
