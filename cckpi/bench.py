@@ -118,7 +118,8 @@ def run_workers(
         while True:
             statuses = _statuses(processes)
             handled = sum(s["written_events"] for s in statuses)
-            facts_done = bare or sum(s["facts_received"] for s in statuses) == sum(
+            # >=: after a rebalance a new owner re-reads facts its predecessor had not committed.
+            facts_done = bare or sum(s["facts_received"] for s in statuses) >= sum(
                 s["facts_sent"] for s in statuses
             )
             last = max((s["last_write_at"] or 0) for s in statuses)
