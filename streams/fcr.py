@@ -59,6 +59,8 @@ class FcrBook:
             return False
         arrival = self.facts[key].arrival
         assert arrival is not None
+        # Its row is written even when no contact in it succeeds: it may hold an old count.
+        self.totals.touch((fact.client, arrival.queue, arrival.channel, arrival.at_us))
         customer = (fact.client, arrival.customer_id)
         self.customers.setdefault(customer, set()).add(key)
         self._pending.add(customer)

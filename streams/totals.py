@@ -48,6 +48,18 @@ class RowTotals:
         if new is not None:
             self._add(new[0], new[1], 1)
 
+    def touch(self, anchor: Anchor) -> None:
+        """Make the anchor's rows exist (zero if nothing counts) and mark them to be written.
+
+        A new owner of a partition must overwrite every row a previous owner may have
+        written, including rows whose count has since fallen to zero.
+        """
+        client, queue, channel, at_us = anchor
+        for grain in self.grains:
+            key = (client, queue, channel, interval_start(at_us, grain))
+            self.rows[grain].setdefault(key, [0] * WIDTH)
+            self.dirty[grain].add(key)
+
     def take_dirty(self, grain: int) -> list[tuple[RowKey, list[int]]]:
         """Return the rows changed since the last call, and forget that they changed."""
         rows = self.rows[grain]
