@@ -35,66 +35,51 @@ class _Event(Struct, tag_field="type", kw_only=True):
     type: ClassVar[str]
 
 
-class ContactArrived(_Event, tag="contact.arrived"):
+class _ContactEvent(_Event, kw_only=True):
+    """Fields every contact event carries (mirrors ``schemas.events._ContactEnvelope``)."""
+
     channel: ChannelName
     contact_id: Text
-    customer_id: Text
+    customer_id: Text | None = None
     agent_id: Text | None = None
+
+
+class ContactArrived(_ContactEvent, tag="contact.arrived"):
+    customer_id: Text
     type: ClassVar[str] = "contact.arrived"
 
 
-class ContactAnswered(_Event, tag="contact.answered"):
-    channel: ChannelName
-    contact_id: Text
+class ContactAnswered(_ContactEvent, tag="contact.answered"):
     agent_id: Text
-    customer_id: Text | None = None
     type: ClassVar[str] = "contact.answered"
 
 
-class ContactAbandoned(_Event, tag="contact.abandoned"):
-    channel: ChannelName
-    contact_id: Text
-    customer_id: Text | None = None
-    agent_id: Text | None = None
+class ContactAbandoned(_ContactEvent, tag="contact.abandoned"):
     type: ClassVar[str] = "contact.abandoned"
 
 
-class ContactReplied(_Event, tag="contact.replied"):
-    channel: ChannelName
-    contact_id: Text
+class ContactReplied(_ContactEvent, tag="contact.replied"):
     agent_id: Text
-    customer_id: Text | None = None
     type: ClassVar[str] = "contact.replied"
 
 
-class ContactTransferred(_Event, tag="contact.transferred"):
-    channel: ChannelName
-    contact_id: Text
+class ContactTransferred(_ContactEvent, tag="contact.transferred"):
     to_queue: Text
-    customer_id: Text | None = None
-    agent_id: Text | None = None
     type: ClassVar[str] = "contact.transferred"
 
 
-class ContactEnded(_Event, tag="contact.ended"):
-    channel: ChannelName
-    contact_id: Text
+class ContactEnded(_ContactEvent, tag="contact.ended"):
     agent_id: Text
     talk_s: Seconds
     hold_s: Seconds
     wrap_s: Seconds
     resolved: bool
-    customer_id: Text | None = None
     type: ClassVar[str] = "contact.ended"
 
 
-class SurveyAnswered(_Event, tag="survey.answered"):
-    channel: ChannelName
-    contact_id: Text
+class SurveyAnswered(_ContactEvent, tag="survey.answered"):
     csat: Annotated[int, Meta(ge=1, le=5)] | None = None
     nps: Annotated[int, Meta(ge=0, le=10)] | None = None
-    customer_id: Text | None = None
-    agent_id: Text | None = None
     type: ClassVar[str] = "survey.answered"
 
 
