@@ -89,14 +89,14 @@ def replay(
                 events_of[(event.client, event.contact_id)].append((event_id, payload))
             yield event
 
-    book, merged = run_engine(events(), sla)
+    contacts, merged = run_engine(events(), sla)
     in_range = {
         key: vector for key, vector in merged.items() if vector[0] > 0 and since_s <= key[3] < until_s
     }
     replayed = [kpi_row(key, vector, sla.formula(key[0])) for key, vector in sorted(in_range.items())]
     live = read_kpi_rows(store, 900, client, since_s, until_s, formula=sla.formula)
     found = differences(live, replayed)
-    inputs = inputs_by_row(book, events_of)
+    inputs = inputs_by_row(contacts, events_of)
     digests = {}
     rows = []
     for (row_client, queue, channel, start), vector in sorted(in_range.items()):

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from schemas.kpi import ADDITIVE_COLUMNS, KpiRow
-from streams.book import ContactBook
+from streams.contacts import ContactState
 from streams.intervals import INTERVAL_S, interval_start, iso_utc
 
 RowId = tuple[str, str, str, str]  # client, queue, channel, interval_start (RFC 3339)
@@ -23,11 +23,11 @@ def inputs_digest(events: Iterable[tuple[str, bytes]]) -> str:
 
 
 def inputs_by_row(
-    book: ContactBook, events_of: dict[tuple[str, str], list[tuple[str, bytes]]]
+    contacts: dict[tuple[str, str], ContactState], events_of: dict[tuple[str, str], list[tuple[str, bytes]]]
 ) -> dict[RowId, list[tuple[str, bytes]]]:
     """The events behind each row: every event of every contact that arrived in it."""
     rows: dict[RowId, list[tuple[str, bytes]]] = defaultdict(list)
-    for key, contact in book.contacts.items():
+    for key, contact in contacts.items():
         arrival = contact.arrival
         if arrival is None:
             continue

@@ -48,14 +48,6 @@ class Survey:
     nps: int | None
 
 
-def _earlier(new_at: int, new_id: str, old: Arrival | Ending | Survey | Slot | None) -> bool:
-    if old is None:
-        return True
-    if isinstance(old, tuple):
-        return (new_at, new_id) < old
-    return (new_at, new_id) < (old.at_us, old.event_id)
-
-
 def seconds_to_us(seconds: float) -> int:
     """Convert a duration to integer microseconds so sums are exact in any order."""
     return round(seconds * 1_000_000)
@@ -77,34 +69,46 @@ class ContactState:
 
     def apply(self, event: ContactEvent) -> bool:
         """Merge one event; return whether a counted slot changed."""
+        # The hottest function of the engine: comparisons are written out, not called.
         at = event.occurred_us
         eid = event.event_id
         if at > self.last_event_us:
             self.last_event_us = at
-        if isinstance(event, ContactArrived):
-            if _earlier(at, eid, self.arrival):
-                self.arrival = Arrival(at, eid, event.queue, event.channel, event.customer_id)
-                return True
-        elif isinstance(event, ContactAnswered):
-            if _earlier(at, eid, self.answered):
+        if isinstance(event, ContactAnswered):
+            slot = self.answered
+            if slot is None or (at, eid) < slot:
                 self.answered = (at, eid)
                 return True
-        elif isinstance(event, ContactAbandoned):
-            if _earlier(at, eid, self.abandoned):
-                self.abandoned = (at, eid)
-                return True
-        elif isinstance(event, ContactReplied):
-            if _earlier(at, eid, self.replied):
-                self.replied = (at, eid)
+        elif isinstance(event, ContactArrived):
+            arrival = self.arrival
+            if arrival is None or (at, eid) < (arrival.at_us, arrival.event_id):
+                self.arrival = Arrival(at, eid, event.queue, event.channel, event.customer_id)
                 return True
         elif isinstance(event, ContactEnded):
-            if _earlier(at, eid, self.ended):
-                talk, hold, wrap = (seconds_to_us(s) for s in (event.talk_s, event.hold_s, event.wrap_s))
+            ended = self.ended
+            if ended is None or (at, eid) < (ended.at_us, ended.event_id):
+                talk, hold, wrap = (
+                    seconds_to_us(event.talk_s),
+                    seconds_to_us(event.hold_s),
+                    seconds_to_us(event.wrap_s),
+                )
                 self.ended = Ending(at, eid, talk, hold, wrap, event.resolved)
                 return True
-        elif isinstance(event, SurveyAnswered) and _earlier(at, eid, self.survey):
-            self.survey = Survey(at, eid, event.csat, event.nps)
-            return True
+        elif isinstance(event, ContactReplied):
+            slot = self.replied
+            if slot is None or (at, eid) < slot:
+                self.replied = (at, eid)
+                return True
+        elif isinstance(event, ContactAbandoned):
+            slot = self.abandoned
+            if slot is None or (at, eid) < slot:
+                self.abandoned = (at, eid)
+                return True
+        elif isinstance(event, SurveyAnswered):
+            survey = self.survey
+            if survey is None or (at, eid) < (survey.at_us, survey.event_id):
+                self.survey = Survey(at, eid, event.csat, event.nps)
+                return True
         return False
 
 

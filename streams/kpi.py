@@ -95,13 +95,18 @@ def ratios(row: dict[str, float], sl_formula: str = "default") -> dict[str, floa
     answered, abandoned = row["answered"], row["abandoned"]
     in_sl, ab_in_sl = row["answered_in_sl"], row["abandoned_in_sl"]
     base = offered - short
-    service_level = {
-        "default": lambda: _ratio(in_sl, base),
-        "abandons_in_sl_met": lambda: _ratio(in_sl + ab_in_sl, answered + abandoned),
-        "answered_only": lambda: _ratio(in_sl, answered),
-        "abandons_missed": lambda: _ratio(in_sl, answered + abandoned),
-        "abandons_in_sl_excluded": lambda: _ratio(in_sl, answered + abandoned - ab_in_sl),
-    }[sl_formula]()
+    if sl_formula == "default":
+        service_level = _ratio(in_sl, base)
+    elif sl_formula == "abandons_in_sl_met":
+        service_level = _ratio(in_sl + ab_in_sl, answered + abandoned)
+    elif sl_formula == "answered_only":
+        service_level = _ratio(in_sl, answered)
+    elif sl_formula == "abandons_missed":
+        service_level = _ratio(in_sl, answered + abandoned)
+    elif sl_formula == "abandons_in_sl_excluded":
+        service_level = _ratio(in_sl, answered + abandoned - ab_in_sl)
+    else:
+        raise KeyError(sl_formula)
     nps = _ratio(row["nps_promoters"] - row["nps_detractors"], row["nps_responses"])
     return {
         "answer_rate": _ratio(answered, base),

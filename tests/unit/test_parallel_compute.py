@@ -1,0 +1,78 @@
+"""``cckpi compute`` over several processes gives exactly what one process gives."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+
+import orjson
+
+from producers.simulator import Simulator
+from streams.compute import compute_bytes
+from streams.routing import customer_groups, owners
+from tests.bad_messages import BAD_MESSAGES
+
+EVENTS = [e for _, e in Simulator(datetime(2026, 11, 23, tzinfo=UTC), seed=9).events(
+    datetime(2026, 11, 23, 12, tzinfo=UTC))]  # fmt: skip
+
+
+def jsonl(events: list[dict[str, object]]) -> list[bytes]:
+    return [orjson.dumps(e) for e in events]
+
+
+def test_three_workers_equal_one_on_shuffled_input_with_bad_and_blank_lines() -> None:
+    lines = jsonl(EVENTS)
+    random.Random(3).shuffle(lines)  # a contact's events end up far apart
+    bad_lines = [raw for raw, _ in BAD_MESSAGES if raw.strip() and b"\n" not in raw.strip()]
+    for i, bad in enumerate(bad_lines):
+        lines.insert(i * 97 % len(lines), bad)
+    lines.insert(50, b"")
+    lines.insert(51, b"   ")
+    data = b"\n".join(lines) + b"\n"
+    one_rows, one_report = compute_bytes(data, workers=1)
+    many_rows, many_report = compute_bytes(data, workers=3)
+    assert len(one_rows) > 100
+    assert any(r.fcr_success for r in one_rows)  # FCR needs a customer's contacts together
+    assert many_rows == one_rows
+    assert many_report == one_report
+    assert len(one_report.rejected) == len(bad_lines) > 20
+
+
+def test_a_contact_and_its_customer_stay_with_one_worker() -> None:
+    lines = jsonl(EVENTS)
+    data = b"\n".join(lines)
+    groups = customer_groups(data, 4)
+    owner = owners(lines, 0, groups, 4)
+    by_contact: dict[tuple[str, str], set[int]] = {}
+    by_customer: dict[tuple[str, str], set[int]] = {}
+    customer_of = {(e["client"], e["contact_id"]): e["customer_id"] for e in EVENTS
+                   if e["type"] == "contact.arrived"}  # fmt: skip
+    for event, worker in zip(EVENTS, owner, strict=True):
+        contact = (event["client"], event.get("contact_id"))
+        if contact in customer_of:
+            by_contact.setdefault(contact, set()).add(worker)
+            by_customer.setdefault((event["client"], customer_of[contact]), set()).add(worker)
+    assert all(len(w) == 1 for w in by_contact.values())
+    assert all(len(w) == 1 for w in by_customer.values())
+    assert len(set(owner)) == 4  # and the work is spread
+
+
+def test_customers_named_differently_by_one_contact_are_joined() -> None:
+    def arrival(contact: str, customer: str, eid: str) -> bytes:
+        return orjson.dumps({"type": "contact.arrived", "client": "acme", "contact_id": contact,
+                             "customer_id": customer, "event_id": eid})  # fmt: skip
+
+    lines = [
+        arrival("c1", "x", "1"),
+        arrival("c1", "y", "2"),
+        arrival("c2", "y", "3"),
+        arrival("c3", "x", "4"),
+    ]
+    for workers in (2, 3, 5):
+        groups = customer_groups(b"\n".join(lines), workers)
+        assert len({groups[("acme", c)] for c in ("c1", "c2", "c3")}) == 1
+
+
+def test_an_escaped_type_is_still_found() -> None:
+    escaped = b'{"type":"contact\\u002earrived","client":"acme","contact_id":"c1","customer_id":"x"}'
+    assert ("acme", "c1") in customer_groups(escaped, 2)
