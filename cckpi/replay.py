@@ -1,9 +1,9 @@
 """``cckpi replay``: re-derive the KPI rows of a time range from the raw events, and prove it.
 
-It reads the range's events from the raw archive in ClickHouse (a batch job: one large query
-per day, no Faust), recomputes the rows with the same engine as the stream, stores them under
-a run id beside the live rows, and writes an audit report: rows and columns that differ,
-totals, and per row a SHA-256 digest of the events that fed it.
+It reads from the raw archive in ClickHouse exactly the events the range's rows depend on
+(a batch job: one columnar query, no Faust), recomputes the rows with the same engine as
+the stream, stores them under a run id beside the live rows, and writes an audit report:
+rows and columns that differ, totals, and per row a SHA-256 digest of the events that fed it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,41 +18,53 @@ from typing import Any
 
 import orjson
 
-from schemas.events import Rejection
 from schemas.kpi import ADDITIVE_COLUMNS
 from schemas.sla import SlaSettings
-from schemas.wire import AgentState, ContactEvent, parse_event
 from streams.audit import differences, inputs_by_row, inputs_digest
 from streams.clickhouse import ClickHouse
-from streams.compute import run_engine
-from streams.fcr import FCR_WINDOW_US
 from streams.intervals import iso_utc
+from streams.parallel import batch_lines
 from streams.rows import kpi_row
 from streams.storage import STORED_COLUMNS, read_kpi_rows
 
-DAY = 86_400
-BEFORE_S = DAY  # events of a contact rarely precede its arrival by more
-AFTER_S = FCR_WINDOW_US // 1_000_000 + DAY  # later arrivals decide FCR up to 7 days after the end
 REPLAY_COLUMNS = ("run_id", "client", "queue", "channel", "interval_start", "inputs_sha256", "events",
                   *STORED_COLUMNS)  # fmt: skip
 RUN_COLUMNS = ("run_id", "started_at", "source", "client", "from_time", "to_time", "events",
                "rows_differing", "agrees")  # fmt: skip
+WORKERS = None
+_ARRIVALS_IN_RANGE = (
+    "SELECT client, {what} FROM raw_events WHERE type = 'contact.arrived' "
+    "AND occurred_at >= toDateTime(%(lo)s) AND occurred_at < toDateTime(%(hi)s) {client}"
+)
+# Exactly what the range's rows depend on, however late it came: every event of every contact
+# arriving in the range, and every arrival of their customers (first-contact resolution).
+_RELEVANT = (
+    "SELECT event_id, client, contact_id, payload FROM raw_events FINAL "
+    "WHERE (client, contact_id) IN ({contacts}) "
+    "OR (type = 'contact.arrived' AND (client, customer_id) IN ({customers}))"
+)
 
 
-def read_archive(
-    store: ClickHouse, since_s: int, until_s: int, client: str | None
-) -> Iterator[tuple[str, bytes]]:
-    """(event_id, payload) of archived events in [since, until), a day per query."""
+@dataclass
+class Archived:
+    """Events read back from the archive, one list per column."""
+
+    event_ids: list[str]
+    clients: list[str]
+    contact_ids: list[str]
+    payloads: list[bytes]
+
+
+def read_archive(store: ClickHouse, since_s: int, until_s: int, client: str | None) -> Archived:
+    """The archived events the rows of [since, until) depend on."""
     where_client = "AND client = %(client)s" if client else ""
-    for day in range(since_s, until_s, DAY):
-        rows = store.query(
-            "SELECT event_id, payload FROM raw_events FINAL "
-            "WHERE occurred_at >= toDateTime(%(lo)s) AND occurred_at < toDateTime(%(hi)s) "
-            f"{where_client} ORDER BY occurred_at, event_id",
-            {"lo": day, "hi": min(day + DAY, until_s), "client": client},
-        )
-        for event_id, payload in rows:
-            yield event_id, payload.encode() if isinstance(payload, str) else payload
+    sql = _RELEVANT.format(
+        contacts=_ARRIVALS_IN_RANGE.format(what="contact_id", client=where_client),
+        customers=_ARRIVALS_IN_RANGE.format(what="customer_id", client=where_client),
+    )
+    columns = store.query_columns(sql, {"lo": since_s, "hi": until_s, "client": client})
+    event_ids, clients, contact_ids = ([v.decode() for v in column] for column in columns[:3])
+    return Archived(event_ids, clients, contact_ids, columns[3])
 
 
 @dataclass
@@ -75,32 +86,28 @@ def replay(
     """Recompute [since, until) from the archive, compare with the live rows, store the run."""
     run_id = f"replay-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     started = int(time.time())
+    archived = read_archive(store, since_s, until_s, client)
+    result = batch_lines(archived.payloads, sla, workers=WORKERS, with_arrivals=True)
+    if result.report.rejected:  # the archive holds valid events only
+        number, reason = result.report.rejected[0]
+        raise ValueError(f"archived event {archived.event_ids[number - 1]} no longer validates: {reason}")
+    merged, count = result.rows, len(archived.payloads)
     events_of: dict[tuple[str, str], list[tuple[str, bytes]]] = defaultdict(list)
-    count = 0
-
-    def events() -> Iterator[ContactEvent | AgentState]:
-        nonlocal count
-        for event_id, payload in read_archive(store, since_s - BEFORE_S, until_s + AFTER_S, client):
-            event = parse_event(payload)
-            if isinstance(event, Rejection):  # the archive holds valid events only
-                raise ValueError(f"archived event {event_id} no longer validates: {event.reason}")
-            count += 1
-            if not isinstance(event, AgentState):
-                events_of[(event.client, event.contact_id)].append((event_id, payload))
-            yield event
-
-    contacts, merged = run_engine(events(), sla)
+    for row in zip(
+        archived.clients, archived.contact_ids, archived.event_ids, archived.payloads, strict=True
+    ):
+        events_of[(row[0], row[1])].append((row[2], row[3]))
     in_range = {
         key: vector for key, vector in merged.items() if vector[0] > 0 and since_s <= key[3] < until_s
     }
     replayed = [kpi_row(key, vector, sla.formula(key[0])) for key, vector in sorted(in_range.items())]
     live = read_kpi_rows(store, 900, client, since_s, until_s, formula=sla.formula)
     found = differences(live, replayed)
-    inputs = inputs_by_row(contacts, events_of)
+    inputs = inputs_by_row(result.arrivals, events_of)
     digests = {}
     rows = []
     for (row_client, queue, channel, start), vector in sorted(in_range.items()):
-        fed = inputs.get((row_client, queue, channel, iso_utc(start)), [])
+        fed = inputs.get((row_client, queue, channel, start), [])
         digest = inputs_digest(fed)
         digests["/".join((row_client, queue, channel, iso_utc(start)))] = digest
         rows.append([run_id, row_client, queue, channel, start, digest, len(set(fed)), *vector])

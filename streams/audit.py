@@ -8,8 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from schemas.kpi import ADDITIVE_COLUMNS, KpiRow
-from streams.contacts import ContactState
-from streams.intervals import INTERVAL_S, interval_start, iso_utc
+from streams.totals import RowKey
 
 RowId = tuple[str, str, str, str]  # client, queue, channel, interval_start (RFC 3339)
 
@@ -17,22 +16,18 @@ RowId = tuple[str, str, str, str]  # client, queue, channel, interval_start (RFC
 def inputs_digest(events: Iterable[tuple[str, bytes]]) -> str:
     """SHA-256 over the canonical input: events sorted by id, each 'id' 0x1f payload 0x0a."""
     digest = hashlib.sha256()
-    for event_id, payload in sorted(set(events)):
+    for event_id, payload in sorted(set(events)):  # ties on an id are ordered by payload
         digest.update(event_id.encode() + b"\x1f" + payload + b"\n")
     return digest.hexdigest()
 
 
 def inputs_by_row(
-    contacts: dict[tuple[str, str], ContactState], events_of: dict[tuple[str, str], list[tuple[str, bytes]]]
-) -> dict[RowId, list[tuple[str, bytes]]]:
+    arrivals: dict[tuple[str, str], RowKey], events_of: dict[tuple[str, str], list[tuple[str, bytes]]]
+) -> dict[RowKey, list[tuple[str, bytes]]]:
     """The events behind each row: every event of every contact that arrived in it."""
-    rows: dict[RowId, list[tuple[str, bytes]]] = defaultdict(list)
-    for key, contact in contacts.items():
-        arrival = contact.arrival
-        if arrival is None:
-            continue
-        start = iso_utc(interval_start(arrival.at_us, INTERVAL_S))
-        rows[(contact.client, arrival.queue, arrival.channel, start)].extend(events_of.get(key, []))
+    rows: dict[RowKey, list[tuple[str, bytes]]] = defaultdict(list)
+    for contact, row in arrivals.items():
+        rows[row].extend(events_of.get(contact, []))
     return rows
 
 

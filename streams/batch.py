@@ -7,13 +7,16 @@ stream needs: every contact is merged first and counted once at the end.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from operator import add
 
+from schemas.sla import SlaSettings
 from schemas.wire import AgentState, ContactEvent
 from streams.contacts import ContactState
 from streams.fcr import FCR_WINDOW_US, first_contact_resolved
-from streams.intervals import US_PER_S
+from streams.intervals import INTERVAL_S, US_PER_S
 from streams.kpi import FCR, WIDTH, ThresholdLookup, contribution
 from streams.totals import RowKey
 
@@ -86,3 +89,36 @@ def batch_rows(
     rows = count_rows(contacts.values(), thresholds, interval_s)
     count_fcr(contacts.values(), rows, interval_s)
     return contacts, rows
+
+
+def arrival_rows(
+    contacts: dict[ContactKey, ContactState], interval_s: int = INTERVAL_S
+) -> dict[ContactKey, RowKey]:
+    """The row each arrived contact counts in: what an audit needs to find a row's inputs."""
+    length_us = interval_s * US_PER_S
+    return {
+        key: (c.client, c.arrival.queue, c.arrival.channel, c.arrival.at_us // length_us * interval_s)
+        for key, c in contacts.items()
+        if c.arrival is not None
+    }
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Hold the cyclic GC: a batch builds millions of objects and no cycles, and the
+    collector's passes over them took more time than the KPI work."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def run_engine(
+    events: Iterable[ContactEvent | AgentState], sla: SlaSettings, interval_s: int = INTERVAL_S
+) -> tuple[dict[ContactKey, ContactState], Rows]:
+    """Both engine stages over a whole set of events: the contacts, and the row vectors."""
+    with gc_paused():
+        return batch_rows(events, sla.thresholds, interval_s)

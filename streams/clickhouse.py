@@ -36,6 +36,10 @@ class ClickHouse(Protocol):
 
     def query(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]: ...
 
+    def query_columns(self, sql: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
+        """A large result, one list per column (strings as bytes): for batch jobs."""
+        ...
+
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None: ...
 
     def close(self) -> None: ...
@@ -65,6 +69,13 @@ class ChdbClickHouse:
         text = bind(sql, params) + " SETTINGS output_format_json_quote_64bit_integers=0"
         data = self._run(text, "JSONCompact").bytes()
         return [tuple(row) for row in orjson.loads(data)["data"]] if data else []
+
+    def query_columns(self, sql: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
+        # Arrow hands over a million payloads far faster than any text format.
+        table = self._run(
+            bind(sql, params) + " SETTINGS output_format_arrow_string_as_string=0", "ArrowTable"
+        )
+        return [column.to_pylist() for column in table.columns]
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
         if not rows:
@@ -107,6 +118,13 @@ class ServerClickHouse:
     def query(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
         with self._lock:
             return [tuple(row) for row in self._client.execute(bind(sql, params))]
+
+    def query_columns(self, sql: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
+        with self._lock:
+            result = self._client.execute(
+                bind(sql, params), columnar=True, settings={"strings_as_bytes": True}
+            )
+        return [list(column) for column in result]
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
         if not rows:

@@ -58,14 +58,15 @@ class _Customers:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def _arrival_lines(data: bytes) -> Iterator[bytes]:
-    """Every line of ``data`` that may be an arrival, found by scanning the buffer in C.
+def _arrival_lines(lines: Sequence[bytes]) -> Iterator[bytes]:
+    """Every line that may be an arrival, found by scanning one joined buffer in C.
 
-    A line with any JSON escape may spell its type some other way, so if the buffer has a
-    backslash at all, every line is a candidate.
+    A line with any JSON escape may spell its type some other way, and a line holding a
+    newline would be cut by the scan, so then every line is a candidate.
     """
-    if b"\\" in data:
-        yield from data.split(b"\n")
+    data = b"\n".join(lines)
+    if b"\\" in data or data.count(b"\n") != len(lines) - 1:
+        yield from lines
         return
     find, rfind = data.find, data.rfind
     at = find(b"contact.arrived")
@@ -77,11 +78,11 @@ def _arrival_lines(data: bytes) -> Iterator[bytes]:
         at = find(b"contact.arrived", end)
 
 
-def customer_groups(data: bytes, workers: int) -> dict[tuple[str, str], int]:
+def customer_groups(lines: Sequence[bytes], workers: int) -> dict[tuple[str, str], int]:
     """The worker of every arrived contact (client, contact_id): its customer's group's."""
     customer_of: dict[tuple[str, str], tuple[str, str]] = {}
     customers = _Customers()
-    for line in _arrival_lines(data):
+    for line in _arrival_lines(lines):
         route = _route(line)
         if route is None or route.type != "contact.arrived" or not isinstance(route.customer_id, str):
             continue

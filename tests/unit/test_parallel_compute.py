@@ -40,8 +40,7 @@ def test_three_workers_equal_one_on_shuffled_input_with_bad_and_blank_lines() ->
 
 def test_a_contact_and_its_customer_stay_with_one_worker() -> None:
     lines = jsonl(EVENTS)
-    data = b"\n".join(lines)
-    groups = customer_groups(data, 4)
+    groups = customer_groups(lines, 4)
     owner = owners(lines, 0, groups, 4)
     by_contact: dict[tuple[str, str], set[int]] = {}
     by_customer: dict[tuple[str, str], set[int]] = {}
@@ -69,10 +68,10 @@ def test_customers_named_differently_by_one_contact_are_joined() -> None:
         arrival("c3", "x", "4"),
     ]
     for workers in (2, 3, 5):
-        groups = customer_groups(b"\n".join(lines), workers)
+        groups = customer_groups(lines, workers)
         assert len({groups[("acme", c)] for c in ("c1", "c2", "c3")}) == 1
 
 
 def test_an_escaped_type_is_still_found() -> None:
     escaped = b'{"type":"contact\\u002earrived","client":"acme","contact_id":"c1","customer_id":"x"}'
-    assert ("acme", "c1") in customer_groups(escaped, 2)
+    assert ("acme", "c1") in customer_groups([escaped], 2)

@@ -1,0 +1,46 @@
+"""Reading JSON Lines of events: each line an event, a blank, or a rejection with its line number."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from schemas.events import Rejection
+from schemas.wire import AgentState, ContactEvent, parse_event
+
+
+@dataclass
+class ReadReport:
+    """What reading the input found: valid events and the lines that were skipped."""
+
+    valid: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
+
+
+def read_events(lines: Iterable[bytes], report: ReadReport) -> Iterator[ContactEvent | AgentState]:
+    """Parse JSONL lines, skipping blank ones and recording bad ones in ``report``."""
+    for number, line in enumerate(lines, start=1):
+        parsed = parse_event(line)
+        if isinstance(parsed, Rejection):
+            if line.strip():  # blank lines are skipped, not bad
+                report.rejected.append((number, parsed.reason))
+            continue
+        report.valid += 1
+        yield parsed
+
+
+def read_contact_events(
+    lines: Sequence[bytes], numbers: Sequence[int], report: ReadReport
+) -> list[ContactEvent]:
+    """The contact events of the lines at ``numbers`` (0-based); agent states are only checked."""
+    parsed = [parse_event(lines[n]) for n in numbers]  # the hot loop: one call per line
+    events = []
+    for n, event in zip(numbers, parsed, strict=True):
+        if isinstance(event, Rejection):
+            if lines[n].strip():
+                report.rejected.append((n + 1, event.reason))
+        else:
+            report.valid += 1
+            if not isinstance(event, AgentState):
+                events.append(event)
+    return events
