@@ -340,6 +340,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--interval", required=True, help="the row's interval_start, RFC 3339")
     p.set_defaults(run=_audit)
 
+    from cckpi.clients import add_parser as add_clients
+
+    add_clients(sub)
+
     p = sub.add_parser("demo", help="run everything on embedded defaults with a live terminal view")
     p.add_argument("--duration", type=float, help="stop after this many seconds and print a summary")
     p.add_argument("--speed", type=float, default=60.0, help="simulated seconds per real second (default 60)")

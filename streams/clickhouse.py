@@ -89,26 +89,34 @@ class ChdbClickHouse:
             self._session.close()
 
 
+_READONLY, _ACCESS_DENIED = 164, 291  # ClickHouse error codes
+
+
 class ServerClickHouse:
     """A ClickHouse server through clickhouse-driver's native protocol."""
 
     def __init__(self, url: str, database: str) -> None:
         from clickhouse_driver import Client
+        from clickhouse_driver.errors import ServerException
 
         parts = urlsplit(url)
         database = parts.path.strip("/") or database
         self.description = f"ClickHouse server at {parts.hostname}:{parts.port or 9000}/{database}"
-        bootstrap = Client.from_url(url)
-        bootstrap.execute(f"CREATE DATABASE IF NOT EXISTS {database}")
-        bootstrap.disconnect()
-        self._client = Client(
-            host=parts.hostname or "127.0.0.1",
-            port=parts.port or 9000,
-            user=parts.username or "default",
-            password=parts.password or "",
-            database=database,
-            settings={"use_numpy": False},
-        )
+        address = {
+            "host": parts.hostname or "127.0.0.1",
+            "port": parts.port or 9000,
+            "user": parts.username or "default",
+            "password": parts.password or "",
+        }
+        bootstrap = Client(**address)  # no database yet: it may not exist
+        try:
+            bootstrap.execute(f"CREATE DATABASE IF NOT EXISTS {database}")
+        except ServerException as error:
+            if error.code not in (_READONLY, _ACCESS_DENIED):  # a client's readonly read path
+                raise
+        finally:
+            bootstrap.disconnect()
+        self._client = Client(**address, database=database, settings={"use_numpy": False})
         self._lock = threading.Lock()  # a driver connection serves one query at a time
 
     def execute(self, sql: str, params: dict[str, Any] | None = None) -> None:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import orjson
 
 from cckpi.broker import free_port
 from cckpi.launcher import WorkerProcess, wait_drained
@@ -13,8 +17,12 @@ from cckpi.settings import Settings
 from cckpi.topics import ensure_topics
 from producers.outputs import KafkaOutput
 from schemas.kpi import KpiRow
+from schemas.sla import SlaSettings
+from sql.migrate import migrate
 from streams.clickhouse import ClickHouse, connect
+from streams.pipeline import ContactStage, FcrStage
 from streams.storage import read_kpi_rows
+from streams.writer import write_batch
 
 _runs = itertools.count(1)
 
@@ -76,3 +84,15 @@ def run_pipeline(settings: Settings, messages: Sequence[Message], store_url: str
         code = worker.stop()
     assert code == 0, f"worker exited with {code}; see {worker.log_path}"
     return PipelineRun(settings, store_url)
+
+
+def load_through_stages(store: ClickHouse, events: list[dict[str, Any]]) -> None:
+    """What a worker would write for these events (no broker: the read set is what is tested)."""
+    migrate(store)
+    contacts, fcr = ContactStage(SlaSettings(), 1), FcrStage()
+    contacts.restore(0, [])
+    fcr.restore(0, [])
+    records = [(0, offset, orjson.dumps(e)) for offset, e in enumerate(events)]
+    writes = contacts.ingest(records, int(time.time()), time.time_ns())
+    write_batch(store, writes, "contact-events")
+    write_batch(store, fcr.ingest([(p, 0, m) for p, m in writes.facts], time.time_ns()), "fcr")

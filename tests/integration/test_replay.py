@@ -4,26 +4,21 @@ with digests, and says so in its exit status; drill-down lists the contacts behi
 from __future__ import annotations
 
 import hashlib
-import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 
 from cckpi.audit import contacts_behind
 from cckpi.broker import TansuBroker
 from cckpi.replay import replay
 from schemas.sla import SlaSettings
-from sql.migrate import migrate
-from streams.clickhouse import ClickHouse, connect
+from streams.clickhouse import connect
 from streams.intervals import parse_iso
-from streams.pipeline import ContactStage, FcrStage
 from streams.storage import KPI_COLUMNS, read_kpi_rows
-from streams.writer import write_batch
 from tests.integration.conftest import SIM_END, SIM_START, as_messages
-from tests.integration.harness import new_settings, run_pipeline
+from tests.integration.harness import load_through_stages, new_settings, run_pipeline
 from tests.unit.events import BASE, raw
 
 pytestmark = pytest.mark.integration
@@ -102,18 +97,6 @@ def test_replay_cli_exit_status(tmp_path: Path, broker: TansuBroker, clickhouse_
         capture_output=True, text=True, env=env, timeout=60,
     )  # fmt: skip
     assert drill.returncode == 0 and drill.stdout.count("\n") >= 1, drill.stderr
-
-
-def load_through_stages(store: ClickHouse, events: list[dict[str, Any]]) -> None:
-    """What a worker would write for these events (no broker: the read set is what is tested)."""
-    migrate(store)
-    contacts, fcr = ContactStage(SlaSettings(), 1), FcrStage()
-    contacts.restore(0, [])
-    fcr.restore(0, [])
-    records = [(0, offset, orjson.dumps(e)) for offset, e in enumerate(events)]
-    writes = contacts.ingest(records, int(time.time()), time.time_ns())
-    write_batch(store, writes, "contact-events")
-    write_batch(store, fcr.ingest([(p, 0, m) for p, m in writes.facts], time.time_ns()), "fcr")
 
 
 def test_replay_reads_everything_a_range_depends_on_however_late(

@@ -1,0 +1,68 @@
+"""``cckpi clients provision``: give an outsourcing client a read path to its own rows only."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from clickhouse_driver.errors import ServerException
+
+from cckpi.settings import Settings
+from sql.tenants import client_user, provision_client, user_statements, users_xml
+from streams.clickhouse import connect
+
+
+def provision(args: argparse.Namespace) -> int:
+    settings = Settings()
+    password = os.environ.get(args.password_env, "")
+    if (args.users_xml or settings.clickhouse()) and len(password) < 12:
+        print(f"cckpi clients: set ${args.password_env} to the client's password (12+ characters)",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    store = connect(settings.clickhouse(), settings.data_dir, settings.database)
+    try:
+        database = provision_client(store, settings.database, args.client)
+        user = client_user(settings.database, args.client)
+        if args.users_xml:
+            args.users_xml.write_text(users_xml(settings.database, args.client, password), encoding="utf-8")
+            args.users_xml.chmod(0o600)
+            how = f"user {user} written to {args.users_xml} (put it in the server's users.d/)"
+        elif settings.clickhouse():
+            try:
+                for statement in user_statements(settings.database, args.client):
+                    store.execute(statement, {"password": password})
+            except ServerException as error:  # an old server answers with a syntax error
+                # Only the code: the server's message quotes the statement, password included.
+                print(f"cckpi clients: the server refused CREATE USER (code {error.code}); for servers "
+                      "set up by users.xml (e.g. 18.16) use --users-xml FILE", file=sys.stderr)  # fmt: skip
+                return 1
+            how = f"user {user} created (readonly, SELECT on {database} only)"
+        else:
+            how = "embedded chDB has no users: serve this client through a ClickHouse server"
+    finally:
+        store.close()
+    print(
+        f"client {args.client!r}: database {database} ({', '.join(('kpi_interval', 'sla_targets'))}); {how}"
+    )
+    print(f"  read path: clickhouse://{user}:<password>@<host>:9000/{database}")
+    return 0
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "clients",
+        help="give an outsourcing client a read path that can only return its own rows",
+        description="Creates the client's database of filtered materialized views (its KPI rows and "
+        "SLA targets, kept current by every insert) and a readonly ClickHouse user allowed only that "
+        "database: by SQL on current servers, or as a users.d file for servers configured by "
+        "users.xml (such as 18.16). The password is read from an environment variable, never an "
+        "argument, and only its SHA-256 is written.",
+    )
+    p.add_argument("action", choices=("provision",))
+    p.add_argument("--client", required=True)
+    p.add_argument("--users-xml", type=Path, help="write the user as a users.d file instead of CREATE USER")
+    p.add_argument("--password-env", default="CCKPI_CLIENT_PASSWORD",
+                   help="variable holding the client's password (default CCKPI_CLIENT_PASSWORD)")  # fmt: skip
+    p.set_defaults(run=provision)

@@ -1,0 +1,85 @@
+"""Per-client read paths: a database holding only one client's rows, and a user that reads only it.
+
+ClickHouse 18.16 accepts row filters in users.xml but does not apply them, and a plain view
+needs access to the shared database (see the notes). What holds there and on current
+servers: a per-client database of materialized views filtered on the client — filled once
+with POPULATE, then kept current by every insert into the shared tables — and a readonly
+user allowed that database only. Client dashboards and reports read through it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from xml.sax.saxutils import escape
+
+from streams.clickhouse import ClickHouse
+
+# What a client's SLA dashboard and monthly report read.
+CLIENT_TABLES = ("kpi_interval", "sla_targets")
+_PLAIN = re.compile(r"^[a-z0-9_]{1,40}$")
+
+
+def slug(client: str) -> str:
+    """An identifier for a client name (any text): itself when plain, else a readable hashed form."""
+    if _PLAIN.match(client):
+        return client
+    readable = re.sub(r"[^a-z0-9_]+", "_", client.lower()).strip("_")[:30]
+    return f"{readable}_{hashlib.sha256(client.encode()).hexdigest()[:8]}".lstrip("_")
+
+
+def client_database(source_database: str, client: str) -> str:
+    """Named after the shared database too, so several installations can share a server."""
+    return f"{source_database}_client_{slug(client)}"
+
+
+def client_user(source_database: str, client: str) -> str:
+    return client_database(source_database, client)  # users and databases are separate namespaces
+
+
+def provision_client(store: ClickHouse, source_database: str, client: str) -> str:
+    """Create the client's database and its filtered views of the shared tables; idempotent."""
+    database = client_database(source_database, client)
+    store.execute(f"CREATE DATABASE IF NOT EXISTS {database}")
+    existing = {row[0] for row in store.query(
+        "SELECT name FROM system.tables WHERE database = %(db)s", {"db": database})}  # fmt: skip
+    for table in CLIENT_TABLES:
+        if table in existing:
+            continue
+        rows = store.query(
+            "SELECT engine_full FROM system.tables WHERE database = %(db)s AND name = %(table)s",
+            {"db": source_database, "table": table},
+        )
+        if not rows:
+            raise RuntimeError(f"{source_database}.{table} does not exist: run `cckpi migrate` first")
+        store.execute(
+            f"CREATE MATERIALIZED VIEW IF NOT EXISTS {database}.{table} ENGINE = {rows[0][0]} "
+            f"POPULATE AS SELECT * FROM {source_database}.{table} WHERE client = %(client)s",
+            {"client": client},
+        )
+    return database
+
+
+def user_statements(source_database: str, client: str) -> list[str]:
+    """SQL for servers with SQL user management (ClickHouse 20.5 and later); bind ``password``."""
+    user, database = client_user(source_database, client), client_database(source_database, client)
+    return [
+        f"CREATE USER IF NOT EXISTS {user} IDENTIFIED WITH sha256_password BY %(password)s "
+        "SETTINGS readonly = 1",
+        f"GRANT SELECT ON {database}.* TO {user}",
+    ]
+
+
+def users_xml(source_database: str, client: str, password: str, networks: tuple[str, ...] = ("::/0",)) -> str:
+    """A users.d file for servers configured by users.xml only (such as 18.16): the password
+    is stored as its SHA-256, the user is readonly and allowed the client's database only."""
+    user, database = client_user(source_database, client), client_database(source_database, client)
+    digest = hashlib.sha256(password.encode()).hexdigest()
+    ips = "".join(f"<ip>{escape(n)}</ip>" for n in networks)
+    return (
+        f"<yandex>\n  <profiles><cckpi_client_readonly><readonly>1</readonly></cckpi_client_readonly>"
+        f"</profiles>\n  <users><{user}>\n    <password_sha256_hex>{digest}</password_sha256_hex>\n"
+        f"    <networks>{ips}</networks>\n    <profile>cckpi_client_readonly</profile>"
+        f"<quota>default</quota>\n    <allow_databases><database>{database}</database></allow_databases>\n"
+        f"  </{user}></users>\n</yandex>\n"
+    )
