@@ -43,6 +43,15 @@ def provision(args: argparse.Namespace) -> int:
             how = "embedded chDB has no users: serve this client through a ClickHouse server"
     finally:
         store.close()
+    if args.grafana_dir:
+        from dashboards.clients import client_provisioning, password_variable
+
+        for relative, text in client_provisioning(settings.database, args.client, args.grafana_org).items():
+            target = args.grafana_dir / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        how += (f"; Grafana files for organisation {args.grafana_org} in {args.grafana_dir} "
+                f"(the password from ${password_variable(settings.database, args.client)})")  # fmt: skip
     print(
         f"client {args.client!r}: database {database} ({', '.join(('kpi_interval', 'sla_targets'))}); {how}"
     )
@@ -65,4 +74,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--users-xml", type=Path, help="write the user as a users.d file instead of CREATE USER")
     p.add_argument("--password-env", default="CCKPI_CLIENT_PASSWORD",
                    help="variable holding the client's password (default CCKPI_CLIENT_PASSWORD)")  # fmt: skip
+    p.add_argument("--grafana-dir", type=Path,
+                   help="also write the client's Grafana datasource and dashboard here")  # fmt: skip
+    p.add_argument("--grafana-org", type=int, default=1, help="the client's own Grafana organisation id")
     p.set_defaults(run=provision)

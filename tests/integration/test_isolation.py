@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from clickhouse_driver import Client
 from clickhouse_driver.errors import ServerException
 
 from cckpi.chserver import ClickHouseServer
+from dashboards.panels import expand_macros
 from producers.simulator import Simulator
 from sql.tenants import client_database, client_user
 from streams.clickhouse import connect
@@ -28,14 +30,16 @@ START = datetime(2026, 11, 2, 8, tzinfo=UTC)
 PASSWORD = "correct-horse-battery-staple"
 
 
-def provision(server: ClickHouseServer, database: str, client: str) -> subprocess.CompletedProcess[str]:
+def provision(
+    server: ClickHouseServer, database: str, client: str, *extra: str
+) -> subprocess.CompletedProcess[str]:
     users_d = server.root / "users.d"
     users_d.mkdir(exist_ok=True)
     env = {**os.environ, "CLICKHOUSE_URL": f"{server.url}/{database}", "CCKPI_DATABASE": database,
            "CCKPI_CLIENT_PASSWORD": PASSWORD}  # fmt: skip
     return subprocess.run(
         [sys.executable, "-m", "cckpi", "clients", "provision", "--client", client,
-         "--users-xml", str(users_d / f"{client_user(database, client)}.xml")],
+         "--users-xml", str(users_d / f"{client_user(database, client)}.xml"), *extra],
         env=env, capture_output=True, text=True, timeout=120, check=True,
     )  # fmt: skip
 
@@ -66,7 +70,9 @@ def test_client_a_reads_its_rows_and_cannot_read_client_b(tmp_path: Path, clickh
     admin = connect(f"{clickhouse_server.url}/{database}", tmp_path, database)
     try:
         load_through_stages(admin, first)
-        out = provision(clickhouse_server, database, "acme").stdout
+        out = provision(
+            clickhouse_server, database, "acme", "--grafana-dir", str(tmp_path / "grafana")
+        ).stdout
         assert PASSWORD not in out and client_database(database, "acme") in out
         provision(clickhouse_server, database, "globex")
         load_through_stages(admin, later)  # live rows written after provisioning flow in too
@@ -99,6 +105,20 @@ def test_client_a_reads_its_rows_and_cannot_read_client_b(tmp_path: Path, clickh
 
     globex = as_client(clickhouse_server, database, "globex")
     assert globex.execute("SELECT DISTINCT client FROM kpi_interval") == [("globex",)]
+
+    # The client's Grafana dashboard runs every panel through the client's path: its own
+    # numbers when it asks for itself, nothing when it edits the variable to another client.
+    board = json.loads(next((tmp_path / "grafana" / "clients").glob("*/cckpi-client-sla.json")).read_text())
+    since, until = int(START.timestamp()), int(START.timestamp()) + 86_400
+    for panel in board["panels"]:
+        sql = panel["targets"][0]["rawSql"]
+        own = acme.execute(
+            expand_macros(sql, since, until, {"client": "acme", "timezone": "UTC", "grain": "day"})
+        )
+        other = acme.execute(
+            expand_macros(sql, since, until, {"client": "globex", "timezone": "UTC", "grain": "day"})
+        )
+        assert own and not other, panel["title"]
 
 
 def report(client: str, out: Path, url: str) -> subprocess.CompletedProcess[str]:
