@@ -191,7 +191,12 @@ def _replay(args: argparse.Namespace) -> int:
     store = connect(settings.clickhouse(), settings.data_dir, settings.database)
     try:
         began = time.perf_counter()
-        result = replay(store, sla, since, until, args.client)
+        inputs = None
+        if args.source == "kafka":
+            from cckpi.replay_kafka import read_kafka
+
+            inputs = read_kafka(settings.require_bootstrap(), settings.topic, since, until, args.client)
+        result = replay(store, sla, since, until, args.client, inputs)
         elapsed = time.perf_counter() - began
     finally:
         store.close()
@@ -328,7 +333,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="since", required=True, help="start, RFC 3339 (interval rows from here)")
     p.add_argument("--to", dest="until", required=True, help="end (exclusive), RFC 3339")
     p.add_argument("--client", help="only this client")
-    p.add_argument("--source", choices=("archive",), default="archive", help="where events are read")
+    p.add_argument("--source", choices=("archive", "kafka"), default="archive",
+                   help="the raw archive in ClickHouse, or the topic at $KAFKA_BOOTSTRAP (by timestamp, "
+                   "outside the live consumer group)")  # fmt: skip
     p.add_argument("--sla", type=Path, help="SLA file (default $CCKPI_SLA_FILE)")
     p.add_argument("--report", type=Path, help="audit report path (default <run id>.json)")
     p.set_defaults(run=_replay)

@@ -46,16 +46,18 @@ _RELEVANT = (
 
 
 @dataclass
-class Archived:
-    """Events read back from the archive, one list per column."""
+class Inputs:
+    """The events a replay reads, one list per column; ``skipped`` counts invalid messages."""
 
     event_ids: list[str]
     clients: list[str]
     contact_ids: list[str]
     payloads: list[bytes]
+    source: str = "archive"
+    skipped: int = 0
 
 
-def read_archive(store: ClickHouse, since_s: int, until_s: int, client: str | None) -> Archived:
+def read_archive(store: ClickHouse, since_s: int, until_s: int, client: str | None) -> Inputs:
     """The archived events the rows of [since, until) depend on."""
     where_client = "AND client = %(client)s" if client else ""
     sql = _RELEVANT.format(
@@ -64,7 +66,7 @@ def read_archive(store: ClickHouse, since_s: int, until_s: int, client: str | No
     )
     columns = store.query_columns(sql, {"lo": since_s, "hi": until_s, "client": client})
     event_ids, clients, contact_ids = ([v.decode() for v in column] for column in columns[:3])
-    return Archived(event_ids, clients, contact_ids, columns[3])
+    return Inputs(event_ids, clients, contact_ids, columns[3])
 
 
 @dataclass
@@ -81,14 +83,20 @@ class ReplayResult:
 
 
 def replay(
-    store: ClickHouse, sla: SlaSettings, since_s: int, until_s: int, client: str | None
+    store: ClickHouse,
+    sla: SlaSettings,
+    since_s: int,
+    until_s: int,
+    client: str | None,
+    inputs: Inputs | None = None,
 ) -> ReplayResult:
-    """Recompute [since, until) from the archive, compare with the live rows, store the run."""
+    """Recompute [since, until) from the archive (or the given inputs), compare with the live
+    rows, store the run."""
     run_id = f"replay-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     started = int(time.time())
-    archived = read_archive(store, since_s, until_s, client)
+    archived = inputs or read_archive(store, since_s, until_s, client)
     result = batch_lines(archived.payloads, sla, workers=WORKERS, with_arrivals=True)
-    if result.report.rejected:  # the archive holds valid events only
+    if result.report.rejected:  # the inputs hold valid events only
         number, reason = result.report.rejected[0]
         raise ValueError(f"archived event {archived.event_ids[number - 1]} no longer validates: {reason}")
     merged, count = result.rows, len(archived.payloads)
@@ -103,22 +111,23 @@ def replay(
     replayed = [kpi_row(key, vector, sla.formula(key[0])) for key, vector in sorted(in_range.items())]
     live = read_kpi_rows(store, 900, client, since_s, until_s, formula=sla.formula)
     found = differences(live, replayed)
-    inputs = inputs_by_row(result.arrivals, events_of)
+    fed_rows = inputs_by_row(result.arrivals, events_of)
     digests = {}
     rows = []
     for (row_client, queue, channel, start), vector in sorted(in_range.items()):
-        fed = inputs.get((row_client, queue, channel, start), [])
+        fed = fed_rows.get((row_client, queue, channel, start), [])
         digest = inputs_digest(fed)
         digests["/".join((row_client, queue, channel, iso_utc(start)))] = digest
         rows.append([run_id, row_client, queue, channel, start, digest, len(set(fed)), *vector])
     store.insert("replay_kpi", REPLAY_COLUMNS, rows)
     differing_rows = len({d.row for d in found})
-    run = [run_id, started, "archive", client or "", since_s, until_s, count, differing_rows,
+    run = [run_id, started, archived.source, client or "", since_s, until_s, count, differing_rows,
            int(differing_rows == 0)]  # fmt: skip
     store.insert("replay_runs", RUN_COLUMNS, [run])
     report = {
         "run_id": run_id,
-        "source": "archive",
+        "source": archived.source,
+        "invalid_messages_skipped": archived.skipped,
         "from": iso_utc(since_s),
         "to": iso_utc(until_s),
         "client": client,

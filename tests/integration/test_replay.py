@@ -13,6 +13,8 @@ import pytest
 from cckpi.audit import contacts_behind
 from cckpi.broker import TansuBroker
 from cckpi.replay import replay
+from cckpi.replay_kafka import read_kafka
+from cckpi.topics import committed_offsets
 from schemas.sla import SlaSettings
 from streams.clickhouse import connect
 from streams.intervals import parse_iso
@@ -47,6 +49,14 @@ def test_replay_agrees_then_detects_a_tampered_row(
         assert store.query("SELECT agrees FROM replay_runs WHERE run_id = %(r)s", {"r": result.run_id}) == [
             (1,)
         ]
+
+        # The same range read back from Kafka, outside the live group: same inputs, same rows.
+        group_offsets = committed_offsets(broker.bootstrap, settings.group, settings.topic)
+        from_kafka = replay(store, SlaSettings(), since, until, None,
+                            read_kafka(broker.bootstrap, settings.topic, since, until, None))  # fmt: skip
+        assert from_kafka.agrees and from_kafka.events == result.events
+        assert from_kafka.report["inputs_sha256"] == result.report["inputs_sha256"]
+        assert committed_offsets(broker.bootstrap, settings.group, settings.topic) == group_offsets
 
         # An auditor recomputes one row's digest from the archive alone.
         row_key, digest = next(iter(result.report["inputs_sha256"].items()))

@@ -1,0 +1,73 @@
+"""Replay's Kafka source: the topic read back by timestamp, outside any consumer group.
+
+The consumer has no group id, so it commits nothing and never joins (or rebalances) the
+live worker's group. It starts each partition at the first message produced at or after
+the range's start minus a margin (``offsets_for_times``) and reads to the end.
+"""
+
+from __future__ import annotations
+
+import time
+
+from kafka import KafkaConsumer, TopicPartition
+
+from cckpi.replay import Inputs
+from schemas.events import Rejection
+from schemas.wire import Event, parse_event
+from streams.relevance import relevant
+
+MARGIN_S = 3600  # events produced a little before they occurred (clock skew) are still read
+IDLE_S = 1.0  # the end of the topic: no message for this long (Tansu's end offsets are unreliable)
+
+
+def read_topic(bootstrap: str, topic: str, since_s: int) -> list[bytes]:
+    """Every message of ``topic`` produced since ``since_s`` (by message timestamp)."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+        max_partition_fetch_bytes=16 * 1024 * 1024, fetch_max_bytes=64 * 1024 * 1024,
+    )  # fmt: skip
+    try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        consumer.assign(tps)
+        starts = consumer.offsets_for_times({tp: since_s * 1000 for tp in tps})
+        for tp in tps:
+            found = starts.get(tp)
+            if found is None:  # nothing produced since: skip the partition
+                consumer.pause(tp)
+            else:
+                consumer.seek(tp, found.offset)
+        values: list[bytes] = []
+        idle_since = time.monotonic()
+        while time.monotonic() - idle_since < IDLE_S:
+            polled = consumer.poll(timeout_ms=200, max_records=100_000)
+            if polled:
+                idle_since = time.monotonic()
+            for messages in polled.values():
+                values.extend(m.value for m in messages)
+        return values
+    finally:
+        consumer.close()
+
+
+def read_kafka(bootstrap: str, topic: str, since_s: int, until_s: int, client: str | None) -> Inputs:
+    """The events from Kafka that the rows of [since, until) depend on; invalid ones are skipped
+    (the live worker sent them to the dead-letter topic)."""
+    payloads = read_topic(bootstrap, topic, since_s - MARGIN_S)
+    events: list[Event] = []
+    valid: list[bytes] = []
+    for payload in payloads:
+        event = parse_event(payload)
+        if not isinstance(event, Rejection):
+            events.append(event)
+            valid.append(payload)
+    keep = relevant(events, since_s * 1_000_000, until_s * 1_000_000, client)
+    picked = [events[i] for i in keep]
+    return Inputs(
+        event_ids=[e.event_id for e in picked],
+        clients=[e.client for e in picked],
+        contact_ids=[e.contact_id for e in picked],  # type: ignore[union-attr]
+        payloads=[valid[i] for i in keep],
+        source="kafka",
+        skipped=len(payloads) - len(valid),
+    )

@@ -1,0 +1,36 @@
+"""Which events the KPI rows of a time range depend on: the rule replay reads by.
+
+The rows of [since, until) count the contacts that arrived in it, so they depend on every
+event of those contacts, whenever it came, and — for first-contact resolution — on every
+arrival of the same customers. ``cckpi replay`` asks ClickHouse for exactly this set
+from the archive, and applies this function to what it reads from Kafka.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from schemas.wire import ContactArrived, ContactEvent, Event
+
+
+def relevant(events: Sequence[Event], since_us: int, until_us: int, client: str | None) -> list[int]:
+    """Indexes of the events the rows of [since, until) (of one client, if given) depend on."""
+    contacts: set[tuple[str, str]] = set()
+    customers: set[tuple[str, str]] = set()
+    for event in events:
+        if (
+            isinstance(event, ContactArrived)
+            and since_us <= event.occurred_us < until_us
+            and (client is None or event.client == client)
+        ):
+            contacts.add((event.client, event.contact_id))
+            customers.add((event.client, event.customer_id))
+    keep = []
+    for index, event in enumerate(events):
+        if not isinstance(event, ContactEvent):
+            continue
+        if (event.client, event.contact_id) in contacts or (
+            isinstance(event, ContactArrived) and (event.client, event.customer_id) in customers
+        ):
+            keep.append(index)
+    return keep
