@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import threading
 import time
 from pathlib import Path
 
@@ -113,3 +117,74 @@ def test_two_workers_then_one_leaves_gives_the_rows_of_one(
             for k, v in want.items() if got.get(k) != v}  # fmt: skip
     assert set(got) == set(want) and not diff, diff
     print(f"fault: 2 workers, one stopped after a third of {len(messages)} events; differences 0")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def test_slow_clickhouse_holds_memory_bounded_and_loses_nothing(
+    tmp_path: Path,
+    broker: TansuBroker,
+    simulated_events: list[dict],  # type: ignore[type-arg]
+) -> None:
+    server = ClickHouseServer(tmp_path / "clickhouse")
+    once = as_messages(simulated_events)
+    messages = once * 24  # every event 24 times: a backlog far larger than any buffer, the same rows
+    expected = compute_rows(read_events((m.value for m in once), ReadReport()))
+    settings = new_settings(tmp_path, broker.bootstrap, server.url)
+    worker = None
+    slow = threading.Event()
+
+    def throttle() -> None:  # ClickHouse answers in bursts: frozen 95 % of the time
+        while not slow.is_set():
+            os.kill(server.process.pid, signal.SIGSTOP)
+            time.sleep(1.9)
+            os.kill(server.process.pid, signal.SIGCONT)
+            time.sleep(0.1)
+
+    try:
+        ensure_topics(settings)
+        produce(settings, once[:2000])
+        worker = WorkerProcess(settings, settings.data_dir / "worker.log")
+        worker.wait_ready()
+        wait_drained(settings, timeout_s=120)
+        settled = rss_mb(worker.process.pid)
+        throttler = threading.Thread(target=throttle, daemon=True)
+        throttler.start()
+        produce(settings, messages)  # all of it lands in the broker while ClickHouse crawls
+        backlog_mb = sum(len(m.value) for m in messages) / 2**20
+        peak = settled
+        for _ in range(40):  # 10 s of a slow ClickHouse
+            peak = max(peak, rss_mb(worker.process.pid))
+            time.sleep(0.25)
+        slow.set()
+        throttler.join()
+        os.kill(server.process.pid, signal.SIGCONT)
+        done_while_slow = worker.get("/api/status")["valid_events"]
+        assert done_while_slow < 2000 + len(messages) * 3 // 4  # it really was held back
+        wait_drained(settings, timeout_s=300)
+        assert worker.stop() == 0
+        worker = None
+        print(f"fault: slow ClickHouse: backlog {backlog_mb:.0f} MB in the broker; worker RSS "
+              f"{settled:.0f} MB before, {peak:.0f} MB peak while slow")  # fmt: skip
+        # Back-pressure: the backlog waits in the broker, not in the worker. Holding it would
+        # cost the worker more than its raw size (a Python object per message); measured
+        # here: +40 MB for a 28 MB backlog, +58 MB for 111 MB.
+        assert peak - settled < backlog_mb, (settled, peak, backlog_mb)
+        rows = PipelineRun(settings, server.url).kpi_rows()
+        record_fault("slow clickhouse [server]", f"frozen 95% of 10 s; RSS +{peak - settled:.0f} MB",
+                     len(messages) + 2000, expected, rows)  # fmt: skip
+        assert [r.model_dump(include=set(OUTPUT_COLUMNS)) for r in rows] == [
+            r.model_dump(include=set(OUTPUT_COLUMNS)) for r in expected
+        ]
+    finally:
+        slow.set()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(server.process.pid, signal.SIGCONT)
+        if worker is not None:
+            worker.stop()
+        server.stop()
