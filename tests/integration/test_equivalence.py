@@ -80,3 +80,28 @@ def test_duplicated_and_shuffled_delivery_changes_nothing(
     # And the same as the events sent once, in order.
     once = as_dicts(compute_rows(read_events((orjson.dumps(e) for e in simulated_events), ReadReport())))
     assert expected == once
+
+
+def test_events_arriving_hours_late_count_in_their_own_interval(
+    tmp_path: Path,
+    broker: TansuBroker,
+    simulated_events: list[dict],  # type: ignore[type-arg]
+) -> None:
+    # Every tenth contact event of the first two simulated hours is held back and delivered
+    # after the whole day's stream, hours of event time behind what the worker has seen.
+    first = simulated_events[0]["occurred_at"][:13]
+    early_hours = {first, f"{first[:11]}{int(first[11:13]) + 1:02d}"}
+    late = [e for i, e in enumerate(simulated_events)
+            if i % 10 == 0 and "contact_id" in e and e["occurred_at"][:13] in early_hours]  # fmt: skip
+    held = {id(e) for e in late}
+    on_time = [e for e in simulated_events if id(e) not in held]
+    assert len(late) > 100
+    expected = compute_rows(read_events((orjson.dumps(e) for e in simulated_events), ReadReport()))
+    without_late = compute_rows(read_events((orjson.dumps(e) for e in on_time), ReadReport()))
+    assert as_dicts(without_late) != as_dicts(expected)  # the late events matter
+
+    run = run_pipeline(new_settings(tmp_path, broker.bootstrap, None), as_messages(on_time + late), None)
+    rows = run.kpi_rows()
+    record_fault("late events [chdb]", f"{len(late)} events delivered hours late", len(simulated_events),
+                 expected, rows)  # fmt: skip
+    assert as_dicts(rows) == as_dicts(expected)
