@@ -244,6 +244,7 @@ def run_bench(
                 one = throughput(stack, messages, 1, server_url, bare=False)
                 two = throughput(stack, messages, 2, server_url, bare=False)
                 figures.add("live_server_1w_events_per_s", one["events_per_s"])
+                figures.add("worker_server_peak_rss_mb", one["peak_rss_mb"])  # no embedded chDB
                 figures.add("live_server_2w_events_per_s", two["events_per_s"])
             console.print(f"run {run}/{runs}: cckpi compute …")
             figures.add("compute_events_per_s", recompute(messages, workdir))
@@ -282,6 +283,7 @@ def report(
         "query_p95_ms": figures.extra.get("queries", {}).get("query_p95_ms"),
         "queries": figures.extra.get("queries"),
         "worker_peak_rss_mb": m("worker_peak_rss_mb"),
+        "worker_server_peak_rss_mb": m("worker_server_peak_rss_mb"),  # the same worker without chDB
         "conditions": {**figures.conditions, "latency_rate_per_s": rate, "latency_seconds": latency_seconds},
         "samples": figures.samples,
     }
