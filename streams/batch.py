@@ -16,7 +16,7 @@ from schemas.sla import SlaSettings
 from schemas.wire import AgentState, ContactEvent
 from streams.contacts import ContactState
 from streams.fcr import FCR_WINDOW_US, first_contact_resolved
-from streams.intervals import INTERVAL_S, US_PER_S
+from streams.intervals import INTERVAL_S, interval_start
 from streams.kpi import FCR, WIDTH, ThresholdLookup, contribution
 from streams.totals import RowKey
 
@@ -42,14 +42,13 @@ def merge_contacts(events: Iterable[ContactEvent | AgentState]) -> dict[ContactK
 def count_rows(contacts: Iterable[ContactState], thresholds: ThresholdLookup, interval_s: int) -> Rows:
     """Sum every contact's contribution into its arrival row (FCR column left at zero)."""
     rows: Rows = {}
-    length_us = interval_s * US_PER_S
     for contact in contacts:
         vector = contribution(contact, thresholds)
         if vector is None:
             continue
         arrival = contact.arrival
         assert arrival is not None
-        key = (contact.client, arrival.queue, arrival.channel, arrival.at_us // length_us * interval_s)
+        key = (contact.client, arrival.queue, arrival.channel, interval_start(arrival.at_us, interval_s))
         row = rows.get(key)
         if row is None:
             rows[key] = list(vector)
@@ -67,7 +66,6 @@ def count_fcr(
         arrival = contact.arrival
         if arrival is not None:
             customers.setdefault((contact.client, arrival.customer_id), []).append(contact)
-    length_us = interval_s * US_PER_S
     for members in customers.values():
         candidates = [m for m in members if m.ended is not None and m.ended.resolved and m.answered]
         if not candidates:
@@ -77,8 +75,8 @@ def count_fcr(
             if first_contact_resolved(member, arrivals, window_us):
                 arrival = member.arrival
                 assert arrival is not None
-                key = (member.client, arrival.queue, arrival.channel, arrival.at_us // length_us * interval_s)
-                rows.setdefault(key, [0] * WIDTH)[FCR] += 1
+                start = interval_start(arrival.at_us, interval_s)
+                rows.setdefault((member.client, arrival.queue, arrival.channel, start), [0] * WIDTH)[FCR] += 1
 
 
 def batch_rows(
@@ -95,9 +93,8 @@ def arrival_rows(
     contacts: dict[ContactKey, ContactState], interval_s: int = INTERVAL_S
 ) -> dict[ContactKey, RowKey]:
     """The row each arrived contact counts in: what an audit needs to find a row's inputs."""
-    length_us = interval_s * US_PER_S
     return {
-        key: (c.client, c.arrival.queue, c.arrival.channel, c.arrival.at_us // length_us * interval_s)
+        key: (c.client, c.arrival.queue, c.arrival.channel, interval_start(c.arrival.at_us, interval_s))
         for key, c in contacts.items()
         if c.arrival is not None
     }
