@@ -7,6 +7,10 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from streams.retention import Retention
+
+HOUR_US = 3_600_000_000
+
 
 def _env(*names: str) -> AliasChoices:
     return AliasChoices(*names)
@@ -32,6 +36,8 @@ class Settings(BaseSettings):
     web_port: int = Field(6066, ge=0, le=65535, validation_alias=_env("CCKPI_WEB_PORT"))
     batch_size: int = Field(5000, ge=1, validation_alias=_env("CCKPI_BATCH_SIZE"))
     lag_every_s: float = Field(10.0, gt=0, validation_alias=_env("CCKPI_LAG_EVERY_S"))
+    retention_hours: float = Field(72.0, gt=0, validation_alias=_env("CCKPI_RETENTION_HOURS"))
+    open_retention_hours: float = Field(336.0, gt=0, validation_alias=_env("CCKPI_OPEN_RETENTION_HOURS"))
     batch_within_s: float = Field(0.25, gt=0, validation_alias=_env("CCKPI_BATCH_WITHIN_S"))
 
     @model_validator(mode="after")
@@ -39,6 +45,19 @@ class Settings(BaseSettings):
         if self.web_host not in ("127.0.0.1", "localhost", "::1") and self.web_token is None:
             raise ValueError(f"CCKPI_WEB_HOST={self.web_host} exposes the API: set CCKPI_WEB_TOKEN too")
         return self
+
+    @model_validator(mode="after")
+    def _open_outlasts_closed(self) -> Settings:
+        if self.open_retention_hours < self.retention_hours:
+            raise ValueError(
+                f"CCKPI_OPEN_RETENTION_HOURS={self.open_retention_hours:g} must be at least "
+                f"CCKPI_RETENTION_HOURS={self.retention_hours:g}: open contacts are kept longer"
+            )
+        return self
+
+    def retention(self) -> Retention:
+        """How long a quiet contact stays in live state; later events for it are late."""
+        return Retention(round(self.retention_hours * HOUR_US), round(self.open_retention_hours * HOUR_US))
 
     @property
     def dlq_topic(self) -> str:

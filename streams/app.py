@@ -23,8 +23,10 @@ from faust.types import TP, EventT
 from cckpi.settings import Settings
 from schemas.sla import SlaSettings, load_sla
 from streams.clickhouse import ClickHouse, connect
+from streams.fcr import FCR_WINDOW_US
 from streams.meter import Meter
 from streams.pipeline import ContactStage, FcrStage, Record, Writes
+from streams.retention import Retention
 from streams.storage import LAG_COLUMNS, load_contacts
 from streams.tuning import short_fetch_wait
 from streams.web.pages import register_pages
@@ -57,8 +59,8 @@ class Runtime:
     def __init__(self, settings: Settings, sla: SlaSettings, store: ClickHouse | None = None) -> None:
         self.settings = settings
         self.sla = sla
-        self.contacts = ContactStage(sla, settings.partitions)
-        self.fcr = FcrStage()
+        self.contacts = ContactStage(sla, settings.partitions, retention=settings.retention())
+        self.fcr = FcrStage(retention=settings.retention())
         self._store = store
         self.meter = Meter()
         self.positions: dict[int, int] = {}  # next offset to read, per source partition
@@ -87,12 +89,16 @@ class Runtime:
                 await asyncio.sleep(delay)
 
     async def ensure_loaded(self, stage: ContactStage | FcrStage, partitions: set[int]) -> None:
-        column = "kafka_partition" if stage is self.contacts else "customer_partition"
+        retention = self.settings.retention()
+        if stage is self.contacts:
+            column, keep = "kafka_partition", retention
+        else:  # stage two keeps a fact until its FCR window has closed too
+            column = "customer_partition"
+            keep = Retention(retention.closed_us + FCR_WINDOW_US, retention.open_us + FCR_WINDOW_US)
         for partition in sorted(partitions):
             if not stage.loaded(partition):
-                contacts = await self._persistently(
-                    "state load", functools.partial(load_contacts, self.store, column, partition)
-                )
+                load = functools.partial(load_contacts, self.store, column, partition, keep)
+                contacts = await self._persistently("state load", load)
                 stage.restore(partition, contacts)
                 log.info("partition %s of %s: %d contacts restored", partition, column, len(contacts))
 
@@ -182,7 +188,7 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
         ):
             records = _records(batch, app.consumer.assignment())
             await runtime.ensure_loaded(runtime.fcr, {r[0] for r in records})
-            await runtime.durable(runtime.fcr.ingest(records, time.time_ns()))
+            await runtime.durable(runtime.fcr.ingest(records, time.time_ns(), int(time.time())))
             runtime.meter.facts_received += len(records)
             runtime.meter.last_write_at = time.time()
             await _ack(stream, batch)

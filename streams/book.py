@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
-from schemas.wire import ContactEvent
-from streams.contacts import ContactState
+from schemas.wire import ContactArrived, ContactEvent
+from streams.contacts import ContactState, Slot
+from streams.intervals import interval_start
 from streams.kpi import ThresholdLookup, Vector, contribution
+from streams.retention import Horizon, LateEvent, Retention, evictable_intervals
 from streams.totals import GRAINS, Anchor, RowTotals
 
 ContactKey = tuple[str, str]  # client, contact_id
-_FCR_TYPES = frozenset({"contact.arrived", "contact.answered", "contact.ended"})
 
 
 class ContactBook:
     """Contacts of one partition (or of a whole file) and the rows they add up to.
 
-    It records which contacts changed, so a sink can persist them, and which changed
-    in a way that matters to first-contact resolution, so stage two can be told.
+    It records which contacts changed, so a sink can persist them and stage two can be
+    told (any change: stage two decides FCR from the slots and evicts by the last event). With a
+    retention it evicts quiet contacts and old rows, and turns away late events
+    (``streams.retention``).
     """
 
-    def __init__(self, thresholds: ThresholdLookup, grains: tuple[int, ...] = GRAINS) -> None:
+    def __init__(
+        self,
+        thresholds: ThresholdLookup,
+        grains: tuple[int, ...] = GRAINS,
+        retention: Retention | None = None,
+    ) -> None:
         self.thresholds = thresholds
+        self.horizon = Horizon(retention)
+        self.late: list[LateEvent] = []
         self.contacts: dict[ContactKey, ContactState] = {}
         self.counted: dict[ContactKey, tuple[Anchor, Vector]] = {}
         self.totals = RowTotals(grains)
@@ -35,19 +45,34 @@ class ContactBook:
         its events a batch holds.
         """
         key = (event.client, event.contact_id)
+        at = event.occurred_us
+        horizon = self.horizon
+        if at > horizon.watermark_us:
+            horizon.watermark_us = at
         contact = self.contacts.get(key)
         if contact is None:
+            if key in horizon.evicted:
+                return self._late(event, "contact evicted from live state")
+            if at < horizon.cutoff_us:
+                return self._late(event, "older than the live retention")
             contact = self.contacts[key] = ContactState(event.client, event.contact_id)
+        elif at < horizon.cutoff_us and isinstance(event, ContactArrived):
+            return self._late(event, "arrival older than the live retention")
         before_last = contact.last_event_us
         if not contact.apply(event):
             if contact.last_event_us != before_last:
                 self.changed.add(key)
+                self._fcr_pending.add(key)  # stage two evicts by the same last event
             return False
         self.changed.add(key)
         self._pending.add(key)
-        if event.type in _FCR_TYPES:
-            self._fcr_pending.add(key)
+        self._fcr_pending.add(key)
         return True
+
+    def _late(self, event: ContactEvent, reason: str) -> bool:
+        self.late.append(LateEvent(event.client, event.contact_id, event.event_id, event.type,
+                                   event.occurred_us, reason))  # fmt: skip
+        return False
 
     def settle(self) -> None:
         """Recount the contacts merged since the last settle."""
@@ -62,7 +87,43 @@ class ContactBook:
         """Put back a contact loaded from storage; it counts but is not marked changed."""
         key = (contact.client, contact.contact_id)
         self.contacts[key] = contact
+        self.horizon.see(contact.last_event_us)
         self._recount(key, contact)
+
+    def sweep(self) -> list[ContactState]:
+        """Evict quiet contacts, then the rows no live contact is anchored in.
+
+        Call it only once the book's rows and changes are taken (written), as
+        :class:`streams.pipeline.ContactStage` does at the end of a batch. Returns the
+        evicted contacts.
+        """
+        horizon = self.horizon
+        if not horizon.due():
+            return []
+        cutoff = horizon.cutoff_us
+        gone: list[ContactState] = []
+        live: set[int] = set()
+        for contact in self.contacts.values():
+            if horizon.quiet(contact):
+                gone.append(contact)
+            elif contact.arrival is not None:
+                live.add(interval_start(contact.arrival.at_us))
+        for contact in gone:
+            key = (contact.client, contact.contact_id)
+            del self.contacts[key]
+            self.counted.pop(key, None)
+            for pending in (self.changed, self.fcr_changed, self._pending, self._fcr_pending):
+                pending.discard(key)
+            horizon.forget(key)
+            if contact.arrival is None:  # its events never counted: they are late too
+                self.late.extend(orphan_events(contact))
+        self.totals.evict(evictable_intervals(self.totals.interval_starts(), live, cutoff))
+        horizon.swept()
+        return gone
+
+    def take_late(self) -> list[LateEvent]:
+        late, self.late = self.late, []
+        return late
 
     def _recount(self, key: ContactKey, contact: ContactState) -> None:
         vector = contribution(contact, self.thresholds)
@@ -89,3 +150,21 @@ class ContactBook:
         changed = [self.contacts[key] for key in sorted(self.fcr_changed)]
         self.fcr_changed.clear()
         return changed
+
+
+def orphan_events(contact: ContactState) -> list[LateEvent]:
+    """The recorded events of a contact whose arrival never came within the retention."""
+    reason = "no arrival within the live retention"
+    ended, survey = contact.ended, contact.survey
+    slots: list[tuple[str, Slot | None]] = [
+        ("contact.answered", contact.answered),
+        ("contact.abandoned", contact.abandoned),
+        ("contact.replied", contact.replied),
+        ("contact.ended", None if ended is None else (ended.at_us, ended.event_id)),
+        ("survey.answered", None if survey is None else (survey.at_us, survey.event_id)),
+    ]
+    return [
+        LateEvent(contact.client, contact.contact_id, slot[1], kind, slot[0], reason)
+        for kind, slot in slots
+        if slot
+    ]

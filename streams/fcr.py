@@ -10,7 +10,9 @@ from bisect import bisect_right
 
 from schemas.sla import FCR_WINDOW_S
 from streams.contacts import ContactState, merge_state
+from streams.intervals import interval_start
 from streams.kpi import Vector, fcr_vector
+from streams.retention import Horizon, LateEvent, Retention, evictable_intervals
 from streams.totals import GRAINS, Anchor, RowTotals
 
 FCR_WINDOW_US = FCR_WINDOW_S * 1_000_000
@@ -35,24 +37,55 @@ def first_contact_resolved(
     return True
 
 
-class FcrBook:
-    """FCR facts of the customers of one partition, and the FCR rows they add up to."""
+def fcr_final(contact: ContactState, cutoff_us: int, window_us: int = FCR_WINDOW_US) -> bool:
+    """Whether no arrival at or after the cutoff can change this contact's FCR any more."""
+    ended = contact.ended
+    if ended is None or not ended.resolved or contact.answered is None:
+        return True  # never a success, whatever arrives
+    return ended.at_us + window_us < cutoff_us
 
-    def __init__(self, window_us: int = FCR_WINDOW_US, grains: tuple[int, ...] = GRAINS) -> None:
+
+class FcrBook:
+    """FCR facts of the customers of one partition, and the FCR rows they add up to.
+
+    With a retention, a fact is evicted once it is quiet and its FCR is final; the arrivals
+    of evicted facts stay (in ``past_arrivals``) while a live contact may still need them.
+    A fact for an evicted contact, or a new one that arrived before the cutoff, is late.
+    """
+
+    def __init__(
+        self,
+        window_us: int = FCR_WINDOW_US,
+        grains: tuple[int, ...] = GRAINS,
+        retention: Retention | None = None,
+    ) -> None:
         self.window_us = window_us
         self.facts: dict[ContactKey, ContactState] = {}
         self.customers: dict[CustomerKey, set[ContactKey]] = {}
+        self.past_arrivals: dict[CustomerKey, list[tuple[int, str]]] = {}
         self.counted: dict[ContactKey, tuple[Anchor, Vector]] = {}
         self.totals = RowTotals(grains)
+        self.horizon = Horizon(retention)
+        self.late: list[LateEvent] = []
         self._one = fcr_vector()
         self._pending: set[CustomerKey] = set()
 
-    def apply(self, fact: ContactState) -> bool:
+    def apply(self, fact: ContactState, restoring: bool = False) -> bool:
         """Merge what stage one knows of a contact; :meth:`settle` re-decides its customer."""
-        if fact.arrival is None:
+        arrival = fact.arrival
+        if arrival is None:
             return False
         key = (fact.client, fact.contact_id)
+        horizon = self.horizon
+        horizon.see(fact.last_event_us)
         known = self.facts.get(key)
+        if known is None and not restoring:
+            if key in horizon.evicted:
+                self._late(fact, "contact evicted from live FCR state")
+                return False
+            if arrival.at_us < horizon.cutoff_us:
+                self._late(fact, "arrival older than the live retention")
+                return False
         if known is None:
             self.facts[key] = fact  # the book owns the facts it is given
         elif not merge_state(known, fact):
@@ -72,9 +105,16 @@ class FcrBook:
             self._decide(customer)
         self._pending.clear()
 
+    def _late(self, fact: ContactState, reason: str) -> None:
+        arrival = fact.arrival
+        assert arrival is not None
+        self.late.append(LateEvent(fact.client, fact.contact_id, arrival.event_id, "fcr.fact",
+                                   fact.last_event_us, reason))  # fmt: skip
+
     def _decide(self, customer: CustomerKey) -> None:
         members = [self.facts[key] for key in self.customers[customer]]
-        arrivals = sorted((m.arrival.at_us, m.contact_id) for m in members if m.arrival)
+        arrivals = [(m.arrival.at_us, m.contact_id) for m in members if m.arrival]
+        arrivals = sorted(arrivals + self.past_arrivals.get(customer, []))
         for member in members:
             key = (member.client, member.contact_id)
             new = None
@@ -90,3 +130,52 @@ class FcrBook:
                     self.counted.pop(key)
                 else:
                     self.counted[key] = new
+
+    def sweep(self) -> list[ContactState]:
+        """Evict facts that are quiet and final, then rows no live fact is anchored in.
+
+        Call it after the book's rows are taken. A live fact's FCR depends only on arrivals
+        after its own arrival, and a new fact is accepted only from the cutoff on, so past
+        arrivals older than both can go.
+        """
+        horizon = self.horizon
+        if not horizon.due():
+            return []
+        cutoff = horizon.cutoff_us
+        gone: list[ContactState] = []
+        live: set[int] = set()
+        oldest_live = cutoff
+        for fact in self.facts.values():
+            arrival = fact.arrival
+            assert arrival is not None
+            if horizon.quiet(fact) and fcr_final(fact, cutoff, self.window_us):
+                gone.append(fact)
+            else:
+                live.add(interval_start(arrival.at_us))
+                oldest_live = min(oldest_live, arrival.at_us)
+        for fact in gone:
+            arrival = fact.arrival
+            assert arrival is not None
+            key = (fact.client, fact.contact_id)
+            customer = (fact.client, arrival.customer_id)
+            del self.facts[key]
+            self.counted.pop(key, None)
+            members = self.customers[customer]
+            members.discard(key)
+            if not members:
+                del self.customers[customer]
+            self.past_arrivals.setdefault(customer, []).append((arrival.at_us, fact.contact_id))
+            horizon.forget(key)
+        for customer in list(self.past_arrivals):
+            kept = [a for a in self.past_arrivals[customer] if a[0] >= oldest_live]
+            if kept:
+                self.past_arrivals[customer] = kept
+            else:
+                del self.past_arrivals[customer]
+        self.totals.evict(evictable_intervals(self.totals.interval_starts(), live, cutoff))
+        horizon.swept()
+        return gone
+
+    def take_late(self) -> list[LateEvent]:
+        late, self.late = self.late, []
+        return late

@@ -20,12 +20,14 @@ from streams.agents import AgentBoard
 from streams.book import ContactBook
 from streams.contacts import ContactState
 from streams.fcr import FcrBook
+from streams.retention import LateEvent, Retention
 from streams.storage import (
     KPI_TABLE,
     agent_row,
     contact_row,
     customer_partition,
     kpi_rows,
+    late_row,
     raw_row,
     sla_target_row,
     state_from_values,
@@ -53,6 +55,9 @@ class Writes:
     dead_letters: list[DeadLetter] = field(default_factory=list)
     facts: list[tuple[int, bytes]] = field(default_factory=list)  # (stage-two partition, message)
 
+    def add_late(self, late: Sequence[LateEvent], stage: str, watermark_us: int, now_s: int) -> None:
+        self.tables["late_events"].extend(late_row(e, stage, watermark_us, now_s) for e in late)
+
     def add_totals(self, totals: RowTotals, source: str, version: int) -> None:
         for grain in totals.grains:
             changed = totals.take_dirty(grain)
@@ -71,10 +76,17 @@ def decode_facts(payload: bytes) -> list[ContactState]:
 class ContactStage:
     """Stage one: validate, archive, merge contacts, count rows; forward FCR facts."""
 
-    def __init__(self, sla: SlaSettings, partitions: int, grains: tuple[int, ...] = GRAINS) -> None:
+    def __init__(
+        self,
+        sla: SlaSettings,
+        partitions: int,
+        grains: tuple[int, ...] = GRAINS,
+        retention: Retention | None = None,
+    ) -> None:
         self.sla = sla
         self.partitions = partitions
         self.grains = grains
+        self.retention = retention
         self.books: dict[int, ContactBook] = {}
         self.agents = AgentBoard()
         self.valid = 0
@@ -87,14 +99,17 @@ class ContactStage:
 
     def restore(self, partition: int, contacts: Sequence[ContactState]) -> None:
         """Start a partition from the states stored for it (empty on a first run)."""
-        book = self.books[partition] = ContactBook(self.sla.thresholds, self.grains)
+        book = self.books[partition] = ContactBook(self.sla.thresholds, self.grains, self.retention)
         for contact in contacts:
             book.restore(contact)
         for grain in self.grains:  # stored rows already hold these sums
             book.totals.dirty[grain].clear()
-        # Forward every restored contact to stage two again: a previous owner may have written
-        # a contact and stopped before its fact was delivered. Stage two merges duplicates.
-        book.fcr_changed.update(key for key, c in book.contacts.items() if c.arrival is not None)
+        # Forward every recent restored contact to stage two again: a previous owner may have
+        # written one and stopped before its fact was delivered. Stage two merges duplicates.
+        cutoff = book.horizon.cutoff_us
+        book.fcr_changed.update(
+            key for key, c in book.contacts.items() if c.arrival is not None and c.last_event_us >= cutoff
+        )
 
     def drop(self, partition: int) -> None:
         self.books.pop(partition, None)
@@ -144,30 +159,35 @@ class ContactStage:
             for start in range(0, len(contacts), FACTS_PER_MESSAGE):
                 writes.facts.append((target, encode_facts(contacts[start : start + FACTS_PER_MESSAGE])))
         writes.tables["agent_states"].extend(agent_row(s) for s in self.agents.take_changed())
+        for partition in sorted(touched):  # after its rows are taken: they are written first
+            book = self.books[partition]
+            book.sweep()
+            writes.add_late(book.take_late(), "contacts", book.horizon.watermark_us, now_s)
         return writes
 
 
 class FcrStage:
     """Stage two: FCR per customer partition, from the facts stage one forwards."""
 
-    def __init__(self, grains: tuple[int, ...] = GRAINS) -> None:
+    def __init__(self, grains: tuple[int, ...] = GRAINS, retention: Retention | None = None) -> None:
         self.grains = grains
+        self.retention = retention
         self.books: dict[int, FcrBook] = {}
 
     def loaded(self, partition: int) -> bool:
         return partition in self.books
 
     def restore(self, partition: int, contacts: Sequence[ContactState]) -> None:
-        book = self.books[partition] = FcrBook(grains=self.grains)
+        book = self.books[partition] = FcrBook(grains=self.grains, retention=self.retention)
         for contact in contacts:
-            book.apply(contact)
+            book.apply(contact, restoring=True)
         book.settle()
         # Rows stay dirty: storage may hold facts stage two had not yet counted.
 
     def drop(self, partition: int) -> None:
         self.books.pop(partition, None)
 
-    def ingest(self, records: Sequence[Record], version: int) -> Writes:
+    def ingest(self, records: Sequence[Record], version: int, now_s: int = 0) -> Writes:
         writes = Writes()
         touched = set()
         for partition, _offset, payload in records:
@@ -176,6 +196,9 @@ class FcrStage:
                 book.apply(fact)
             touched.add(partition)
         for partition in sorted(touched):
-            self.books[partition].settle()
-            writes.add_totals(self.books[partition].totals, f"fcr/{partition}", version)
+            book = self.books[partition]
+            book.settle()
+            writes.add_totals(book.totals, f"fcr/{partition}", version)
+            book.sweep()
+            writes.add_late(book.take_late(), "fcr", book.horizon.watermark_us, now_s)
         return writes

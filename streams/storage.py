@@ -14,6 +14,7 @@ from streams.clickhouse import ClickHouse
 from streams.contacts import Arrival, ContactState, Ending, Survey
 from streams.intervals import INTERVAL_S, interval_start
 from streams.kpi import COLUMNS
+from streams.retention import LateEvent, Retention
 from streams.rows import kpi_row
 from streams.totals import RowKey
 
@@ -51,6 +52,10 @@ SLA_TARGET_COLUMNS = (
     "first_response_target_s",
 )  # fmt: skip
 LAG_COLUMNS = ("observed_at", "worker", "topic", "kafka_partition", "highwater", "position", "lag")
+LATE_COLUMNS = (
+    "client", "contact_id", "event_id", "type", "occurred_at", "occurred_us", "stage", "reason",
+    "watermark_us", "recorded_at",
+)  # fmt: skip
 DEAD_LETTER_COLUMNS = (
     "topic",
     "kafka_partition",
@@ -127,6 +132,11 @@ def raw_row(
     ]  # fmt: skip
 
 
+def late_row(late: LateEvent, stage: str, watermark_us: int, now: int) -> list[Any]:
+    return [late.client, late.contact_id, late.event_id, late.type, late.occurred_us // 1_000_000,
+            late.occurred_us, stage, late.reason, watermark_us, now]  # fmt: skip
+
+
 def agent_row(status: AgentStatus) -> list[Any]:
     return [status.client, status.agent_id, status.at_us, status.event_id, status.queue,
             status.channel, status.state, status.at_us // 1_000_000]  # fmt: skip
@@ -143,14 +153,39 @@ def sla_target_row(sla: SlaSettings, client: str, queue: str, channel: str, vers
     ]  # fmt: skip
 
 
-def load_contacts(store: ClickHouse, column: str, partition: int) -> list[ContactState]:
-    """Reload the contact states of one partition (stage one) or customer partition (two)."""
+def load_contacts(
+    store: ClickHouse, column: str, partition: int, keep: Retention | None = None
+) -> list[ContactState]:
+    """Reload the contact states of one partition (stage one) or customer partition (two).
+
+    With ``keep`` (the retention; for stage two plus the FCR window) only live state comes
+    back: contacts active within it of the partition's latest event, and every contact of
+    the intervals they are anchored in or after, so that the rows rebuilt from them equal
+    the rows stored. Older intervals stay evicted.
+    """
     assert column in ("kafka_partition", "customer_partition")
+    where, params = f"{column} = %(p)s", {"p": partition}
+    if keep is not None:
+        ((latest,),) = store.query(f"SELECT max(last_event_us) FROM contacts WHERE {where}", params)
+        since, open_since = int(latest or 0) - keep.closed_us, int(latest or 0) - keep.open_us
+        ((active, oldest),) = store.query(
+            f"SELECT count(), min(toUInt32(interval_start)) FROM contacts WHERE {where} "
+            "AND arrived_us IS NOT NULL AND (last_event_us >= %(since)s OR (last_event_us >= %(open)s "
+            "AND ended_us IS NULL AND abandoned_us IS NULL))",
+            {**params, "since": since, "open": open_since},
+        )
+        live_from = interval_start(since)
+        if active:
+            live_from = min(live_from, int(oldest))
+        where += (
+            " AND (interval_start >= toDateTime(%(from)s, 'UTC')"
+            " OR (arrived_us IS NULL AND last_event_us >= %(since)s))"
+        )
+        params.update({"since": since, "from": max(live_from, 0)})
     # Ordered by version: an orphan's old row comes before the row that replaced it.
     rows = store.query(
-        f"SELECT {', '.join(CONTACT_STATE_COLUMNS)} FROM contacts FINAL "
-        f"WHERE {column} = %(p)s ORDER BY version",
-        {"p": partition},
+        f"SELECT {', '.join(CONTACT_STATE_COLUMNS)} FROM contacts FINAL WHERE {where} ORDER BY version",
+        params,
     )
     return [state_from_values(row) for row in rows]
 

@@ -67,6 +67,17 @@ class RowTotals:
         self.dirty[grain].clear()
         return changed
 
+    def interval_starts(self) -> set[int]:
+        """The 15-minute intervals that hold at least one row, at any grain."""
+        return {key[3] - key[3] % INTERVAL_S for rows in self.rows.values() for key in rows}
+
+    def evict(self, intervals: set[int]) -> None:
+        """Forget the rows of these intervals at every grain; rows not yet taken stay."""
+        for grain in self.grains:
+            rows, dirty = self.rows[grain], self.dirty[grain]
+            for key in [k for k in rows if k[3] - k[3] % INTERVAL_S in intervals and k not in dirty]:
+                del rows[key]
+
     def merged(self, other: RowTotals, grain: int) -> dict[RowKey, list[int]]:
         """Sum two totals at one grain (contact rows plus FCR rows make the KPI rows)."""
         out = {key: list(row) for key, row in self.rows[grain].items()}

@@ -11,6 +11,7 @@ from streams.storage import (
     CONTACT_COLUMNS,
     DEAD_LETTER_COLUMNS,
     KPI_COLUMNS,
+    LATE_COLUMNS,
     RAW_COLUMNS,
     SLA_TARGET_COLUMNS,
 )
@@ -22,12 +23,14 @@ COLUMNS_OF = {
     "kpi_minute": KPI_COLUMNS,
     "agent_states": AGENT_COLUMNS,
     "sla_targets": SLA_TARGET_COLUMNS,
+    "late_events": LATE_COLUMNS,
 }
 # Rows before contacts: after a crash between the two, the restored (older) contact state
 # sees the batch's events as new again and rewrites every row they touch. The other way
 # round, restored state would already hold the events and the stale rows would stay.
 ORDER = (
-    "raw_events", "dead_letters", "sla_targets", "kpi_interval", "kpi_minute", "agent_states", "contacts"
+    "raw_events", "dead_letters", "late_events", "sla_targets", "kpi_interval", "kpi_minute",
+    "agent_states", "contacts",
 )  # fmt: skip
 
 

@@ -1,0 +1,105 @@
+"""How far back live state reaches, and which events come too late for it.
+
+Live state cannot grow with every contact ever seen. A book keeps a contact until it has
+been quiet for the retention (no event within ``watermark - retention``), or, while it is
+still open (arrived, neither ended nor abandoned: an email waiting for an answer), for the
+longer open retention; then it evicts it. Its contribution stays in the row totals, which
+is what was written. A row group (all rows
+of one 15-minute interval) is evicted once the interval has ended before the cutoff and no
+live contact is anchored in it. From then on, an event that would change an evicted contact
+or a contact anchored before the cutoff is **late**: it is archived like any other event
+(replay counts it), recorded as late, and skipped live, so no stored row is ever rewritten
+from partial state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from streams.contacts import ContactState
+from streams.intervals import INTERVAL_S, US_PER_S
+
+ContactKey = tuple[str, str]  # client, contact_id
+SWEEP_EVERY_US = INTERVAL_S * US_PER_S  # of event time: eviction costs one pass over a book
+NEVER = -(1 << 62)
+
+
+@dataclass(frozen=True, slots=True)
+class LateEvent:
+    """An event (or, in stage two, a contact's facts) that live state could no longer take."""
+
+    client: str
+    contact_id: str
+    event_id: str
+    type: str
+    occurred_us: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """How long live state keeps a quiet contact: a closed one, and one still open."""
+
+    closed_us: int
+    open_us: int
+
+    def __post_init__(self) -> None:
+        if not 0 < self.closed_us <= self.open_us:
+            raise ValueError("retention: need 0 < closed retention <= open retention")
+
+
+@dataclass(slots=True)
+class Horizon:
+    """One book's watermark, cutoffs and evicted keys; no retention keeps everything."""
+
+    retention: Retention | None
+    watermark_us: int = 0
+    evicted: dict[ContactKey, int] = field(default_factory=dict)  # key -> watermark at eviction
+    next_sweep_us: int = NEVER
+    evicted_contacts: int = 0
+
+    @property
+    def cutoff_us(self) -> int:
+        """Events and contacts older than this are beyond live state."""
+        return NEVER if self.retention is None else self.watermark_us - self.retention.closed_us
+
+    @property
+    def open_cutoff_us(self) -> int:
+        return NEVER if self.retention is None else self.watermark_us - self.retention.open_us
+
+    def quiet(self, contact: ContactState) -> bool:
+        """Whether a contact has been quiet long enough to leave live state."""
+        last = contact.last_event_us
+        if last >= self.cutoff_us:
+            return False
+        still_open = contact.arrival is not None and contact.ended is None and contact.abandoned is None
+        return not still_open or last < self.open_cutoff_us
+
+    def see(self, at_us: int) -> None:
+        if at_us > self.watermark_us:
+            self.watermark_us = at_us
+
+    def due(self) -> bool:
+        """Whether a sweep is due: at most one per interval of event time."""
+        return self.retention is not None and self.watermark_us >= self.next_sweep_us
+
+    def forget(self, key: ContactKey) -> None:
+        self.evicted[key] = self.watermark_us
+        self.evicted_contacts += 1
+
+    def swept(self) -> None:
+        """Schedule the next sweep; forget keys evicted a whole retention ago.
+
+        A forgotten key's later events are still late: older than the cutoff, or else an
+        orphan (no arrival) that is recorded late when it is evicted in turn. The set stays
+        bounded by one retention's traffic.
+        """
+        self.next_sweep_us = self.watermark_us + SWEEP_EVERY_US
+        cutoff = self.cutoff_us
+        for key in [k for k, evicted_at in self.evicted.items() if evicted_at < cutoff]:
+            del self.evicted[key]
+
+
+def evictable_intervals(row_starts: set[int], live: set[int], cutoff_us: int) -> set[int]:
+    """Intervals whose rows may go: ended before the cutoff, no live contact anchored in them."""
+    return {s for s in row_starts if (s + INTERVAL_S) * US_PER_S <= cutoff_us and s not in live}

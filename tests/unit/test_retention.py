@@ -1,0 +1,190 @@
+"""Retention of live state: quiet contacts and old rows are evicted, later events are late.
+
+The law checked throughout: the rows written live equal ``cckpi compute`` of every event
+except those recorded as late; nothing else is lost, and state stops growing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import pytest
+
+from producers.simulator import Simulator
+from schemas.sla import SlaSettings
+from streams.compute import ReadReport, compute_rows, read_events
+from streams.pipeline import ContactStage, FcrStage
+from streams.retention import Retention
+from streams.storage import LATE_COLUMNS
+from tests.unit.events import abandoned, answered, arrived, ended, survey
+from tests.unit.test_pipeline_restore import PARTITIONS, FakeTables, msgspec_to_dict, partition_of
+
+HOUR_US = 3_600_000_000
+
+
+class LiveRun:
+    """Both stages with a retention, fed in batches, writing to tables kept like FINAL reads them."""
+
+    def __init__(self, hours: float, open_hours: float | None = None, partitions: int = PARTITIONS) -> None:
+        retention = Retention(int(hours * HOUR_US), int((open_hours or hours) * HOUR_US))
+        self.contacts = ContactStage(SlaSettings(), partitions, retention=retention)
+        self.fcr = FcrStage(retention=retention)
+        self.partitions = partitions
+        for p in range(partitions):
+            self.contacts.restore(p, [])
+            self.fcr.restore(p, [])
+        self.tables = FakeTables()
+        self.late: list[dict[str, Any]] = []
+        self.offsets = [0] * partitions
+        self.batches = 0
+
+    def feed(self, messages: list[bytes], batch: int = 300) -> None:
+        for start in range(0, len(messages), batch):
+            self.batches += 1
+            records = []
+            for payload in messages[start : start + batch]:
+                p = partition_of(payload) % self.partitions
+                records.append((p, self.offsets[p], payload))
+                self.offsets[p] += 1
+            writes = self.contacts.ingest(records, 0, self.batches)
+            self.tables.write(writes)
+            fcr_writes = self.fcr.ingest([(p, 0, m) for p, m in writes.facts], self.batches)
+            self.tables.write(fcr_writes)
+            for table in (writes, fcr_writes):
+                self.late += [
+                    dict(zip(LATE_COLUMNS, row, strict=True)) for row in table.tables["late_events"]
+                ]
+
+    def live_contacts(self) -> int:
+        return sum(len(book.contacts) for book in self.contacts.books.values())
+
+    def late_ids(self, stage: str = "contacts") -> set[str]:
+        return {row["event_id"] for row in self.late if row["stage"] == stage}
+
+
+def without(messages: list[bytes], event_ids: set[str]) -> list[bytes]:
+    return [m for m in messages if orjson.loads(m).get("event_id") not in event_ids]
+
+
+@pytest.fixture(scope="module")
+def day() -> list[bytes]:
+    start = datetime(2026, 11, 23, 6, tzinfo=UTC)
+    events = [e for _, e in Simulator(start, seed=5).events(datetime(2026, 11, 23, 14, tzinfo=UTC))]
+    return [orjson.dumps(e) for e in events]
+
+
+def test_state_stops_growing_and_rows_equal_compute_of_what_was_not_late(day: list[bytes]) -> None:
+    run = LiveRun(1)
+    run.feed(day)
+    contacts = {orjson.loads(m).get("contact_id") for m in day} - {None}
+    assert run.live_contacts() < 0.35 * len(contacts)  # eight hours seen, about one kept
+    evicted = sum(book.horizon.evicted_contacts for book in run.contacts.books.values())
+    assert evicted > 0.6 * len(contacts)
+    assert not run.late_ids("fcr")
+    assert run.tables.rows() == compute_rows(read_events(without(day, run.late_ids()), ReadReport()))
+
+
+def test_events_beyond_the_retention_are_late_and_only_those(day: list[bytes]) -> None:
+    first_hours = ("T06", "T07")
+    held = [m for i, m in enumerate(day) if i % 10 == 0 and b'"contact_id"' in m
+            and any(f'{h}:'.encode() in m[:200] for h in first_hours)]  # fmt: skip
+    held_ids = {orjson.loads(m)["event_id"] for m in held}
+    on_time = without(day, held_ids)
+    run = LiveRun(2, open_hours=6)
+    run.feed(on_time)
+    # Late so far: only the events of contacts whose arrival is held back (orphans for hours).
+    held_arrivals = {orjson.loads(m)["contact_id"] for m in held if b'"contact.arrived"' in m}
+    assert run.late and {row["contact_id"] for row in run.late} <= held_arrivals
+    run.feed(held)  # six hours behind the watermark
+    late = run.late_ids()
+    late_contacts = {row["contact_id"] for row in run.late}
+    assert all(
+        orjson.loads(m)["contact_id"] in late_contacts for m in on_time if orjson.loads(m)["event_id"] in late
+    )
+    assert len(late & held_ids) > 0.8 * len(held_ids)
+    assert {row["reason"] for row in run.late} <= {
+        "contact evicted from live state",
+        "older than the live retention",
+        "arrival older than the live retention",
+        "no arrival within the live retention",
+    }
+    everything = compute_rows(read_events(day, ReadReport()))
+    assert run.tables.rows() != everything  # the late events matter
+    assert run.tables.rows() == compute_rows(read_events(without(day, late), ReadReport()))
+
+
+def dumps(*events: Any) -> list[bytes]:
+    return [orjson.dumps(msgspec_to_dict(e)) for e in events]
+
+
+def test_a_survey_for_an_evicted_contact_is_late_and_changes_no_row() -> None:
+    run = LiveRun(1, partitions=1)
+    run.feed(dumps(arrived(0, "c1"), answered(10, "c1"), ended(200, "c1")))
+    run.feed(dumps(arrived(3 * 3600, "c2", "u2")))  # the watermark moves three hours on
+    before = run.tables.rows()
+    assert run.live_contacts() == 1
+    run.feed(dumps(survey(3 * 3600 + 5, "c1", csat=5)))
+    assert [(r["contact_id"], r["reason"]) for r in run.late] == [("c1", "contact evicted from live state")]
+    assert run.tables.rows() == before
+
+
+def test_an_orphan_that_never_arrives_is_evicted_and_its_events_recorded_late() -> None:
+    run = LiveRun(1, partitions=1)
+    run.feed(dumps(answered(10, "ghost"), ended(300, "ghost")))
+    run.feed(dumps(arrived(2 * 3600, "c2", "u2")))
+    assert sorted(r["type"] for r in run.late) == ["contact.answered", "contact.ended"]
+    assert {r["reason"] for r in run.late} == {"no arrival within the live retention"}
+    run.feed(dumps(arrived(0, "ghost")))  # its arrival, finally: late as well
+    assert run.late[-1]["reason"] == "contact evicted from live state"
+
+
+def test_fcr_still_sees_the_arrivals_of_evicted_facts() -> None:
+    """c2 (abandoned, so final at once) is evicted from stage two; c1's FCR window is still
+    open, and a later change to c1 must still find c2's arrival after c1's end."""
+    run = LiveRun(1, partitions=1)
+    run.feed(dumps(arrived(0, "c1"), answered(5, "c1"), ended(300, "c1")))
+    run.feed(dumps(arrived(600, "c2"), abandoned(620, "c2")))
+    run.feed(dumps(arrived(2 * 3600, "c3", "u3"), answered(2 * 3600 + 1, "c1")))  # c1 stays live
+    book = run.fcr.books[0]
+    assert ("acme", "c2") not in book.facts and ("acme", "c1") in book.facts
+    assert run.tables.rows()[0].fcr_success == 0
+
+
+def test_a_new_arrival_older_than_the_cutoff_is_late_not_a_fresh_row() -> None:
+    run = LiveRun(1, partitions=1)
+    run.feed(dumps(arrived(0, "c1"), answered(5, "c1"), ended(100, "c1")))
+    run.feed(dumps(arrived(3 * 3600, "c2", "u2")))
+    run.feed(dumps(arrived(50, "c9", "u9")))  # its interval's row is evicted: no restart from zero
+    assert [(r["contact_id"], r["reason"]) for r in run.late] == [("c9", "older than the live retention")]
+    first = run.tables.rows()[0]
+    assert (first.offered, first.handled) == (1, 1)
+
+
+def test_an_email_waiting_longer_than_the_retention_stays_live_while_open() -> None:
+    run = LiveRun(1, open_hours=48, partitions=1)
+    run.feed(dumps(arrived(0, "mail", channel="email"), arrived(60, "call"), abandoned(70, "call")))
+    run.feed(dumps(arrived(20 * 3600, "c2", "u2")))
+    assert ("acme", "mail") in run.contacts.books[0].contacts  # open: kept
+    assert ("acme", "call") not in run.contacts.books[0].contacts  # closed and quiet: evicted
+    run.feed(dumps(answered(20 * 3600 + 5, "mail", channel="email")))
+    assert not run.late
+    mail = next(
+        r
+        for r in run.tables.rows()
+        if r.channel == "email" and r.interval_start.startswith("2026-11-23T09:00")
+    )
+    assert mail.answered == 1
+
+
+def test_retention_settings_name_the_field_and_the_problem() -> None:
+    from pydantic import ValidationError
+
+    from cckpi.settings import Settings
+
+    with pytest.raises(ValidationError, match="retention_hours"):
+        Settings(retention_hours=0)
+    with pytest.raises(ValidationError, match="CCKPI_OPEN_RETENTION_HOURS=2 must be at least"):
+        Settings(retention_hours=3, open_retention_hours=2)
+    assert Settings(retention_hours=1.5).retention() == Retention(int(1.5 * HOUR_US), 336 * HOUR_US)
