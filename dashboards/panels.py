@@ -211,6 +211,12 @@ FROM (
 GROUP BY lateness
 ORDER BY min(lag_s)"""
 
+BEYOND_RETENTION = """SELECT client, toStartOfHour(occurred_at) AS hour, stage, reason, count() AS late_events
+FROM late_events FINAL
+WHERE $__timeFilter(occurred_at)
+GROUP BY client, hour, stage, reason
+ORDER BY hour, client, stage, reason"""
+
 CONSUMER_LAG = """SELECT observed_at AS t, sum(lag) AS lag
 FROM pipeline_lag
 WHERE $__timeFilter(observed_at)
@@ -261,7 +267,8 @@ DASHBOARDS: dict[str, tuple[str, list[Panel]]] = {
             Panel("Consumer lag", CONSUMER_LAG, kind="timeseries", width=12),
             Panel("Dead letters by reason", DEAD_LETTERS, width=12),
             Panel("Late events (received after occurring)", LATE_EVENTS, kind="barchart", width=12),
-            Panel("Replay runs", REPLAY_RUNS),
+            Panel("Beyond the live retention: events to replay, by hour", BEYOND_RETENTION, width=12),
+            Panel("Replay runs", REPLAY_RUNS, width=12),
         ],
     ),
 }

@@ -60,7 +60,7 @@ class Runtime:
         self.settings = settings
         self.sla = sla
         self.contacts = ContactStage(sla, settings.partitions, retention=settings.retention())
-        self.fcr = FcrStage(retention=settings.retention())
+        self.fcr = FcrStage(retention=settings.retention(), sources=settings.partitions)
         self._store = store
         self.meter = Meter()
         self.positions: dict[int, int] = {}  # next offset to read, per source partition

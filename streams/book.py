@@ -56,6 +56,8 @@ class ContactBook:
             if at < horizon.cutoff_us:
                 return self._late(event, "older than the live retention")
             contact = self.contacts[key] = ContactState(event.client, event.contact_id)
+        elif contact.last_event_us < horizon.cutoff_us and horizon.quiet(contact):
+            return self._late(event, "contact quiet beyond the live retention")  # not swept yet
         elif at < horizon.cutoff_us and isinstance(event, ContactArrived):
             return self._late(event, "arrival older than the live retention")
         before_last = contact.last_event_us

@@ -76,8 +76,7 @@ class FcrBook:
         if arrival is None:
             return False
         key = (fact.client, fact.contact_id)
-        horizon = self.horizon
-        horizon.see(fact.last_event_us)
+        horizon = self.horizon  # its watermark is set by the stage (the slowest source's)
         known = self.facts.get(key)
         if known is None and not restoring:
             if key in horizon.evicted:

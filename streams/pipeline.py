@@ -65,12 +65,16 @@ class Writes:
                 self.tables[KPI_TABLE[grain]].extend(kpi_rows(changed, source, version))
 
 
-def encode_facts(contacts: Sequence[ContactState]) -> bytes:
-    return orjson.dumps([state_values(c) for c in contacts])
+def encode_facts(contacts: Sequence[ContactState], marks: dict[int, int]) -> bytes:
+    """Facts, with the watermarks of stage one's partitions that sent them."""
+    return orjson.dumps({"marks": sorted(marks.items()), "facts": [state_values(c) for c in contacts]})
 
 
-def decode_facts(payload: bytes) -> list[ContactState]:
-    return [state_from_values(values) for values in orjson.loads(payload)]
+def decode_facts(payload: bytes) -> tuple[dict[int, int], list[ContactState]]:
+    body = orjson.loads(payload)
+    if isinstance(body, list):  # written before facts carried watermarks
+        return {}, [state_from_values(values) for values in body]
+    return dict(body["marks"]), [state_from_values(values) for values in body["facts"]]
 
 
 class ContactStage:
@@ -155,9 +159,12 @@ class ContactStage:
                 assert contact.arrival is not None
                 target = customer_partition(contact.client, contact.arrival.customer_id, self.partitions)
                 by_target[target].append(contact)
+        marks = {p: book.horizon.watermark_us for p, book in self.books.items()}
         for target, contacts in sorted(by_target.items()):  # few, bounded messages per batch
             for start in range(0, len(contacts), FACTS_PER_MESSAGE):
-                writes.facts.append((target, encode_facts(contacts[start : start + FACTS_PER_MESSAGE])))
+                writes.facts.append(
+                    (target, encode_facts(contacts[start : start + FACTS_PER_MESSAGE], marks))
+                )
         writes.tables["agent_states"].extend(agent_row(s) for s in self.agents.take_changed())
         for partition in sorted(touched):  # after its rows are taken: they are written first
             book = self.books[partition]
@@ -167,12 +174,25 @@ class ContactStage:
 
 
 class FcrStage:
-    """Stage two: FCR per customer partition, from the facts stage one forwards."""
+    """Stage two: FCR per customer partition, from the facts stage one forwards.
 
-    def __init__(self, grains: tuple[int, ...] = GRAINS, retention: Retention | None = None) -> None:
+    Its clock is the slowest stage-one partition's watermark: facts from a partition that
+    lags must not find their contacts evicted by the pace of another. Until every source
+    has reported, nothing is evicted.
+    """
+
+    def __init__(
+        self, grains: tuple[int, ...] = GRAINS, retention: Retention | None = None, sources: int = 1
+    ) -> None:
         self.grains = grains
         self.retention = retention
+        self.sources = sources
+        self.marks: dict[int, int] = {}  # stage-one partition -> its latest watermark
         self.books: dict[int, FcrBook] = {}
+
+    @property
+    def clock_us(self) -> int:
+        return min(self.marks.values()) if len(self.marks) >= self.sources else 0
 
     def loaded(self, partition: int) -> bool:
         return partition in self.books
@@ -192,7 +212,11 @@ class FcrStage:
         touched = set()
         for partition, _offset, payload in records:
             book = self.books[partition]
-            for fact in decode_facts(payload):
+            marks, facts = decode_facts(payload)
+            for source, watermark in marks.items():
+                self.marks[source] = max(self.marks.get(source, 0), watermark)
+            book.horizon.see(self.clock_us)
+            for fact in facts:
                 book.apply(fact)
             touched.add(partition)
         for partition in sorted(touched):

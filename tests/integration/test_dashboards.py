@@ -212,6 +212,7 @@ def test_operations(seeded: tuple[ClickHouse, list[Any]]) -> None:
     lag = run(store, "Consumer lag", start=0, to=2**31 - 1)
     assert lag and all(r[1] >= 0 for r in lag)
     assert run(store, "Replay runs") == []
+    assert run(store, "Beyond the live retention: events to replay, by hour", start=0, to=2**31 - 1) == []
 
 
 def test_client_report_from_clickhouse_equals_the_recompute(seeded: tuple[ClickHouse, list[Any]]) -> None:

@@ -30,7 +30,7 @@ class LiveRun:
     def __init__(self, hours: float, open_hours: float | None = None, partitions: int = PARTITIONS) -> None:
         retention = Retention(int(hours * HOUR_US), int((open_hours or hours) * HOUR_US))
         self.contacts = ContactStage(SlaSettings(), partitions, retention=retention)
-        self.fcr = FcrStage(retention=retention)
+        self.fcr = FcrStage(retention=retention, sources=partitions)
         self.partitions = partitions
         for p in range(partitions):
             self.contacts.restore(p, [])
