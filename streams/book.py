@@ -48,7 +48,7 @@ class ContactBook:
         at = event.occurred_us
         horizon = self.horizon
         if at > horizon.watermark_us:
-            horizon.watermark_us = at
+            horizon.advance(at)
         contact = self.contacts.get(key)
         if contact is None:
             if key in horizon.evicted:

@@ -87,8 +87,11 @@ class FcrBook:
                 return False
         if known is None:
             self.facts[key] = fact  # the book owns the facts it is given
-        elif not merge_state(known, fact):
-            return False
+        else:  # most facts only move the last event (kept for eviction): nothing to re-decide
+            arrival, answered, ended = known.arrival, known.answered, known.ended
+            merge_state(known, fact)
+            if known.arrival is arrival and known.answered is answered and known.ended is ended:
+                return False
         arrival = self.facts[key].arrival
         assert arrival is not None
         # Its row is written even when no contact in it succeeds: it may hold an old count.

@@ -131,6 +131,8 @@ class ContactStage:
         raw = writes.tables["raw_events"]
         touched: set[int] = set()
         by_target: dict[int, list[ContactState]] = defaultdict(list)
+        # Watermarks before the batch: every fact in it was accepted at or after these.
+        marks = {p: book.horizon.watermark_us for p, book in self.books.items()}
         for partition, offset, payload in records:
             event = parse_event(payload)
             if isinstance(event, Rejection):
@@ -159,7 +161,6 @@ class ContactStage:
                 assert contact.arrival is not None
                 target = customer_partition(contact.client, contact.arrival.customer_id, self.partitions)
                 by_target[target].append(contact)
-        marks = {p: book.horizon.watermark_us for p, book in self.books.items()}
         for target, contacts in sorted(by_target.items()):  # few, bounded messages per batch
             for start in range(0, len(contacts), FACTS_PER_MESSAGE):
                 writes.facts.append(

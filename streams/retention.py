@@ -4,12 +4,14 @@ Live state cannot grow with every contact ever seen. A book keeps a contact unti
 been quiet for the retention (no event within ``watermark - retention``), or, while it is
 still open (arrived, neither ended nor abandoned: an email waiting for an answer), for the
 longer open retention; then it evicts it. Its contribution stays in the row totals, which
-is what was written. A row group (all rows
-of one 15-minute interval) is evicted once the interval has ended before the cutoff and no
-live contact is anchored in it. From then on, an event that would change an evicted contact
-or a contact anchored before the cutoff is **late**: it is archived like any other event
-(replay counts it), recorded as late, and skipped live, so no stored row is ever rewritten
-from partial state.
+is what was written. The rows of a 15-minute interval are evicted once the interval has
+ended before the cutoff and no live contact is anchored in it. From then on, an event for a
+quiet or evicted contact, or for a new one older than the cutoff, is **late**: it is
+archived like any other event (replay counts it), recorded as late, and skipped live, so
+no stored row is ever rewritten from partial state.
+
+The watermark moves at most one step per event: one event stamped days ahead (a wrong
+clock) cannot evict live state; a real gap in traffic is caught up within a few events.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from streams.intervals import INTERVAL_S, US_PER_S
 
 ContactKey = tuple[str, str]  # client, contact_id
 SWEEP_EVERY_US = INTERVAL_S * US_PER_S  # of event time: eviction costs one pass over a book
+STEP_US = INTERVAL_S * US_PER_S  # the most one event moves a watermark
 NEVER = -(1 << 62)
 
 
@@ -77,6 +80,13 @@ class Horizon:
 
     def see(self, at_us: int) -> None:
         if at_us > self.watermark_us:
+            self.watermark_us = at_us
+
+    def advance(self, at_us: int) -> None:
+        """Move the watermark towards an event's time, by at most one step once it is set."""
+        if self.watermark_us and self.retention is not None:
+            self.watermark_us = min(at_us, self.watermark_us + STEP_US)
+        else:
             self.watermark_us = at_us
 
     def due(self) -> bool:
