@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import subprocess
 from pathlib import Path
@@ -69,6 +70,8 @@ class ClickHouseServer:
     def wait_ready(self, timeout_s: float = 60.0) -> None:
         from clickhouse_driver import Client
 
+        # The driver logs every refused connection with a traceback; while starting, they are expected.
+        logging.getLogger("clickhouse_driver.connection").setLevel(logging.CRITICAL)
         wait_until(
             lambda: bool(Client("127.0.0.1", port=self.tcp_port).execute("SELECT 1")),
             self.process, f"clickhouse-server (see {self.root}/error.log)", timeout_s, 0.3,
