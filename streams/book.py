@@ -6,7 +6,7 @@ from schemas.wire import ContactArrived, ContactEvent
 from streams.contacts import ContactState, Slot
 from streams.intervals import interval_start
 from streams.kpi import ThresholdLookup, Vector, contribution
-from streams.retention import Horizon, LateEvent, Retention, evictable_intervals
+from streams.retention import Horizon, LateEvent, Retention
 from streams.totals import GRAINS, Anchor, RowTotals
 
 ContactKey = tuple[str, str]  # client, contact_id
@@ -29,7 +29,6 @@ class ContactBook:
     ) -> None:
         self.thresholds = thresholds
         self.horizon = Horizon(retention)
-        self.late: list[LateEvent] = []
         self.contacts: dict[ContactKey, ContactState] = {}
         self.counted: dict[ContactKey, tuple[Anchor, Vector]] = {}
         self.totals = RowTotals(grains)
@@ -72,7 +71,7 @@ class ContactBook:
         return True
 
     def _late(self, event: ContactEvent, reason: str) -> bool:
-        self.late.append(LateEvent(event.client, event.contact_id, event.event_id, event.type,
+        self.horizon.late.append(LateEvent(event.client, event.contact_id, event.event_id, event.type,
                                    event.occurred_us, reason))  # fmt: skip
         return False
 
@@ -92,17 +91,15 @@ class ContactBook:
         self.horizon.see(contact.last_event_us)
         self._recount(key, contact)
 
-    def sweep(self) -> list[ContactState]:
+    def sweep(self) -> None:
         """Evict quiet contacts, then the rows no live contact is anchored in.
 
         Call it only once the book's rows and changes are taken (written), as
-        :class:`streams.pipeline.ContactStage` does at the end of a batch. Returns the
-        evicted contacts.
+        :class:`streams.pipeline.ContactStage` does at the end of a batch.
         """
         horizon = self.horizon
         if not horizon.due():
-            return []
-        cutoff = horizon.cutoff_us
+            return
         gone: list[ContactState] = []
         live: set[int] = set()
         for contact in self.contacts.values():
@@ -118,14 +115,9 @@ class ContactBook:
                 pending.discard(key)
             horizon.forget(key)
             if contact.arrival is None:  # its events never counted: they are late too
-                self.late.extend(orphan_events(contact))
-        self.totals.evict(evictable_intervals(self.totals.interval_starts(), live, cutoff))
+                horizon.late.extend(orphan_events(contact))
+        self.totals.evict_ended(horizon.cutoff_us, live)
         horizon.swept()
-        return gone
-
-    def take_late(self) -> list[LateEvent]:
-        late, self.late = self.late, []
-        return late
 
     def _recount(self, key: ContactKey, contact: ContactState) -> None:
         vector = contribution(contact, self.thresholds)

@@ -12,7 +12,7 @@ from schemas.sla import FCR_WINDOW_S
 from streams.contacts import ContactState, merge_state
 from streams.intervals import interval_start
 from streams.kpi import Vector, fcr_vector
-from streams.retention import Horizon, LateEvent, Retention, evictable_intervals
+from streams.retention import Horizon, LateEvent, Retention
 from streams.totals import GRAINS, Anchor, RowTotals
 
 FCR_WINDOW_US = FCR_WINDOW_S * 1_000_000
@@ -66,7 +66,6 @@ class FcrBook:
         self.counted: dict[ContactKey, tuple[Anchor, Vector]] = {}
         self.totals = RowTotals(grains)
         self.horizon = Horizon(retention)
-        self.late: list[LateEvent] = []
         self._one = fcr_vector()
         self._pending: set[CustomerKey] = set()
 
@@ -110,7 +109,7 @@ class FcrBook:
     def _late(self, fact: ContactState, reason: str) -> None:
         arrival = fact.arrival
         assert arrival is not None
-        self.late.append(LateEvent(fact.client, fact.contact_id, arrival.event_id, "fcr.fact",
+        self.horizon.late.append(LateEvent(fact.client, fact.contact_id, arrival.event_id, "fcr.fact",
                                    fact.last_event_us, reason))  # fmt: skip
 
     def _decide(self, customer: CustomerKey) -> None:
@@ -133,7 +132,7 @@ class FcrBook:
                 else:
                     self.counted[key] = new
 
-    def sweep(self) -> list[ContactState]:
+    def sweep(self) -> None:
         """Evict facts that are quiet and final, then rows no live fact is anchored in.
 
         Call it after the book's rows are taken. A live fact's FCR depends only on arrivals
@@ -142,7 +141,7 @@ class FcrBook:
         """
         horizon = self.horizon
         if not horizon.due():
-            return []
+            return
         cutoff = horizon.cutoff_us
         gone: list[ContactState] = []
         live: set[int] = set()
@@ -174,10 +173,5 @@ class FcrBook:
                 self.past_arrivals[customer] = kept
             else:
                 del self.past_arrivals[customer]
-        self.totals.evict(evictable_intervals(self.totals.interval_starts(), live, cutoff))
+        self.totals.evict_ended(cutoff, live)
         horizon.swept()
-        return gone
-
-    def take_late(self) -> list[LateEvent]:
-        late, self.late = self.late, []
-        return late

@@ -161,16 +161,14 @@ class ContactStage:
                 assert contact.arrival is not None
                 target = customer_partition(contact.client, contact.arrival.customer_id, self.partitions)
                 by_target[target].append(contact)
+            book.sweep()  # after its rows and changes are taken: they are written first
+            writes.add_late(book.horizon.take_late(), "contacts", book.horizon.watermark_us, now_s)
         for target, contacts in sorted(by_target.items()):  # few, bounded messages per batch
             for start in range(0, len(contacts), FACTS_PER_MESSAGE):
                 writes.facts.append(
                     (target, encode_facts(contacts[start : start + FACTS_PER_MESSAGE], marks))
                 )
         writes.tables["agent_states"].extend(agent_row(s) for s in self.agents.take_changed())
-        for partition in sorted(touched):  # after its rows are taken: they are written first
-            book = self.books[partition]
-            book.sweep()
-            writes.add_late(book.take_late(), "contacts", book.horizon.watermark_us, now_s)
         return writes
 
 
@@ -225,5 +223,5 @@ class FcrStage:
             book.settle()
             writes.add_totals(book.totals, f"fcr/{partition}", version)
             book.sweep()
-            writes.add_late(book.take_late(), "fcr", book.horizon.watermark_us, now_s)
+            writes.add_late(book.horizon.take_late(), "fcr", book.horizon.watermark_us, now_s)
         return writes

@@ -60,6 +60,7 @@ class Horizon:
     evicted: dict[ContactKey, int] = field(default_factory=dict)  # key -> watermark at eviction
     next_sweep_us: int = NEVER
     evicted_contacts: int = 0
+    late: list[LateEvent] = field(default_factory=list)  # turned away since the last take
 
     @property
     def cutoff_us(self) -> int:
@@ -93,6 +94,10 @@ class Horizon:
         """Whether a sweep is due: at most one per interval of event time."""
         return self.retention is not None and self.watermark_us >= self.next_sweep_us
 
+    def take_late(self) -> list[LateEvent]:
+        late, self.late = self.late, []
+        return late
+
     def forget(self, key: ContactKey) -> None:
         self.evicted[key] = self.watermark_us
         self.evicted_contacts += 1
@@ -108,8 +113,3 @@ class Horizon:
         cutoff = self.cutoff_us
         for key in [k for k, evicted_at in self.evicted.items() if evicted_at < cutoff]:
             del self.evicted[key]
-
-
-def evictable_intervals(row_starts: set[int], live: set[int], cutoff_us: int) -> set[int]:
-    """Intervals whose rows may go: ended before the cutoff, no live contact anchored in them."""
-    return {s for s in row_starts if (s + INTERVAL_S) * US_PER_S <= cutoff_us and s not in live}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from operator import add, sub
 
-from streams.intervals import INTERVAL_S, MINUTE_S, interval_start
+from streams.intervals import INTERVAL_S, MINUTE_S, US_PER_S, interval_start
 from streams.kpi import WIDTH, Vector
 
 RowKey = tuple[str, str, str, int]  # client, queue, channel, interval_start (epoch s)
@@ -67,16 +67,15 @@ class RowTotals:
         self.dirty[grain].clear()
         return changed
 
-    def interval_starts(self) -> set[int]:
-        """The 15-minute intervals that hold at least one row, at any grain."""
-        return {key[3] - key[3] % INTERVAL_S for rows in self.rows.values() for key in rows}
-
-    def evict(self, intervals: set[int]) -> None:
-        """Forget the rows of these intervals at every grain; rows not yet taken stay."""
+    def evict_ended(self, cutoff_us: int, live: set[int]) -> None:
+        """Forget, at every grain, the rows of 15-minute intervals that ended by the cutoff and
+        hold no live contact (``live``: interval starts); rows not yet taken stay."""
         for grain in self.grains:
             rows, dirty = self.rows[grain], self.dirty[grain]
-            for key in [k for k in rows if k[3] - k[3] % INTERVAL_S in intervals and k not in dirty]:
-                del rows[key]
+            for key in list(rows):
+                start = key[3] - key[3] % INTERVAL_S
+                if (start + INTERVAL_S) * US_PER_S <= cutoff_us and start not in live and key not in dirty:
+                    del rows[key]
 
     def merged(self, other: RowTotals, grain: int) -> dict[RowKey, list[int]]:
         """Sum two totals at one grain (contact rows plus FCR rows make the KPI rows)."""

@@ -48,6 +48,16 @@ def simulated_events() -> list[dict]:  # type: ignore[type-arg]
     return [event for _, event in Simulator(SIM_START, seed=42).events(SIM_END)]
 
 
+def hold_back_early(events: list[dict]) -> tuple[list[dict], list[dict]]:  # type: ignore[type-arg]
+    """Split off every tenth contact event of the first two hours: (on time, held back)."""
+    first = events[0]["occurred_at"][:13]
+    early_hours = {first, f"{first[:11]}{int(first[11:13]) + 1:02d}"}
+    held = [e for i, e in enumerate(events)
+            if i % 10 == 0 and "contact_id" in e and e["occurred_at"][:13] in early_hours]  # fmt: skip
+    held_ids = {id(e) for e in held}
+    return [e for e in events if id(e) not in held_ids], held
+
+
 def as_messages(events: list[dict]) -> list[Message]:  # type: ignore[type-arg]
     return [Message(message_key(e), orjson.dumps(e)) for e in events]
 

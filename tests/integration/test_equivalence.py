@@ -13,7 +13,7 @@ import pytest
 from cckpi.broker import TansuBroker
 from schemas.kpi import OUTPUT_COLUMNS
 from streams.compute import ReadReport, compute_rows, read_events
-from tests.integration.conftest import as_messages, record_fault, write_jsonl
+from tests.integration.conftest import as_messages, hold_back_early, record_fault, write_jsonl
 from tests.integration.harness import new_settings, run_pipeline
 
 pytestmark = pytest.mark.integration
@@ -89,12 +89,7 @@ def test_events_arriving_hours_late_count_in_their_own_interval(
 ) -> None:
     # Every tenth contact event of the first two simulated hours is held back and delivered
     # after the whole day's stream, hours of event time behind what the worker has seen.
-    first = simulated_events[0]["occurred_at"][:13]
-    early_hours = {first, f"{first[:11]}{int(first[11:13]) + 1:02d}"}
-    late = [e for i, e in enumerate(simulated_events)
-            if i % 10 == 0 and "contact_id" in e and e["occurred_at"][:13] in early_hours]  # fmt: skip
-    held = {id(e) for e in late}
-    on_time = [e for e in simulated_events if id(e) not in held]
+    on_time, late = hold_back_early(simulated_events)
     assert len(late) > 100
     expected = compute_rows(read_events((orjson.dumps(e) for e in simulated_events), ReadReport()))
     without_late = compute_rows(read_events((orjson.dumps(e) for e in on_time), ReadReport()))

@@ -19,7 +19,7 @@ from dashboards.panels import BEYOND_RETENTION, expand_macros
 from schemas.kpi import KpiRow
 from schemas.sla import SlaSettings
 from streams.compute import ReadReport, compute_rows, read_events
-from tests.integration.conftest import SIM_END, SIM_START, as_messages, record_fault
+from tests.integration.conftest import SIM_END, SIM_START, as_messages, hold_back_early, record_fault
 from tests.integration.harness import new_settings, run_pipeline
 
 pytestmark = pytest.mark.integration
@@ -39,12 +39,8 @@ def test_events_beyond_the_retention_are_late_recorded_and_replay_fixes_them(
     store_url: str | None,
     simulated_events: list[dict],  # type: ignore[type-arg]
 ) -> None:
-    first = simulated_events[0]["occurred_at"][:13]
-    early_hours = {first, f"{first[:11]}{int(first[11:13]) + 1:02d}"}
-    held = [e for i, e in enumerate(simulated_events)
-            if i % 10 == 0 and "contact_id" in e and e["occurred_at"][:13] in early_hours]  # fmt: skip
+    on_time, held = hold_back_early(simulated_events)
     held_ids = {e["event_id"] for e in held}
-    on_time = [e for e in simulated_events if e["event_id"] not in held_ids]
     settings = new_settings(tmp_path, broker.bootstrap, store_url).model_copy(
         update={"retention_hours": 2.0, "open_retention_hours": 6.0}
     )
