@@ -36,11 +36,12 @@ log = logging.getLogger("cckpi.worker")
 T = TypeVar("T")
 
 
-def _records(events: Sequence[EventT], assigned: set[TP]) -> list[Record]:
+def _records(events: Sequence[EventT], assigned: set[TP], topic: str) -> list[Record]:
     """The batch's messages, less any of a partition revoked while they waited in the buffer
     (its new owner reads them again from the committed offset; counting them here too would
     let two workers write the same partition)."""
-    return [(e.message.partition, e.message.offset, e.value) for e in events if e.message.tp in assigned]
+    held = {tp.partition for tp in assigned if tp.topic == topic}
+    return [(e.message.partition, e.message.offset, e.value) for e in events if e.message.partition in held]
 
 
 async def _ack(stream: faust.StreamT, batch: Sequence[EventT]) -> None:
@@ -158,7 +159,7 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
             settings.batch_size, within=settings.batch_within_s
         ):
             runtime.meter.batch_started()
-            records = _records(batch, app.consumer.assignment())
+            records = _records(batch, app.consumer.assignment(), settings.topic)
             for partition, offset, _ in records:
                 runtime.positions[partition] = max(runtime.positions.get(partition, 0), offset + 1)
             await runtime.ensure_loaded(runtime.contacts, {r[0] for r in records})
@@ -186,7 +187,7 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
         async for batch in cast(faust.Stream, stream).noack_take(
             settings.batch_size, within=settings.batch_within_s
         ):
-            records = _records(batch, app.consumer.assignment())
+            records = _records(batch, app.consumer.assignment(), settings.facts_topic)
             await runtime.ensure_loaded(runtime.fcr, {r[0] for r in records})
             await runtime.durable(runtime.fcr.ingest(records, time.time_ns(), int(time.time())))
             runtime.meter.facts_received += len(records)

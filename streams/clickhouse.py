@@ -81,8 +81,8 @@ class ChdbClickHouse:
         if not rows:
             return
         names = ", ".join(columns)
-        body = b"\n".join(orjson.dumps(dict(zip(columns, row, strict=True))) for row in rows)
-        self._run(f"INSERT INTO {table} ({names}) FORMAT JSONEachRow\n" + body.decode())
+        body = b"\n".join(map(orjson.dumps, rows))  # one JSON array per row, in column order
+        self._run(f"INSERT INTO {table} ({names}) FORMAT JSONCompactEachRow\n" + body.decode())
 
     def close(self) -> None:
         with self._lock:

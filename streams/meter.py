@@ -1,4 +1,5 @@
-"""What the worker measures of itself: progress, event-to-ClickHouse latency, peak memory."""
+"""What the worker measures of itself: progress, latency to ClickHouse and to the wallboard,
+peak memory."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 LATENCY_SAMPLES = 200_000
+RECENT_BATCHES = 1_000  # written batches a wallboard push can still account for
 
 
 def quantile(sorted_values: list[float], q: float) -> float | None:
@@ -46,8 +48,11 @@ class Meter:
         self.written_events = 0  # messages whose results are durable (valid or dead letters)
         self.first_batch_at: float | None = None
         self.last_write_at: float | None = None
-        # Seconds from production (the message timestamp) to written in ClickHouse.
+        # Seconds from production (the message timestamp) to written in ClickHouse,
         self.latencies: deque[float] = deque(maxlen=LATENCY_SAMPLES)
+        # and to a wallboard push that reflects it, sent to a connected browser.
+        self.push_latencies: deque[float] = deque(maxlen=LATENCY_SAMPLES)
+        self._recent: deque[tuple[int, list[float]]] = deque(maxlen=RECENT_BATCHES)
 
     def batch_started(self) -> None:
         if self.first_batch_at is None:
@@ -59,9 +64,17 @@ class Meter:
         self.batches += 1
         self.written_events += len(produced_at)
         self.latencies.extend(now - t for t in produced_at)
+        self._recent.append((self.batches, produced_at))
+
+    def pushed(self, after_batch: int, through_batch: int) -> None:
+        """A wallboard push reflecting batches after_batch+1 … through_batch reached its client."""
+        now = time.time()
+        for number, produced_at in self._recent:
+            if after_batch < number <= through_batch:
+                self.push_latencies.extend(now - t for t in produced_at)
 
     def status(self) -> dict[str, Any]:
-        ordered = sorted(self.latencies)
+        """Counters only: cheap enough to poll several times a second."""
         return {
             "written_events": self.written_events,
             "facts_sent": self.facts_sent,
@@ -69,10 +82,16 @@ class Meter:
             "batches": self.batches,
             "first_batch_at": self.first_batch_at,
             "last_write_at": self.last_write_at,
-            "latency_p50_s": quantile(ordered, 0.50),
-            "latency_p95_s": quantile(ordered, 0.95),
-            "latency_p99_s": quantile(ordered, 0.99),
-            "latency_samples": len(ordered),
             "peak_rss_mb": round(peak_rss_mb(), 1),
             "uptime_s": round(time.time() - self.started, 1),
         }
+
+    def latency(self) -> dict[str, Any]:
+        """Quantiles of the recent latencies (sorting them is why this is not in the status)."""
+        result: dict[str, Any] = {}
+        for name, samples in (("latency", self.latencies), ("wallboard_latency", self.push_latencies)):
+            ordered = sorted(samples)
+            for q in (50, 95, 99):
+                result[f"{name}_p{q}_s"] = quantile(ordered, q / 100)
+            result[f"{name}_samples"] = len(ordered)
+        return result

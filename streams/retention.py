@@ -22,7 +22,10 @@ from streams.contacts import ContactState
 from streams.intervals import INTERVAL_S, US_PER_S
 
 ContactKey = tuple[str, str]  # client, contact_id
-SWEEP_EVERY_US = INTERVAL_S * US_PER_S  # of event time: eviction costs one pass over a book
+# A sweep costs one pass over a book, so it runs once per eighth of the retention (at least
+# one interval apart) of event time: state overshoots the retention by at most an eighth.
+SWEEP_FRACTION = 8
+MIN_SWEEP_EVERY_US = INTERVAL_S * US_PER_S
 STEP_US = INTERVAL_S * US_PER_S  # the most one event moves a watermark
 NEVER = -(1 << 62)
 
@@ -91,7 +94,7 @@ class Horizon:
             self.watermark_us = at_us
 
     def due(self) -> bool:
-        """Whether a sweep is due: at most one per interval of event time."""
+        """Whether a sweep is due (see ``SWEEP_FRACTION``)."""
         return self.retention is not None and self.watermark_us >= self.next_sweep_us
 
     def take_late(self) -> list[LateEvent]:
@@ -109,7 +112,9 @@ class Horizon:
         orphan (no arrival) that is recorded late when it is evicted in turn. The set stays
         bounded by one retention's traffic.
         """
-        self.next_sweep_us = self.watermark_us + SWEEP_EVERY_US
+        assert self.retention is not None
+        every = max(MIN_SWEEP_EVERY_US, self.retention.closed_us // SWEEP_FRACTION)
+        self.next_sweep_us = self.watermark_us + every
         cutoff = self.cutoff_us
         for key in [k for k, evicted_at in self.evicted.items() if evicted_at < cutoff]:
             del self.evicted[key]

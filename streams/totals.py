@@ -61,10 +61,14 @@ class RowTotals:
             self.dirty[grain].add(key)
 
     def take_dirty(self, grain: int) -> list[tuple[RowKey, list[int]]]:
-        """Return the rows changed since the last call, and forget that they changed."""
+        """Return the rows changed since the last call, and forget that they changed.
+
+        The vectors are the live ones, not copies: read them before the totals change again.
+        """
         rows = self.rows[grain]
-        changed = [(key, list(rows[key])) for key in sorted(self.dirty[grain])]
-        self.dirty[grain].clear()
+        dirty = self.dirty[grain]
+        changed = [(key, rows[key]) for key in dirty]
+        dirty.clear()
         return changed
 
     def evict_ended(self, cutoff_us: int, live: set[int]) -> None:

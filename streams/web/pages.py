@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import time
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +65,12 @@ def register_pages(app: faust.App, runtime: Runtime) -> None:
             **runtime.meter.status(),
         })  # fmt: skip
 
+    @app.page("/api/latency")
+    async def latency(web: Any, request: Any) -> Any:
+        if not _allowed(runtime, request):
+            return denied
+        return web.json(runtime.meter.latency())
+
     @app.page("/api/live")
     async def live(web: Any, request: Any) -> Any:
         if not _allowed(runtime, request):
@@ -81,15 +88,19 @@ def register_pages(app: faust.App, runtime: Runtime) -> None:
         await response.prepare(request)
         client, queue = _filters(request)
         seen: tuple[int, int] | None = None
+        reflected = runtime.meter.batches  # batches this client saw reflected already
         quiet = 0.0
         while True:
             marker = (runtime.meter.batches, runtime.meter.facts_received)
             if marker != seen or quiet >= KEEPALIVE_S:
-                payload = orjson.dumps(await summary(runtime, client, queue))
+                figures = await summary(runtime, client, queue)
+                payload = orjson.dumps({**figures, "sent_at": time.time()})
                 try:
                     await response.write(b"data: " + payload + b"\n\n")
                 except (ConnectionResetError, RuntimeError):
                     return response
+                runtime.meter.pushed(reflected, marker[0])
+                reflected = marker[0]
                 seen, quiet = marker, 0.0
             await asyncio.sleep(PUSH_EVERY_S)
             quiet += PUSH_EVERY_S

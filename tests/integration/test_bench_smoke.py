@@ -31,5 +31,8 @@ def test_bench_smoke_writes_every_figure(tmp_path: Path) -> None:
     for key in positive:
         assert figures[key] > 0, key
     assert 0 < figures["latency_p50_s"] <= figures["latency_p99_s"]
+    # the wallboard figure is measured at a real connection to the push stream
+    assert figures["latency_p99_s"] <= figures["wallboard_latency_p99_s"]
+    assert 0 <= figures["wallboard_delivery_max_s"] < 1
     assert figures["conditions"]["events"] == 4000
     assert "cckpi bench" in done.stdout
