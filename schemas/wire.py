@@ -102,6 +102,7 @@ ContactEvent = (
 Event = ContactEvent | AgentState
 
 _DECODER = msgspec.json.Decoder(Event)
+_INF = float("inf")
 
 
 def parse_event(raw: bytes | str) -> Event | Rejection:
@@ -111,12 +112,12 @@ def parse_event(raw: bytes | str) -> Event | Rejection:
         event.occurred_us = epoch_us(parse_rfc3339(event.occurred_at))
     except (msgspec.ValidationError, msgspec.DecodeError, ValueError):
         return _explain(raw)
-    if isinstance(event, SurveyAnswered) and event.csat is None and event.nps is None:
-        return _explain(raw)
-    if isinstance(event, ContactEnded) and not all(
-        s < float("inf") for s in (event.talk_s, event.hold_s, event.wrap_s)
-    ):
-        return _explain(raw)
+    if isinstance(event, SurveyAnswered):
+        if event.csat is None and event.nps is None:
+            return _explain(raw)
+    elif isinstance(event, ContactEnded):
+        if not (event.talk_s < _INF and event.hold_s < _INF and event.wrap_s < _INF):
+            return _explain(raw)
     return event
 
 
