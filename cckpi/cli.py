@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cckpi.formats import FORMATS, write_rows
-from streams.intervals import parse_iso
+from streams.intervals import parse_iso, whole_intervals
 
 
 def _compute(args: argparse.Namespace) -> int:
@@ -188,6 +188,7 @@ def _replay(args: argparse.Namespace) -> int:
     if until <= since:
         print("cckpi replay: --to must be after --from", file=sys.stderr)
         return 2
+    since, until = whole_intervals(since, until)  # the report names the range replayed
     store = connect(settings.clickhouse(), settings.data_dir, settings.database)
     try:
         began = time.perf_counter()
@@ -330,8 +331,8 @@ def build_parser() -> argparse.ArgumentParser:
         "report (differences, totals, a SHA-256 digest of each row's input events). Exit 0 when "
         "replay and live agree, 1 when they differ.",
     )
-    p.add_argument("--from", dest="since", required=True, help="start, RFC 3339 (interval rows from here)")
-    p.add_argument("--to", dest="until", required=True, help="end (exclusive), RFC 3339")
+    p.add_argument("--from", dest="since", required=True, help="start, RFC 3339 (widened to whole 15-minute rows)")
+    p.add_argument("--to", dest="until", required=True, help="end (exclusive), RFC 3339 (widened likewise)")
     p.add_argument("--client", help="only this client")
     p.add_argument("--source", choices=("archive", "kafka"), default="archive",
                    help="the raw archive in ClickHouse, or the topic at $KAFKA_BOOTSTRAP (by timestamp, "

@@ -22,7 +22,7 @@ from schemas.kpi import ADDITIVE_COLUMNS
 from schemas.sla import SlaSettings
 from streams.audit import differences, inputs_by_row, inputs_digest
 from streams.clickhouse import ClickHouse
-from streams.intervals import iso_utc
+from streams.intervals import iso_utc, whole_intervals
 from streams.parallel import batch_lines
 from streams.rows import kpi_row
 from streams.storage import STORED_COLUMNS, read_kpi_rows
@@ -90,8 +90,9 @@ def replay(
     client: str | None,
     inputs: Inputs | None = None,
 ) -> ReplayResult:
-    """Recompute [since, until) from the archive (or the given inputs), compare with the live
-    rows, store the run."""
+    """Recompute [since, until), widened to whole intervals, from the archive (or the given
+    inputs, read for that widened range), compare with the live rows, store the run."""
+    since_s, until_s = whole_intervals(since_s, until_s)
     run_id = f"replay-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     started = int(time.time())
     archived = inputs or read_archive(store, since_s, until_s, client)

@@ -15,6 +15,12 @@ def interval_start(at_us: int, length_s: int = INTERVAL_S) -> int:
     return (at_us // length_us) * length_s
 
 
+def whole_intervals(since_s: int, until_s: int, length_s: int = INTERVAL_S) -> tuple[int, int]:
+    """Widen [since, until) to whole intervals: a row is compared whole or not at all
+    (a range ending mid-interval would hold part of a row's contacts, and differ)."""
+    return since_s - since_s % length_s, -(-until_s // length_s) * length_s
+
+
 def iso_utc(epoch_s: int) -> str:
     """Format epoch seconds as RFC 3339 UTC, the way every output names an interval."""
     return datetime.fromtimestamp(epoch_s, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

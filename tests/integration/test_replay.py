@@ -17,7 +17,7 @@ from cckpi.replay_kafka import read_kafka
 from cckpi.topics import committed_offsets
 from schemas.sla import SlaSettings
 from streams.clickhouse import connect
-from streams.intervals import parse_iso
+from streams.intervals import iso_utc, parse_iso
 from streams.storage import KPI_COLUMNS, read_kpi_rows
 from tests.integration.conftest import SIM_END, SIM_START, as_messages
 from tests.integration.harness import load_through_stages, new_settings, run_pipeline
@@ -43,6 +43,10 @@ def test_replay_agrees_then_detects_a_tampered_row(
         # Every event of the range's contacts; agent states feed no KPI row, so are not read.
         assert result.events == sum(e["type"] != "agent.state" for e in simulated_events)
         assert result.rows > 100
+        # A range cut mid-interval is widened to whole rows: it reads the same and agrees.
+        ragged = replay(store, SlaSettings(), since + 420, until - 420, None)
+        assert ragged.agrees and ragged.events == result.events and ragged.rows == result.rows
+        assert (ragged.report["from"], ragged.report["to"]) == (iso_utc(since), iso_utc(until))
         stored = store.query("SELECT count() FROM replay_kpi WHERE run_id = %(r)s", {"r": result.run_id})
         assert stored[0][0] == result.rows
         assert read_kpi_rows(store, 900) == live_before  # beside the live rows, never over them
