@@ -331,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
         "report (differences, totals, a SHA-256 digest of each row's input events). Exit 0 when "
         "replay and live agree, 1 when they differ.",
     )
-    p.add_argument("--from", dest="since", required=True, help="start, RFC 3339 (widened to whole 15-minute rows)")
+    p.add_argument("--from", dest="since", required=True, help="start, RFC 3339 (widened to whole rows)")
     p.add_argument("--to", dest="until", required=True, help="end (exclusive), RFC 3339 (widened likewise)")
     p.add_argument("--client", help="only this client")
     p.add_argument("--source", choices=("archive", "kafka"), default="archive",

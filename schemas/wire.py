@@ -115,9 +115,10 @@ def parse_event(raw: bytes | str) -> Event | Rejection:
     if isinstance(event, SurveyAnswered):
         if event.csat is None and event.nps is None:
             return _explain(raw)
-    elif isinstance(event, ContactEnded):
-        if not (event.talk_s < _INF and event.hold_s < _INF and event.wrap_s < _INF):
-            return _explain(raw)
+    elif isinstance(event, ContactEnded) and not (
+        event.talk_s < _INF and event.hold_s < _INF and event.wrap_s < _INF
+    ):
+        return _explain(raw)
     return event
 
 
