@@ -11,6 +11,7 @@ from cckpi.topics import ensure_topics
 from sql.migrate import migrate
 from streams.app import create_app
 from streams.clickhouse import connect
+from streams.tuning import fewer_gc_passes
 
 
 def run_worker(
@@ -34,6 +35,7 @@ def run_worker(
         if applied:
             logging.getLogger("cckpi.worker").info("migrations applied: %s", ", ".join(applied))
         app = create_app(settings, store)
+    fewer_gc_passes()  # both the worker and the bare agent: the comparison stays fair
     code = 0
     try:
         # loglevel info: at warn, mode's spinner turns the root logger to DEBUG (costly).

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 LATENCY_SAMPLES = 200_000
-RECENT_BATCHES = 1_000  # written batches a wallboard push can still account for
+RECENT_BATCHES = 100  # written batches a wallboard push can still account for (pushes come every 0.5 s)
 
 
 def quantile(sorted_values: list[float], q: float) -> float | None:

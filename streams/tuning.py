@@ -1,4 +1,4 @@
-"""One adjustment to Faust's Kafka consumer that Tansu needs for low latency.
+"""Two adjustments the worker process needs: a shorter Kafka fetch wait, and fewer GC passes.
 
 Faust hard-codes ``fetch_max_wait_ms=1500`` for its worker consumer. Tansu holds a fetch
 for a good part of that wait even when records are there (measured here with aiokafka,
@@ -9,6 +9,7 @@ at once, so a short wait costs no throughput.
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
@@ -26,3 +27,17 @@ def _create_worker_consumer(self: AIOKafkaConsumerThread, transport: Any) -> Any
 def short_fetch_wait() -> None:
     """Install the shorter fetch wait (idempotent)."""
     AIOKafkaConsumerThread._create_worker_consumer = _create_worker_consumer  # type: ignore[method-assign]
+
+
+# Python's default (700 allocations) runs a young collection every few events here, and the
+# older generations it promotes into hold the whole live state (hundreds of thousands of
+# contacts, rows and facts) that later passes walk again. Measured on 400k events: 6,400
+# collections took 6.9 s, 15 % of the run; at 50,000 the worker ran 17 % faster.
+GC_YOUNG_THRESHOLD = 50_000
+
+
+def fewer_gc_passes() -> None:
+    """Collect cycles less often: the state holds none, and Faust's few are still found."""
+    gc.freeze()  # what is loaded at start (modules, the app) is never walked again
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
