@@ -1,0 +1,24 @@
+"""The worker's own latency figures: to ClickHouse, and to a wallboard push that reflects an event."""
+
+from __future__ import annotations
+
+import time
+
+from streams.meter import Meter
+
+
+def test_a_push_counts_the_batches_it_reflects_once() -> None:
+    meter = Meter()
+    now = time.time()
+    meter.written([now - 3.0, now - 2.0])  # batch 1: long before the client connected
+    connected_at = meter.batches
+    meter.written([now - 1.0])  # batch 2
+    meter.written([now - 0.5, now - 0.5])  # batch 3
+    meter.pushed(connected_at, meter.batches)
+    meter.pushed(meter.batches, meter.batches)  # a keepalive: nothing new
+    figures = meter.latency()
+    assert figures["wallboard_latency_samples"] == 3
+    assert 0.5 <= figures["wallboard_latency_p50_s"] < 0.6
+    assert 1.0 <= figures["wallboard_latency_p99_s"] < 1.1
+    assert figures["latency_samples"] == 5  # every written event, to ClickHouse
+    assert "latency_p99_s" not in meter.status()  # the status stays cheap to poll
