@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from dashboards.panels import DASHBOARDS, expand_macros
+from producers.scenario import DEFAULT_SCENARIO, scaled
 from producers.simulator import Simulator
 from schemas.sla import SlaSettings
 from sql.migrate import migrate
@@ -25,10 +26,18 @@ from streams.writer import write_batch
 
 PARTITIONS = 4
 BATCH = 50_000
+QUERY_DAYS = 30
+DEFAULT_EVENTS_PER_DAY = 45_000  # the default scenario: 10M events took 221 simulated days
 
 
 def load(store: ClickHouse, events: int) -> tuple[int, int]:
-    """Load the first ``events`` simulated events (about 40,000 a day); return [start, end)."""
+    """Load the first ``events`` simulated events over about 30 days; return [start, end).
+
+    The default centre makes ~45,000 events a day; a larger load runs a busier centre
+    (``producers.scenario.scaled``), so 10M events span 30 days as the issue asks and each
+    day's panels read a month's share of them.
+    """
+    factor = max(1.0, events / (QUERY_DAYS * DEFAULT_EVENTS_PER_DAY))
     start = datetime(2026, 9, 1, tzinfo=UTC)
     contacts, fcr = ContactStage(SlaSettings(), PARTITIONS), FcrStage()
     for p in range(PARTITIONS):
@@ -37,7 +46,9 @@ def load(store: ClickHouse, events: int) -> tuple[int, int]:
     batch: list[tuple[int, int, bytes]] = []
     offsets = [0] * PARTITIONS
     last = start.timestamp()
-    for sent, (t, event) in enumerate(Simulator(start, seed=21).events(), start=1):
+    for sent, (t, event) in enumerate(
+        Simulator(start, seed=21, scenario=scaled(DEFAULT_SCENARIO, factor)).events(), start=1
+    ):
         key = event.get("contact_id") or event["agent_id"]
         partition = hash(key) % PARTITIONS
         batch.append((partition, offsets[partition], orjson.dumps(event)))

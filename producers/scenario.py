@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 # Share of a day's contacts arriving in each local hour: quiet nights, a morning peak,
 # a lunch dip and an afternoon peak (the usual inbound shape).
@@ -109,3 +109,26 @@ DEFAULT_SCENARIO = Scenario(
         ),
     )
 )
+
+
+def scaled(scenario: Scenario, factor: float) -> Scenario:
+    """The same centre ``factor`` times busier: contacts, agents and customers grow together,
+    so waits and service levels stay alike while each day holds more events."""
+    return replace(
+        scenario,
+        clients=tuple(
+            replace(
+                client,
+                teams=tuple(
+                    replace(
+                        team,
+                        daily_contacts=team.daily_contacts * factor,
+                        agents=max(1, round(team.agents * factor)),
+                    )
+                    for team in client.teams
+                ),  # fmt: skip
+                customers=round(client.customers * factor),
+            )
+            for client in scenario.clients
+        ),
+    )
