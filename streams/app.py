@@ -60,8 +60,9 @@ class Runtime:
     def __init__(self, settings: Settings, sla: SlaSettings, store: ClickHouse | None = None) -> None:
         self.settings = settings
         self.sla = sla
-        self.contacts = ContactStage(sla, settings.partitions, retention=settings.retention())
-        self.fcr = FcrStage(retention=settings.retention(), sources=settings.partitions)
+        self.retention = settings.retention()
+        self.contacts = ContactStage(sla, settings.partitions, retention=self.retention)
+        self.fcr = FcrStage(retention=self.retention, sources=settings.partitions)
         self._store = store
         self.meter = Meter()
         self.positions: dict[int, int] = {}  # next offset to read, per source partition
@@ -90,12 +91,11 @@ class Runtime:
                 await asyncio.sleep(delay)
 
     async def ensure_loaded(self, stage: ContactStage | FcrStage, partitions: set[int]) -> None:
-        retention = self.settings.retention()
         if stage is self.contacts:
-            column, keep = "kafka_partition", retention
+            column, keep = "kafka_partition", self.retention
         else:  # stage two keeps a fact until its FCR window has closed too
             column = "customer_partition"
-            keep = Retention(retention.closed_us + FCR_WINDOW_US, retention.open_us + FCR_WINDOW_US)
+            keep = Retention(self.retention.closed_us + FCR_WINDOW_US, self.retention.open_us + FCR_WINDOW_US)
         for partition in sorted(partitions):
             if not stage.loaded(partition):
                 load = functools.partial(load_contacts, self.store, column, partition, keep)

@@ -140,7 +140,7 @@ class ContactBook:
         return changed
 
     def take_fcr_changed(self) -> list[ContactState]:
-        """Arrived contacts whose arrival, answer or end changed (for stage two)."""
+        """Arrived contacts that changed in any way (for stage two); settle first."""
         changed = [self.contacts[key] for key in sorted(self.fcr_changed)]
         self.fcr_changed.clear()
         return changed
