@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -31,3 +32,25 @@ def test_demo_runs_on_embedded_defaults_and_exits_cleanly(tmp_path: Path) -> Non
     leftover = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True)
     assert not leftover.stdout.split(), leftover.stdout
     assert (tmp_path / "data" / "worker.log").exists()
+
+
+def test_demo_stopped_by_sigterm_leaves_nothing_running(tmp_path: Path) -> None:
+    """``kill``, ``timeout`` or a service manager stop the demo with SIGTERM, not Ctrl-C."""
+    env = {k: v for k, v in os.environ.items() if k not in ("KAFKA_BOOTSTRAP", "CLICKHOUSE_URL")}
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "cckpi", "demo", "--speed", "600"],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    assert demo.stdout is not None
+    seen = []
+    for line in demo.stdout:  # the worker is up once the wallboard address is printed
+        seen.append(line)
+        if "wallboard" in line:
+            break
+    port = re.search(r"Tansu \(in memory\) at 127\.0\.0\.1:(\d+)", "".join(seen))
+    assert port, "".join(seen)
+    demo.send_signal(signal.SIGTERM)
+    assert demo.wait(timeout=120) == 143
+    pattern = f"tcp://127.0.0.1:{port.group(1)}|cckpi worker"
+    leftover = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True)
+    assert not leftover.stdout.split(), leftover.stdout
