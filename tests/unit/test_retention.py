@@ -106,6 +106,7 @@ def test_events_beyond_the_retention_are_late_and_only_those(day: list[bytes]) -
     assert len(late & held_ids) > 0.8 * len(held_ids)
     assert {row["reason"] for row in run.late} <= {
         "contact evicted from live state",
+        "contact quiet beyond the live retention",  # in the book until the batch's sweep
         "older than the live retention",
         "arrival older than the live retention",
         "no arrival within the live retention",
@@ -143,6 +144,22 @@ def test_a_survey_for_an_evicted_contact_is_late_and_changes_no_row() -> None:
     run.feed(dumps(survey(3 * 3600 + 5, "c1", csat=5)))
     assert [(r["contact_id"], r["reason"]) for r in run.late] == [("c1", "contact evicted from live state")]
     assert run.tables.rows() == before
+
+
+def test_an_event_for_a_quiet_contact_not_yet_swept_is_late_all_the_same() -> None:
+    """Sweeps run between batches: within one, a contact can be quiet beyond the retention
+    and still in the book. Its event is late just as if the sweep had run first."""
+    call = dumps(arrived(0, "c1"), answered(10, "c1"), ended(200, "c1"))
+    run, without_survey = LiveRun(1, partitions=1), LiveRun(1, partitions=1)
+    run.feed(call)
+    run.feed(ticks(600, 2 * 3600) + dumps(survey(2 * 3600 + 5, "c1", csat=5)))  # one batch
+    assert [(r["contact_id"], r["reason"]) for r in run.late] == [
+        ("c1", "contact quiet beyond the live retention")
+    ]
+    assert ("acme", "c1") not in run.contacts.books[0].contacts  # the batch's sweep evicts it
+    without_survey.feed(call)
+    without_survey.feed(ticks(600, 2 * 3600))
+    assert run.tables.rows() == without_survey.tables.rows()
 
 
 def test_an_orphan_that_never_arrives_is_evicted_and_its_events_recorded_late() -> None:
