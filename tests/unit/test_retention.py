@@ -6,6 +6,7 @@ except those recorded as late; nothing else is lost, and state stops growing.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,7 +15,10 @@ import pytest
 
 from producers.simulator import Simulator
 from schemas.sla import SlaSettings
+from streams.book import ContactBook
 from streams.compute import ReadReport, compute_rows, read_events
+from streams.fcr import FcrBook, fcr_final
+from streams.intervals import INTERVAL_S, US_PER_S, interval_start
 from streams.pipeline import ContactStage, FcrStage
 from streams.retention import Retention
 from streams.storage import LATE_COLUMNS
@@ -116,6 +120,44 @@ def test_events_beyond_the_retention_are_late_and_only_those(day: list[bytes]) -
     assert run.tables.rows() == compute_rows(read_events(without(day, late), ReadReport()))
 
 
+def left_by_a_full_pass(book: ContactBook | FcrBook) -> list[str]:
+    """What a sweep walking the whole book would still evict, or the index gets wrong."""
+    horizon, cutoff = book.horizon, book.horizon.cutoff_us
+    if isinstance(book, ContactBook):
+        kept = list(book.contacts.values())
+        stale = [c for c in kept if horizon.quiet(c)]
+    else:
+        kept = list(book.facts.values())
+        stale = [f for f in kept if horizon.quiet(f) and fcr_final(f, cutoff, book.window_us)]
+    live = Counter(interval_start(c.arrival.at_us) for c in kept if c.arrival is not None)
+    problems = [f"{c.contact_id} is quiet and still kept" for c in stale]
+    if book.expiry.anchored != live or len(book.expiry) != len(kept):
+        problems.append("the index's live intervals or keys differ from the book's")
+    for grain, rows in book.totals.rows.items():
+        for key in rows:
+            start = key[3] - key[3] % INTERVAL_S
+            ended = (start + INTERVAL_S) * US_PER_S <= cutoff
+            if ended and start not in live and key not in book.totals.dirty[grain]:
+                problems.append(f"row {key} at grain {grain} should be evicted")
+    return problems
+
+
+def test_each_sweep_evicts_what_a_pass_over_the_whole_book_would(day: list[bytes]) -> None:
+    """Sweeps visit only what their index says may be due; check them against a full pass."""
+    run = LiveRun(1, open_hours=3)
+    sweeps = 0
+    for start in range(0, len(day), 600):
+        books: list[ContactBook | FcrBook] = [*run.contacts.books.values(), *run.fcr.books.values()]
+        before = [book.horizon.next_sweep_us for book in books]
+        run.feed(day[start : start + 600], batch=600)  # one batch: one chance to sweep
+        for book, was in zip(books, before, strict=True):
+            if book.horizon.next_sweep_us != was:  # it swept in this batch
+                sweeps += 1
+                assert left_by_a_full_pass(book) == []
+    assert sweeps > 100
+    assert sum(book.horizon.evicted_contacts for book in run.fcr.books.values()) > 0
+
+
 def dumps(*events: Any) -> list[bytes]:
     return [orjson.dumps(msgspec_to_dict(e)) for e in events]
 
@@ -183,6 +225,22 @@ def test_fcr_still_sees_the_arrivals_of_evicted_facts() -> None:
     book = run.fcr.books[0]
     assert ("acme", "c2") not in book.facts and ("acme", "c1") in book.facts
     assert run.tables.rows()[0].fcr_success == 0
+
+
+def test_a_fact_decided_again_still_sees_the_arrival_of_an_evicted_one() -> None:
+    """m ended, then p (same customer) arrived, so m is no first-contact resolution. p leaves
+    stage two long before m's window closes; when the customer's open email changes later,
+    m is decided again and must still count p's arrival."""
+    run = LiveRun(1, open_hours=6, partitions=1)
+    fed = dumps(arrived(0, "mail", channel="email"), arrived(10, "m"), answered(20, "m"), ended(300, "m"))
+    fed += dumps(arrived(600, "p"), abandoned(620, "p")) + ticks(900, 3 * 3600)
+    fed += dumps(answered(3 * 3600 + 700, "mail", channel="email"))  # the customer is decided again
+    for start in range(0, len(fed), 4):
+        run.feed(fed[start : start + 4])
+    book = run.fcr.books[0]
+    assert ("acme", "p") not in book.facts and ("acme", "m") in book.facts
+    assert not run.late
+    assert run.tables.rows() == compute_rows(read_events(fed, ReadReport()))
 
 
 def test_a_new_arrival_older_than_the_cutoff_is_late_not_a_fresh_row() -> None:
