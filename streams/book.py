@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from schemas.wire import ContactArrived, ContactEvent
 from streams.contacts import ContactState, Slot
-from streams.expiry import Expiry
 from streams.intervals import interval_start
 from streams.kpi import ThresholdLookup, Vector, contribution
 from streams.retention import Horizon, LateEvent, Retention
@@ -30,7 +29,6 @@ class ContactBook:
     ) -> None:
         self.thresholds = thresholds
         self.horizon = Horizon(retention)
-        self.expiry: Expiry[ContactKey] = Expiry()  # kept only with a retention
         self.contacts: dict[ContactKey, ContactState] = {}
         self.counted: dict[ContactKey, tuple[Anchor, Vector]] = {}
         self.totals = RowTotals(grains)
@@ -85,14 +83,6 @@ class ContactBook:
         self._pending.clear()
         self.fcr_changed.update(k for k in self._fcr_pending if contacts[k].arrival is not None)
         self._fcr_pending.clear()
-        if self.horizon.retention is not None:
-            for key in self.changed:  # every contact whose last event or openness moved
-                self._file(key, contacts[key])
-
-    def _file(self, key: ContactKey, contact: ContactState) -> None:
-        arrival = contact.arrival
-        interval = None if arrival is None else interval_start(arrival.at_us)
-        self.expiry.put(key, self.horizon.due_us(contact), interval)
 
     def restore(self, contact: ContactState) -> None:
         """Put back a contact loaded from storage; it counts but is not marked changed."""
@@ -100,8 +90,6 @@ class ContactBook:
         self.contacts[key] = contact
         self.horizon.see(contact.last_event_us)
         self._recount(key, contact)
-        if self.horizon.retention is not None:
-            self._file(key, contact)
 
     def sweep(self) -> None:
         """Evict quiet contacts, then the rows no live contact is anchored in.
@@ -112,20 +100,23 @@ class ContactBook:
         horizon = self.horizon
         if not horizon.due():
             return
-        contacts = self.contacts
-        candidates = self.expiry.candidates(horizon.cutoff_us)
-        gone = [contacts[key] for key in candidates if horizon.quiet(contacts[key])]
+        gone: list[ContactState] = []
+        live: set[int] = set()
+        for contact in self.contacts.values():
+            if horizon.quiet(contact):
+                gone.append(contact)
+            elif contact.arrival is not None:
+                live.add(interval_start(contact.arrival.at_us))
         for contact in gone:
             key = (contact.client, contact.contact_id)
-            del contacts[key]
-            self.expiry.remove(key)
+            del self.contacts[key]
             self.counted.pop(key, None)
             for pending in (self.changed, self.fcr_changed, self._pending, self._fcr_pending):
                 pending.discard(key)
             horizon.forget(key)
             if contact.arrival is None:  # its events never counted: they are late too
                 horizon.late.extend(orphan_events(contact))
-        self.totals.evict_ended(horizon.cutoff_us, self.expiry.anchored)
+        self.totals.evict_ended(horizon.cutoff_us, live)
         horizon.swept()
 
     def _recount(self, key: ContactKey, contact: ContactState) -> None:

@@ -6,15 +6,13 @@ A handled, resolved contact is a success unless another contact of the same cust
 
 from __future__ import annotations
 
-import heapq
 from bisect import bisect_right
 
 from schemas.sla import FCR_WINDOW_S
 from streams.contacts import ContactState, merge_state
-from streams.expiry import Expiry
 from streams.intervals import interval_start
 from streams.kpi import Vector, fcr_vector
-from streams.retention import NEVER, Horizon, LateEvent, Retention
+from streams.retention import Horizon, LateEvent, Retention
 from streams.totals import GRAINS, Anchor, RowTotals
 
 FCR_WINDOW_US = FCR_WINDOW_S * 1_000_000
@@ -39,17 +37,12 @@ def first_contact_resolved(
     return True
 
 
-def fcr_final_from_us(contact: ContactState, window_us: int = FCR_WINDOW_US) -> int:
-    """From when no later arrival can change this contact's FCR: final once before the cutoff."""
-    ended = contact.ended
-    if ended is None or not ended.resolved or contact.answered is None:
-        return NEVER  # never a success, whatever arrives
-    return ended.at_us + window_us
-
-
 def fcr_final(contact: ContactState, cutoff_us: int, window_us: int = FCR_WINDOW_US) -> bool:
     """Whether no arrival at or after the cutoff can change this contact's FCR any more."""
-    return fcr_final_from_us(contact, window_us) < cutoff_us
+    ended = contact.ended
+    if ended is None or not ended.resolved or contact.answered is None:
+        return True  # never a success, whatever arrives
+    return ended.at_us + window_us < cutoff_us
 
 
 class FcrBook:
@@ -70,9 +63,6 @@ class FcrBook:
         self.facts: dict[ContactKey, ContactState] = {}
         self.customers: dict[CustomerKey, set[ContactKey]] = {}
         self.past_arrivals: dict[CustomerKey, list[tuple[int, str]]] = {}
-        self._past_order: list[tuple[int, CustomerKey, str]] = []  # heap of past arrivals
-        self.expiry: Expiry[ContactKey] = Expiry()  # kept only with a retention
-        self._moved: set[ContactKey] = set()  # applied since the last settle: refile
         self.counted: dict[ContactKey, tuple[Anchor, Vector]] = {}
         self.totals = RowTotals(grains)
         self.horizon = Horizon(retention)
@@ -94,7 +84,6 @@ class FcrBook:
             if arrival.at_us < horizon.cutoff_us:
                 self._late(fact, "arrival older than the live retention")
                 return False
-        self._moved.add(key)
         if known is None:
             self.facts[key] = fact  # the book owns the facts it is given
         else:  # most facts only move the last event (kept for eviction): nothing to re-decide
@@ -116,15 +105,6 @@ class FcrBook:
         for customer in self._pending:
             self._decide(customer)
         self._pending.clear()
-        if self.horizon.retention is not None:
-            facts, due, window = self.facts, self.horizon.due_us, self.window_us
-            for key in self._moved:
-                fact = facts[key]
-                arrival = fact.arrival
-                assert arrival is not None
-                leaves_us = max(due(fact), fcr_final_from_us(fact, window))
-                self.expiry.put(key, leaves_us, interval_start(arrival.at_us))
-        self._moved.clear()
 
     def _late(self, fact: ContactState, reason: str) -> None:
         arrival = fact.arrival
@@ -163,37 +143,35 @@ class FcrBook:
         if not horizon.due():
             return
         cutoff = horizon.cutoff_us
-        facts = self.facts
-        gone = [
-            facts[key]
-            for key in self.expiry.candidates(cutoff)
-            if horizon.quiet(facts[key]) and fcr_final(facts[key], cutoff, self.window_us)
-        ]
+        gone: list[ContactState] = []
+        live: set[int] = set()
+        oldest_live = cutoff
+        for fact in self.facts.values():
+            arrival = fact.arrival
+            assert arrival is not None
+            if horizon.quiet(fact) and fcr_final(fact, cutoff, self.window_us):
+                gone.append(fact)
+            else:
+                live.add(interval_start(arrival.at_us))
+                oldest_live = min(oldest_live, arrival.at_us)
         for fact in gone:
             arrival = fact.arrival
             assert arrival is not None
             key = (fact.client, fact.contact_id)
             customer = (fact.client, arrival.customer_id)
-            del facts[key]
-            self.expiry.remove(key)
+            del self.facts[key]
             self.counted.pop(key, None)
             members = self.customers[customer]
             members.discard(key)
             if not members:
                 del self.customers[customer]
             self.past_arrivals.setdefault(customer, []).append((arrival.at_us, fact.contact_id))
-            heapq.heappush(self._past_order, (arrival.at_us, customer, fact.contact_id))
             horizon.forget(key)
-        self._forget_past_arrivals(self.expiry.oldest_anchor_us(cutoff))
-        self.totals.evict_ended(cutoff, self.expiry.anchored)
+        for customer in list(self.past_arrivals):
+            kept = [a for a in self.past_arrivals[customer] if a[0] >= oldest_live]
+            if kept:
+                self.past_arrivals[customer] = kept
+            else:
+                del self.past_arrivals[customer]
+        self.totals.evict_ended(cutoff, live)
         horizon.swept()
-
-    def _forget_past_arrivals(self, before_us: int) -> None:
-        """Drop past arrivals older than every live fact's arrival: no live decision reads them."""
-        order, past = self._past_order, self.past_arrivals
-        while order and order[0][0] < before_us:
-            at_us, customer, contact_id = heapq.heappop(order)
-            arrivals = past[customer]
-            arrivals.remove((at_us, contact_id))
-            if not arrivals:
-                del past[customer]

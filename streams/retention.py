@@ -82,15 +82,6 @@ class Horizon:
         still_open = contact.arrival is not None and contact.ended is None and contact.abandoned is None
         return not still_open or last < self.open_cutoff_us
 
-    def due_us(self, contact: ContactState) -> int:
-        """When a contact may leave: :meth:`quiet` holds exactly while this is before the cutoff."""
-        last = contact.last_event_us
-        if self.retention is None:
-            return last
-        if contact.arrival is not None and contact.ended is None and contact.abandoned is None:
-            return last + self.retention.open_us - self.retention.closed_us  # still open
-        return last
-
     def see(self, at_us: int) -> None:
         if at_us > self.watermark_us:
             self.watermark_us = at_us

@@ -6,7 +6,6 @@ and the totals always equal the sum over the current contact states.
 
 from __future__ import annotations
 
-from collections.abc import Container
 from operator import add, sub
 
 from streams.intervals import INTERVAL_S, MINUTE_S, US_PER_S, interval_start
@@ -23,22 +22,9 @@ class RowTotals:
     """Sums of contributions per row, per grain, with the set of rows changed since a flush."""
 
     def __init__(self, grains: tuple[int, ...] = GRAINS) -> None:
-        if any(INTERVAL_S % grain for grain in grains):
-            raise ValueError(f"every grain must divide {INTERVAL_S} s: {grains}")
         self.grains = grains
         self.rows: dict[int, dict[RowKey, list[int]]] = {grain: {} for grain in grains}
         self.dirty: dict[int, set[RowKey]] = {grain: set() for grain in grains}
-        # 15-minute interval start -> the (client, queue, channel) with rows in it, so that
-        # evicting an interval's rows needs no pass over all rows.
-        self._lanes: dict[int, set[tuple[str, str, str]]] = {}
-
-    def _created(self, client: str, queue: str, channel: str, start: int) -> None:
-        interval = start - start % INTERVAL_S
-        lanes = self._lanes.get(interval)
-        if lanes is None:
-            self._lanes[interval] = {(client, queue, channel)}
-        else:
-            lanes.add((client, queue, channel))
 
     def _add(self, anchor: Anchor, vector: Vector, sign: int) -> None:
         client, queue, channel, at_us = anchor
@@ -49,7 +35,6 @@ class RowTotals:
             row = rows.get(key)
             if row is None:
                 rows[key] = list(map(combine, _ZEROS, vector))
-                self._created(*key)
             else:
                 row[:] = map(combine, row, vector)
             self.dirty[grain].add(key)
@@ -72,10 +57,7 @@ class RowTotals:
         client, queue, channel, at_us = anchor
         for grain in self.grains:
             key = (client, queue, channel, interval_start(at_us, grain))
-            rows = self.rows[grain]
-            if key not in rows:
-                rows[key] = [0] * WIDTH
-                self._created(*key)
+            self.rows[grain].setdefault(key, [0] * WIDTH)
             self.dirty[grain].add(key)
 
     def take_dirty(self, grain: int) -> list[tuple[RowKey, list[int]]]:
@@ -89,32 +71,15 @@ class RowTotals:
         dirty.clear()
         return changed
 
-    def evict_ended(self, cutoff_us: int, live: Container[int]) -> None:
+    def evict_ended(self, cutoff_us: int, live: set[int]) -> None:
         """Forget, at every grain, the rows of 15-minute intervals that ended by the cutoff and
         hold no live contact (``live``: interval starts); rows not yet taken stay."""
-        ended = [s for s in self._lanes if (s + INTERVAL_S) * US_PER_S <= cutoff_us and s not in live]
-        for start in ended:
-            lanes = self._lanes[start]
-            for lane in list(lanes):
-                if not self._evict_lane(lane, start):
-                    lanes.discard(lane)
-            if not lanes:
-                del self._lanes[start]
-
-    def _evict_lane(self, lane: tuple[str, str, str], start: int) -> bool:
-        """Forget one lane's rows of one interval at every grain; return whether any stay."""
-        kept = False
-        client, queue, channel = lane
         for grain in self.grains:
             rows, dirty = self.rows[grain], self.dirty[grain]
-            for at in range(start, start + INTERVAL_S, grain):
-                key = (client, queue, channel, at)
-                if key in rows:
-                    if key in dirty:
-                        kept = True
-                    else:
-                        del rows[key]
-        return kept
+            for key in list(rows):
+                start = key[3] - key[3] % INTERVAL_S
+                if (start + INTERVAL_S) * US_PER_S <= cutoff_us and start not in live and key not in dirty:
+                    del rows[key]
 
     def merged(self, other: RowTotals, grain: int) -> dict[RowKey, list[int]]:
         """Sum two totals at one grain (contact rows plus FCR rows make the KPI rows)."""

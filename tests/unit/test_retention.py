@@ -6,7 +6,6 @@ except those recorded as late; nothing else is lost, and state stops growing.
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,10 +14,7 @@ import pytest
 
 from producers.simulator import Simulator
 from schemas.sla import SlaSettings
-from streams.book import ContactBook
 from streams.compute import ReadReport, compute_rows, read_events
-from streams.fcr import FcrBook, fcr_final
-from streams.intervals import INTERVAL_S, US_PER_S, interval_start
 from streams.pipeline import ContactStage, FcrStage
 from streams.retention import Retention
 from streams.storage import LATE_COLUMNS
@@ -118,44 +114,6 @@ def test_events_beyond_the_retention_are_late_and_only_those(day: list[bytes]) -
     everything = compute_rows(read_events(day, ReadReport()))
     assert run.tables.rows() != everything  # the late events matter
     assert run.tables.rows() == compute_rows(read_events(without(day, late), ReadReport()))
-
-
-def left_by_a_full_pass(book: ContactBook | FcrBook) -> list[str]:
-    """What a sweep walking the whole book would still evict, or the index gets wrong."""
-    horizon, cutoff = book.horizon, book.horizon.cutoff_us
-    if isinstance(book, ContactBook):
-        kept = list(book.contacts.values())
-        stale = [c for c in kept if horizon.quiet(c)]
-    else:
-        kept = list(book.facts.values())
-        stale = [f for f in kept if horizon.quiet(f) and fcr_final(f, cutoff, book.window_us)]
-    live = Counter(interval_start(c.arrival.at_us) for c in kept if c.arrival is not None)
-    problems = [f"{c.contact_id} is quiet and still kept" for c in stale]
-    if book.expiry.anchored != live or len(book.expiry) != len(kept):
-        problems.append("the index's live intervals or keys differ from the book's")
-    for grain, rows in book.totals.rows.items():
-        for key in rows:
-            start = key[3] - key[3] % INTERVAL_S
-            ended = (start + INTERVAL_S) * US_PER_S <= cutoff
-            if ended and start not in live and key not in book.totals.dirty[grain]:
-                problems.append(f"row {key} at grain {grain} should be evicted")
-    return problems
-
-
-def test_each_sweep_evicts_what_a_pass_over_the_whole_book_would(day: list[bytes]) -> None:
-    """Sweeps visit only what their index says may be due; check them against a full pass."""
-    run = LiveRun(1, open_hours=3)
-    sweeps = 0
-    for start in range(0, len(day), 600):
-        books: list[ContactBook | FcrBook] = [*run.contacts.books.values(), *run.fcr.books.values()]
-        before = [book.horizon.next_sweep_us for book in books]
-        run.feed(day[start : start + 600], batch=600)  # one batch: one chance to sweep
-        for book, was in zip(books, before, strict=True):
-            if book.horizon.next_sweep_us != was:  # it swept in this batch
-                sweeps += 1
-                assert left_by_a_full_pass(book) == []
-    assert sweeps > 100
-    assert sum(book.horizon.evicted_contacts for book in run.fcr.books.values()) > 0
 
 
 def dumps(*events: Any) -> list[bytes]:
