@@ -23,7 +23,8 @@ from schemas.sla import SlaSettings
 from streams.audit import differences, inputs_by_row, inputs_digest
 from streams.clickhouse import ClickHouse
 from streams.intervals import iso_utc, whole_intervals
-from streams.parallel import batch_lines
+from streams.packed import Packed
+from streams.parallel import batch_messages
 from streams.rows import kpi_row
 from streams.storage import STORED_COLUMNS, read_kpi_rows
 
@@ -96,7 +97,7 @@ def replay(
     run_id = f"replay-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     started = int(time.time())
     archived = inputs or read_archive(store, since_s, until_s, client)
-    result = batch_lines(archived.payloads, sla, workers=WORKERS, with_arrivals=True)
+    result = batch_messages(Packed.messages(archived.payloads), sla, workers=WORKERS, with_arrivals=True)
     if result.report.rejected:  # the inputs hold valid events only
         number, reason = result.report.rejected[0]
         raise ValueError(f"archived event {archived.event_ids[number - 1]} no longer validates: {reason}")

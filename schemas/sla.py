@@ -143,6 +143,7 @@ class SlaSettings:
     def __init__(self, config: SlaFile | None = None) -> None:
         self.config = config or SlaFile()
         self._cache: dict[tuple[str, str, str], Thresholds] = {}
+        self._unlisted = ClientSettings()  # built once: validating one costs microseconds per row
 
     def _chain(self, client: str, queue: str, channel: str) -> list[Targets]:
         name = cast(Channel, channel)
@@ -158,7 +159,7 @@ class SlaSettings:
         return [level for level in levels if level is not None]
 
     def client(self, client: str) -> ClientSettings:
-        return self.config.clients.get(client) or ClientSettings()
+        return self.config.clients.get(client) or self._unlisted
 
     def formula(self, client: str) -> str:
         """The service-level formula variant in a client's contract."""

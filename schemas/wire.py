@@ -105,7 +105,7 @@ _DECODER = msgspec.json.Decoder(Event)
 _INF = float("inf")
 
 
-def parse_event(raw: bytes | str) -> Event | Rejection:
+def parse_event(raw: bytes | str | memoryview) -> Event | Rejection:
     """Turn one message into an event, or a rejection saying what is wrong with it."""
     try:
         event = _DECODER.decode(raw)
@@ -122,9 +122,9 @@ def parse_event(raw: bytes | str) -> Event | Rejection:
     return event
 
 
-def _explain(raw: bytes | str) -> Rejection:
+def _explain(raw: bytes | str | memoryview) -> Rejection:
     """Ask the contract's pydantic models why; they are the reference for every rule."""
-    verdict = validate_event(raw)
+    verdict = validate_event(bytes(raw) if isinstance(raw, memoryview) else raw)
     if isinstance(verdict, Rejection):
         return verdict
     return Rejection(reason="rejected by the fast decoder but not by the contract models (a bug)")

@@ -10,7 +10,8 @@ from schemas.sla import SlaSettings
 from schemas.wire import AgentState, ContactEvent
 from streams.batch import Rows, run_engine
 from streams.intervals import INTERVAL_S
-from streams.parallel import batch_lines
+from streams.packed import Packed
+from streams.parallel import batch_messages
 from streams.reading import ReadReport, read_events
 from streams.rows import kpi_row
 
@@ -39,7 +40,7 @@ def compute_bytes(
 ) -> tuple[list[KpiRow], ReadReport]:
     """Recompute the KPI rows of JSON Lines, over ``workers`` processes (default: the cores)."""
     sla = sla or SlaSettings()
-    result = batch_lines(data.split(b"\n"), sla, workers)
+    result = batch_messages(Packed.lines(data), sla, workers)
     return to_kpi_rows(result.rows, sla), result.report
 
 

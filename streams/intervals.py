@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 US_PER_S = 1_000_000
 INTERVAL_S = 900  # the contract's default KPI interval
@@ -21,6 +22,7 @@ def whole_intervals(since_s: int, until_s: int, length_s: int = INTERVAL_S) -> t
     return since_s - since_s % length_s, -(-until_s // length_s) * length_s
 
 
+@lru_cache(maxsize=65_536)  # outputs name the same few interval starts over and over
 def iso_utc(epoch_s: int) -> str:
     """Format epoch seconds as RFC 3339 UTC, the way every output names an interval."""
     return datetime.fromtimestamp(epoch_s, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

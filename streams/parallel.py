@@ -1,21 +1,22 @@
 """The batch engine over every core: a large set of events split by customer, rows summed.
 
-Each worker is a forked process that reads the shared lines it inherits (nothing is
-pickled on the way in) and returns only row vectors and, when asked, the row each of its
-contacts arrived in. See :mod:`streams.routing` for why the split keeps results exact.
+Each worker is a forked process that reads the shared messages it inherits (nothing is
+pickled on the way in; see :mod:`streams.packed`) and returns only row vectors and, when
+asked, the row each of its contacts arrived in. See :mod:`streams.routing` for why the
+split keeps results exact.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from operator import add
 
 from schemas.sla import SlaSettings
 from streams.batch import ContactKey, Rows, arrival_rows, gc_paused, run_engine
+from streams.packed import Packed
 from streams.reading import ReadReport, read_contact_events
 from streams.routing import customer_groups, owners
 from streams.totals import RowKey
@@ -33,7 +34,7 @@ class BatchResult:
 
 @dataclass(frozen=True)
 class _Job:
-    lines: Sequence[bytes]
+    messages: Packed
     groups: dict[ContactKey, int]  # see streams.routing
     workers: int
     sla: SlaSettings
@@ -42,55 +43,61 @@ class _Job:
 
 # What forked workers read: set before the pool starts, inherited, never pickled.
 _JOB: _Job | None = None
+# What a worker built, left to the process's exit: freeing it object by object took 0.15 s
+# of a 1M-event job, on its critical path.
+_KEPT: list[object] = []
 
 
 def _route_part(part: int) -> bytes:
-    """Phase one: the owners of one slice of the lines."""
+    """Phase one: the owners of one slice of the messages."""
     job = _JOB
     assert job is not None
-    lo, hi = len(job.lines) * part // job.workers, len(job.lines) * (part + 1) // job.workers
-    return owners(job.lines[lo:hi], lo, job.groups, job.workers)
+    count = len(job.messages)
+    return owners(job.messages, count * part // job.workers, count * (part + 1) // job.workers,
+                  job.groups, job.workers)  # fmt: skip
 
 
 def _work(task: tuple[int, bytes]) -> BatchResult:
-    """Phase two: parse and count the lines one worker owns."""
+    """Phase two: parse and count the messages one worker owns."""
     worker, owner = task
     job = _JOB
     assert job is not None
     report = ReadReport()
-    events = read_contact_events(job.lines, [n for n, o in enumerate(owner) if o == worker], report)
+    events = read_contact_events(job.messages, [n for n, o in enumerate(owner) if o == worker], report)
     contacts, rows = run_engine(events, job.sla)
+    _KEPT.append((events, contacts))
     return BatchResult(rows, report, arrival_rows(contacts) if job.with_arrivals else {})
 
 
-def default_workers(lines: int) -> int:
-    return min(len(os.sched_getaffinity(0)), max(1, lines // LINES_PER_WORKER), MAX_WORKERS)
+def default_workers(messages: int) -> int:
+    return min(len(os.sched_getaffinity(0)), max(1, messages // LINES_PER_WORKER), MAX_WORKERS)
 
 
-def batch_lines(
-    lines: Sequence[bytes], sla: SlaSettings, workers: int | None = None, with_arrivals: bool = False
+def batch_messages(
+    messages: Packed, sla: SlaSettings, workers: int | None = None, with_arrivals: bool = False
 ) -> BatchResult:
-    """Recompute the row vectors of JSON lines over ``workers`` processes (default: the cores)."""
+    """Recompute the row vectors of JSON messages over ``workers`` processes (default: the cores)."""
     global _JOB
-    workers = default_workers(len(lines)) if workers is None else workers
+    workers = default_workers(len(messages)) if workers is None else workers
     if workers <= 1:
         report = ReadReport()
         with gc_paused():
-            contacts, rows = run_engine(read_contact_events(lines, range(len(lines)), report), sla)
+            contacts, rows = run_engine(read_contact_events(messages, range(len(messages)), report), sla)
             return BatchResult(rows, report, arrival_rows(contacts) if with_arrivals else {})
     with gc_paused():
-        _JOB = _Job(lines, customer_groups(lines, workers), workers, sla, with_arrivals)
+        _JOB = _Job(messages, customer_groups(messages, workers), workers, sla, with_arrivals)
         try:
             with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
                 owner = b"".join(pool.map(_route_part, range(workers)))
                 parts = list(pool.map(_work, [(worker, owner) for worker in range(workers)]))
         finally:
             _JOB = None
-    total = BatchResult({}, ReadReport())
+    total = BatchResult(parts[0].rows, ReadReport())
     for part in parts:
-        for key, vector in part.rows.items():
-            row = total.rows.get(key)
-            total.rows[key] = list(vector) if row is None else list(map(add, row, vector))
+        if part is not parts[0]:
+            for key, vector in part.rows.items():
+                row = total.rows.get(key)
+                total.rows[key] = vector if row is None else list(map(add, row, vector))
         total.report.valid += part.report.valid
         total.report.rejected.extend(part.report.rejected)
         total.arrivals.update(part.arrivals)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from schemas.events import Rejection
 from schemas.wire import AgentState, ContactEvent, parse_event
+from streams.packed import Packed
 
 
 @dataclass
@@ -29,15 +30,13 @@ def read_events(lines: Iterable[bytes], report: ReadReport) -> Iterator[ContactE
         yield parsed
 
 
-def read_contact_events(
-    lines: Sequence[bytes], numbers: Sequence[int], report: ReadReport
-) -> list[ContactEvent]:
-    """The contact events of the lines at ``numbers`` (0-based); agent states are only checked."""
-    parsed = [parse_event(lines[n]) for n in numbers]  # the hot loop: one call per line
+def read_contact_events(messages: Packed, numbers: Sequence[int], report: ReadReport) -> list[ContactEvent]:
+    """The contact events of the messages at ``numbers`` (0-based); agent states are only checked."""
+    parsed = [parse_event(view) for view in messages.views(numbers)]  # the hot loop: one call each
     events = []
     for n, event in zip(numbers, parsed, strict=True):
         if isinstance(event, Rejection):
-            if lines[n].strip():
+            if messages[n].strip():
                 report.rejected.append((n + 1, event.reason))
         else:
             report.valid += 1

@@ -9,10 +9,12 @@ no contact (agent states, unreadable lines) are spread round-robin: they are onl
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
+
+from streams.packed import Packed
 
 
 class _Route(msgspec.Struct):
@@ -27,7 +29,7 @@ class _Route(msgspec.Struct):
 _ROUTE = msgspec.json.Decoder(_Route)
 
 
-def _route(line: bytes) -> _Route | None:
+def _route(line: bytes | memoryview) -> _Route | None:
     try:
         route = _ROUTE.decode(line)
     except (msgspec.DecodeError, msgspec.ValidationError):
@@ -58,15 +60,15 @@ class _Customers:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def _arrival_lines(lines: Sequence[bytes]) -> Iterator[bytes]:
-    """Every line that may be an arrival, found by scanning one joined buffer in C.
+def _arrival_lines(messages: Packed) -> Iterator[bytes | memoryview]:
+    """Every message that may be an arrival, found by scanning the buffer in C.
 
-    A line with any JSON escape may spell its type some other way, and a line holding a
-    newline would be cut by the scan, so then every line is a candidate.
+    A message with any JSON escape may spell its type some other way, and one holding a
+    newline would be cut by the scan, so then every message is a candidate.
     """
-    data = b"\n".join(lines)
-    if b"\\" in data or data.count(b"\n") != len(lines) - 1:
-        yield from lines
+    data = messages.data
+    if b"\\" in data or not messages.one_per_line():
+        yield from messages.views(range(len(messages)))
         return
     find, rfind = data.find, data.rfind
     at = find(b"contact.arrived")
@@ -78,11 +80,11 @@ def _arrival_lines(lines: Sequence[bytes]) -> Iterator[bytes]:
         at = find(b"contact.arrived", end)
 
 
-def customer_groups(lines: Sequence[bytes], workers: int) -> dict[tuple[str, str], int]:
+def customer_groups(messages: Packed, workers: int) -> dict[tuple[str, str], int]:
     """The worker of every arrived contact (client, contact_id): its customer's group's."""
     customer_of: dict[tuple[str, str], tuple[str, str]] = {}
     customers = _Customers()
-    for line in _arrival_lines(lines):
+    for line in _arrival_lines(messages):
         route = _route(line)
         if route is None or route.type != "contact.arrived" or not isinstance(route.customer_id, str):
             continue
@@ -94,12 +96,12 @@ def customer_groups(lines: Sequence[bytes], workers: int) -> dict[tuple[str, str
     return {contact: hash(customers.find(customer)) % workers for contact, customer in customer_of.items()}
 
 
-def owners(lines: Sequence[bytes], first: int, groups: dict[tuple[str, str], int], workers: int) -> bytes:
-    """The worker of each line (numbered from ``first``), one byte per line."""
-    out = bytearray(len(lines))
+def owners(messages: Packed, lo: int, hi: int, groups: dict[tuple[str, str], int], workers: int) -> bytes:
+    """The worker of each of the messages ``lo`` to ``hi``, one byte each."""
+    out = bytearray(hi - lo)
     get = groups.get
-    for i, line in enumerate(lines):
+    for i, line in enumerate(messages.views(range(lo, hi))):
         route = _route(line)
-        fallback = (first + i) % workers
+        fallback = (lo + i) % workers
         out[i] = fallback if route is None else get((route.client, route.contact_id), fallback)
     return bytes(out)

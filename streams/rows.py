@@ -12,10 +12,10 @@ from streams.totals import RowKey
 
 def additive_values(vector: Sequence[int]) -> dict[str, float]:
     """Name the columns of a vector, with durations in seconds."""
-    return {
-        name: (value / 1_000_000 if name in SECONDS_COLUMNS else value)
-        for name, value in zip(COLUMNS, vector, strict=True)
-    }
+    values: dict[str, float] = dict(zip(COLUMNS, vector, strict=True))
+    for name in SECONDS_COLUMNS:
+        values[name] /= 1_000_000
+    return values
 
 
 def kpi_row(key: RowKey, vector: Sequence[int], sl_formula: str = "default") -> KpiRow:

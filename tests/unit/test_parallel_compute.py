@@ -8,7 +8,11 @@ from datetime import UTC, datetime
 import orjson
 
 from producers.simulator import Simulator
+from schemas.sla import SlaSettings
 from streams.compute import compute_bytes
+from streams.kpi import FCR
+from streams.packed import Packed
+from streams.parallel import batch_messages
 from streams.routing import customer_groups, owners
 from tests.bad_messages import BAD_MESSAGES
 
@@ -40,8 +44,8 @@ def test_three_workers_equal_one_on_shuffled_input_with_bad_and_blank_lines() ->
 
 def test_a_contact_and_its_customer_stay_with_one_worker() -> None:
     lines = jsonl(EVENTS)
-    groups = customer_groups(lines, 4)
-    owner = owners(lines, 0, groups, 4)
+    messages = Packed.messages(lines)
+    owner = owners(messages, 0, len(messages), customer_groups(messages, 4), 4)
     by_contact: dict[tuple[str, str], set[int]] = {}
     by_customer: dict[tuple[str, str], set[int]] = {}
     customer_of = {(e["client"], e["contact_id"]): e["customer_id"] for e in EVENTS
@@ -68,10 +72,23 @@ def test_customers_named_differently_by_one_contact_are_joined() -> None:
         arrival("c3", "x", "4"),
     ]
     for workers in (2, 3, 5):
-        groups = customer_groups(lines, workers)
+        groups = customer_groups(Packed.messages(lines), workers)
         assert len({groups[("acme", c)] for c in ("c1", "c2", "c3")}) == 1
 
 
 def test_an_escaped_type_is_still_found() -> None:
     escaped = b'{"type":"contact\\u002earrived","client":"acme","contact_id":"c1","customer_id":"x"}'
-    assert ("acme", "c1") in customer_groups([escaped], 2)
+    assert ("acme", "c1") in customer_groups(Packed.messages([escaped]), 2)
+
+
+def test_messages_holding_newlines_are_routed_whole() -> None:
+    """The replay's messages come from the archive byte for byte, pretty-printed or not."""
+    messages = [orjson.dumps(e, option=orjson.OPT_INDENT_2 if i % 2 else 0) for i, e in enumerate(EVENTS)]
+    random.Random(5).shuffle(messages)
+    packed = Packed.messages(messages)
+    one = batch_messages(packed, SlaSettings(), workers=1, with_arrivals=True)
+    many = batch_messages(packed, SlaSettings(), workers=3, with_arrivals=True)
+    assert any(vector[FCR] for vector in one.rows.values())
+    assert many.rows == one.rows
+    assert many.arrivals == one.arrivals
+    assert many.report == one.report and one.report.valid == len(EVENTS)

@@ -1,0 +1,66 @@
+"""Many messages in one buffer, for the batch jobs that fork a worker per core.
+
+A list of a million ``bytes`` objects is no good to forked workers: reading one writes its
+reference count, so the kernel copies every page the messages sit on into every worker
+(measured: parsing half of 1M lines took 1.42 s in a forked worker, 0.99 s in the parent).
+One buffer and two arrays of offsets are only ever read, so the workers share them, and
+the parent saves the ~290 MB the objects cost beside the bytes.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+_CHUNK = 1 << 24  # newlines are found 16 MB at a time, so the scan needs no buffer of its size
+
+
+@dataclass(frozen=True)
+class Packed:
+    """Message ``n`` is ``data[starts[n]:ends[n]]``; one separator byte follows each."""
+
+    data: bytes
+    starts: array[int]
+    ends: array[int]
+
+    @classmethod
+    def lines(cls, data: bytes) -> Packed:
+        """JSON Lines, numbered as ``data.split(b"\\n")`` numbers them."""
+        ends = array("q")
+        raw = np.frombuffer(data, np.uint8)
+        for at in range(0, len(data), _CHUNK):
+            found = np.flatnonzero(raw[at : at + _CHUNK] == ord("\n")) + at
+            ends.frombytes(found.astype(np.int64).tobytes())
+        ends.append(len(data))
+        return cls._from_ends(data, ends)
+
+    @classmethod
+    def messages(cls, items: Sequence[bytes]) -> Packed:
+        """Separate messages (which may hold newlines themselves), joined by newlines."""
+        lengths = np.fromiter(map(len, items), np.int64, len(items))
+        ends = array("q", (np.cumsum(lengths + 1) - 1).tobytes())
+        return cls._from_ends(b"\n".join(items), ends)
+
+    @classmethod
+    def _from_ends(cls, data: bytes, ends: array[int]) -> Packed:
+        starts = array("q", [0] if ends else [])
+        starts.frombytes((np.frombuffer(ends, np.int64)[:-1] + 1).tobytes())
+        return cls(data, starts, ends)
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def __getitem__(self, n: int) -> bytes:
+        return self.data[self.starts[n] : self.ends[n]]
+
+    def views(self, numbers: Iterable[int]) -> Iterator[memoryview]:
+        """The messages at ``numbers``, read in place (nothing is copied)."""
+        view, starts, ends = memoryview(self.data), self.starts, self.ends
+        return (view[starts[n] : ends[n]] for n in numbers)
+
+    def one_per_line(self) -> bool:
+        """Whether no message holds a newline, so that each line of ``data`` is one message."""
+        return self.data.count(b"\n") == len(self) - 1
