@@ -25,7 +25,7 @@ from streams.clickhouse import ClickHouse
 from streams.intervals import iso_utc, whole_intervals
 from streams.packed import Packed
 from streams.parallel import batch_messages
-from streams.rows import kpi_row
+from streams.rows import output_rows
 from streams.storage import STORED_COLUMNS, read_kpi_rows
 
 REPLAY_COLUMNS = ("run_id", "client", "queue", "channel", "interval_start", "inputs_sha256", "events",
@@ -110,7 +110,7 @@ def replay(
     in_range = {
         key: vector for key, vector in merged.items() if vector[0] > 0 and since_s <= key[3] < until_s
     }
-    replayed = [kpi_row(key, vector, sla.formula(key[0])) for key, vector in sorted(in_range.items())]
+    replayed = output_rows(sorted(in_range.items()), sla.formula)
     live = read_kpi_rows(store, 900, client, since_s, until_s, formula=sla.formula)
     found = differences(live, replayed)
     fed_rows = inputs_by_row(result.arrivals, events_of)

@@ -8,20 +8,19 @@ from pathlib import Path
 from schemas.kpi import KpiRow
 from schemas.sla import SlaSettings
 from schemas.wire import AgentState, ContactEvent
-from streams.batch import Rows, run_engine
+from streams.batch import Rows, gc_paused, run_engine
 from streams.intervals import INTERVAL_S
 from streams.packed import Packed
 from streams.parallel import batch_messages
 from streams.reading import ReadReport, read_events
-from streams.rows import kpi_row
+from streams.rows import output_rows
 
 __all__ = ["ReadReport", "compute_bytes", "compute_file", "compute_rows", "read_events", "to_kpi_rows"]
 
 
 def to_kpi_rows(rows: Rows, sla: SlaSettings) -> list[KpiRow]:
     """One KPI row per (client, queue, channel, interval) with an arrival, in key order."""
-    ordered = sorted(rows.items())
-    return [kpi_row(key, vector, sla.formula(key[0])) for key, vector in ordered if vector[0] > 0]
+    return output_rows(sorted((key, vector) for key, vector in rows.items() if vector[0] > 0), sla.formula)
 
 
 def compute_rows(
@@ -40,8 +39,9 @@ def compute_bytes(
 ) -> tuple[list[KpiRow], ReadReport]:
     """Recompute the KPI rows of JSON Lines, over ``workers`` processes (default: the cores)."""
     sla = sla or SlaSettings()
-    result = batch_messages(Packed.lines(data), sla, workers)
-    return to_kpi_rows(result.rows, sla), result.report
+    with gc_paused():
+        result = batch_messages(Packed.lines(data), sla, workers)
+        return to_kpi_rows(result.rows, sla), result.report
 
 
 def compute_file(

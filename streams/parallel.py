@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from operator import add
+
+import numpy as np
+import numpy.typing as npt
 
 from schemas.sla import SlaSettings
 from streams.batch import ContactKey, Rows, arrival_rows, gc_paused, run_engine
 from streams.packed import Packed
 from streams.reading import ReadReport, read_contact_events
-from streams.routing import customer_groups, owners
+from streams.routing import owners, route_keys
 from streams.totals import RowKey
 
 LINES_PER_WORKER = 100_000  # below this, starting a process costs more than it saves
@@ -35,7 +39,6 @@ class BatchResult:
 @dataclass(frozen=True)
 class _Job:
     messages: Packed
-    groups: dict[ContactKey, int]  # see streams.routing
     workers: int
     sla: SlaSettings
     with_arrivals: bool
@@ -48,13 +51,12 @@ _JOB: _Job | None = None
 _KEPT: list[object] = []
 
 
-def _route_part(part: int) -> bytes:
-    """Phase one: the owners of one slice of the messages."""
+def _route_part(part: int) -> tuple[bytes, bytes]:
+    """Phase one: the routing keys of one slice of the messages."""
     job = _JOB
     assert job is not None
     count = len(job.messages)
-    return owners(job.messages, count * part // job.workers, count * (part + 1) // job.workers,
-                  job.groups, job.workers)  # fmt: skip
+    return route_keys(job.messages, count * part // job.workers, count * (part + 1) // job.workers)
 
 
 def _work(task: tuple[int, bytes]) -> BatchResult:
@@ -67,6 +69,10 @@ def _work(task: tuple[int, bytes]) -> BatchResult:
     contacts, rows = run_engine(events, job.sla)
     _KEPT.append((events, contacts))
     return BatchResult(rows, report, arrival_rows(contacts) if job.with_arrivals else {})
+
+
+def _int64(parts: Sequence[bytes]) -> npt.NDArray[np.int64]:
+    return np.frombuffer(b"".join(parts), np.int64)
 
 
 def default_workers(messages: int) -> int:
@@ -85,10 +91,11 @@ def batch_messages(
             contacts, rows = run_engine(read_contact_events(messages, range(len(messages)), report), sla)
             return BatchResult(rows, report, arrival_rows(contacts) if with_arrivals else {})
     with gc_paused():
-        _JOB = _Job(messages, customer_groups(messages, workers), workers, sla, with_arrivals)
+        _JOB = _Job(messages, workers, sla, with_arrivals)
         try:
             with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                owner = b"".join(pool.map(_route_part, range(workers)))
+                keys, pairs = zip(*pool.map(_route_part, range(workers)), strict=True)
+                owner = owners(_int64(keys), _int64(pairs), workers)
                 parts = list(pool.map(_work, [(worker, owner) for worker in range(workers)]))
         finally:
             _JOB = None

@@ -1,20 +1,32 @@
-"""Which of N workers owns each line of a file of events, so that a batch can use every core.
+"""Which of N workers owns each message of a batch, so that a batch can use every core.
 
 First-contact resolution needs all contacts of a customer together, and a contact needs
-all of its events, so a line goes to the worker of its contact's customer. Only arrivals
-must name the customer; other events follow their contact. Customers that one contact
-names in different arrivals are joined, so they are decided together too. Lines that name
-no contact (agent states, unreadable lines) are spread round-robin: they are only checked.
+all of its events, so a message goes to the worker of its contact's customer. Only
+arrivals must name the customer; other events follow their contact. Customers that one
+contact names in different arrivals are joined, so they are decided together too. A
+contact that never arrived is kept together by its own key. Messages that name no contact
+(agent states, unreadable ones) are spread round-robin: they are only checked.
+
+Contacts and customers are handled as 64-bit hashes: the slices are read in parallel and
+send back only arrays, and the parent assigns a million messages in a few numpy calls.
+Two keys sharing a hash only put their events in one worker, which is always correct.
+The hashes are Python's ``hash``, the same in every process forked from one parent.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from array import array
 from typing import Any
 
 import msgspec
+import numpy as np
+import numpy.typing as npt
 
 from streams.packed import Packed
+
+NO_CONTACT = -1  # Python's hash() never returns -1
+
+Keys = npt.NDArray[np.int64]
 
 
 class _Route(msgspec.Struct):
@@ -39,14 +51,30 @@ def _route(line: bytes | memoryview) -> _Route | None:
     return None
 
 
-class _Customers:
-    """Union-find over (client, customer_id), so a contact's customers share one owner."""
+def route_keys(messages: Packed, lo: int, hi: int) -> tuple[bytes, bytes]:
+    """Phase one, for messages ``lo`` to ``hi``: each one's contact key (``NO_CONTACT`` when
+    it names none), and a (contact, customer) key pair for each arrival naming a customer."""
+    keys = array("q", [NO_CONTACT]) * (hi - lo)
+    pairs = array("q")
+    for i, line in enumerate(messages.views(range(lo, hi))):
+        route = _route(line)
+        if route is None:
+            continue
+        contact = keys[i] = hash((route.client, route.contact_id))
+        if route.type == "contact.arrived" and isinstance(route.customer_id, str):
+            pairs.extend((contact, hash((route.client, route.customer_id))))
+    return keys.tobytes(), pairs.tobytes()
 
-    def __init__(self) -> None:
-        self.parent: dict[tuple[str, str], tuple[str, str]] = {}
 
-    def find(self, node: tuple[str, str]) -> tuple[str, str]:
-        parent = self.parent
+def _joined(pairs: Keys) -> Keys:
+    """Each pair's customer replaced by its group's: customers one contact names are one group."""
+    ordered = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]  # by contact, then customer
+    contacts, customers = ordered[:, 0], ordered[:, 1]
+    # rare: one contact naming two customers
+    shared = np.flatnonzero((contacts[1:] == contacts[:-1]) & (customers[1:] != customers[:-1]))
+    parent: dict[int, int] = {}
+
+    def find(node: int) -> int:
         root = parent.setdefault(node, node)
         while root != parent[root]:
             root = parent[root]
@@ -54,54 +82,31 @@ class _Customers:
             parent[node], node = root, parent[node]
         return root
 
-    def join(self, a: tuple[str, str], b: tuple[str, str]) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
+    for i in shared.tolist():
+        a, b = find(int(customers[i])), find(int(customers[i + 1]))
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    customers = pairs[:, 1].copy()  # in the pairs' own order again
+    if parent:
+        joined = np.array(sorted(parent), np.int64)
+        roots = np.array([find(int(c)) for c in joined], np.int64)
+        at = np.searchsorted(joined, customers).clip(max=len(joined) - 1)
+        hit = joined[at] == customers
+        customers[hit] = roots[at[hit]]
+    return customers
 
 
-def _arrival_lines(messages: Packed) -> Iterator[bytes | memoryview]:
-    """Every message that may be an arrival, found by scanning the buffer in C.
-
-    A message with any JSON escape may spell its type some other way, and one holding a
-    newline would be cut by the scan, so then every message is a candidate.
-    """
-    data = messages.data
-    if b"\\" in data or not messages.one_per_line():
-        yield from messages.views(range(len(messages)))
-        return
-    find, rfind = data.find, data.rfind
-    at = find(b"contact.arrived")
-    while at >= 0:
-        start = rfind(b"\n", 0, at) + 1
-        end = find(b"\n", at)
-        end = len(data) if end < 0 else end
-        yield data[start:end]
-        at = find(b"contact.arrived", end)
-
-
-def customer_groups(messages: Packed, workers: int) -> dict[tuple[str, str], int]:
-    """The worker of every arrived contact (client, contact_id): its customer's group's."""
-    customer_of: dict[tuple[str, str], tuple[str, str]] = {}
-    customers = _Customers()
-    for line in _arrival_lines(messages):
-        route = _route(line)
-        if route is None or route.type != "contact.arrived" or not isinstance(route.customer_id, str):
-            continue
-        contact = (route.client, route.contact_id)
-        customer = (route.client, route.customer_id)
-        known = customer_of.setdefault(contact, customer)
-        if known != customer:
-            customers.join(known, customer)
-    return {contact: hash(customers.find(customer)) % workers for contact, customer in customer_of.items()}
-
-
-def owners(messages: Packed, lo: int, hi: int, groups: dict[tuple[str, str], int], workers: int) -> bytes:
-    """The worker of each of the messages ``lo`` to ``hi``, one byte each."""
-    out = bytearray(hi - lo)
-    get = groups.get
-    for i, line in enumerate(messages.views(range(lo, hi))):
-        route = _route(line)
-        fallback = (lo + i) % workers
-        out[i] = fallback if route is None else get((route.client, route.contact_id), fallback)
-    return bytes(out)
+def owners(keys: Keys, pairs: Keys, workers: int) -> bytes:
+    """The worker of every message (one byte each), from the contact keys of all messages
+    and the (contact, customer) pairs of all arrivals, as :func:`route_keys` found them."""
+    named = np.flatnonzero(keys != NO_CONTACT)
+    owner = np.arange(len(keys), dtype=np.int64) % workers
+    owner[named] = keys[named] % workers
+    pairs = pairs.reshape(-1, 2)
+    if len(pairs):
+        contacts, first = np.unique(pairs[:, 0], return_index=True)
+        group_owner = _joined(pairs)[first] % workers
+        at = np.searchsorted(contacts, keys[named]).clip(max=len(contacts) - 1)
+        arrived = contacts[at] == keys[named]
+        owner[named[arrived]] = group_owner[at[arrived]]
+    return owner.astype(np.uint8).tobytes()

@@ -15,7 +15,7 @@ from streams.contacts import Arrival, ContactState, Ending, Survey
 from streams.intervals import INTERVAL_S, interval_start
 from streams.kpi import COLUMNS
 from streams.retention import LateEvent, Retention
-from streams.rows import kpi_row
+from streams.rows import output_rows
 from streams.totals import RowKey
 
 STORED_COLUMNS: tuple[str, ...] = tuple(c.replace("_s_sum", "_us_sum") for c in COLUMNS)
@@ -226,4 +226,4 @@ def read_kpi_rows(
     )
     label = (lambda r: int(r[3])) if per_interval else (lambda r: since_s or 0)
     pick = formula or (lambda _client: "default")
-    return [kpi_row((r[0], r[1], r[2], label(r)), [int(x) for x in r[4:]], pick(r[0])) for r in rows]
+    return output_rows((((r[0], r[1], r[2], label(r)), [int(x) for x in r[4:]]) for r in rows), pick)

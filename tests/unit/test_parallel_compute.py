@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime
 
+import numpy as np
 import orjson
 
 from producers.simulator import Simulator
@@ -13,11 +14,19 @@ from streams.compute import compute_bytes
 from streams.kpi import FCR
 from streams.packed import Packed
 from streams.parallel import batch_messages
-from streams.routing import customer_groups, owners
+from streams.routing import owners, route_keys
 from tests.bad_messages import BAD_MESSAGES
 
 EVENTS = [e for _, e in Simulator(datetime(2026, 11, 23, tzinfo=UTC), seed=9).events(
     datetime(2026, 11, 23, 12, tzinfo=UTC))]  # fmt: skip
+
+
+def route(messages: Packed, workers: int) -> bytes:
+    """Both routing steps, over two slices as the pool runs them."""
+    half = len(messages) // 2
+    parts = [route_keys(messages, 0, half), route_keys(messages, half, len(messages))]
+    keys, pairs = (np.frombuffer(b"".join(p), np.int64) for p in zip(*parts, strict=True))
+    return owners(keys, pairs, workers)
 
 
 def jsonl(events: list[dict[str, object]]) -> list[bytes]:
@@ -44,8 +53,7 @@ def test_three_workers_equal_one_on_shuffled_input_with_bad_and_blank_lines() ->
 
 def test_a_contact_and_its_customer_stay_with_one_worker() -> None:
     lines = jsonl(EVENTS)
-    messages = Packed.messages(lines)
-    owner = owners(messages, 0, len(messages), customer_groups(messages, 4), 4)
+    owner = route(Packed.messages(lines), 4)
     by_contact: dict[tuple[str, str], set[int]] = {}
     by_customer: dict[tuple[str, str], set[int]] = {}
     customer_of = {(e["client"], e["contact_id"]): e["customer_id"] for e in EVENTS
@@ -70,15 +78,29 @@ def test_customers_named_differently_by_one_contact_are_joined() -> None:
         arrival("c1", "y", "2"),
         arrival("c2", "y", "3"),
         arrival("c3", "x", "4"),
+        arrival("c4", "z", "5"),
+        arrival("c4", "w", "6"),
+        arrival("c5", "w", "7"),
     ]
-    for workers in (2, 3, 5):
-        groups = customer_groups(Packed.messages(lines), workers)
-        assert len({groups[("acme", c)] for c in ("c1", "c2", "c3")}) == 1
+    for workers in (2, 3, 5, 7):
+        owner = route(Packed.messages(lines), workers)
+        assert len(set(owner[:4])) == 1 and len(set(owner[4:])) == 1
+
+
+def test_a_contact_that_never_arrived_stays_together_and_unreadable_lines_are_spread() -> None:
+    lines = [orjson.dumps({"type": "contact.answered", "client": "acme", "contact_id": "c9", "n": n})
+             for n in range(20)] + [b"not json"] * 20  # fmt: skip
+    owner = route(Packed.messages(lines), 4)
+    assert len(set(owner[:20])) == 1
+    assert set(owner[20:]) == {0, 1, 2, 3}
 
 
 def test_an_escaped_type_is_still_found() -> None:
     escaped = b'{"type":"contact\\u002earrived","client":"acme","contact_id":"c1","customer_id":"x"}'
-    assert ("acme", "c1") in customer_groups(Packed.messages([escaped]), 2)
+    same_customer = b'{"type":"contact.arrived","client":"acme","contact_id":"c2","customer_id":"x"}'
+    for workers in (2, 3, 5):
+        owner = route(Packed.messages([escaped, same_customer] * 3), workers)
+        assert len(set(owner)) == 1
 
 
 def test_messages_holding_newlines_are_routed_whole() -> None:
