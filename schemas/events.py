@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -30,6 +30,7 @@ NonEmpty = Annotated[str, Field(min_length=1, max_length=256)]
 RFC3339_PATTERN = r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
 _RFC3339 = re.compile(RFC3339_PATTERN)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def parse_rfc3339(text: str) -> datetime:
@@ -42,8 +43,7 @@ def parse_rfc3339(text: str) -> datetime:
 
 def epoch_us(moment: datetime) -> int:
     """Return whole microseconds since the Unix epoch, exact (no float rounding)."""
-    delta = moment - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return (moment - _EPOCH) // _MICROSECOND
 
 
 class _Envelope(BaseModel):

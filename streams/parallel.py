@@ -65,7 +65,8 @@ def _work(task: tuple[int, bytes]) -> BatchResult:
     job = _JOB
     assert job is not None
     report = ReadReport()
-    events = read_contact_events(job.messages, [n for n, o in enumerate(owner) if o == worker], report)
+    mine = np.flatnonzero(np.frombuffer(owner, np.uint8) == worker).tolist()
+    events = read_contact_events(job.messages, mine, report)
     contacts, rows = run_engine(events, job.sla)
     _KEPT.append((events, contacts))
     return BatchResult(rows, report, arrival_rows(contacts) if job.with_arrivals else {})

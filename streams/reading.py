@@ -32,14 +32,16 @@ def read_events(lines: Iterable[bytes], report: ReadReport) -> Iterator[ContactE
 
 def read_contact_events(messages: Packed, numbers: Sequence[int], report: ReadReport) -> list[ContactEvent]:
     """The contact events of the messages at ``numbers`` (0-based); agent states are only checked."""
-    parsed = [parse_event(view) for view in messages.views(numbers)]  # the hot loop: one call each
-    events = []
-    for n, event in zip(numbers, parsed, strict=True):
-        if isinstance(event, Rejection):
+    events: list[ContactEvent] = []
+    append = events.append
+    for n, view in zip(numbers, messages.views(numbers), strict=True):  # the hot loop of a batch
+        event = parse_event(view)
+        if isinstance(event, AgentState):
+            report.valid += 1
+        elif isinstance(event, Rejection):
             if messages[n].strip():
                 report.rejected.append((n + 1, event.reason))
         else:
             report.valid += 1
-            if not isinstance(event, AgentState):
-                events.append(event)
+            append(event)
     return events
