@@ -45,6 +45,11 @@ class ClickHouse(Protocol):
     def close(self) -> None: ...
 
 
+_COLUMN_TYPES = (
+    "SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = %(table)s"
+)
+
+
 class ChdbClickHouse:
     """Embedded chDB in a data folder; one process owns the folder at a time."""
 
@@ -55,6 +60,7 @@ class ChdbClickHouse:
         self.description = f"chDB at {path}"
         self._session = chdb.session.Session(str(path))
         self._lock = threading.Lock()  # one session, used from the worker's threads
+        self._metas: dict[tuple[str, tuple[str, ...]], list[dict[str, str]]] = {}
         self._run(f"CREATE DATABASE IF NOT EXISTS {database}")
         self._run(f"USE {database}")
 
@@ -80,9 +86,19 @@ class ChdbClickHouse:
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
         if not rows:
             return
-        names = ", ".join(columns)
-        body = b"\n".join(map(orjson.dumps, rows))  # one JSON array per row, in column order
-        self._run(f"INSERT INTO {table} ({names}) FORMAT JSONCompactEachRow\n" + body.decode())
+        # One dumps of the whole batch: a dumps per row cost 1.6 us a row, holding the GIL
+        # (live/bare on 400k events: 0.80, 0.82 against 0.77, 0.78).
+        body = orjson.dumps({"meta": self._meta(table, tuple(columns)), "data": rows})
+        self._run(f"INSERT INTO {table} ({', '.join(columns)}) FORMAT JSONCompact " + body.decode())
+
+    def _meta(self, table: str, columns: tuple[str, ...]) -> list[dict[str, str]]:
+        """The JSONCompact header of an insert: each column's name and type."""
+        key = (table, columns)
+        meta = self._metas.get(key)
+        if meta is None:
+            types = dict(self.query(_COLUMN_TYPES, {"table": table}))
+            meta = self._metas[key] = [{"name": name, "type": types[name]} for name in columns]
+        return meta
 
     def close(self) -> None:
         with self._lock:

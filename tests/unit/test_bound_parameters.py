@@ -31,3 +31,19 @@ def test_hostile_names_are_data_not_sql(tmp_path: Path, name: str) -> None:
 
 def test_bind_escapes_quotes_and_backslashes() -> None:
     assert bind("SELECT %(v)s", {"v": "a'b\\c"}) == "SELECT 'a\\'b\\\\c'"
+
+
+def test_a_batch_insert_keeps_every_value_in_its_column(tmp_path: Path) -> None:
+    """chDB inserts a whole batch as one JSONCompact document, typed by the table's columns."""
+    store = connect(None, tmp_path, "batch")
+    try:
+        store.execute("CREATE TABLE t (n Int64, at DateTime('UTC'), s String, x Nullable(Float64)) "
+                      "ENGINE = MergeTree ORDER BY n")  # fmt: skip
+        texts = ['],["x"', '{"meta":[]}', "naïve\nname\t\\", "", *HOSTILE]
+        rows = [(i, 1_790_000_000 + i, text, None if i % 2 else i / 4) for i, text in enumerate(texts)]
+        store.insert("t", ("n", "at", "s", "x"), rows)
+        store.insert("t", ("s", "n", "at"), [("reordered", 100, 1_790_000_100)])  # another column list
+        got = store.query("SELECT n, toUInt32(at), s, x FROM t ORDER BY n")
+        assert got == [tuple(r) for r in rows] + [(100, 1_790_000_100, "reordered", None)]
+    finally:
+        store.close()
