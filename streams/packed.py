@@ -9,6 +9,7 @@ the parent saves the ~290 MB the objects cost beside the bytes.
 
 from __future__ import annotations
 
+import mmap
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -22,12 +23,12 @@ _CHUNK = 1 << 24  # newlines are found 16 MB at a time, so the scan needs no buf
 class Packed:
     """Message ``n`` is ``data[starts[n]:ends[n]]``; one separator byte follows each."""
 
-    data: bytes
+    data: bytes | mmap.mmap
     starts: array[int]
     ends: array[int]
 
     @classmethod
-    def lines(cls, data: bytes) -> Packed:
+    def lines(cls, data: bytes | mmap.mmap) -> Packed:
         """JSON Lines, numbered as ``data.split(b"\\n")`` numbers them."""
         ends = array("q")
         raw = np.frombuffer(data, np.uint8)
@@ -45,7 +46,7 @@ class Packed:
         return cls._from_ends(b"\n".join(items), ends)
 
     @classmethod
-    def _from_ends(cls, data: bytes, ends: array[int]) -> Packed:
+    def _from_ends(cls, data: bytes | mmap.mmap, ends: array[int]) -> Packed:
         starts = array("q", [0] if ends else [])
         starts.frombytes((np.frombuffer(ends, np.int64)[:-1] + 1).tobytes())
         return cls(data, starts, ends)
@@ -60,7 +61,3 @@ class Packed:
         """The messages at ``numbers``, read in place (nothing is copied)."""
         view, starts, ends = memoryview(self.data), self.starts, self.ends
         return (view[starts[n] : ends[n]] for n in numbers)
-
-    def one_per_line(self) -> bool:
-        """Whether no message holds a newline, so that each line of ``data`` is one message."""
-        return self.data.count(b"\n") == len(self) - 1

@@ -25,6 +25,4 @@ def test_messages_may_hold_newlines_and_be_empty() -> None:
     items = [b'{\n  "a": 1\n}', b"", b"\n", b"plain"]
     packed = Packed.messages(items)
     assert [packed[n] for n in range(len(packed))] == items
-    assert not packed.one_per_line()
-    assert Packed.messages([b"a", b"b"]).one_per_line()
     assert len(Packed.messages([])) == 0
