@@ -69,9 +69,11 @@ def route_keys(messages: Packed, lo: int, hi: int) -> tuple[bytes, bytes]:
 def _joined(pairs: Keys) -> Keys:
     """Each pair's customer replaced by its group's: customers one contact names are one group."""
     ordered = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]  # by contact, then customer
-    contacts, customers = ordered[:, 0], ordered[:, 1]
+    by_contact, their_customers = ordered[:, 0], ordered[:, 1]
     # rare: one contact naming two customers
-    shared = np.flatnonzero((contacts[1:] == contacts[:-1]) & (customers[1:] != customers[:-1]))
+    shared = np.flatnonzero(
+        (by_contact[1:] == by_contact[:-1]) & (their_customers[1:] != their_customers[:-1])
+    )
     parent: dict[int, int] = {}
 
     def find(node: int) -> int:
@@ -83,10 +85,10 @@ def _joined(pairs: Keys) -> Keys:
         return root
 
     for i in shared.tolist():
-        a, b = find(int(customers[i])), find(int(customers[i + 1]))
+        a, b = find(int(their_customers[i])), find(int(their_customers[i + 1]))
         if a != b:
             parent[max(a, b)] = min(a, b)
-    customers = pairs[:, 1].copy()  # in the pairs' own order again
+    customers = pairs[:, 1].copy()
     if parent:
         joined = np.array(sorted(parent), np.int64)
         roots = np.array([find(int(c)) for c in joined], np.int64)

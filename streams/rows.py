@@ -11,6 +11,8 @@ from streams.intervals import iso_utc
 from streams.kpi import COLUMNS, SECONDS_COLUMNS, ratios
 from streams.totals import RowKey
 
+_ROWS = TypeAdapter(list[KpiRow])
+
 
 def additive_values(vector: Sequence[int]) -> dict[str, float]:
     """Name the columns of a vector, with durations in seconds."""
@@ -39,6 +41,3 @@ def output_rows(rows: Iterable[tuple[RowKey, Sequence[int]]], formula: Callable[
     """Build many output rows, validated in one call (half the cost of one call per row);
     ``formula`` names each client's service-level formula."""
     return _ROWS.validate_python([_fields(key, vector, formula(key[0])) for key, vector in rows])
-
-
-_ROWS = TypeAdapter(list[KpiRow])
