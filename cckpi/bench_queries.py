@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from dashboards.panels import DASHBOARDS, expand_macros
+from producers.outputs import message_key
 from producers.scenario import DEFAULT_SCENARIO, scaled
 from producers.simulator import Simulator
 from schemas.sla import SlaSettings
@@ -50,8 +51,7 @@ def load(store: ClickHouse, events: int) -> tuple[int, int]:
     for sent, (t, event) in enumerate(
         Simulator(start, seed=21, scenario=scaled(DEFAULT_SCENARIO, factor)).events(), start=1
     ):
-        key = event.get("contact_id") or event["agent_id"]
-        partition = zlib.crc32(key.encode()) % PARTITIONS  # the same in every run (not hash())
+        partition = zlib.crc32(message_key(event)) % PARTITIONS  # the same in every run (not hash())
         batch.append((partition, offsets[partition], orjson.dumps(event)))
         offsets[partition] += 1
         last = t

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 import pytest
 
+from producers.outputs import message_key
 from producers.simulator import Simulator
 from schemas.sla import SlaSettings
 from streams.compute import ReadReport, compute_rows, read_events
@@ -69,8 +70,7 @@ class FakeTables:
 
 def partition_of(payload: bytes) -> int:
     """The key's partition, the same in every run (``hash`` of a str changes per process)."""
-    event = orjson.loads(payload)
-    return zlib.crc32((event.get("contact_id") or event["agent_id"]).encode()) % PARTITIONS
+    return zlib.crc32(message_key(orjson.loads(payload))) % PARTITIONS
 
 
 def run(messages: list[bytes], tables: FakeTables, restart_every: int | None, crash_between: bool) -> None:
