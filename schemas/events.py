@@ -28,7 +28,7 @@ NonEmpty = Annotated[str, Field(min_length=1, max_length=256)]
 
 # RFC 3339 date-time: 'T' separator and an explicit offset ('Z' or +hh:mm) are mandatory.
 RFC3339_PATTERN = r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
-_RFC3339 = re.compile(RFC3339_PATTERN)
+RFC3339 = re.compile(RFC3339_PATTERN)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -67,7 +67,7 @@ class _Envelope(BaseModel):
     @field_validator("occurred_at", mode="before")
     @classmethod
     def _rfc3339(cls, value: object) -> datetime:
-        if not isinstance(value, str) or not _RFC3339.match(value):
+        if not isinstance(value, str) or not RFC3339.match(value):
             raise ValueError("must be an RFC 3339 timestamp with offset, e.g. 2026-11-23T09:15:02Z")
         return parse_rfc3339(value)
 

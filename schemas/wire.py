@@ -8,23 +8,23 @@ holds both to the same decisions.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, ClassVar, Literal
 
 import msgspec
 from msgspec import Meta, Struct
 
-from schemas.events import RFC3339_PATTERN, Rejection, epoch_us, parse_rfc3339, validate_event
+from schemas.events import RFC3339, Rejection, epoch_us, parse_rfc3339, validate_event
 
 Text = Annotated[str, Meta(min_length=1, max_length=256)]
 Seconds = Annotated[float, Meta(ge=0)]
-Moment = Annotated[str, Meta(pattern=RFC3339_PATTERN)]
 ChannelName = Literal["call", "email", "chat"]
 
 
 class _Event(Struct, tag_field="type", kw_only=True):
     event_id: Text
     schema_version: Literal[1]
-    occurred_at: Moment
+    occurred_at: str  # checked by _moment_us: a msgspec pattern here cost 0.44 µs an event
     client: Text
     queue: Text
 
@@ -103,13 +103,14 @@ Event = ContactEvent | AgentState
 
 _DECODER = msgspec.json.Decoder(Event)
 _INF = float("inf")
+_FROM_ISO = datetime.fromisoformat
 
 
 def parse_event(raw: bytes | str | memoryview) -> Event | Rejection:
     """Turn one message into an event, or a rejection saying what is wrong with it."""
     try:
         event = _DECODER.decode(raw)
-        event.occurred_us = epoch_us(parse_rfc3339(event.occurred_at))
+        event.occurred_us = _moment_us(event.occurred_at)
     except (msgspec.ValidationError, msgspec.DecodeError, ValueError):
         return _explain(raw)
     if isinstance(event, SurveyAnswered):
@@ -120,6 +121,19 @@ def parse_event(raw: bytes | str | memoryview) -> Event | Rejection:
     ):
         return _explain(raw)
     return event
+
+
+def _moment_us(stamp: str) -> int:
+    """Epoch microseconds of an RFC 3339 stamp; ValueError for anything the contract rejects.
+
+    The producers' own shape, ``2026-11-23T09:15:02.120Z``, skips the regex: with its
+    separators in place, ``fromisoformat`` accepts exactly the digits the pattern would.
+    """
+    if len(stamp) == 24 and stamp[4:20:3] == "--T::." and stamp[23] == "Z":
+        return epoch_us(_FROM_ISO(stamp))
+    if RFC3339.match(stamp) is None:
+        raise ValueError("not an RFC 3339 timestamp")
+    return epoch_us(parse_rfc3339(stamp))
 
 
 def _explain(raw: bytes | str | memoryview) -> Rejection:

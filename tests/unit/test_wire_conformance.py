@@ -78,3 +78,24 @@ def test_mutated_events_get_the_same_decision(kind: str, changes: dict[str, Any]
         else:
             body[name] = value
     agree(orjson.dumps(body))
+
+
+def test_stamps_of_the_producers_shape_get_the_same_decision() -> None:
+    """The fast path trusts fromisoformat once the separators sit in place; prove it per position."""
+    stamp = "2026-11-23T09:15:02.120Z"
+    odd = "09 +-:.TtZzW,x\u0663\uff11"  # includes an Arabic-Indic and a fullwidth digit
+    body = dict(KINDS["contact.arrived"])
+    for at in range(len(stamp)):
+        for char in odd:
+            body["occurred_at"] = stamp[:at] + char + stamp[at + 1 :]
+            agree(orjson.dumps(body))
+    for other in (
+        "2026-W47-1T09:15:02.120Z",
+        "2026-11-23T09:15:02.12Z",
+        "2026-11-23T09:15:02,120Z",
+        "2026-11-23T09:15:02.1204Z",
+        "2026-02-29T09:15:02.120Z",
+        "2028-02-29T09:15:02.120Z",
+    ):
+        body["occurred_at"] = other
+        agree(orjson.dumps(body))
