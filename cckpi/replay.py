@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +19,7 @@ import orjson
 
 from schemas.kpi import ADDITIVE_COLUMNS
 from schemas.sla import SlaSettings
-from streams.audit import differences, inputs_by_row, inputs_digest
+from streams.audit import differences, inputs_digest
 from streams.clickhouse import ClickHouse
 from streams.intervals import iso_utc, whole_intervals
 from streams.packed import Packed
@@ -33,6 +32,7 @@ REPLAY_COLUMNS = ("run_id", "client", "queue", "channel", "interval_start", "inp
 RUN_COLUMNS = ("run_id", "started_at", "source", "client", "from_time", "to_time", "events",
                "rows_differing", "agrees")  # fmt: skip
 WORKERS = None
+_NO_INPUTS = inputs_digest(())  # a row no arrival fed (none in practice: rows count arrivals)
 _ARRIVALS_IN_RANGE = (
     "SELECT client, {what} FROM raw_events WHERE type = 'contact.arrived' "
     "AND occurred_at >= toDateTime(%(lo)s) AND occurred_at < toDateTime(%(hi)s) {client}"
@@ -40,7 +40,7 @@ _ARRIVALS_IN_RANGE = (
 # Exactly what the range's rows depend on, however late it came: every event of every contact
 # arriving in the range, and every arrival of their customers (first-contact resolution).
 _RELEVANT = (
-    "SELECT event_id, client, contact_id, payload FROM raw_events FINAL "
+    "SELECT event_id, payload FROM raw_events FINAL "
     "WHERE (client, contact_id) IN ({contacts}) "
     "OR (type = 'contact.arrived' AND (client, customer_id) IN ({customers}))"
 )
@@ -50,9 +50,7 @@ _RELEVANT = (
 class Inputs:
     """The events a replay reads, one list per column; ``skipped`` counts invalid messages."""
 
-    event_ids: list[str]
-    clients: list[str]
-    contact_ids: list[str]
+    event_ids: list[bytes]  # UTF-8, as the digests hash them
     payloads: list[bytes]
     source: str = "archive"
     skipped: int = 0
@@ -65,9 +63,8 @@ def read_archive(store: ClickHouse, since_s: int, until_s: int, client: str | No
         contacts=_ARRIVALS_IN_RANGE.format(what="contact_id", client=where_client),
         customers=_ARRIVALS_IN_RANGE.format(what="customer_id", client=where_client),
     )
-    columns = store.query_columns(sql, {"lo": since_s, "hi": until_s, "client": client})
-    event_ids, clients, contact_ids = ([v.decode() for v in column] for column in columns[:3])
-    return Inputs(event_ids, clients, contact_ids, columns[3])
+    event_ids, payloads = store.query_columns(sql, {"lo": since_s, "hi": until_s, "client": client})
+    return Inputs(event_ids, payloads)
 
 
 @dataclass
@@ -97,30 +94,27 @@ def replay(
     run_id = f"replay-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     started = int(time.time())
     archived = inputs or read_archive(store, since_s, until_s, client)
-    result = batch_messages(Packed.messages(archived.payloads), sla, workers=WORKERS, with_arrivals=True)
+    result = batch_messages(
+        Packed.messages(archived.payloads), sla, WORKERS, Packed.messages(archived.event_ids)
+    )
     if result.report.rejected:  # the inputs hold valid events only
         number, reason = result.report.rejected[0]
-        raise ValueError(f"archived event {archived.event_ids[number - 1]} no longer validates: {reason}")
+        event_id = archived.event_ids[number - 1].decode()
+        raise ValueError(f"archived event {event_id} no longer validates: {reason}")
     merged, count = result.rows, len(archived.payloads)
-    events_of: dict[tuple[str, str], list[tuple[str, bytes]]] = defaultdict(list)
-    for row in zip(
-        archived.clients, archived.contact_ids, archived.event_ids, archived.payloads, strict=True
-    ):
-        events_of[(row[0], row[1])].append((row[2], row[3]))
     in_range = {
         key: vector for key, vector in merged.items() if vector[0] > 0 and since_s <= key[3] < until_s
     }
     replayed = output_rows(sorted(in_range.items()), sla.formula)
     live = read_kpi_rows(store, 900, client, since_s, until_s, formula=sla.formula)
     found = differences(live, replayed)
-    fed_rows = inputs_by_row(result.arrivals, events_of)
     digests = {}
     rows = []
-    for (row_client, queue, channel, start), vector in sorted(in_range.items()):
-        fed = fed_rows.get((row_client, queue, channel, start), [])
-        digest = inputs_digest(fed)
+    for key, vector in sorted(in_range.items()):
+        digest, events = result.inputs.get(key, _NO_INPUTS)
+        row_client, queue, channel, start = key
         digests["/".join((row_client, queue, channel, iso_utc(start)))] = digest
-        rows.append([run_id, row_client, queue, channel, start, digest, len(set(fed)), *vector])
+        rows.append([run_id, row_client, queue, channel, start, digest, events, *vector])
     store.insert("replay_kpi", REPLAY_COLUMNS, rows)
     differing_rows = len({d.row for d in found})
     run = [run_id, started, archived.source, client or "", since_s, until_s, count, differing_rows,

@@ -64,9 +64,7 @@ def read_kafka(bootstrap: str, topic: str, since_s: int, until_s: int, client: s
     keep = relevant(events, since_s * 1_000_000, until_s * 1_000_000, client)
     picked = [events[i] for i in keep]
     return Inputs(
-        event_ids=[e.event_id for e in picked],
-        clients=[e.client for e in picked],
-        contact_ids=[e.contact_id for e in picked],  # type: ignore[union-attr]
+        event_ids=[e.event_id.encode() for e in picked],
         payloads=[valid[i] for i in keep],
         source="kafka",
         skipped=len(payloads) - len(valid),

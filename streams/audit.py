@@ -8,26 +8,34 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from schemas.kpi import ADDITIVE_COLUMNS, KpiRow
+from schemas.wire import ContactEvent
+from streams.batch import ContactKey
 from streams.totals import RowKey
 
 RowId = tuple[str, str, str, str]  # client, queue, channel, interval_start (RFC 3339)
 
 
-def inputs_digest(events: Iterable[tuple[str, bytes]]) -> str:
-    """SHA-256 over the canonical input: events sorted by id, each 'id' 0x1f payload 0x0a."""
+def inputs_digest(events: Iterable[tuple[bytes, bytes]]) -> tuple[str, int]:
+    """SHA-256 over the canonical input: distinct events sorted by id, each id 0x1f payload 0x0a;
+    and how many distinct events that is."""
     digest = hashlib.sha256()
-    for event_id, payload in sorted(set(events)):  # ties on an id are ordered by payload
-        digest.update(event_id.encode() + b"\x1f" + payload + b"\n")
-    return digest.hexdigest()
+    distinct = sorted(set(events))  # ties on an id are ordered by payload
+    for event_id, payload in distinct:
+        digest.update(event_id + b"\x1f" + payload + b"\n")
+    return digest.hexdigest(), len(distinct)
 
 
-def inputs_by_row(
-    arrivals: dict[tuple[str, str], RowKey], events_of: dict[tuple[str, str], list[tuple[str, bytes]]]
-) -> dict[RowKey, list[tuple[str, bytes]]]:
-    """The events behind each row: every event of every contact that arrived in it."""
-    rows: dict[RowKey, list[tuple[str, bytes]]] = defaultdict(list)
-    for contact, row in arrivals.items():
-        rows[row].extend(events_of.get(contact, []))
+def messages_by_row(
+    numbers: Iterable[int], events: Iterable[ContactEvent], arrivals: dict[ContactKey, RowKey]
+) -> dict[RowKey, list[int]]:
+    """The messages behind each row: those of every contact that arrived in it.
+
+    ``numbers`` are the messages' places, one per event, in the same order."""
+    rows: dict[RowKey, list[int]] = defaultdict(list)
+    for number, event in zip(numbers, events, strict=True):
+        row = arrivals.get((event.client, event.contact_id))
+        if row is not None:
+            rows[row].append(number)
     return rows
 
 

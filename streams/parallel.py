@@ -1,9 +1,9 @@
 """The batch engine over every core: a large set of events split by customer, rows summed.
 
 Each worker is a forked process that reads the shared messages it inherits (nothing is
-pickled on the way in; see :mod:`streams.packed`) and returns only row vectors and, when
-asked, the row each of its contacts arrived in. See :mod:`streams.routing` for why the
-split keeps results exact.
+pickled on the way in; see :mod:`streams.packed`) and returns only row vectors and, for an
+audit, which messages fed each row; the rows' input digests are then split over the
+workers too. See :mod:`streams.routing` for why the split keeps results exact.
 """
 
 from __future__ import annotations
@@ -13,18 +13,21 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import chain
 from operator import add
 
 import numpy as np
 import numpy.typing as npt
 
 from schemas.sla import SlaSettings
-from streams.batch import ContactKey, Rows, arrival_rows, gc_paused, run_engine
+from streams.audit import inputs_digest, messages_by_row
+from streams.batch import Rows, arrival_rows, gc_paused, run_engine
 from streams.packed import Packed
 from streams.reading import ReadReport, read_contact_events
 from streams.routing import owners, route_keys
 from streams.totals import RowKey
 
+RowInputs = tuple[str, int]  # SHA-256 of a row's input events, and how many distinct ones
 LINES_PER_WORKER = 100_000  # below this, starting a process costs more than it saves
 MAX_WORKERS = 64  # owners are bytes
 
@@ -33,7 +36,7 @@ MAX_WORKERS = 64  # owners are bytes
 class BatchResult:
     rows: Rows
     report: ReadReport
-    arrivals: dict[ContactKey, RowKey] = field(default_factory=dict)  # filled when asked for
+    inputs: dict[RowKey, RowInputs] = field(default_factory=dict)  # filled when ids are given
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,7 @@ class _Job:
     messages: Packed
     workers: int
     sla: SlaSettings
-    with_arrivals: bool
+    event_ids: Packed | None  # the messages' event ids, to digest each row's inputs
 
 
 # What forked workers read: set before the pool starts, inherited, never pickled.
@@ -59,17 +62,46 @@ def _route_part(part: int) -> tuple[bytes, bytes]:
     return route_keys(job.messages, count * part // job.workers, count * (part + 1) // job.workers)
 
 
-def _work(task: tuple[int, bytes]) -> BatchResult:
-    """Phase two: parse and count the messages one worker owns."""
+def _work(task: tuple[int, bytes]) -> tuple[BatchResult, dict[RowKey, list[int]]]:
+    """Phase two: parse and count the messages one worker owns; which fed each row."""
     worker, owner = task
     job = _JOB
     assert job is not None
-    report = ReadReport()
     mine = np.flatnonzero(np.frombuffer(owner, np.uint8) == worker).tolist()
-    events = read_contact_events(job.messages, mine, report)
-    contacts, rows = run_engine(events, job.sla)
+    return _count(job.messages, mine, job.sla, job.event_ids is not None)
+
+
+def _count(
+    messages: Packed, numbers: list[int], sla: SlaSettings, audit: bool
+) -> tuple[BatchResult, dict[RowKey, list[int]]]:
+    report, kept = ReadReport(), (list[int]() if audit else None)
+    events = read_contact_events(messages, numbers, report, kept)
+    contacts, rows = run_engine(events, sla)
     _KEPT.append((events, contacts))
-    return BatchResult(rows, report, arrival_rows(contacts) if job.with_arrivals else {})
+    fed = messages_by_row(kept, events, arrival_rows(contacts)) if kept is not None else {}
+    return BatchResult(rows, report), fed
+
+
+def _digest(share: list[tuple[RowKey, list[int]]]) -> list[tuple[RowKey, RowInputs]]:
+    """Phase three: the input digests of a share of the rows."""
+    job = _JOB
+    assert job is not None and job.event_ids is not None
+    return _digests(job.messages, job.event_ids, share)
+
+
+def _digests(
+    messages: Packed, event_ids: Packed, share: list[tuple[RowKey, list[int]]]
+) -> list[tuple[RowKey, RowInputs]]:
+    return [
+        (row, inputs_digest(zip(event_ids.copies(numbers), messages.copies(numbers), strict=True)))
+        for row, numbers in share
+    ]
+
+
+def _shares(fed: dict[RowKey, list[int]], workers: int) -> list[list[tuple[RowKey, list[int]]]]:
+    """Rows dealt largest first, round the workers: about even numbers of messages each."""
+    ordered = sorted(fed.items(), key=lambda item: len(item[1]), reverse=True)
+    return [ordered[worker::workers] for worker in range(workers)]
 
 
 def _int64(parts: Sequence[bytes]) -> npt.NDArray[np.int64]:
@@ -81,33 +113,46 @@ def default_workers(messages: int) -> int:
 
 
 def batch_messages(
-    messages: Packed, sla: SlaSettings, workers: int | None = None, with_arrivals: bool = False
+    messages: Packed, sla: SlaSettings, workers: int | None = None, event_ids: Packed | None = None
 ) -> BatchResult:
-    """Recompute the row vectors of JSON messages over ``workers`` processes (default: the cores)."""
-    global _JOB
+    """Recompute the row vectors of JSON messages over ``workers`` processes (default: the cores).
+
+    Given the messages' ``event_ids``, also digest the events behind every row (an audit)."""
     workers = default_workers(len(messages)) if workers is None else workers
-    if workers <= 1:
-        report = ReadReport()
-        with gc_paused():
-            contacts, rows = run_engine(read_contact_events(messages, range(len(messages)), report), sla)
-            return BatchResult(rows, report, arrival_rows(contacts) if with_arrivals else {})
     with gc_paused():
-        _JOB = _Job(messages, workers, sla, with_arrivals)
-        try:
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                keys, pairs = zip(*pool.map(_route_part, range(workers)), strict=True)
-                owner = owners(_int64(keys), _int64(pairs), workers)
-                parts = list(pool.map(_work, [(worker, owner) for worker in range(workers)]))
-        finally:
-            _JOB = None
-    total = BatchResult(parts[0].rows, ReadReport())
+        if workers > 1:
+            return _in_workers(_Job(messages, workers, sla, event_ids))
+        result, fed = _count(messages, list(range(len(messages))), sla, event_ids is not None)
+        _KEPT.clear()  # in this process, not a worker's: free it now
+        if event_ids is not None:
+            result.inputs = dict(_digests(messages, event_ids, list(fed.items())))
+        return result
+
+
+def _in_workers(job: _Job) -> BatchResult:
+    global _JOB
+    _JOB = job
+    try:
+        with ProcessPoolExecutor(job.workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            keys, pairs = zip(*pool.map(_route_part, range(job.workers)), strict=True)
+            owner = owners(_int64(keys), _int64(pairs), job.workers)
+            counted = list(pool.map(_work, [(worker, owner) for worker in range(job.workers)]))
+            fed: dict[RowKey, list[int]] = {}
+            for _, part_fed in counted:
+                for row, numbers in part_fed.items():
+                    fed.setdefault(row, []).extend(numbers)
+            shares = _shares(fed, job.workers) if job.event_ids is not None else []
+            inputs = dict(chain.from_iterable(pool.map(_digest, shares)))
+    finally:
+        _JOB = None
+    parts = [part for part, _ in counted]
+    total = BatchResult(parts[0].rows, ReadReport(), inputs)
     for part in parts:
         if part is not parts[0]:
             for key, vector in part.rows.items():
-                row = total.rows.get(key)
-                total.rows[key] = vector if row is None else list(map(add, row, vector))
+                summed = total.rows.get(key)
+                total.rows[key] = vector if summed is None else list(map(add, summed, vector))
         total.report.valid += part.report.valid
         total.report.rejected.extend(part.report.rejected)
-        total.arrivals.update(part.arrivals)
     total.report.rejected.sort()
     return total

@@ -30,8 +30,12 @@ def read_events(lines: Iterable[bytes], report: ReadReport) -> Iterator[ContactE
         yield parsed
 
 
-def read_contact_events(messages: Packed, numbers: Sequence[int], report: ReadReport) -> list[ContactEvent]:
-    """The contact events of the messages at ``numbers`` (0-based); agent states are only checked."""
+def read_contact_events(
+    messages: Packed, numbers: Sequence[int], report: ReadReport, kept: list[int] | None = None
+) -> list[ContactEvent]:
+    """The contact events of the messages at ``numbers`` (0-based); agent states are only checked.
+
+    ``kept``, if given, receives the number of each event returned, in order."""
     events: list[ContactEvent] = []
     append = events.append
     for n, view in zip(numbers, messages.views(numbers), strict=True):  # the hot loop of a batch
@@ -44,4 +48,6 @@ def read_contact_events(messages: Packed, numbers: Sequence[int], report: ReadRe
         else:
             report.valid += 1
             append(event)
+            if kept is not None:
+                kept.append(n)
     return events

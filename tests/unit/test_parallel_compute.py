@@ -108,9 +108,10 @@ def test_messages_holding_newlines_are_routed_whole() -> None:
     messages = [orjson.dumps(e, option=orjson.OPT_INDENT_2 if i % 2 else 0) for i, e in enumerate(EVENTS)]
     random.Random(5).shuffle(messages)
     packed = Packed.messages(messages)
-    one = batch_messages(packed, SlaSettings(), workers=1, with_arrivals=True)
-    many = batch_messages(packed, SlaSettings(), workers=3, with_arrivals=True)
+    ids = Packed.messages([orjson.loads(m)["event_id"].encode() for m in messages])
+    one = batch_messages(packed, SlaSettings(), workers=1, event_ids=ids)
+    many = batch_messages(packed, SlaSettings(), workers=3, event_ids=ids)
     assert any(vector[FCR] for vector in one.rows.values())
     assert many.rows == one.rows
-    assert many.arrivals == one.arrivals
+    assert many.inputs == one.inputs and set(one.inputs) == {k for k, v in one.rows.items() if v[0]}
     assert many.report == one.report and one.report.valid == len(EVENTS)
