@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import add
 
-from schemas.kpi import ADDITIVE_COLUMNS, KpiRow
+from schemas.kpi import ADDITIVE_COLUMNS
 from schemas.wire import ContactEvent
 from streams.batch import ContactKey
+from streams.intervals import iso_utc
+from streams.rows import additive_values
 from streams.totals import RowKey
 
 RowId = tuple[str, str, str, str]  # client, queue, channel, interval_start (RFC 3339)
@@ -47,19 +50,36 @@ class Difference:
     replay: float | None
 
 
-def row_id(row: KpiRow) -> RowId:
-    return (row.client, row.queue, row.channel, row.interval_start)
+Vectors = Mapping[RowKey, Sequence[int]]
 
 
-def differences(live: Iterable[KpiRow], replay: Iterable[KpiRow]) -> list[Difference]:
-    """Every (row, additive column) where the two disagree; a missing row counts as all missing."""
-    left, right = {row_id(r): r for r in live}, {row_id(r): r for r in replay}
+def differences(live: Vectors, replay: Vectors) -> list[Difference]:
+    """Every (row, additive column) where the two disagree; a missing row counts as all missing.
+
+    Vectors are compared exactly, in integer microseconds; the values say seconds."""
     found = []
-    for key in sorted(set(left) | set(right)):
-        a, b = left.get(key), right.get(key)
-        for column in ADDITIVE_COLUMNS:
-            va = None if a is None else getattr(a, column)
-            vb = None if b is None else getattr(b, column)
-            if va != vb:
-                found.append(Difference(key, column, va, vb))
+    for key in sorted(set(live) | set(replay)):
+        a, b = live.get(key), replay.get(key)
+        if a is not None and b is not None and a == b:
+            continue
+        named_a = None if a is None else additive_values(a)
+        named_b = None if b is None else additive_values(b)
+        for i, column in enumerate(ADDITIVE_COLUMNS):
+            if a is None or b is None or a[i] != b[i]:
+                va = None if named_a is None else named_a[column]
+                vb = None if named_b is None else named_b[column]
+                found.append(Difference(row_id(key), column, va, vb))
     return found
+
+
+def row_id(key: RowKey) -> RowId:
+    client, queue, channel, start = key
+    return (client, queue, channel, iso_utc(start))
+
+
+def totals(rows: Iterable[Sequence[int]]) -> dict[str, float]:
+    """The column sums of many vectors, summed exactly and then named."""
+    summed = [0] * len(ADDITIVE_COLUMNS)
+    for vector in rows:
+        summed = list(map(add, summed, vector))
+    return additive_values(summed)

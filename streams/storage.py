@@ -204,6 +204,19 @@ def read_kpi_rows(
     With ``per_interval=False`` the rows of [since, until) are summed per client, queue
     and channel, and labelled with ``since``: the figures of a rolling window or a day.
     """
+    pick = formula or (lambda _client: "default")
+    return output_rows(read_kpi_vectors(store, grain, client, since_s, until_s, per_interval), pick)
+
+
+def read_kpi_vectors(
+    store: ClickHouse,
+    grain: int = INTERVAL_S,
+    client: str | None = None,
+    since_s: int | None = None,
+    until_s: int | None = None,
+    per_interval: bool = True,
+) -> list[tuple[RowKey, list[int]]]:
+    """The stored sums of :func:`read_kpi_rows`, as engine vectors (an audit compares these)."""
     sums = ", ".join(f"sum({c})" for c in STORED_COLUMNS)
     conditions: list[str] = []
     params: dict[str, Any] = {}
@@ -225,5 +238,4 @@ def read_kpi_rows(
         params,
     )
     label = (lambda r: int(r[3])) if per_interval else (lambda r: since_s or 0)
-    pick = formula or (lambda _client: "default")
-    return output_rows((((r[0], r[1], r[2], label(r)), [int(x) for x in r[4:]]) for r in rows), pick)
+    return [((r[0], r[1], r[2], label(r)), [int(x) for x in r[4:]]) for r in rows]
