@@ -74,6 +74,7 @@ def _work(task: tuple[int, bytes]) -> tuple[BatchResult, dict[RowKey, list[int]]
 def _count(
     messages: Packed, numbers: list[int], sla: SlaSettings, audit: bool
 ) -> tuple[BatchResult, dict[RowKey, list[int]]]:
+    """Parse and count ``numbers``; for an audit, also the numbers of the messages behind each row."""
     report, kept = ReadReport(), (list[int]() if audit else None)
     events = read_contact_events(messages, numbers, report, kept)
     contacts, rows = run_engine(events, sla)
@@ -92,6 +93,7 @@ def _digest(share: list[tuple[RowKey, list[int]]]) -> list[tuple[RowKey, RowInpu
 def _digests(
     messages: Packed, event_ids: Packed, share: list[tuple[RowKey, list[int]]]
 ) -> list[tuple[RowKey, RowInputs]]:
+    """The digest of each row's messages (run where the messages are: the bytes are not pickled)."""
     return [
         (row, inputs_digest(zip(event_ids.copies(numbers), messages.copies(numbers), strict=True)))
         for row, numbers in share
