@@ -20,6 +20,7 @@ import orjson
 from schemas.sla import SlaSettings
 from streams.audit import differences, inputs_digest, totals
 from streams.clickhouse import ClickHouse
+from streams.fcr import FCR_WINDOW_US
 from streams.intervals import iso_utc, whole_intervals
 from streams.packed import Packed
 from streams.parallel import batch_messages
@@ -35,12 +36,20 @@ _ARRIVALS_IN_RANGE = (
     "SELECT client, {what} FROM raw_events WHERE type = 'contact.arrived' "
     "AND occurred_at >= toDateTime(%(lo)s) AND occurred_at < toDateTime(%(hi)s) {client}"
 )
-# Exactly what the range's rows depend on, however late it came: every event of every contact
-# arriving in the range, and every arrival of their customers (first-contact resolution).
+# Exactly what the range's rows depend on (streams.relevance), however late it came: every
+# event of every contact arriving in the range, and the arrivals of their customers that can
+# decide their first-contact resolution. The extent of the contacts' events bounds the read
+# by the table's key: the whole archive's payloads took 1.4 s of 2.9 s at 10M events.
+_EXTENT = (
+    "SELECT count(), min(occurred_us), max(occurred_us) FROM raw_events "
+    "WHERE (client, contact_id) IN ({contacts})"
+)
 _RELEVANT = (
     "SELECT event_id, payload FROM raw_events FINAL "
-    "WHERE (client, contact_id) IN ({contacts}) "
-    "OR (type = 'contact.arrived' AND (client, customer_id) IN ({customers}))"
+    "WHERE occurred_at >= toDateTime(%(first_s)s) AND occurred_at <= toDateTime(%(last_s)s) "
+    "AND ((client, contact_id) IN ({contacts}) "
+    "OR (type = 'contact.arrived' AND occurred_us >= %(first_us)s AND occurred_us <= %(last_us)s "
+    "AND (client, customer_id) IN ({customers})))"
 )
 
 
@@ -57,11 +66,19 @@ class Inputs:
 def read_archive(store: ClickHouse, since_s: int, until_s: int, client: str | None) -> Inputs:
     """The archived events the rows of [since, until) depend on."""
     where_client = "AND client = %(client)s" if client else ""
-    sql = _RELEVANT.format(
-        contacts=_ARRIVALS_IN_RANGE.format(what="contact_id", client=where_client),
-        customers=_ARRIVALS_IN_RANGE.format(what="customer_id", client=where_client),
+    contacts = _ARRIVALS_IN_RANGE.format(what="contact_id", client=where_client)
+    customers = _ARRIVALS_IN_RANGE.format(what="customer_id", client=where_client)
+    params: dict[str, Any] = {"lo": since_s, "hi": until_s, "client": client}
+    [(found, first_us, last_us)] = store.query(_EXTENT.format(contacts=contacts), params)
+    if not found:
+        return Inputs([], [])
+    last_us += FCR_WINDOW_US
+    params.update(
+        first_us=first_us, last_us=last_us, first_s=first_us // 1_000_000, last_s=last_us // 1_000_000
     )
-    event_ids, payloads = store.query_columns(sql, {"lo": since_s, "hi": until_s, "client": client})
+    event_ids, payloads = store.query_columns(
+        _RELEVANT.format(contacts=contacts, customers=customers), params
+    )
     return Inputs(event_ids, payloads)
 
 

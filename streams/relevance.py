@@ -1,9 +1,11 @@
 """Which events the KPI rows of a time range depend on: the rule replay reads by.
 
 The rows of [since, until) count the contacts that arrived in it, so they depend on every
-event of those contacts, whenever it came, and — for first-contact resolution — on every
-arrival of the same customers. ``cckpi replay`` asks ClickHouse for exactly this set
-from the archive, and applies this function to what it reads from Kafka.
+event of those contacts, whenever it came, and — for first-contact resolution — on the
+arrivals of the same customers that can decide it: an arrival counts against a contact only
+after its end and within the FCR window, so only arrivals from the earliest event of those
+contacts to the window after their latest one. ``cckpi replay`` asks ClickHouse for exactly
+this set from the archive, and applies this function to what it reads from Kafka.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from schemas.wire import ContactArrived, ContactEvent, Event
+from streams.fcr import FCR_WINDOW_US
 
 
 def relevant(events: Sequence[Event], since_us: int, until_us: int, client: str | None) -> list[int]:
@@ -25,12 +28,23 @@ def relevant(events: Sequence[Event], since_us: int, until_us: int, client: str 
         ):
             contacts.add((event.client, event.contact_id))
             customers.add((event.client, event.customer_id))
+    first, last = fed_extent(events, contacts)
     keep = []
     for index, event in enumerate(events):
         if not isinstance(event, ContactEvent):
             continue
         if (event.client, event.contact_id) in contacts or (
-            isinstance(event, ContactArrived) and (event.client, event.customer_id) in customers
+            isinstance(event, ContactArrived)
+            and first <= event.occurred_us <= last + FCR_WINDOW_US
+            and (event.client, event.customer_id) in customers
         ):
             keep.append(index)
     return keep
+
+
+def fed_extent(events: Sequence[Event], contacts: set[tuple[str, str]]) -> tuple[int, int]:
+    """The earliest and latest event time of the given contacts' events."""
+    times = [
+        e.occurred_us for e in events if isinstance(e, ContactEvent) and (e.client, e.contact_id) in contacts
+    ]
+    return (min(times), max(times)) if times else (0, -1)
