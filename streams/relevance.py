@@ -28,7 +28,7 @@ def relevant(events: Sequence[Event], since_us: int, until_us: int, client: str 
         ):
             contacts.add((event.client, event.contact_id))
             customers.add((event.client, event.customer_id))
-    first, last = fed_extent(events, contacts)
+    first, last = _extent(events, contacts)
     keep = []
     for index, event in enumerate(events):
         if not isinstance(event, ContactEvent):
@@ -42,7 +42,7 @@ def relevant(events: Sequence[Event], since_us: int, until_us: int, client: str 
     return keep
 
 
-def fed_extent(events: Sequence[Event], contacts: set[tuple[str, str]]) -> tuple[int, int]:
+def _extent(events: Sequence[Event], contacts: set[tuple[str, str]]) -> tuple[int, int]:
     """The earliest and latest event time of the given contacts' events."""
     times = [
         e.occurred_us for e in events if isinstance(e, ContactEvent) and (e.client, e.contact_id) in contacts
