@@ -107,6 +107,17 @@ class Runtime:
         """Write a batch's results; nothing is acked until this returns."""
         await self._persistently("write", lambda: write_batch(self.store, writes, self.settings.topic))
 
+    def source_offsets(self, consumer: Any, ahead: dict[int, int]) -> list[tuple[int, int, int]]:
+        """(partition, high-water mark, next offset to read) of each assigned source partition,
+        in order; ``ahead`` holds next offsets beyond the written ones (taken, not yet done)."""
+        mine = sorted(tp for tp in consumer.assignment() if tp.topic == self.settings.topic)
+        next_offset = {**self.positions, **ahead}
+        return [(tp.partition, consumer.highwater(tp) or 0, next_offset.get(tp.partition, 0)) for tp in mine]
+
+    def waiting(self, consumer: Any, ahead: dict[int, int]) -> int:
+        """Messages of the source topic in the broker beyond those taken (``ahead``) or done."""
+        return sum(max(0, highwater - next_) for _, highwater, next_ in self.source_offsets(consumer, ahead))
+
     def revoke(self, revoked: set[TP]) -> None:
         for tp in revoked:
             if tp.topic == self.settings.topic:
@@ -152,15 +163,27 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
     events = app.topic(settings.topic, partitions=settings.partitions)
     facts = app.topic(settings.facts_topic, partitions=settings.partitions)
     dlq = app.topic(settings.dlq_topic, partitions=1)
+    # Behind by this many messages, the agent gathers several of Faust's takes into one batch:
+    # under a backlog a take is cut by its wait after a few thousand messages, and each batch
+    # pays for its inserts, fact messages and sweeps.
+    backlog = settings.batch_size // 4
 
     @app.agent(events)
     async def contact_events(stream: faust.StreamT) -> None:
-        async for batch in cast(faust.Stream, stream).noack_take(
+        taken: list[EventT] = []
+        ahead: dict[int, int] = {}  # partition -> the offset after the last one taken
+        async for more in cast(faust.Stream, stream).noack_take(
             settings.batch_size, within=settings.batch_within_s
         ):
             runtime.meter.batch_started()
+            taken += more
+            ahead.update({e.message.partition: e.message.offset + 1 for e in more})
+            if len(taken) < settings.batch_size and runtime.waiting(app.consumer, ahead) >= backlog:
+                continue  # behind: gather a fuller batch (its latency is the backlog's anyway)
+            batch, taken = taken, []
+            ahead.clear()
             records = _records(batch, app.consumer.assignment(), settings.topic)
-            for partition, offset, _ in records:
+            for partition, offset in {p: o for p, o, _ in records}.items():  # each one's last offset
                 runtime.positions[partition] = max(runtime.positions.get(partition, 0), offset + 1)
             await runtime.ensure_loaded(runtime.contacts, {r[0] for r in records})
             writes = runtime.contacts.ingest(records, int(time.time()), time.time_ns())
@@ -198,14 +221,9 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
     async def sample_lag() -> None:
         """Record consumer lag per partition for the operations dashboard."""
         now = int(time.time())
-        rows = []
-        for tp in sorted(app.consumer.assignment()):
-            if tp.topic != settings.topic:
-                continue
-            highwater = app.consumer.highwater(tp) or 0
-            position = runtime.positions.get(tp.partition, 0)
-            rows.append([now, runtime.worker_id, tp.topic, tp.partition, highwater, position,
-                         max(0, highwater - position)])  # fmt: skip
+        rows = [[now, runtime.worker_id, settings.topic, partition, highwater, position,
+                 max(0, highwater - position)]
+                for partition, highwater, position in runtime.source_offsets(app.consumer, {})]  # fmt: skip
         if rows:
             try:
                 await asyncio.to_thread(runtime.store.insert, "pipeline_lag", LAG_COLUMNS, rows)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from schemas.wire import ContactArrived, ContactEvent
 from streams.contacts import ContactState, Slot
+from streams.expiry import Anchored, Expiry
 from streams.intervals import interval_start
 from streams.kpi import ThresholdLookup, Vector, contribution
 from streams.retention import Horizon, LateEvent, Retention
@@ -29,6 +30,8 @@ class ContactBook:
     ) -> None:
         self.thresholds = thresholds
         self.horizon = Horizon(retention)
+        self.expiry: Expiry[ContactKey] = Expiry()  # filled only with a retention
+        self.anchored = Anchored()  # intervals of the counted (arrived) contacts
         self.contacts: dict[ContactKey, ContactState] = {}
         self.counted: dict[ContactKey, tuple[Anchor, Vector]] = {}
         self.totals = RowTotals(grains)
@@ -83,6 +86,13 @@ class ContactBook:
         self._pending.clear()
         self.fcr_changed.update(k for k in self._fcr_pending if contacts[k].arrival is not None)
         self._fcr_pending.clear()
+        if self.horizon.retention is not None:
+            for key in self.changed:  # its last event or openness moved: so did its leaving
+                self._file(key, contacts[key])
+
+    def _file(self, key: ContactKey, contact: ContactState) -> None:
+        still_open = contact.arrival is not None and contact.ended is None and contact.abandoned is None
+        self.expiry.file(key, self.horizon.quiet_after_us(contact.last_event_us, still_open))
 
     def restore(self, contact: ContactState) -> None:
         """Put back a contact loaded from storage; it counts but is not marked changed."""
@@ -90,6 +100,8 @@ class ContactBook:
         self.contacts[key] = contact
         self.horizon.see(contact.last_event_us)
         self._recount(key, contact)
+        if self.horizon.retention is not None:
+            self._file(key, contact)
 
     def sweep(self) -> None:
         """Evict quiet contacts, then the rows no live contact is anchored in.
@@ -100,23 +112,24 @@ class ContactBook:
         horizon = self.horizon
         if not horizon.due():
             return
-        gone: list[ContactState] = []
-        live: set[int] = set()
-        for contact in self.contacts.values():
-            if horizon.quiet(contact):
-                gone.append(contact)
-            elif contact.arrival is not None:
-                live.add(interval_start(contact.arrival.at_us))
-        for contact in gone:
-            key = (contact.client, contact.contact_id)
-            del self.contacts[key]
-            self.counted.pop(key, None)
+        contacts = self.contacts
+        for key in self.expiry.take(horizon.watermark_us):
+            contact = contacts.get(key)
+            if contact is None:  # left already (a key may be filed more than once)
+                continue
+            if not horizon.quiet(contact):
+                self._file(key, contact)  # not yet: filed when it changed, or again now
+                continue
+            del contacts[key]
+            counted = self.counted.pop(key, None)
+            if counted is not None:
+                self.anchored.remove(interval_start(counted[0][3]))
             for pending in (self.changed, self.fcr_changed, self._pending, self._fcr_pending):
                 pending.discard(key)
             horizon.forget(key)
             if contact.arrival is None:  # its events never counted: they are late too
                 horizon.late.extend(orphan_events(contact))
-        self.totals.evict_ended(horizon.cutoff_us, live)
+        self.totals.evict_ended(horizon.cutoff_us, self.anchored)
         horizon.swept()
 
     def _recount(self, key: ContactKey, contact: ContactState) -> None:
@@ -132,6 +145,11 @@ class ContactBook:
             self.counted.pop(key, None)
         else:
             self.counted[key] = new
+        if old is None or new is None or old[0][3] != new[0][3]:
+            self.anchored.move(
+                None if old is None else interval_start(old[0][3]),
+                None if new is None else interval_start(new[0][3]),
+            )
 
     def take_changed(self) -> list[ContactState]:
         """Contacts changed since the last call (to persist); settle first."""

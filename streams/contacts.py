@@ -110,28 +110,3 @@ class ContactState:
                 self.survey = Survey(at, eid, event.csat, event.nps)
                 return True
         return False
-
-
-def _first(a, b):
-    """The earlier of two slots of the same kind (None means not seen)."""
-    if a is None:
-        return b
-    if b is None:
-        return a
-    ka = a if isinstance(a, tuple) else (a.at_us, a.event_id)
-    kb = b if isinstance(b, tuple) else (b.at_us, b.event_id)
-    return a if ka <= kb else b
-
-
-def merge_state(into: ContactState, other: ContactState) -> bool:
-    """Merge another view of the same contact into ``into``; return whether it changed."""
-    changed = False
-    for name in ("arrival", "answered", "abandoned", "replied", "ended", "survey"):
-        mine = getattr(into, name)
-        best = _first(mine, getattr(other, name))
-        if best is not mine:
-            setattr(into, name, best)
-            changed = True
-    if other.last_event_us > into.last_event_us:
-        into.last_event_us = other.last_event_us
-    return changed

@@ -6,16 +6,20 @@ A handled, resolved contact is a success unless another contact of the same cust
 
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_right
 
 from schemas.sla import FCR_WINDOW_S
-from streams.contacts import ContactState, merge_state
+from streams.contacts import ContactState
+from streams.expiry import Anchored, Expiry
+from streams.facts import Fact
 from streams.intervals import interval_start
-from streams.kpi import Vector, fcr_vector
-from streams.retention import Horizon, LateEvent, Retention
+from streams.retention import NEVER, Horizon, LateEvent, Retention
 from streams.totals import GRAINS, Anchor, RowTotals
 
 FCR_WINDOW_US = FCR_WINDOW_S * 1_000_000
+FCR_COLUMNS = ("fcr_success",)  # what stage two's rows hold
+ONE = (1,)  # one first-contact resolution
 CustomerKey = tuple[str, str]  # client, customer_id
 ContactKey = tuple[str, str]  # client, contact_id
 
@@ -27,22 +31,32 @@ def first_contact_resolved(
     ended = contact.ended
     if contact.arrival is None or contact.answered is None or ended is None or not ended.resolved:
         return False
-    start = bisect_right(arrivals, (ended.at_us, "\U0010ffff"))  # strictly after the end
-    limit = ended.at_us + window_us
-    for at_us, contact_id in arrivals[start:]:
+    return no_repeat(contact.contact_id, ended.at_us, arrivals, window_us)
+
+
+def no_repeat(contact_id: str, ended_us: int, arrivals: list[tuple[int, str]], window_us: int) -> bool:
+    """Whether no other contact of the customer arrived after this end and within the window."""
+    limit = ended_us + window_us
+    for index in range(bisect_right(arrivals, (ended_us, "\U0010ffff")), len(arrivals)):  # strictly after
+        at_us, other = arrivals[index]
         if at_us > limit:
             break
-        if contact_id != contact.contact_id:
+        if other != contact_id:
             return False
     return True
 
 
-def fcr_final(contact: ContactState, cutoff_us: int, window_us: int = FCR_WINDOW_US) -> bool:
+def fcr_final(fact: Fact, cutoff_us: int, window_us: int = FCR_WINDOW_US) -> bool:
     """Whether no arrival at or after the cutoff can change this contact's FCR any more."""
-    ended = contact.ended
-    if ended is None or not ended.resolved or contact.answered is None:
-        return True  # never a success, whatever arrives
-    return ended.at_us + window_us < cutoff_us
+    return fcr_final_after_us(fact, window_us) < cutoff_us
+
+
+def fcr_final_after_us(fact: Fact, window_us: int = FCR_WINDOW_US) -> int:
+    """The cutoff after which :func:`fcr_final` holds."""
+    if not fact.may_succeed:
+        return NEVER  # never a success, whatever arrives
+    assert fact.ended_us is not None
+    return fact.ended_us + window_us
 
 
 class FcrBook:
@@ -51,6 +65,7 @@ class FcrBook:
     With a retention, a fact is evicted once it is quiet and its FCR is final; the arrivals
     of evicted facts stay (in ``past_arrivals``) while a live contact may still need them.
     A fact for an evicted contact, or a new one that arrived before the cutoff, is late.
+    Its rows hold ``fcr_success`` only: stage one counts everything else.
     """
 
     def __init__(
@@ -60,77 +75,120 @@ class FcrBook:
         retention: Retention | None = None,
     ) -> None:
         self.window_us = window_us
-        self.facts: dict[ContactKey, ContactState] = {}
-        self.customers: dict[CustomerKey, set[ContactKey]] = {}
+        self.facts: dict[ContactKey, Fact] = {}
+        self.customers: dict[CustomerKey, list[ContactKey]] = {}
         self.past_arrivals: dict[CustomerKey, list[tuple[int, str]]] = {}
-        self.counted: dict[ContactKey, tuple[Anchor, Vector]] = {}
-        self.totals = RowTotals(grains)
+        self._past_order: list[tuple[int, CustomerKey, str]] = []  # a heap of the past arrivals
+        self.counted: dict[ContactKey, Anchor] = {}  # the successes, by the row they count in
+        self.totals = RowTotals(grains, FCR_COLUMNS)
         self.horizon = Horizon(retention)
-        self._one = fcr_vector()
+        self.expiry: Expiry[ContactKey] = Expiry()  # filled only with a retention
+        self.anchored = Anchored()  # the arrival intervals of the kept facts
+        self._names: dict[str, str] = {}  # one string per client, queue and channel name
         self._pending: set[CustomerKey] = set()
+        self._moved: set[ContactKey] = set()  # merged since the last settle: file again
 
-    def apply(self, fact: ContactState, restoring: bool = False) -> bool:
+    def apply(self, fact: Fact, restoring: bool = False) -> bool:
         """Merge what stage one knows of a contact; :meth:`settle` re-decides its customer."""
-        arrival = fact.arrival
-        if arrival is None:
-            return False
         key = (fact.client, fact.contact_id)
         horizon = self.horizon  # its watermark is set by the stage (the slowest source's)
         known = self.facts.get(key)
-        if known is None and not restoring:
-            if key in horizon.evicted:
-                self._late(fact, "contact evicted from live FCR state")
-                return False
-            if arrival.at_us < horizon.cutoff_us:
-                self._late(fact, "arrival older than the live retention")
-                return False
         if known is None:
-            self.facts[key] = fact  # the book owns the facts it is given
-        else:  # most facts only move the last event (kept for eviction): nothing to re-decide
-            arrival, answered, ended = known.arrival, known.answered, known.ended
-            merge_state(known, fact)
-            if known.arrival is arrival and known.answered is answered and known.ended is ended:
+            if not restoring:
+                if key in horizon.evicted:
+                    return self._late(fact, "contact evicted from live FCR state")
+                if fact.arrived_us < horizon.cutoff_us:
+                    return self._late(fact, "arrival older than the live retention")
+            names = self._names  # kept for days: one copy of each name, not one per fact
+            fact.client = names.setdefault(fact.client, fact.client)
+            fact.queue = names.setdefault(fact.queue, fact.queue)
+            fact.channel = names.setdefault(fact.channel, fact.channel)
+            key = (fact.client, fact.contact_id)
+            self.facts[key] = known = fact  # the book owns the facts it is given
+            self.anchored.add(interval_start(fact.arrived_us))
+            self._join((fact.client, fact.customer_id), key)
+            self._moved.add(key)
+        else:
+            self._moved.add(key)
+            arrived_us, customer_id = known.arrived_us, known.customer_id
+            if not known.merge(fact):  # most facts only move the last event: nothing to decide
                 return False
-        arrival = self.facts[key].arrival
-        assert arrival is not None
+            if known.arrived_us != arrived_us:
+                self.anchored.move(interval_start(arrived_us), interval_start(known.arrived_us))
+            if known.customer_id != customer_id:  # an earlier arrival naming another customer
+                self._leave((known.client, customer_id), key)
+                self._pending.add((known.client, customer_id))
+                self._join((known.client, known.customer_id), key)
         # Its row is written even when no contact in it succeeds: it may hold an old count.
-        self.totals.touch((fact.client, arrival.queue, arrival.channel, arrival.at_us))
-        customer = (fact.client, arrival.customer_id)
-        self.customers.setdefault(customer, set()).add(key)
-        self._pending.add(customer)
+        self.totals.touch((known.client, known.queue, known.channel, known.arrived_us))
+        self._pending.add((known.client, known.customer_id))
         return True
+
+    def _join(self, customer: CustomerKey, key: ContactKey) -> None:
+        members = self.customers.get(customer)
+        if members is None:
+            self.customers[customer] = [key]
+        else:
+            members.append(key)
+
+    def _leave(self, customer: CustomerKey, key: ContactKey) -> None:
+        members = self.customers[customer]
+        members.remove(key)
+        if not members:
+            del self.customers[customer]
 
     def settle(self) -> None:
         """Decide FCR once for every customer touched since the last settle."""
         for customer in self._pending:
-            self._decide(customer)
+            if customer in self.customers:
+                self._decide(customer)
         self._pending.clear()
+        if self.horizon.retention is not None:
+            facts = self.facts
+            for key in self._moved:
+                fact = facts.get(key)
+                if fact is not None:
+                    self._file(key, fact)
+        self._moved.clear()
 
-    def _late(self, fact: ContactState, reason: str) -> None:
-        arrival = fact.arrival
-        assert arrival is not None
-        self.horizon.late.append(LateEvent(fact.client, fact.contact_id, arrival.event_id, "fcr.fact",
+    def _file(self, key: ContactKey, fact: Fact) -> None:
+        """File a fact under the watermark after which it is quiet and its FCR final."""
+        retention = self.horizon.retention
+        assert retention is not None
+        quiet_after = self.horizon.quiet_after_us(fact.last_event_us, fact.still_open)
+        final_after = fcr_final_after_us(fact, self.window_us) + retention.closed_us  # see fcr_final
+        self.expiry.file(key, max(quiet_after, final_after))
+
+    def _late(self, fact: Fact, reason: str) -> bool:
+        self.horizon.late.append(LateEvent(fact.client, fact.contact_id, fact.arrived_id, "fcr.fact",
                                    fact.last_event_us, reason))  # fmt: skip
+        return False
 
     def _decide(self, customer: CustomerKey) -> None:
-        members = [self.facts[key] for key in self.customers[customer]]
-        arrivals = [(m.arrival.at_us, m.contact_id) for m in members if m.arrival]
-        arrivals = sorted(arrivals + self.past_arrivals.get(customer, []))
-        for member in members:
-            key = (member.client, member.contact_id)
+        facts = self.facts
+        keys = self.customers[customer]
+        past = self.past_arrivals.get(customer)
+        if len(keys) == 1 and not past:
+            fact = facts[keys[0]]
+            arrivals = [(fact.arrived_us, fact.contact_id)]
+        else:
+            arrivals = sorted([(facts[k].arrived_us, k[1]) for k in keys] + (past or []))
+        counted, totals, window = self.counted, self.totals, self.window_us
+        for key in keys:
+            fact = facts[key]
             new = None
-            if first_contact_resolved(member, arrivals, self.window_us):
-                arrival = member.arrival
-                assert arrival is not None
-                anchor = (member.client, arrival.queue, arrival.channel, arrival.at_us)
-                new = (anchor, self._one)
-            old = self.counted.get(key)
+            ended_us = fact.ended_us
+            if ended_us is not None and fact.may_succeed and no_repeat(key[1], ended_us, arrivals, window):
+                new = (fact.client, fact.queue, fact.channel, fact.arrived_us)
+            old = counted.get(key)
             if old != new:
-                self.totals.replace(old, new)
+                if old is not None:
+                    totals.subtract(old, ONE)
                 if new is None:
-                    self.counted.pop(key)
+                    del counted[key]
                 else:
-                    self.counted[key] = new
+                    totals.add(new, ONE)
+                    counted[key] = new
 
     def sweep(self) -> None:
         """Evict facts that are quiet and final, then rows no live fact is anchored in.
@@ -143,35 +201,35 @@ class FcrBook:
         if not horizon.due():
             return
         cutoff = horizon.cutoff_us
-        gone: list[ContactState] = []
-        live: set[int] = set()
-        oldest_live = cutoff
-        for fact in self.facts.values():
-            arrival = fact.arrival
-            assert arrival is not None
-            if horizon.quiet(fact) and fcr_final(fact, cutoff, self.window_us):
-                gone.append(fact)
-            else:
-                live.add(interval_start(arrival.at_us))
-                oldest_live = min(oldest_live, arrival.at_us)
-        for fact in gone:
-            arrival = fact.arrival
-            assert arrival is not None
-            key = (fact.client, fact.contact_id)
-            customer = (fact.client, arrival.customer_id)
-            del self.facts[key]
+        facts = self.facts
+        for key in self.expiry.take(horizon.watermark_us):
+            fact = facts.get(key)
+            if fact is None:  # left already (a key may be filed more than once)
+                continue
+            if not (
+                horizon.quiet_since(fact.last_event_us, fact.still_open)
+                and fcr_final(fact, cutoff, self.window_us)
+            ):
+                self._file(key, fact)  # not yet: filed when it changed, or again now
+                continue
+            customer = (fact.client, fact.customer_id)
+            del facts[key]
             self.counted.pop(key, None)
-            members = self.customers[customer]
-            members.discard(key)
-            if not members:
-                del self.customers[customer]
-            self.past_arrivals.setdefault(customer, []).append((arrival.at_us, fact.contact_id))
+            self.anchored.remove(interval_start(fact.arrived_us))
+            self._leave(customer, key)
+            self.past_arrivals.setdefault(customer, []).append((fact.arrived_us, fact.contact_id))
+            heapq.heappush(self._past_order, (fact.arrived_us, customer, fact.contact_id))
             horizon.forget(key)
-        for customer in list(self.past_arrivals):
-            kept = [a for a in self.past_arrivals[customer] if a[0] >= oldest_live]
-            if kept:
-                self.past_arrivals[customer] = kept
-            else:
-                del self.past_arrivals[customer]
-        self.totals.evict_ended(cutoff, live)
+        self._forget_past_arrivals(self.anchored.oldest_us(cutoff))
+        self.totals.evict_ended(cutoff, self.anchored)
         horizon.swept()
+
+    def _forget_past_arrivals(self, before_us: int) -> None:
+        """Drop past arrivals older than every live fact's arrival: no live decision reads them."""
+        order, past = self._past_order, self.past_arrivals
+        while order and order[0][0] < before_us:
+            at_us, customer, contact_id = heapq.heappop(order)
+            arrivals = past[customer]
+            arrivals.remove((at_us, contact_id))
+            if not arrivals:
+                del past[customer]

@@ -78,13 +78,6 @@ def contribution(contact: ContactState, thresholds: ThresholdLookup) -> Vector |
     return tuple(v)
 
 
-def fcr_vector() -> Vector:
-    """The contribution of one first-contact resolution."""
-    v = [0] * WIDTH
-    v[FCR] = 1
-    return tuple(v)
-
-
 def _ratio(numerator: float, denominator: float) -> float | None:
     return None if denominator == 0 else numerator / denominator
 

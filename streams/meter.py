@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import resource
 import time
+from array import array
 from collections import deque
 from pathlib import Path
 from typing import Any
 
 LATENCY_SAMPLES = 200_000
-RECENT_BATCHES = 100  # written batches a wallboard push can still account for (pushes come every 0.5 s)
+# Written batches a wallboard push can still account for (pushes come every 0.5 s), and at
+# most this many of their production times: under a backlog 100 batches held 2M of them.
+RECENT_BATCHES = 100
+RECENT_EVENTS = 100_000
 
 
 def quantile(sorted_values: list[float], q: float) -> float | None:
@@ -52,7 +56,8 @@ class Meter:
         self.latencies: deque[float] = deque(maxlen=LATENCY_SAMPLES)
         # and to a wallboard push that reflects it, sent to a connected browser.
         self.push_latencies: deque[float] = deque(maxlen=LATENCY_SAMPLES)
-        self._recent: deque[tuple[int, list[float]]] = deque(maxlen=RECENT_BATCHES)
+        self._recent: deque[tuple[int, array[float]]] = deque(maxlen=RECENT_BATCHES)
+        self._recent_events = 0
 
     def batch_started(self) -> None:
         if self.first_batch_at is None:
@@ -64,7 +69,13 @@ class Meter:
         self.batches += 1
         self.written_events += len(produced_at)
         self.latencies.extend(now - t for t in produced_at)
-        self._recent.append((self.batches, produced_at))
+        recent = self._recent
+        if len(recent) == recent.maxlen:
+            self._recent_events -= len(recent[0][1])
+        recent.append((self.batches, array("d", produced_at)))  # 8 bytes a time, not a float object
+        self._recent_events += len(produced_at)
+        while self._recent_events > RECENT_EVENTS and len(recent) > 1:
+            self._recent_events -= len(recent.popleft()[1])
 
     def pushed(self, after_batch: int, through_batch: int) -> None:
         """A wallboard push reflecting batches after_batch+1 … through_batch reached its client."""

@@ -11,27 +11,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from schemas.events import Rejection
 from schemas.sla import SlaSettings
 from schemas.wire import AgentState, parse_event
 from streams.agents import AgentBoard
 from streams.book import ContactBook
 from streams.contacts import ContactState
+from streams.facts import decode_facts, encode_facts, fact_of
 from streams.fcr import FcrBook
 from streams.retention import LateEvent, Retention
 from streams.storage import (
-    KPI_TABLE,
     agent_row,
     contact_row,
     customer_partition,
     kpi_rows,
+    kpi_table,
     late_row,
     raw_row,
     sla_target_row,
-    state_from_values,
-    state_values,
 )
 from streams.totals import GRAINS, RowTotals
 
@@ -62,19 +59,7 @@ class Writes:
         for grain in totals.grains:
             changed = totals.take_dirty(grain)
             if changed:
-                self.tables[KPI_TABLE[grain]].extend(kpi_rows(changed, source, version))
-
-
-def encode_facts(contacts: Sequence[ContactState], marks: dict[int, int]) -> bytes:
-    """Facts, with the watermarks of stage one's partitions that sent them."""
-    return orjson.dumps({"marks": sorted(marks.items()), "facts": [state_values(c) for c in contacts]})
-
-
-def decode_facts(payload: bytes) -> tuple[dict[int, int], list[ContactState]]:
-    body = orjson.loads(payload)
-    if isinstance(body, list):  # written before facts carried watermarks
-        return {}, [state_from_values(values) for values in body]
-    return dict(body["marks"]), [state_from_values(values) for values in body["facts"]]
+                self.tables[kpi_table(grain, totals.columns)].extend(kpi_rows(changed, source, version))
 
 
 class ContactStage:
@@ -199,7 +184,8 @@ class FcrStage:
     def restore(self, partition: int, contacts: Sequence[ContactState]) -> None:
         book = self.books[partition] = FcrBook(grains=self.grains, retention=self.retention)
         for contact in contacts:
-            book.apply(contact, restoring=True)
+            if contact.arrival is not None:
+                book.apply(fact_of(contact), restoring=True)
         book.settle()
         # Rows stay dirty: storage may hold facts stage two had not yet counted.
 

@@ -76,11 +76,20 @@ class Horizon:
 
     def quiet(self, contact: ContactState) -> bool:
         """Whether a contact has been quiet long enough to leave live state."""
-        last = contact.last_event_us
-        if last >= self.cutoff_us:
-            return False
         still_open = contact.arrival is not None and contact.ended is None and contact.abandoned is None
-        return not still_open or last < self.open_cutoff_us
+        return self.quiet_since(contact.last_event_us, still_open)
+
+    def quiet_since(self, last_event_us: int, still_open: bool) -> bool:
+        """:meth:`quiet`, for a contact's last event and whether it is still open."""
+        if last_event_us >= self.cutoff_us:
+            return False
+        return not still_open or last_event_us < self.open_cutoff_us
+
+    def quiet_after_us(self, last_event_us: int, still_open: bool) -> int:
+        """The watermark after which :meth:`quiet_since` holds (while nothing changes)."""
+        if self.retention is None:
+            return -NEVER  # never quiet: there is no retention
+        return last_event_us + (self.retention.open_us if still_open else self.retention.closed_us)
 
     def see(self, at_us: int) -> None:
         if at_us > self.watermark_us:

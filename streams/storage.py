@@ -20,7 +20,8 @@ from streams.totals import RowKey
 
 STORED_COLUMNS: tuple[str, ...] = tuple(c.replace("_s_sum", "_us_sum") for c in COLUMNS)
 KPI_TABLE = {900: "kpi_interval", 60: "kpi_minute"}
-KPI_COLUMNS = ("client", "queue", "channel", "interval_start", "source", "version", *STORED_COLUMNS)
+KPI_KEY_COLUMNS = ("client", "queue", "channel", "interval_start", "source", "version")
+KPI_COLUMNS = (*KPI_KEY_COLUMNS, *STORED_COLUMNS)
 
 CONTACT_STATE_COLUMNS = (
     "client", "contact_id", "queue", "channel", "customer_id",
@@ -116,6 +117,21 @@ def contact_row(c: ContactState, version: int, partition: int, partitions: int) 
     return [version, partition, stage_two, start, *state_values(c)]
 
 
+def kpi_table(grain: int, columns: tuple[str, ...]) -> str:
+    """Where rows of these engine columns go: a KPI table, or (a subset) ``table.col1,col2``,
+    which the writer inserts into the table naming only those columns (the rest are 0)."""
+    table = KPI_TABLE[grain]
+    return table if columns == COLUMNS else f"{table}.{','.join(columns)}"
+
+
+def kpi_columns(table: str) -> tuple[str, ...]:
+    """The stored columns of a :func:`kpi_table` name."""
+    _, _, subset = table.partition(".")
+    if not subset:
+        return KPI_COLUMNS
+    return (*KPI_KEY_COLUMNS, *(c.replace("_s_sum", "_us_sum") for c in subset.split(",")))
+
+
 def kpi_rows(changed: list[tuple[RowKey, list[int]]], source: str, version: int) -> list[list[Any]]:
     return [[*key, source, version, *vector] for key, vector in changed]
 
@@ -124,12 +140,13 @@ def raw_row(
     event: ContactEvent | AgentState, payload: bytes, partition: int, offset: int, now: int
 ) -> list[Any]:
     at = event.occurred_us
-    return [
-        event.client, at // 1_000_000, at, event.event_id, event.type, event.queue,
-        getattr(event, "channel", None) or "", getattr(event, "contact_id", ""),
-        getattr(event, "agent_id", None) or "", getattr(event, "customer_id", None) or "",
-        payload.decode("utf-8"), partition, offset, now,
-    ]  # fmt: skip
+    if isinstance(event, AgentState):
+        channel, contact, agent, customer = event.channel or "", "", event.agent_id, ""
+    else:
+        channel, contact = event.channel, event.contact_id
+        agent, customer = event.agent_id or "", event.customer_id or ""
+    return [event.client, at // 1_000_000, at, event.event_id, event.type, event.queue, channel, contact,
+            agent, customer, payload.decode("utf-8"), partition, offset, now]  # fmt: skip
 
 
 def late_row(late: LateEvent, stage: str, watermark_us: int, now: int) -> list[Any]:

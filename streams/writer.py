@@ -10,17 +10,15 @@ from streams.storage import (
     AGENT_COLUMNS,
     CONTACT_COLUMNS,
     DEAD_LETTER_COLUMNS,
-    KPI_COLUMNS,
     LATE_COLUMNS,
     RAW_COLUMNS,
     SLA_TARGET_COLUMNS,
+    kpi_columns,
 )
 
 COLUMNS_OF = {
     "raw_events": RAW_COLUMNS,
     "contacts": CONTACT_COLUMNS,
-    "kpi_interval": KPI_COLUMNS,
-    "kpi_minute": KPI_COLUMNS,
     "agent_states": AGENT_COLUMNS,
     "sla_targets": SLA_TARGET_COLUMNS,
     "late_events": LATE_COLUMNS,
@@ -42,7 +40,10 @@ def write_batch(store: ClickHouse, writes: Writes, source_topic: str) -> None:
         for d in writes.dead_letters
     ]
     for table in ORDER:
-        rows = dead if table == "dead_letters" else writes.tables.get(table, [])
-        if rows:
-            columns = DEAD_LETTER_COLUMNS if table == "dead_letters" else COLUMNS_OF[table]
+        if table == "dead_letters":
+            store.insert(table, DEAD_LETTER_COLUMNS, dead)
+            continue
+        for name in sorted(n for n in writes.tables if n.partition(".")[0] == table):
+            rows = writes.tables[name]  # "kpi_minute.fcr_success": a subset of the columns
+            columns = COLUMNS_OF.get(name) or kpi_columns(name)
             store.insert(table, columns, rows)

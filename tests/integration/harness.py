@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ class Message:
 class PipelineRun:
     settings: Settings
     store_url: str | None
+    status: dict[str, Any] = field(default_factory=dict)  # the worker's /api/status once drained
 
     def open_store(self) -> ClickHouse:
         """Open the run's ClickHouse (for chDB only once the worker has stopped)."""
@@ -80,10 +81,11 @@ def run_pipeline(settings: Settings, messages: Sequence[Message], store_url: str
     try:
         worker.wait_ready()
         wait_drained(settings, timeout_s=240)
+        status = worker.get("/api/status")
     finally:
         code = worker.stop()
     assert code == 0, f"worker exited with {code}; see {worker.log_path}"
-    return PipelineRun(settings, store_url)
+    return PipelineRun(settings, store_url, status)
 
 
 def load_through_stages(store: ClickHouse, events: list[dict[str, Any]]) -> None:

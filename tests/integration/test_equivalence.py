@@ -59,6 +59,21 @@ def test_stream_rows_equal_cckpi_compute(
         store.close()
 
 
+def test_a_backlog_is_taken_in_full_batches(
+    tmp_path: Path,
+    broker: TansuBroker,
+    simulated_events: list[dict],  # type: ignore[type-arg]
+) -> None:
+    """Behind by a quarter batch or more, the worker gathers Faust's takes (each cut by its
+    wait) into batches of the configured size."""
+    update = {"batch_size": 5000, "batch_within_s": 0.05}  # each of Faust's takes: a few hundred
+    settings = new_settings(tmp_path, broker.bootstrap, None).model_copy(update=update)
+    run = run_pipeline(settings, as_messages(simulated_events), None)
+    assert run.status["batches"] <= len(simulated_events) // 5000 + 2, run.status
+    expected = compute_rows(read_events((orjson.dumps(e) for e in simulated_events), ReadReport()))
+    assert as_dicts(run.kpi_rows()) == as_dicts(expected)
+
+
 def test_duplicated_and_shuffled_delivery_changes_nothing(
     tmp_path: Path,
     broker: TansuBroker,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from streams.meter import Meter
+from streams.meter import RECENT_EVENTS, Meter
 
 
 def test_a_push_counts_the_batches_it_reflects_once() -> None:
@@ -22,3 +22,15 @@ def test_a_push_counts_the_batches_it_reflects_once() -> None:
     assert 1.0 <= figures["wallboard_latency_p99_s"] < 1.1
     assert figures["latency_samples"] == 5  # every written event, to ClickHouse
     assert "latency_p99_s" not in meter.status()  # the status stays cheap to poll
+
+
+def test_a_backlog_keeps_only_the_latest_production_times_for_pushes() -> None:
+    meter = Meter()
+    now = time.time()
+    for _ in range(5):  # catching up: batches of 40,000 events
+        meter.written([now - 9.0] * 39_999 + [now - 1.0])
+    meter.pushed(meter.batches - 1, meter.batches)  # the push reflects the last batch only
+    assert meter.latency()["wallboard_latency_samples"] == 40_000
+    assert sum(len(times) for _, times in meter._recent) <= RECENT_EVENTS
+    meter.pushed(0, meter.batches)  # batches beyond the cap are no longer counted
+    assert meter.latency()["wallboard_latency_samples"] == 40_000 + 2 * 40_000

@@ -23,8 +23,8 @@ from streams.rows import kpi_row
 from streams.storage import (
     CONTACT_COLUMNS,
     CONTACT_STATE_COLUMNS,
-    KPI_COLUMNS,
     STORED_COLUMNS,
+    kpi_columns,
     state_from_values,
 )
 from streams.writer import ORDER
@@ -40,16 +40,20 @@ class FakeTables:
         self.kpi: dict[tuple[Any, ...], list[int]] = {}
 
     def write(self, writes: Writes) -> None:
-        for row in writes.tables.get("kpi_interval", []):
-            named = dict(zip(KPI_COLUMNS, row, strict=True))
-            key = (
-                named["client"],
-                named["queue"],
-                named["channel"],
-                named["interval_start"],
-                named["source"],
-            )
-            self.kpi[key] = [named[c] for c in STORED_COLUMNS]
+        for name, rows in writes.tables.items():
+            if name.partition(".")[0] != "kpi_interval":
+                continue
+            columns = kpi_columns(name)  # stage two's rows name fcr_success only
+            for row in rows:
+                named = dict(zip(columns, row, strict=True))
+                key = (
+                    named["client"],
+                    named["queue"],
+                    named["channel"],
+                    named["interval_start"],
+                    named["source"],
+                )
+                self.kpi[key] = [named.get(c, 0) for c in STORED_COLUMNS]
         for row in writes.tables.get("contacts", []):
             named = dict(zip(CONTACT_COLUMNS, row, strict=True))
             self.contacts[(named["client"], named["contact_id"])] = row

@@ -15,6 +15,7 @@ import pytest
 from producers.simulator import Simulator
 from schemas.sla import SlaSettings
 from streams.compute import ReadReport, compute_rows, read_events
+from streams.fcr import FcrBook, fcr_final
 from streams.pipeline import ContactStage, FcrStage
 from streams.retention import Retention
 from streams.storage import LATE_COLUMNS
@@ -83,6 +84,36 @@ def test_state_stops_growing_and_rows_equal_compute_of_what_was_not_late(day: li
     evicted = sum(book.horizon.evicted_contacts for book in run.contacts.books.values())
     assert evicted > 0.6 * len(contacts)
     assert not run.late_ids("fcr")
+    assert run.tables.rows() == compute_rows(read_events(without(day, run.late_ids()), ReadReport()))
+
+
+def test_a_sweep_leaves_nothing_that_may_leave(day: list[bytes]) -> None:
+    """Sweeps visit only the contacts filed as due (streams.expiry); after each, no contact
+    that a pass over the whole book would evict is still kept, in either stage, and no row
+    of an ended interval without live contacts stays unless it waits to be written."""
+    run = LiveRun(1, open_hours=3)
+    swept = 0
+    for start in range(0, len(day), 300):
+        books = [*run.contacts.books.values(), *run.fcr.books.values()]
+        before = [book.horizon.next_sweep_us for book in books]
+        run.feed(day[start : start + 300])
+        for book, scheduled in zip(books, before, strict=True):
+            horizon = book.horizon
+            if horizon.next_sweep_us == scheduled:
+                continue  # no sweep in this batch
+            swept += 1
+            if isinstance(book, FcrBook):
+                kept = [f for f in book.facts.values() if horizon.quiet_since(f.last_event_us, f.still_open)
+                        and fcr_final(f, horizon.cutoff_us)]  # fmt: skip
+            else:
+                kept = [c for c in book.contacts.values() if horizon.quiet(c)]
+            assert not kept
+            for grain, rows in book.totals.rows.items():
+                for key in rows:
+                    interval = key[3] - key[3] % 900
+                    ended = (interval + 900) * 1_000_000 <= horizon.cutoff_us
+                    assert not ended or interval in book.anchored or key in book.totals.dirty[grain]
+    assert swept > 20
     assert run.tables.rows() == compute_rows(read_events(without(day, run.late_ids()), ReadReport()))
 
 
