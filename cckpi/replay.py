@@ -55,10 +55,10 @@ _RELEVANT = (
 
 @dataclass
 class Inputs:
-    """The events a replay reads, one list per column; ``skipped`` counts invalid messages."""
+    """The events a replay reads, each column packed; ``skipped`` counts invalid messages."""
 
-    event_ids: list[bytes]  # UTF-8, as the digests hash them
-    payloads: list[bytes]
+    event_ids: Packed  # UTF-8, as the digests hash them
+    payloads: Packed
     source: str = "archive"
     skipped: int = 0
 
@@ -71,14 +71,12 @@ def read_archive(store: ClickHouse, since_s: int, until_s: int, client: str | No
     params: dict[str, Any] = {"lo": since_s, "hi": until_s, "client": client}
     [(found, first_us, last_us)] = store.query(_EXTENT.format(contacts=contacts), params)
     if not found:
-        return Inputs([], [])
+        return Inputs(Packed.messages([]), Packed.messages([]))
     last_us += FCR_WINDOW_US
     params.update(
         first_us=first_us, last_us=last_us, first_s=first_us // 1_000_000, last_s=last_us // 1_000_000
     )
-    event_ids, payloads = store.query_columns(
-        _RELEVANT.format(contacts=contacts, customers=customers), params
-    )
+    event_ids, payloads = store.query_packed(_RELEVANT.format(contacts=contacts, customers=customers), params)
     return Inputs(event_ids, payloads)
 
 
@@ -109,9 +107,7 @@ def replay(
     run_id = f"replay-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     started = int(time.time())
     archived = inputs or read_archive(store, since_s, until_s, client)
-    result = batch_messages(
-        Packed.messages(archived.payloads), sla, WORKERS, Packed.messages(archived.event_ids)
-    )
+    result = batch_messages(archived.payloads, sla, WORKERS, archived.event_ids)
     if result.report.rejected:  # the inputs hold valid events only
         number, reason = result.report.rejected[0]
         event_id = archived.event_ids[number - 1].decode()

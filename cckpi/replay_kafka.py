@@ -14,6 +14,7 @@ from kafka import KafkaConsumer, TopicPartition
 from cckpi.replay import Inputs
 from schemas.events import Rejection
 from schemas.wire import Event, parse_event
+from streams.packed import Packed
 from streams.relevance import relevant
 
 MARGIN_S = 3600  # events produced a little before they occurred (clock skew) are still read
@@ -64,8 +65,8 @@ def read_kafka(bootstrap: str, topic: str, since_s: int, until_s: int, client: s
     keep = relevant(events, since_s * 1_000_000, until_s * 1_000_000, client)
     picked = [events[i] for i in keep]
     return Inputs(
-        event_ids=[e.event_id.encode() for e in picked],
-        payloads=[valid[i] for i in keep],
+        event_ids=Packed.messages([e.event_id.encode() for e in picked]),
+        payloads=Packed.messages([valid[i] for i in keep]),
         source="kafka",
         skipped=len(payloads) - len(valid),
     )

@@ -7,14 +7,18 @@ escaping for both, so no value from a request or a file is ever pasted into SQL 
 from __future__ import annotations
 
 import threading
+from array import array
 from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+import numpy as np
 import orjson
 from clickhouse_driver.util.escape import escape_params
+
+from streams.packed import Packed
 
 Row = Sequence[Any]
 _ESCAPE_CONTEXT = SimpleNamespace(server_info=SimpleNamespace(get_timezone=lambda: "UTC"))
@@ -36,8 +40,8 @@ class ClickHouse(Protocol):
 
     def query(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]: ...
 
-    def query_columns(self, sql: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
-        """A large result, one list per column (strings as bytes): for batch jobs."""
+    def query_packed(self, sql: str, params: dict[str, Any] | None = None) -> list[Packed]:
+        """A large result of string columns, each packed in one buffer: for batch jobs."""
         ...
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None: ...
@@ -76,12 +80,13 @@ class ChdbClickHouse:
         data = self._run(text, "JSONCompact").bytes()
         return [tuple(row) for row in orjson.loads(data)["data"]] if data else []
 
-    def query_columns(self, sql: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
-        # Arrow hands over a million payloads far faster than any text format.
+    def query_packed(self, sql: str, params: dict[str, Any] | None = None) -> list[Packed]:
+        # Arrow hands over a million payloads far faster than any text format, already
+        # packed: one buffer and its offsets (a bytes object each cost 0.7 s at 661k events).
         table = self._run(
             bind(sql, params) + " SETTINGS output_format_arrow_string_as_string=0", "ArrowTable"
         )
-        return [column.to_pylist() for column in table.columns]
+        return [_packed(column) for column in table.columns]
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
         if not rows:
@@ -103,6 +108,25 @@ class ChdbClickHouse:
     def close(self) -> None:
         with self._lock:
             self._session.close()
+
+
+def _packed(column: Any) -> Packed:
+    """An Arrow binary column as ``Packed``: its chunks' values joined (the one copy), their
+    offsets shifted to match (a chunk holds under 2 GB; the whole may not)."""
+    parts: list[memoryview] = []
+    starts, ends = array("q"), array("q")
+    size = 0
+    for chunk in column.chunks:
+        if not len(chunk):
+            continue
+        _, offsets, values = chunk.buffers()
+        bounds = np.frombuffer(offsets, np.int32, len(chunk) + 1, chunk.offset * 4).astype(np.int64)
+        shift = size - int(bounds[0])
+        parts.append(memoryview(values)[int(bounds[0]) : int(bounds[-1])])
+        starts.frombytes((bounds[:-1] + shift).tobytes())
+        ends.frombytes((bounds[1:] + shift).tobytes())
+        size += int(bounds[-1] - bounds[0])
+    return Packed(b"".join(parts), starts, ends)
 
 
 _READONLY, _ACCESS_DENIED = 164, 291  # ClickHouse error codes
@@ -143,12 +167,12 @@ class ServerClickHouse:
         with self._lock:
             return [tuple(row) for row in self._client.execute(bind(sql, params))]
 
-    def query_columns(self, sql: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
+    def query_packed(self, sql: str, params: dict[str, Any] | None = None) -> list[Packed]:
         with self._lock:
             result = self._client.execute(
                 bind(sql, params), columnar=True, settings={"strings_as_bytes": True}
             )
-        return [list(column) for column in result]
+        return [Packed.messages(column) for column in result]
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
         if not rows:

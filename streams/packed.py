@@ -21,7 +21,8 @@ _CHUNK = 1 << 24  # newlines are found 16 MB at a time, so the scan needs no buf
 
 @dataclass(frozen=True)
 class Packed:
-    """Message ``n`` is ``data[starts[n]:ends[n]]``; one separator byte follows each but the last."""
+    """Message ``n`` is ``data[starts[n]:ends[n]]`` (from ``lines`` and ``messages``, one
+    separator byte follows each but the last)."""
 
     data: bytes | mmap.mmap
     starts: array[int]
@@ -56,6 +57,9 @@ class Packed:
 
     def __getitem__(self, n: int) -> bytes:
         return self.data[self.starts[n] : self.ends[n]]
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self.copies(range(len(self)))
 
     def copies(self, numbers: Iterable[int]) -> Iterator[bytes]:
         """The messages at ``numbers``, as bytes (a method call per message cost more)."""

@@ -26,3 +26,20 @@ def test_messages_may_hold_newlines_and_be_empty() -> None:
     packed = Packed.messages(items)
     assert [packed[n] for n in range(len(packed))] == items
     assert len(Packed.messages([])) == 0
+
+
+def test_an_arrow_column_is_packed_chunk_by_chunk_slices_and_all() -> None:
+    import pyarrow as pa
+
+    from streams.clickhouse import _packed
+
+    column = pa.chunked_array(
+        [
+            pa.array([b"ab", b"c"], pa.binary()).slice(1),  # a chunk that starts inside its buffer
+            pa.array([], pa.binary()),
+            pa.array([b"", b"d\nef", b"", b"g"], pa.binary()).slice(1, 3),
+        ]
+    )
+    packed = _packed(column)
+    assert list(packed) == [b"c", b"d\nef", b"", b"g"] and len(packed) == 4
+    assert list(_packed(pa.chunked_array([], pa.binary()))) == []
