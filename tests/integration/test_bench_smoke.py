@@ -27,7 +27,8 @@ def test_bench_smoke_writes_every_figure(tmp_path: Path) -> None:
     for key in REQUIRED:
         assert key in figures
     positive = ("live_events_per_s", "bare_faust_events_per_s", "compute_events_per_s", "query_p95_ms",
-                "live_server_2w_events_per_s", "worker_peak_rss_mb", "replay_events_per_s")  # fmt: skip
+                "live_server_2w_events_per_s", "worker_peak_rss_mb", "replay_events_per_s",
+                "live_vs_bare_paired")  # fmt: skip
     for key in positive:
         assert figures[key] > 0, key
     assert 0 < figures["latency_p50_s"] <= figures["latency_p99_s"]
