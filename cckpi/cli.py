@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cckpi.formats import FORMATS, write_rows
+from cckpi.processes import exit_on_sigterm
 from streams.intervals import parse_iso, whole_intervals
 
 
@@ -102,18 +103,10 @@ def _migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _stop_children_on_sigterm() -> None:
-    """Let SIGTERM (kill, timeout, a service manager) unwind the command like an error, so the
-    ``finally`` blocks stop the broker, servers and workers it started instead of orphaning them."""
-    import signal
-
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-
-
 def _bench(args: argparse.Namespace) -> int:
     from cckpi.bench import run_bench
 
-    _stop_children_on_sigterm()
+    exit_on_sigterm()
     run_bench(
         args.events, args.runs, args.latency_seconds, args.rate, args.json, not args.one_worker_only,
         query_events=args.query_events,
@@ -242,7 +235,7 @@ def _audit(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from cckpi.demo import run_demo
 
-    _stop_children_on_sigterm()
+    exit_on_sigterm()
     return run_demo(args.duration, args.speed, args.seed, args.partitions)
 
 
