@@ -7,14 +7,12 @@ escaping for both, so no value from a request or a file is ever pasted into SQL 
 from __future__ import annotations
 
 import threading
-from array import array
 from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-import numpy as np
 import orjson
 from clickhouse_driver.util.escape import escape_params
 
@@ -86,7 +84,7 @@ class ChdbClickHouse:
         table = self._run(
             bind(sql, params) + " SETTINGS output_format_arrow_string_as_string=0", "ArrowTable"
         )
-        return [_packed(column) for column in table.columns]
+        return [Packed.arrow(column) for column in table.columns]
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
         if not rows:
@@ -108,25 +106,6 @@ class ChdbClickHouse:
     def close(self) -> None:
         with self._lock:
             self._session.close()
-
-
-def _packed(column: Any) -> Packed:
-    """An Arrow binary column as ``Packed``: its chunks' values joined (the one copy), their
-    offsets shifted to match (a chunk holds under 2 GB; the whole may not)."""
-    parts: list[memoryview] = []
-    starts, ends = array("q"), array("q")
-    size = 0
-    for chunk in column.chunks:
-        if not len(chunk):
-            continue
-        _, offsets, values = chunk.buffers()
-        bounds = np.frombuffer(offsets, np.int32, len(chunk) + 1, chunk.offset * 4).astype(np.int64)
-        shift = size - int(bounds[0])
-        parts.append(memoryview(values)[int(bounds[0]) : int(bounds[-1])])
-        starts.frombytes((bounds[:-1] + shift).tobytes())
-        ends.frombytes((bounds[1:] + shift).tobytes())
-        size += int(bounds[-1] - bounds[0])
-    return Packed(b"".join(parts), starts, ends)
 
 
 _READONLY, _ACCESS_DENIED = 164, 291  # ClickHouse error codes

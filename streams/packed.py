@@ -13,6 +13,7 @@ import mmap
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -22,7 +23,7 @@ _CHUNK = 1 << 24  # newlines are found 16 MB at a time, so the scan needs no buf
 @dataclass(frozen=True)
 class Packed:
     """Message ``n`` is ``data[starts[n]:ends[n]]`` (from ``lines`` and ``messages``, one
-    separator byte follows each but the last)."""
+    separator byte follows each but the last; from ``arrow``, none)."""
 
     data: bytes | mmap.mmap
     starts: array[int]
@@ -45,6 +46,25 @@ class Packed:
         lengths = np.fromiter(map(len, items), np.int64, len(items))
         ends = array("q", (np.cumsum(lengths + 1) - 1).tobytes())
         return cls._from_ends(b"\n".join(items), ends)
+
+    @classmethod
+    def arrow(cls, column: Any) -> Packed:
+        """An Arrow binary column: its chunks' values joined (the one copy), their offsets
+        shifted to match (a chunk holds under 2 GB; the whole may not)."""
+        parts: list[memoryview] = []
+        starts, ends = array("q"), array("q")
+        size = 0
+        for chunk in column.chunks:
+            if not len(chunk):
+                continue
+            _, offsets, values = chunk.buffers()
+            bounds = np.frombuffer(offsets, np.int32, len(chunk) + 1, chunk.offset * 4).astype(np.int64)
+            shift = size - int(bounds[0])
+            parts.append(memoryview(values)[int(bounds[0]) : int(bounds[-1])])
+            starts.frombytes((bounds[:-1] + shift).tobytes())
+            ends.frombytes((bounds[1:] + shift).tobytes())
+            size += int(bounds[-1] - bounds[0])
+        return cls(b"".join(parts), starts, ends)
 
     @classmethod
     def _from_ends(cls, data: bytes | mmap.mmap, ends: array[int]) -> Packed:

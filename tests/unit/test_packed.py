@@ -31,8 +31,6 @@ def test_messages_may_hold_newlines_and_be_empty() -> None:
 def test_an_arrow_column_is_packed_chunk_by_chunk_slices_and_all() -> None:
     import pyarrow as pa
 
-    from streams.clickhouse import _packed
-
     column = pa.chunked_array(
         [
             pa.array([b"ab", b"c"], pa.binary()).slice(1),  # a chunk that starts inside its buffer
@@ -40,6 +38,6 @@ def test_an_arrow_column_is_packed_chunk_by_chunk_slices_and_all() -> None:
             pa.array([b"", b"d\nef", b"", b"g"], pa.binary()).slice(1, 3),
         ]
     )
-    packed = _packed(column)
+    packed = Packed.arrow(column)
     assert list(packed) == [b"c", b"d\nef", b"", b"g"] and len(packed) == 4
-    assert list(_packed(pa.chunked_array([], pa.binary()))) == []
+    assert list(Packed.arrow(pa.chunked_array([], pa.binary()))) == []
