@@ -11,7 +11,7 @@ from cckpi.topics import ensure_topics
 from sql.migrate import migrate
 from streams.app import create_app
 from streams.clickhouse import connect
-from streams.tuning import fewer_gc_passes
+from streams.tuning import fewer_gc_passes, fewer_malloc_arenas
 
 
 def run_worker(
@@ -22,6 +22,8 @@ def run_worker(
     ``bare`` runs the benchmark's bare agent instead (no KPI work, no ClickHouse).
     """
     from faust.worker import Worker
+
+    fewer_malloc_arenas()  # before any thread starts; the bare agent too, like the GC setting
 
     ensure_topics(settings)
     store = None

@@ -1,4 +1,5 @@
-"""Two adjustments the worker process needs: a shorter Kafka fetch wait, and fewer GC passes.
+"""Adjustments the worker process needs: a shorter Kafka fetch wait, fewer GC passes and
+fewer malloc arenas.
 
 Faust hard-codes ``fetch_max_wait_ms=1500`` for its worker consumer. Tansu holds a fetch
 for a good part of that wait even when records are there (measured here with aiokafka,
@@ -9,6 +10,8 @@ at once, so a short wait costs no throughput.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 from typing import Any
 
@@ -44,3 +47,20 @@ def fewer_gc_passes() -> None:
     gc.freeze()  # what is loaded at start (modules, the app) is never walked again
     _, middle, old = gc.get_threshold()
     gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
+
+
+# glibc gives each thread that allocates its own arena (up to 8 a core), and memory freed in
+# one is reused only there: the worker's ClickHouse calls run in a pool of threads, each
+# holding what its last batch freed. Measured on 1M events, peak RSS of one worker: with a
+# clickhouse-server 507, 506 MB at the default; 490, 485 (MALLOC_ARENA_MAX=2) and 476, 509
+# (this call) at 2 arenas; with chDB 992 against 944. Throughput unchanged within the noise.
+MALLOC_ARENAS = 2
+_M_ARENA_MAX = -8  # mallopt's parameter number, from glibc's malloc.h
+
+
+def fewer_malloc_arenas() -> bool:
+    """Cap glibc's arenas for threads started from now on; False where the C library is not glibc."""
+    try:
+        return bool(ctypes.CDLL(ctypes.util.find_library("c")).mallopt(_M_ARENA_MAX, MALLOC_ARENAS))
+    except (OSError, AttributeError):  # no C library found, or one without mallopt
+        return False
