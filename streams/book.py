@@ -91,8 +91,7 @@ class ContactBook:
                 self._file(key, contacts[key])
 
     def _file(self, key: ContactKey, contact: ContactState) -> None:
-        still_open = contact.arrival is not None and contact.ended is None and contact.abandoned is None
-        self.expiry.file(key, self.horizon.quiet_after_us(contact.last_event_us, still_open))
+        self.expiry.file(key, self.horizon.quiet_after_us(contact.last_event_us, contact.still_open))
 
     def restore(self, contact: ContactState) -> None:
         """Put back a contact loaded from storage; it counts but is not marked changed."""

@@ -67,6 +67,11 @@ class ContactState:
     survey: Survey | None = None
     last_event_us: int = 0
 
+    @property
+    def still_open(self) -> bool:
+        """Arrived, neither ended nor abandoned (an email awaiting its answer): kept longer."""
+        return self.arrival is not None and self.ended is None and self.abandoned is None
+
     def apply(self, event: ContactEvent) -> bool:
         """Merge one event; return whether a counted slot changed."""
         # The hottest function of the engine: comparisons are written out, not called.

@@ -76,8 +76,7 @@ class Horizon:
 
     def quiet(self, contact: ContactState) -> bool:
         """Whether a contact has been quiet long enough to leave live state."""
-        still_open = contact.arrival is not None and contact.ended is None and contact.abandoned is None
-        return self.quiet_since(contact.last_event_us, still_open)
+        return self.quiet_since(contact.last_event_us, contact.still_open)
 
     def quiet_since(self, last_event_us: int, still_open: bool) -> bool:
         """:meth:`quiet`, for a contact's last event and whether it is still open."""
