@@ -142,6 +142,7 @@ def run_workers(
             "events_per_s": count / (last - first),
             "seconds": last - first,
             "peak_rss_mb": max((s.get("peak_rss_mb") or 0) for s in statuses),
+            "store_peak_rss_mb": max((s.get("store_peak_rss_mb") or 0) for s in statuses) or None,
             "statuses": statuses,
         }
     finally:
@@ -303,6 +304,7 @@ def run_bench(
             live = throughput(stack, messages, 1, None, bare=False)
             figures.add("live_events_per_s", live["events_per_s"])
             figures.add("worker_peak_rss_mb", live["peak_rss_mb"])
+            figures.add("chdb_process_peak_rss_mb", live["store_peak_rss_mb"])
             if server_url:
                 console.print(f"run {run}/{runs}: live pipeline, one and two workers, clickhouse-server …")
                 one = throughput(stack, messages, 1, server_url, bare=False)
@@ -350,6 +352,7 @@ def report(
         "queries": figures.extra.get("queries"),
         "worker_peak_rss_mb": m("worker_peak_rss_mb"),
         "worker_server_peak_rss_mb": m("worker_server_peak_rss_mb"),  # the same worker without chDB
+        "chdb_process_peak_rss_mb": m("chdb_process_peak_rss_mb"),  # the live chDB run's store
         "conditions": {**figures.conditions, "latency_rate_per_s": rate, "latency_seconds": latency_seconds},
         "samples": figures.samples,
     }

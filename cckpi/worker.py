@@ -32,7 +32,7 @@ def run_worker(
 
         app = create_bare_app(settings)
     else:
-        store = connect(settings.clickhouse(), settings.data_dir, settings.database)
+        store = connect(settings.clickhouse(), settings.data_dir, settings.database, own_process=True)
         applied = migrate(store)
         if applied:
             logging.getLogger("cckpi.worker").info("migrations applied: %s", ", ".join(applied))

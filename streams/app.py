@@ -71,8 +71,15 @@ class Runtime:
     @property
     def store(self) -> ClickHouse:
         if self._store is None:
-            self._store = connect(self.settings.clickhouse(), self.settings.data_dir, self.settings.database)
+            settings = self.settings
+            url, folder, database = settings.clickhouse(), settings.data_dir, settings.database
+            self._store = connect(url, folder, database, own_process=True)
         return self._store
+
+    @property
+    def store_peak_rss_mb(self) -> float | None:
+        """Peak RSS of the embedded store's own process, when it has one."""
+        return getattr(self._store, "peak_rss_mb", None)
 
     async def _persistently(self, what: str, call: Callable[[], T]) -> T:
         """Run a ClickHouse call in a thread until it succeeds, backing off (cap 10 s).
@@ -168,10 +175,34 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
     # pays for its inserts, fact messages and sweeps.
     backlog = settings.batch_size // 4
 
+    async def finish(stream: faust.StreamT, batch: list[EventT], writes: Writes) -> None:
+        """Make a stage-one batch durable, deliver its sends, then ack it."""
+        await runtime.durable(writes)
+        runtime.meter.written(_produced_at(batch))
+        sent = [
+            await dlq.send(
+                value=letter.payload,
+                headers={
+                    "reason": letter.reason.encode(),
+                    "source": f"{settings.topic}/{letter.partition}/{letter.offset}".encode(),
+                },
+            )
+            for letter in writes.dead_letters
+        ]
+        sent += [await facts.send(value=message, partition=p) for p, message in writes.facts]
+        for delivery in sent:
+            await delivery  # delivered before this batch is acked
+        runtime.meter.facts_sent += len(writes.facts)
+        await _ack(stream, batch)
+
     @app.agent(events)
     async def contact_events(stream: faust.StreamT) -> None:
         taken: list[EventT] = []
         ahead: dict[int, int] = {}  # partition -> the offset after the last one taken
+        # The previous batch's finish, running while this one is taken and counted (its
+        # writes are copies, made when it was counted). Batches finish one after another,
+        # in order, so offsets are still acked only after everything before them is durable.
+        finishing: asyncio.Future[None] | None = None
         async for more in cast(faust.Stream, stream).noack_take(
             settings.batch_size, within=settings.batch_within_s
         ):
@@ -187,23 +218,9 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
                 runtime.positions[partition] = max(runtime.positions.get(partition, 0), offset + 1)
             await runtime.ensure_loaded(runtime.contacts, {r[0] for r in records})
             writes = runtime.contacts.ingest(records, int(time.time()), time.time_ns())
-            await runtime.durable(writes)
-            runtime.meter.written(_produced_at(batch))
-            sent = [
-                await dlq.send(
-                    value=letter.payload,
-                    headers={
-                        "reason": letter.reason.encode(),
-                        "source": f"{settings.topic}/{letter.partition}/{letter.offset}".encode(),
-                    },
-                )
-                for letter in writes.dead_letters
-            ]
-            sent += [await facts.send(value=message, partition=p) for p, message in writes.facts]
-            for delivery in sent:
-                await delivery  # delivered before this batch is acked
-            runtime.meter.facts_sent += len(writes.facts)
-            await _ack(stream, batch)
+            if finishing is not None:
+                await finishing  # raises what the previous batch's finish raised
+            finishing = asyncio.ensure_future(finish(stream, batch, writes))
 
     @app.agent(facts)
     async def fcr_facts(stream: faust.StreamT) -> None:

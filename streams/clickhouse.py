@@ -56,34 +56,41 @@ class ChdbClickHouse:
     """Embedded chDB in a data folder; one process owns the folder at a time."""
 
     def __init__(self, path: Path, database: str) -> None:
-        import chdb.session  # imported here: loading chDB costs time and memory
-
         path.mkdir(parents=True, exist_ok=True)
         self.description = f"chDB at {path}"
-        self._session = chdb.session.Session(str(path))
         self._lock = threading.Lock()  # one session, used from the worker's threads
         self._metas: dict[tuple[str, tuple[str, ...]], list[dict[str, str]]] = {}
-        self._run(f"CREATE DATABASE IF NOT EXISTS {database}")
-        self._run(f"USE {database}")
+        self._open(path, database)
+        self._bytes(f"CREATE DATABASE IF NOT EXISTS {database}")
+        self._bytes(f"USE {database}")
 
-    def _run(self, sql: str, fmt: str = "CSV") -> Any:
+    def _open(self, path: Path, database: str) -> None:
+        import chdb.session  # imported here: loading chDB costs time and memory
+
+        self._session = chdb.session.Session(str(path))
+
+    def _bytes(self, sql: str, fmt: str = "CSV") -> bytes:
+        """Run one statement; its result in ``fmt``."""
         with self._lock:
-            return self._session.query(sql, fmt)
+            return self._session.query(sql, fmt).bytes()
+
+    def _arrow(self, sql: str) -> Any:
+        """Run one query; its result as a pyarrow Table."""
+        with self._lock:
+            return self._session.query(sql, "ArrowTable")
 
     def execute(self, sql: str, params: dict[str, Any] | None = None) -> None:
-        self._run(bind(sql, params))
+        self._bytes(bind(sql, params))
 
     def query(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
         text = bind(sql, params) + " SETTINGS output_format_json_quote_64bit_integers=0"
-        data = self._run(text, "JSONCompact").bytes()
+        data = self._bytes(text, "JSONCompact")
         return [tuple(row) for row in orjson.loads(data)["data"]] if data else []
 
     def query_packed(self, sql: str, params: dict[str, Any] | None = None) -> list[Packed]:
         # Arrow hands over a million payloads far faster than any text format, already
         # packed: one buffer and its offsets (a bytes object each cost 0.7 s at 661k events).
-        table = self._run(
-            bind(sql, params) + " SETTINGS output_format_arrow_string_as_string=0", "ArrowTable"
-        )
+        table = self._arrow(bind(sql, params) + " SETTINGS output_format_arrow_string_as_string=0")
         return [Packed.arrow(column) for column in table.columns]
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
@@ -92,7 +99,7 @@ class ChdbClickHouse:
         # One dumps of the whole batch: a dumps per row cost 1.6 us a row, holding the GIL
         # (live/bare on 400k events: 0.80, 0.82 against 0.77, 0.78).
         body = orjson.dumps({"meta": self._meta(table, tuple(columns)), "data": rows})
-        self._run(f"INSERT INTO {table} ({', '.join(columns)}) FORMAT JSONCompact " + body.decode())
+        self._bytes(f"INSERT INTO {table} ({', '.join(columns)}) FORMAT JSONCompact " + body.decode())
 
     def _meta(self, table: str, columns: tuple[str, ...]) -> list[dict[str, str]]:
         """The JSONCompact header of an insert: each column's name and type."""
@@ -164,8 +171,15 @@ class ServerClickHouse:
             self._client.disconnect()
 
 
-def connect(url: str | None, data_dir: Path, database: str = "cckpi") -> ClickHouse:
-    """Open the configured ClickHouse: a server where a URL is given, else chDB in data_dir."""
+def connect(
+    url: str | None, data_dir: Path, database: str = "cckpi", own_process: bool = False
+) -> ClickHouse:
+    """Open the configured ClickHouse: a server where a URL is given, else chDB in data_dir
+    (with ``own_process``, in a child process: see :mod:`streams.chdb_process`)."""
     if url:
         return ServerClickHouse(url, database)
+    if own_process:
+        from streams.chdb_process import ChdbProcess
+
+        return ChdbProcess(data_dir / "chdb", database)
     return ChdbClickHouse(data_dir / "chdb", database)

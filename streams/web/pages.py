@@ -63,6 +63,7 @@ def register_pages(app: faust.App, runtime: Runtime) -> None:
             "dead_letters": stage.rejected,
             "assigned": len(app.consumer.assignment()),
             **runtime.meter.status(),
+            "store_peak_rss_mb": runtime.store_peak_rss_mb,
         })  # fmt: skip
 
     @app.page("/api/latency")

@@ -1,0 +1,152 @@
+"""Embedded chDB in a child process of its own, for the long-running worker.
+
+In the worker's process a chDB query holds the GIL for most of its run (measured: the
+event loop got 26-37 % of a core while a thread inserted a batch), and loading chDB costs
+~265 MB before any data. In a child, the inserts run on the other core while the worker
+reads on, and the worker's memory is its own. The child owns the data folder (only one
+process may open it), ignores the terminal's and the launcher's signals so the worker can
+write its last batch while stopping, and ends when the worker closes it or dies (its end of
+the socket then reads as closed). If the child dies, the next call starts another.
+
+The wire: a request is ``fmt`` and SQL separated by a newline; the reply is a status
+(``ok``/``error``, then the child's peak RSS in MiB) and then the result or the error text.
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from streams.clickhouse import ChdbClickHouse
+from streams.meter import peak_rss_mb
+
+_READY_S = 120.0  # loading chDB and opening a large folder
+
+
+class ChdbProcess(ChdbClickHouse):
+    """:class:`ChdbClickHouse` whose session lives in a child process."""
+
+    peak_rss_mb: float = 0.0  # the child's, as of its last reply (read without a call)
+
+    def _open(self, path: Path, database: str) -> None:
+        self.description = f"chDB at {path} (own process)"
+        self._path, self._database = path, database
+        self._conn: Connection | None = None
+        self._child: subprocess.Popen[bytes] | None = None
+
+    def _start(self) -> Connection:
+        ours, theirs = socket.socketpair()
+        with theirs:
+            self._child = subprocess.Popen(
+                [sys.executable, "-m", "streams.chdb_process", str(self._path), self._database,
+                 str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),),
+            )  # fmt: skip
+        self._conn = Connection(ours.detach())
+        if not self._conn.poll(_READY_S):
+            self._child.kill()
+            raise ConnectionError(f"chDB process for {self._path} did not start")
+        self._reply()  # the child's first reply: the session is open
+        return self._conn
+
+    def _stop(self) -> None:
+        if self._conn is not None:
+            self._conn.close()  # the child reads the end of its requests and leaves
+            self._conn = None
+        if self._child is not None:
+            self._child.wait(timeout=60)
+            self._child = None
+
+    def _abandon(self) -> None:
+        """Let go of a child that stopped answering (closing our end ends it if it lives)."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        if self._child is not None:
+            self._child.poll()  # reaped if it has exited; else when it does
+            self._child = None
+
+    def _reply(self) -> bytes:
+        assert self._conn is not None
+        status, peak = self._conn.recv_bytes().split()
+        self.peak_rss_mb = float(peak)
+        data = self._conn.recv_bytes()
+        if status != b"ok":
+            raise RuntimeError(data.decode("utf-8", "replace"))
+        return data
+
+    def _call(self, sql: str, fmt: str) -> bytes:
+        with self._lock:
+            try:
+                conn = self._conn if self._conn is not None else self._start()
+                conn.send_bytes(f"{fmt}\n{sql}".encode())
+                return self._reply()
+            except (EOFError, OSError) as error:  # the child died: the next call starts one
+                self._abandon()
+                raise ConnectionError(f"chDB process for {self._path} ended: {error!r}") from error
+
+    def _bytes(self, sql: str, fmt: str = "CSV") -> bytes:
+        return self._call(sql, fmt)
+
+    def _arrow(self, sql: str) -> Any:
+        import pyarrow as pa
+
+        data = self._call(sql, "Arrow")
+        if not data:
+            return pa.table({})
+        return pa.ipc.open_file(pa.py_buffer(data)).read_all()
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop()
+
+
+def _serve(path: str, database: str, fd: int) -> None:
+    """The child: open the session, then answer requests until the worker's end closes."""
+    for name in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(name, signal.SIG_IGN)  # the worker says when: by closing the socket
+    conn = Connection(fd)
+    import chdb.session
+
+    session = chdb.session.Session(path)
+    session.query(f"CREATE DATABASE IF NOT EXISTS {database}")
+    session.query(f"USE {database}")
+    _answer(conn, b"ok", b"")
+    while True:
+        try:
+            request = conn.recv_bytes()
+        except (EOFError, OSError):
+            break
+        fmt, _, sql = request.partition(b"\n")
+        try:
+            result = session.query(sql.decode(), fmt.decode())
+        except Exception as error:  # the worker's retry loop decides what to do
+            _answer(conn, b"error", str(error).encode())
+            continue
+        _answer(conn, b"ok", result.bytes())
+    session.close()
+
+
+def _answer(conn: Connection, status: bytes, data: Any) -> None:
+    conn.send_bytes(b"%s %.1f" % (status, peak_rss_mb()))
+    conn.send_bytes(data)
+
+
+if __name__ == "__main__":
+    # chDB's engine can hang in interpreter teardown once its session is closed (as in the
+    # worker): leave without it.
+    import os
+    import traceback
+
+    try:
+        _serve(sys.argv[1], sys.argv[2], int(sys.argv[3]))
+    except BaseException:
+        traceback.print_exc()
+        sys.stderr.flush()
+        os._exit(1)
+    os._exit(0)
