@@ -11,7 +11,7 @@ from cckpi.topics import ensure_topics
 from sql.migrate import migrate
 from streams.app import create_app
 from streams.clickhouse import connect
-from streams.tuning import fewer_gc_passes, fewer_malloc_arenas
+from streams.tuning import fewer_gc_passes, leaner_malloc
 
 
 def run_worker(
@@ -23,7 +23,7 @@ def run_worker(
     """
     from faust.worker import Worker
 
-    fewer_malloc_arenas()  # before any thread starts; the bare agent too, like the GC setting
+    leaner_malloc()  # before any thread starts; the bare agent too, like the GC setting
 
     ensure_topics(settings)
     store = None

@@ -8,8 +8,9 @@ process may open it), ignores the terminal's and the launcher's signals so the w
 write its last batch while stopping, and ends when the worker closes it or dies (its end of
 the socket then reads as closed). If the child dies, the next call starts another.
 
-The wire: a request is ``fmt`` and SQL separated by a newline; the reply is a status
-(``ok``/``error``, then the child's peak RSS in MiB) and then the result or the error text.
+The wire: a request is ``fmt`` and SQL separated by a newline, then the data that follows the
+SQL (an insert's rows; may be empty); the reply is a status (``ok``/``error``, then the
+child's peak RSS in MiB), then the result or the error text.
 """
 
 from __future__ import annotations
@@ -80,18 +81,19 @@ class ChdbProcess(ChdbClickHouse):
             raise RuntimeError(data.decode("utf-8", "replace"))
         return data
 
-    def _call(self, sql: str, fmt: str) -> bytes:
+    def _call(self, sql: str, fmt: str, data: bytes = b"") -> bytes:
         with self._lock:
             try:
                 conn = self._conn if self._conn is not None else self._start()
                 conn.send_bytes(f"{fmt}\n{sql}".encode())
+                conn.send_bytes(data)  # apart: a batch's rows are not copied into one request
                 return self._reply()
             except (EOFError, OSError) as error:  # the child died: the next call starts one
                 self._abandon()
                 raise ConnectionError(f"chDB process for {self._path} ended: {error!r}") from error
 
-    def _bytes(self, sql: str, fmt: str = "CSV") -> bytes:
-        return self._call(sql, fmt)
+    def _bytes(self, sql: str, fmt: str = "CSV", data: bytes = b"") -> bytes:
+        return self._call(sql, fmt, data)
 
     def _arrow(self, sql: str) -> Any:
         import pyarrow as pa
@@ -119,12 +121,12 @@ def _serve(path: str, database: str, fd: int) -> None:
     _answer(conn, b"ok", b"")
     while True:
         try:
-            request = conn.recv_bytes()
+            request, data = conn.recv_bytes(), conn.recv_bytes()
         except (EOFError, OSError):
             break
         fmt, _, sql = request.partition(b"\n")
         try:
-            result = session.query(sql.decode(), fmt.decode())
+            result = session.query((sql + data).decode(), fmt.decode())
         except Exception as error:  # the worker's retry loop decides what to do
             _answer(conn, b"error", str(error).encode())
             continue

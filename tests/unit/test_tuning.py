@@ -6,9 +6,9 @@ import platform
 
 import pytest
 
-from streams.tuning import fewer_malloc_arenas
+from streams.tuning import leaner_malloc
 
 
-@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt's arena cap is glibc's")
-def test_malloc_arenas_are_capped_on_glibc() -> None:
-    assert fewer_malloc_arenas()
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="these mallopt settings are glibc's")
+def test_malloc_is_tuned_on_glibc() -> None:
+    assert leaner_malloc()
