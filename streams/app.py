@@ -3,7 +3,8 @@
 Offsets are committed only after a batch's results are durable: the agents take batches
 with ``noack_take`` and ack them themselves, after writing ClickHouse and after their Kafka
 sends are delivered. (``take_events`` acks in a ``finally``, so a batch cut short by a
-shutdown would be committed unwritten.)
+shutdown would be committed unwritten.) Stage one finishes a batch that way in a task while
+it takes and counts the next one.
 """
 
 from __future__ import annotations
