@@ -60,7 +60,10 @@ class ChdbProcess(ChdbClickHouse):
             self._conn.close()  # the child reads the end of its requests and leaves
             self._conn = None
         if self._child is not None:
-            self._child.wait(timeout=60)
+            try:
+                self._child.wait(timeout=60)
+            except subprocess.TimeoutExpired:  # hung closing its session: its writes are done
+                self._child.kill()
             self._child = None
 
     def _abandon(self) -> None:
