@@ -23,7 +23,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from streams.clickhouse import ChdbClickHouse
+from streams.clickhouse import ChdbClickHouse, open_session
 from streams.meter import peak_rss_mb
 
 _READY_S = 120.0  # loading chDB and opening a large folder
@@ -39,6 +39,7 @@ class ChdbProcess(ChdbClickHouse):
         self._path, self._database = path, database
         self._conn: Connection | None = None
         self._child: subprocess.Popen[bytes] | None = None
+        self._start()  # now, as the in-process session opens: a folder in use fails here
 
     def _start(self) -> Connection:
         ours, theirs = socket.socketpair()
@@ -55,24 +56,17 @@ class ChdbProcess(ChdbClickHouse):
         self._reply()  # the child's first reply: the session is open
         return self._conn
 
-    def _stop(self) -> None:
-        if self._conn is not None:
-            self._conn.close()  # the child reads the end of its requests and leaves
-            self._conn = None
-        if self._child is not None:
-            try:
-                self._child.wait(timeout=60)
-            except subprocess.TimeoutExpired:  # hung closing its session: its writes are done
-                self._child.kill()
-            self._child = None
-
-    def _abandon(self) -> None:
-        """Let go of a child that stopped answering (closing our end ends it if it lives)."""
+    def _release(self, wait: bool) -> None:
+        """Close our end (the child reads the end of its requests and leaves); with ``wait``,
+        until it has (a child that stopped answering is reaped when it does)."""
         if self._conn is not None:
             self._conn.close()
             self._conn = None
         if self._child is not None:
-            self._child.poll()  # reaped if it has exited; else when it does
+            try:
+                self._child.wait(timeout=60) if wait else self._child.poll()
+            except subprocess.TimeoutExpired:  # hung closing its session: its writes are done
+                self._child.kill()
             self._child = None
 
     def _reply(self) -> bytes:
@@ -84,7 +78,7 @@ class ChdbProcess(ChdbClickHouse):
             raise RuntimeError(data.decode("utf-8", "replace"))
         return data
 
-    def _call(self, sql: str, fmt: str, data: bytes = b"") -> bytes:
+    def _bytes(self, sql: str, fmt: str = "CSV", data: bytes = b"") -> bytes:
         with self._lock:
             try:
                 conn = self._conn if self._conn is not None else self._start()
@@ -92,23 +86,20 @@ class ChdbProcess(ChdbClickHouse):
                 conn.send_bytes(data)  # apart: a batch's rows are not copied into one request
                 return self._reply()
             except (EOFError, OSError) as error:  # the child died: the next call starts one
-                self._abandon()
+                self._release(wait=False)
                 raise ConnectionError(f"chDB process for {self._path} ended: {error!r}") from error
-
-    def _bytes(self, sql: str, fmt: str = "CSV", data: bytes = b"") -> bytes:
-        return self._call(sql, fmt, data)
 
     def _arrow(self, sql: str) -> Any:
         import pyarrow as pa
 
-        data = self._call(sql, "Arrow")
+        data = self._bytes(sql, "Arrow")
         if not data:
             return pa.table({})
         return pa.ipc.open_file(pa.py_buffer(data)).read_all()
 
     def close(self) -> None:
         with self._lock:
-            self._stop()
+            self._release(wait=True)
 
 
 def _serve(path: str, database: str, fd: int) -> None:
@@ -116,11 +107,7 @@ def _serve(path: str, database: str, fd: int) -> None:
     for name in (signal.SIGINT, signal.SIGTERM):
         signal.signal(name, signal.SIG_IGN)  # the worker says when: by closing the socket
     conn = Connection(fd)
-    import chdb.session
-
-    session = chdb.session.Session(path)
-    session.query(f"CREATE DATABASE IF NOT EXISTS {database}")
-    session.query(f"USE {database}")
+    session = open_session(path, database)
     _answer(conn, b"ok", b"")
     while True:
         try:

@@ -52,6 +52,16 @@ _COLUMN_TYPES = (
 )
 
 
+def open_session(path: Path | str, database: str) -> Any:
+    """A chDB session on the folder, in ``database`` (created if need be)."""
+    import chdb.session  # imported here: loading chDB costs time and memory
+
+    session = chdb.session.Session(str(path))
+    session.query(f"CREATE DATABASE IF NOT EXISTS {database}")
+    session.query(f"USE {database}")
+    return session
+
+
 class ChdbClickHouse:
     """Embedded chDB in a data folder; one process owns the folder at a time."""
 
@@ -61,13 +71,9 @@ class ChdbClickHouse:
         self._lock = threading.Lock()  # one session, used from the worker's threads
         self._metas: dict[tuple[str, tuple[str, ...]], list[dict[str, str]]] = {}
         self._open(path, database)
-        self._bytes(f"CREATE DATABASE IF NOT EXISTS {database}")
-        self._bytes(f"USE {database}")
 
     def _open(self, path: Path, database: str) -> None:
-        import chdb.session  # imported here: loading chDB costs time and memory
-
-        self._session = chdb.session.Session(str(path))
+        self._session = open_session(path, database)
 
     def _bytes(self, sql: str, fmt: str = "CSV", data: bytes = b"") -> bytes:
         """Run one statement (``data`` follows its text: an insert's rows); its result in ``fmt``."""
