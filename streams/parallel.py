@@ -24,9 +24,10 @@ from streams.audit import inputs_digest, messages_by_row
 from streams.batch import Rows, arrival_rows, gc_paused, run_engine
 from streams.packed import Packed
 from streams.reading import ReadReport, read_contact_events
-from streams.routing import owners, route_keys
+from streams.routing import Keys, owners, route_keys
 from streams.totals import RowKey
 
+Routes = tuple[Keys, Keys]  # as streams.routing.known_routes gives them
 RowInputs = tuple[str, int]  # SHA-256 of a row's input events, and how many distinct ones
 LINES_PER_WORKER = 100_000  # below this, starting a process costs more than it saves
 MAX_WORKERS = 64  # owners are bytes
@@ -45,6 +46,7 @@ class _Job:
     workers: int
     sla: SlaSettings
     event_ids: Packed | None  # the messages' event ids, to digest each row's inputs
+    routes: Routes | None  # the messages' routing keys, where they are known already
 
 
 # What forked workers read: set before the pool starts, inherited, never pickled.
@@ -115,15 +117,20 @@ def default_workers(messages: int) -> int:
 
 
 def batch_messages(
-    messages: Packed, sla: SlaSettings, workers: int | None = None, event_ids: Packed | None = None
+    messages: Packed,
+    sla: SlaSettings,
+    workers: int | None = None,
+    event_ids: Packed | None = None,
+    routes: Routes | None = None,
 ) -> BatchResult:
     """Recompute the row vectors of JSON messages over ``workers`` processes (default: the cores).
 
-    Given the messages' ``event_ids``, also digest the events behind every row (an audit)."""
+    Given the messages' ``event_ids``, also digest the events behind every row (an audit);
+    given their ``routes``, skip reading them for routing."""
     workers = default_workers(len(messages)) if workers is None else workers
     with gc_paused():
         if workers > 1:
-            return _in_workers(_Job(messages, workers, sla, event_ids))
+            return _in_workers(_Job(messages, workers, sla, event_ids, routes))
         result, fed = _count(messages, list(range(len(messages))), sla, event_ids is not None)
         _KEPT.clear()  # in this process, not a worker's: free it now
         if event_ids is not None:
@@ -136,8 +143,11 @@ def _in_workers(job: _Job) -> BatchResult:
     _JOB = job
     try:
         with ProcessPoolExecutor(job.workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            keys, pairs = zip(*pool.map(_route_part, range(job.workers)), strict=True)
-            owner = owners(_int64(keys), _int64(pairs), job.workers)
+            if job.routes is None:
+                keys, pairs = zip(*pool.map(_route_part, range(job.workers)), strict=True)
+                owner = owners(_int64(keys), _int64(pairs), job.workers)
+            else:
+                owner = owners(*job.routes, job.workers)
             counted = list(pool.map(_work, [(worker, owner) for worker in range(job.workers)]))
             fed: dict[RowKey, list[int]] = {}
             for _, part_fed in counted:

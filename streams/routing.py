@@ -10,7 +10,9 @@ contact that never arrived is kept together by its own key. Messages that name n
 Contacts and customers are handled as 64-bit hashes: the slices are read in parallel and
 send back only arrays, and the parent assigns a million messages in a few numpy calls.
 Two keys sharing a hash only put their events in one worker, which is always correct.
-The hashes are Python's ``hash``, the same in every process forked from one parent.
+The hashes are Python's ``hash``, the same in every process forked from one parent; a
+replay instead takes ClickHouse's hashes of the archive's columns (:func:`known_routes`),
+so no message is parsed twice. Any hash serves, as long as one batch uses one.
 """
 
 from __future__ import annotations
@@ -64,6 +66,13 @@ def route_keys(messages: Packed, lo: int, hi: int) -> tuple[bytes, bytes]:
         if route.type == "contact.arrived" and isinstance(route.customer_id, str):
             pairs.extend((contact, hash((route.client, route.customer_id))))
     return keys.tobytes(), pairs.tobytes()
+
+
+def known_routes(contacts: Keys, customers: Keys) -> tuple[Keys, Keys]:
+    """What :func:`route_keys` finds, from keys already known per message: each one's contact
+    key, and its customer key where it is an arrival (``NO_CONTACT`` elsewhere)."""
+    arrived = customers != NO_CONTACT
+    return contacts, np.column_stack((contacts[arrived], customers[arrived])).ravel()
 
 
 def _joined(pairs: Keys) -> Keys:

@@ -43,9 +43,9 @@ def test_child_answers_as_the_session_in_this_process(child: ChdbProcess, tmp_pa
     local = _filled(ChdbClickHouse(tmp_path / "local" / "chdb", "answers"))
     try:
         assert child.query(COUNTS) == local.query(COUNTS) == [(3000, 3000, 2999)]
-        ids, payloads = child.query_packed(PAYLOADS)
+        (ids, payloads), _ = child.query_packed(PAYLOADS)
         assert list(ids) == [r[3].encode() for r in ROWS]
-        assert list(payloads) == list(local.query_packed(PAYLOADS)[1]) == [r[10].encode() for r in ROWS]
+        assert list(payloads) == list(local.query_packed(PAYLOADS)[0][1]) == [r[10].encode() for r in ROWS]
         assert child.query_packed(PAYLOADS + " LIMIT 0") == local.query_packed(PAYLOADS + " LIMIT 0")
         assert child.peak_rss_mb > 100  # the child's own memory, chDB loaded
     finally:

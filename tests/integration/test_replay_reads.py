@@ -17,6 +17,7 @@ from schemas.wire import Event, parse_event
 from sql.migrate import migrate
 from streams.clickhouse import connect
 from streams.relevance import relevant
+from streams.routing import owners
 from streams.storage import RAW_COLUMNS, raw_row
 
 LO = 1_790_000_100 - 1_790_000_100 % 900  # an interval boundary
@@ -63,6 +64,9 @@ def test_the_archive_and_the_kafka_filter_read_the_same_events(tmp_path: Path, s
             == picked
             == {"e002", "e003", "e004", "e005", "e006", "e008"}
         )
+        # the routing keys read along put every event of customer x's contacts in one worker
+        assert archived.routes is not None
+        assert len(set(owners(*archived.routes, 64))) == 1
         assert len(read_archive(store, LO - 3 * DAY, LO - 3 * DAY + 900, None).payloads) == 0
     finally:
         store.close()
