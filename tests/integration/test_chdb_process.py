@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sql.migrate import migrate
@@ -23,6 +24,7 @@ ROWS = [
 ]  # fmt: skip
 COUNTS = "SELECT count(), uniqExact(event_id), max(kafka_offset) FROM raw_events"
 PAYLOADS = "SELECT event_id, payload FROM raw_events ORDER BY kafka_offset"
+KEYED = "SELECT payload, toInt64(kafka_offset) - 5 FROM raw_events ORDER BY kafka_offset"
 
 
 def _filled(store: ClickHouse) -> ClickHouse:
@@ -47,6 +49,11 @@ def test_child_answers_as_the_session_in_this_process(child: ChdbProcess, tmp_pa
         assert list(ids) == [r[3].encode() for r in ROWS]
         assert list(payloads) == list(local.query_packed(PAYLOADS)[0][1]) == [r[10].encode() for r in ROWS]
         assert child.query_packed(PAYLOADS + " LIMIT 0") == local.query_packed(PAYLOADS + " LIMIT 0")
+        # integer columns come as int64 arrays, after the string ones
+        strings, [offsets] = child.query_packed(KEYED)
+        assert len(strings) == 1 and offsets.dtype == np.int64
+        assert offsets.tolist() == [r[12] - 5 for r in ROWS]
+        assert offsets.tolist() == local.query_packed(KEYED)[1][0].tolist()
         assert child.peak_rss_mb > 100  # the child's own memory, chDB loaded
     finally:
         local.close()
