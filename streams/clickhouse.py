@@ -103,9 +103,15 @@ class ChdbClickHouse:
         import pyarrow as pa
 
         table = self._arrow(bind(sql, params) + " SETTINGS output_format_arrow_string_as_string=0")
-        strings = [Packed.arrow(c) for c in table.columns if pa.types.is_binary(c.type)]
-        ints = [c.to_numpy().astype(np.int64) for c in table.columns if pa.types.is_integer(c.type)]
-        return strings, ints
+        columns: Columns = [], []
+        for column in table.columns:
+            if pa.types.is_binary(column.type):
+                columns[0].append(Packed.arrow(column))
+            elif pa.types.is_integer(column.type):
+                columns[1].append(column.to_numpy().astype(np.int64))
+            else:
+                raise TypeError(f"query_packed reads string and integer columns, not {column.type}")
+        return columns
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
         if not rows:
@@ -172,11 +178,15 @@ class ServerClickHouse:
             result = self._client.execute(
                 bind(sql, params), columnar=True, settings={"strings_as_bytes": True}
             )
-        if not result:  # no rows: the driver returns no columns either
-            return [], []
-        strings = [Packed.messages(c) for c in result if isinstance(c[0], bytes)]
-        ints = [np.array(c, np.int64) for c in result if isinstance(c[0], int)]
-        return strings, ints
+        columns: Columns = [], []  # no rows: the driver returns no columns either
+        for column in result:
+            if isinstance(column[0], bytes):
+                columns[0].append(Packed.messages(column))
+            elif isinstance(column[0], int):
+                columns[1].append(np.array(column, np.int64))
+            else:
+                raise TypeError(f"query_packed reads string and integer columns, not {type(column[0])}")
+        return columns
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
         if not rows:

@@ -54,6 +54,8 @@ def test_child_answers_as_the_session_in_this_process(child: ChdbProcess, tmp_pa
         assert len(strings) == 1 and offsets.dtype == np.int64
         assert offsets.tolist() == [r[12] - 5 for r in ROWS]
         assert offsets.tolist() == local.query_packed(KEYED)[1][0].tolist()
+        with pytest.raises(TypeError, match="string and integer columns"):
+            local.query_packed("SELECT payload, toFloat64(kafka_offset) FROM raw_events")
         assert child.peak_rss_mb > 100  # the child's own memory, chDB loaded
     finally:
         local.close()
