@@ -126,7 +126,7 @@ def batch_messages(
     """Recompute the row vectors of JSON messages over ``workers`` processes (default: the cores).
 
     Given the messages' ``event_ids``, also digest the events behind every row (an audit);
-    given their ``routes``, skip reading them for routing."""
+    given their ``routes``, skip reading them for routing (one worker routes nothing)."""
     workers = default_workers(len(messages)) if workers is None else workers
     with gc_paused():
         if workers > 1:
