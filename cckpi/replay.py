@@ -23,8 +23,8 @@ from streams.clickhouse import ClickHouse
 from streams.fcr import FCR_WINDOW_US
 from streams.intervals import iso_utc, whole_intervals
 from streams.packed import Packed
-from streams.parallel import Routes, batch_messages
-from streams.routing import known_routes
+from streams.parallel import batch_messages
+from streams.routing import Routes, known_routes
 from streams.storage import STORED_COLUMNS, read_kpi_vectors
 
 REPLAY_COLUMNS = ("run_id", "client", "queue", "channel", "interval_start", "inputs_sha256", "events",

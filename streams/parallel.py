@@ -24,10 +24,9 @@ from streams.audit import inputs_digest, messages_by_row
 from streams.batch import Rows, arrival_rows, gc_paused, run_engine
 from streams.packed import Packed
 from streams.reading import ReadReport, read_contact_events
-from streams.routing import Keys, owners, route_keys
+from streams.routing import Routes, owners, route_keys
 from streams.totals import RowKey
 
-Routes = tuple[Keys, Keys]  # as streams.routing.known_routes gives them
 RowInputs = tuple[str, int]  # SHA-256 of a row's input events, and how many distinct ones
 LINES_PER_WORKER = 100_000  # below this, starting a process costs more than it saves
 MAX_WORKERS = 64  # owners are bytes

@@ -29,6 +29,7 @@ from streams.packed import Packed
 NO_CONTACT = -1  # Python's hash() never returns -1
 
 Keys = npt.NDArray[np.int64]
+Routes = tuple[Keys, Keys]  # each message's contact key; the (contact, customer) pairs of arrivals
 
 
 class _Route(msgspec.Struct):
@@ -68,7 +69,7 @@ def route_keys(messages: Packed, lo: int, hi: int) -> tuple[bytes, bytes]:
     return keys.tobytes(), pairs.tobytes()
 
 
-def known_routes(contacts: Keys, customers: Keys) -> tuple[Keys, Keys]:
+def known_routes(contacts: Keys, customers: Keys) -> Routes:
     """What :func:`route_keys` finds, from keys already known per message: each one's contact
     key, and its customer key where it is an arrival (``NO_CONTACT`` elsewhere)."""
     arrived = customers != NO_CONTACT
