@@ -13,7 +13,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from cckpi.replay import Inputs
 from schemas.events import Rejection
-from schemas.wire import Event, parse_event
+from schemas.wire import Event, parse_events
 from streams.packed import Packed
 from streams.relevance import relevant
 
@@ -57,8 +57,7 @@ def read_kafka(bootstrap: str, topic: str, since_s: int, until_s: int, client: s
     payloads = read_topic(bootstrap, topic, since_s - MARGIN_S)
     events: list[Event] = []
     valid: list[bytes] = []
-    for payload in payloads:
-        event = parse_event(payload)
+    for payload, event in zip(payloads, parse_events(payloads), strict=True):
         if not isinstance(event, Rejection):
             events.append(event)
             valid.append(payload)

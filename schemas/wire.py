@@ -8,6 +8,7 @@ holds both to the same decisions.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, ClassVar, Literal
 
@@ -15,6 +16,7 @@ import msgspec
 from msgspec import Meta, Struct
 
 from schemas.events import RFC3339, Rejection, epoch_us, parse_rfc3339, validate_event
+from schemas.stamps import moments_us
 
 Text = Annotated[str, Meta(min_length=1, max_length=256)]
 Seconds = Annotated[float, Meta(ge=0)]
@@ -103,6 +105,7 @@ Event = ContactEvent | AgentState
 
 _DECODER = msgspec.json.Decoder(Event)
 _INF = float("inf")
+_NO_STAMP = ""  # in place of a message that did not decode: never decided
 _FROM_ISO = datetime.fromisoformat
 
 
@@ -113,14 +116,43 @@ def parse_event(raw: bytes | str | memoryview) -> Event | Rejection:
         event.occurred_us = _moment_us(event.occurred_at)
     except (msgspec.ValidationError, msgspec.DecodeError, ValueError):
         return _explain(raw)
+    return event if _complete(event) else _explain(raw)
+
+
+def parse_events(raws: Sequence[bytes | memoryview]) -> list[Event | Rejection]:
+    """What ``parse_event`` makes of each message, for a batch: the timestamps are decided
+    together (:mod:`schemas.stamps`), which halves the cost of a parse."""
+    decode = _DECODER.decode
+    decoded: list[Event | None] = []
+    keep = decoded.append
+    for raw in raws:  # the hot loop of every batch job
+        try:
+            keep(decode(raw))
+        except (msgspec.ValidationError, msgspec.DecodeError, ValueError):
+            keep(None)
+    moments, decided = moments_us([_NO_STAMP if e is None else e.occurred_at for e in decoded])
+    parsed: list[Event | Rejection] = []
+    add = parsed.append
+    for raw, event, at, quick in zip(raws, decoded, moments.tolist(), decided.tolist(), strict=True):
+        if event is not None:
+            if quick:
+                event.occurred_us = at
+            else:
+                try:
+                    event.occurred_us = _moment_us(event.occurred_at)
+                except ValueError:
+                    event = None
+        add(event if event is not None and _complete(event) else _explain(raw))
+    return parsed
+
+
+def _complete(event: Event) -> bool:
+    """The rules a struct cannot state: a survey scores something, durations are finite."""
     if isinstance(event, SurveyAnswered):
-        if event.csat is None and event.nps is None:
-            return _explain(raw)
-    elif isinstance(event, ContactEnded) and not (
-        event.talk_s < _INF and event.hold_s < _INF and event.wrap_s < _INF
-    ):
-        return _explain(raw)
-    return event
+        return event.csat is not None or event.nps is not None
+    if isinstance(event, ContactEnded):
+        return event.talk_s < _INF and event.hold_s < _INF and event.wrap_s < _INF
+    return True
 
 
 def _moment_us(stamp: str) -> int:

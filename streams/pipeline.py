@@ -13,7 +13,7 @@ from typing import Any
 
 from schemas.events import Rejection
 from schemas.sla import SlaSettings
-from schemas.wire import AgentState, parse_event
+from schemas.wire import AgentState, parse_events
 from streams.agents import AgentBoard
 from streams.book import ContactBook
 from streams.contacts import ContactState
@@ -118,8 +118,8 @@ class ContactStage:
         by_target: dict[int, list[ContactState]] = defaultdict(list)
         # Watermarks before the batch: every fact in it was accepted at or after these.
         marks = {p: book.horizon.watermark_us for p, book in self.books.items()}
-        for partition, offset, payload in records:
-            event = parse_event(payload)
+        parsed = parse_events([payload for _, _, payload in records])
+        for (partition, offset, payload), event in zip(records, parsed, strict=True):
             if isinstance(event, Rejection):
                 self.rejected += 1
                 writes.dead_letters.append(DeadLetter(partition, offset, payload, event.reason))

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from schemas.events import Rejection
-from schemas.wire import AgentState, ContactEvent, parse_event
+from schemas.wire import AgentState, ContactEvent, parse_event, parse_events
 from streams.packed import Packed
 
 
@@ -38,8 +38,7 @@ def read_contact_events(
     ``kept``, if given, receives the number of each event returned, in order."""
     events: list[ContactEvent] = []
     append = events.append
-    for n, view in zip(numbers, messages.views(numbers), strict=True):  # the hot loop of a batch
-        event = parse_event(view)
+    for n, event in zip(numbers, parse_events(list(messages.views(numbers))), strict=True):
         if isinstance(event, AgentState):
             report.valid += 1
         elif isinstance(event, Rejection):
