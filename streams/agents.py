@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 from schemas.wire import AgentState
 
 
-@dataclass(slots=True, frozen=True)
-class AgentStatus:
+class AgentStatus(Struct, frozen=True, gc=False):
+    """One agent's latest state (a struct: a frozen dataclass cost 1.3 µs an agent event)."""
+
     client: str
     agent_id: str
     at_us: int
