@@ -8,8 +8,9 @@ holds both to the same decisions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator
 from datetime import datetime
+from itertools import islice
 from typing import Annotated, ClassVar, Literal
 
 import msgspec
@@ -105,6 +106,7 @@ Event = ContactEvent | AgentState
 
 _DECODER = msgspec.json.Decoder(Event)
 _INF = float("inf")
+_SLICE = 1 << 14  # messages parsed together: numpy passes pay off, temporaries stay small
 _NO_STAMP = ""  # in place of a message that did not decode: never decided
 _FROM_ISO = datetime.fromisoformat
 
@@ -119,9 +121,17 @@ def parse_event(raw: bytes | str | memoryview) -> Event | Rejection:
     return event if _complete(event) else _explain(raw)
 
 
-def parse_events(raws: Sequence[bytes | memoryview]) -> list[Event | Rejection]:
+def parse_events(raws: Iterable[bytes | memoryview]) -> Iterator[Event | Rejection]:
     """What ``parse_event`` makes of each message, for a batch: the timestamps are decided
-    together (:mod:`schemas.stamps`); 500k messages took 0.9-1.1 s against 1.8 s one by one."""
+    together (:mod:`schemas.stamps`); 500k messages took 0.9-1.1 s against 1.8 s one by one.
+
+    Lazy, a slice at a time, so a long input holds no per-message temporaries but a slice's."""
+    messages = iter(raws)
+    while chunk := list(islice(messages, _SLICE)):
+        yield from _parse_slice(chunk)
+
+
+def _parse_slice(raws: list[bytes | memoryview]) -> list[Event | Rejection]:
     decode = _DECODER.decode
     decoded: list[Event | None] = []
     keep = decoded.append

@@ -38,7 +38,7 @@ def read_contact_events(
     ``kept``, if given, receives the number of each event returned, in order."""
     events: list[ContactEvent] = []
     append = events.append
-    for n, event in zip(numbers, parse_events(list(messages.views(numbers))), strict=True):
+    for n, event in zip(numbers, parse_events(messages.views(numbers)), strict=True):
         if isinstance(event, AgentState):
             report.valid += 1
         elif isinstance(event, Rejection):

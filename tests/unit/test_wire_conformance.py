@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from producers.simulator import Simulator
 from schemas.events import Rejection, validate_event
-from schemas.wire import parse_event, parse_events
+from schemas.wire import _SLICE, parse_event, parse_events
 from tests.bad_messages import BAD_MESSAGES
 
 SAMPLES = [e for _, e in Simulator(datetime(2026, 11, 23, 8, tzinfo=UTC), seed=4).events(
@@ -23,7 +23,7 @@ KINDS = {e["type"]: e for e in SAMPLES}  # one valid event of every type
 
 def agree(raw: bytes) -> None:
     fast, reference = parse_event(raw), validate_event(raw)
-    assert parse_events([raw]) == [fast], raw  # the batch parse decides alike
+    assert list(parse_events([raw])) == [fast], raw  # the batch parse decides alike
     assert isinstance(fast, Rejection) == isinstance(reference, Rejection), (raw, fast, reference)
     if isinstance(fast, Rejection):
         assert fast == reference  # the reason always comes from the contract models
@@ -107,5 +107,13 @@ def test_a_batch_of_good_and_bad_messages_parses_as_each_one_does() -> None:
     body = dict(KINDS["contact.answered"], occurred_at="2026-11-23T09:15:02.120+00:00")
     batch = [orjson.dumps(e) for e in SAMPLES + [body]] + [payload for payload, _ in BAD_MESSAGES]
     batch = batch[::2] + batch[1::2]
-    assert parse_events([memoryview(raw) for raw in batch]) == [parse_event(raw) for raw in batch]
-    assert parse_events([]) == []
+    assert list(parse_events(memoryview(raw) for raw in batch)) == [parse_event(raw) for raw in batch]
+    assert list(parse_events([])) == []
+
+
+def test_a_batch_longer_than_a_slice_keeps_every_message_in_place() -> None:
+    good = orjson.dumps(KINDS["agent.state"])
+    bad = BAD_MESSAGES[0][0]
+    odd_stamp = orjson.dumps(dict(KINDS["contact.arrived"], occurred_at="2026-11-23T09:15:02Z"))
+    batch = [good] * (_SLICE - 1) + [bad, odd_stamp] + [good] * 3 + [bad]
+    assert list(parse_events(batch)) == [parse_event(raw) for raw in batch]
