@@ -24,11 +24,9 @@ from faust.types import TP, EventT
 from cckpi.settings import Settings
 from schemas.sla import SlaSettings, load_sla
 from streams.clickhouse import ClickHouse, connect
-from streams.fcr import FCR_WINDOW_US
 from streams.meter import Meter
 from streams.pipeline import ContactStage, FcrStage, Record, Writes
-from streams.retention import Retention
-from streams.storage import LAG_COLUMNS, load_contacts
+from streams.storage import LAG_COLUMNS, load_state
 from streams.tuning import short_fetch_wait
 from streams.web.pages import register_pages
 from streams.writer import write_batch
@@ -99,17 +97,12 @@ class Runtime:
                 await asyncio.sleep(delay)
 
     async def ensure_loaded(self, stage: ContactStage | FcrStage, partitions: set[int]) -> None:
-        if stage is self.contacts:
-            column, keep = "kafka_partition", self.retention
-        else:  # stage two keeps a fact until its FCR window has closed too
-            column = "customer_partition"
-            keep = Retention(self.retention.closed_us + FCR_WINDOW_US, self.retention.open_us + FCR_WINDOW_US)
         for partition in sorted(partitions):
             if not stage.loaded(partition):
-                load = functools.partial(load_contacts, self.store, column, partition, keep)
-                contacts = await self._persistently("state load", load)
-                stage.restore(partition, contacts)
-                log.info("partition %s of %s: %d contacts restored", partition, column, len(contacts))
+                load = functools.partial(load_state, self.store, stage, partition)
+                watermark_us, contacts = await self._persistently("state load", load)
+                stage.restore(partition, contacts, watermark_us)
+                log.info("partition %s of %s: %d contacts restored", partition, stage.name, len(contacts))
 
     async def durable(self, writes: Writes) -> None:
         """Write a batch's results; nothing is acked until this returns."""

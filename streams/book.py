@@ -94,10 +94,13 @@ class ContactBook:
         self.expiry.file(key, self.horizon.quiet_after_us(contact.last_event_us, contact.still_open))
 
     def restore(self, contact: ContactState) -> None:
-        """Put back a contact loaded from storage; it counts but is not marked changed."""
+        """Put back a contact loaded from storage; it counts but is not marked changed.
+
+        The horizon's watermark is the stage's stored one, set by the caller: the newest
+        restored event may be ahead of it (the batch written last may not be committed).
+        """
         key = (contact.client, contact.contact_id)
         self.contacts[key] = contact
-        self.horizon.see(contact.last_event_us)
         self._recount(key, contact)
         if self.horizon.retention is not None:
             self._file(key, contact)

@@ -18,7 +18,7 @@ from streams.agents import AgentBoard
 from streams.book import ContactBook
 from streams.contacts import ContactState
 from streams.facts import decode_facts, encode_facts, fact_of
-from streams.fcr import FcrBook
+from streams.fcr import FCR_WINDOW_US, FcrBook
 from streams.retention import LateEvent, Retention
 from streams.storage import (
     agent_row,
@@ -29,6 +29,7 @@ from streams.storage import (
     late_row,
     raw_row,
     sla_target_row,
+    watermark_row,
 )
 from streams.totals import GRAINS, RowTotals
 
@@ -55,6 +56,9 @@ class Writes:
     def add_late(self, late: Sequence[LateEvent], stage: str, watermark_us: int, now_s: int) -> None:
         self.tables["late_events"].extend(late_row(e, stage, watermark_us, now_s) for e in late)
 
+    def add_watermark(self, stage: str, partition: int, watermark_us: int, version: int) -> None:
+        self.tables["stage_watermarks"].append(watermark_row(stage, partition, watermark_us, version))
+
     def add_totals(self, totals: RowTotals, source: str, version: int) -> None:
         for grain in totals.grains:
             changed = totals.take_dirty(grain)
@@ -64,6 +68,9 @@ class Writes:
 
 class ContactStage:
     """Stage one: validate, archive, merge contacts, count rows; forward FCR facts."""
+
+    name = "contacts"  # as its watermarks are stored
+    partition_column = "kafka_partition"  # of the contacts table: the partitions it restores
 
     def __init__(
         self,
@@ -83,12 +90,19 @@ class ContactStage:
         self.watermark_us = 0  # the latest event time seen: "now" for live views
         self._targets_written: set[tuple[str, str, str]] = set()
 
+    @property
+    def keeps(self) -> Retention | None:
+        """How far back of its watermark the stage keeps contacts (None: all)."""
+        return self.retention
+
     def loaded(self, partition: int) -> bool:
         return partition in self.books
 
-    def restore(self, partition: int, contacts: Sequence[ContactState]) -> None:
-        """Start a partition from the states stored for it (empty on a first run)."""
+    def restore(self, partition: int, contacts: Sequence[ContactState], watermark_us: int = 0) -> None:
+        """Start a partition from the states stored for it (empty on a first run), at the
+        watermark stored with them."""
         book = self.books[partition] = ContactBook(self.sla.thresholds, self.grains, self.retention)
+        book.horizon.watermark_us = watermark_us
         for contact in contacts:
             book.restore(contact)
         for grain in self.grains:  # stored rows already hold these sums
@@ -148,6 +162,7 @@ class ContactStage:
                 by_target[target].append(contact)
             book.sweep()  # after its rows and changes are taken: they are written first
             writes.add_late(book.horizon.take_late(), "contacts", book.horizon.watermark_us, now_s)
+            writes.add_watermark("contacts", partition, book.horizon.watermark_us, version)
         for target, contacts in sorted(by_target.items()):  # few, bounded messages per batch
             for start in range(0, len(contacts), FACTS_PER_MESSAGE):
                 writes.facts.append(
@@ -165,6 +180,9 @@ class FcrStage:
     has reported, nothing is evicted.
     """
 
+    name = "fcr"
+    partition_column = "customer_partition"
+
     def __init__(
         self, grains: tuple[int, ...] = GRAINS, retention: Retention | None = None, sources: int = 1
     ) -> None:
@@ -175,14 +193,24 @@ class FcrStage:
         self.books: dict[int, FcrBook] = {}
 
     @property
+    def keeps(self) -> Retention | None:
+        """Stage two keeps a fact until its FCR window has closed too."""
+        retention = self.retention
+        if retention is None:
+            return None
+        return Retention(retention.closed_us + FCR_WINDOW_US, retention.open_us + FCR_WINDOW_US)
+
+    @property
     def clock_us(self) -> int:
         return min(self.marks.values()) if len(self.marks) >= self.sources else 0
 
     def loaded(self, partition: int) -> bool:
         return partition in self.books
 
-    def restore(self, partition: int, contacts: Sequence[ContactState]) -> None:
+    def restore(self, partition: int, contacts: Sequence[ContactState], watermark_us: int = 0) -> None:
+        """Start a customer partition from the contacts stored for it, at its stored watermark."""
         book = self.books[partition] = FcrBook(grains=self.grains, retention=self.retention)
+        book.horizon.watermark_us = watermark_us
         for contact in contacts:
             if contact.arrival is not None:
                 book.apply(fact_of(contact), restoring=True)
@@ -210,4 +238,5 @@ class FcrStage:
             writes.add_totals(book.totals, f"fcr/{partition}", version)
             book.sweep()
             writes.add_late(book.horizon.take_late(), "fcr", book.horizon.watermark_us, now_s)
+            writes.add_watermark("fcr", partition, book.horizon.watermark_us, version)
         return writes

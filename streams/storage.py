@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from schemas.kpi import KpiRow
 from schemas.sla import SlaSettings
@@ -52,6 +52,7 @@ SLA_TARGET_COLUMNS = (
     "short_abandon_s", "abandon_rate_max", "aht_target_s", "fcr_target", "csat_target",
     "first_response_target_s",
 )  # fmt: skip
+WATERMARK_COLUMNS = ("stage", "stage_partition", "watermark_us", "version")
 LAG_COLUMNS = ("observed_at", "worker", "topic", "kafka_partition", "highwater", "position", "lag")
 LATE_COLUMNS = (
     "client", "contact_id", "event_id", "type", "occurred_at", "occurred_us", "stage", "reason",
@@ -170,21 +171,36 @@ def sla_target_row(sla: SlaSettings, client: str, queue: str, channel: str, vers
     ]  # fmt: skip
 
 
+def watermark_row(stage: str, partition: int, watermark_us: int, version: int) -> list[Any]:
+    return [stage, partition, watermark_us, version]
+
+
+def load_watermark(store: ClickHouse, stage: str, partition: int) -> int:
+    """The watermark a stage's partition had before the last batch it wrote (0: none stored)."""
+    rows = store.query(
+        "SELECT watermark_us FROM stage_watermarks FINAL WHERE stage = %(stage)s AND stage_partition = %(p)s",
+        {"stage": stage, "p": partition},
+    )
+    return int(rows[0][0]) if rows else 0
+
+
 def load_contacts(
-    store: ClickHouse, column: str, partition: int, keep: Retention | None = None
+    store: ClickHouse, column: str, partition: int, keep: Retention | None = None, watermark_us: int = 0
 ) -> list[ContactState]:
     """Reload the contact states of one partition (stage one) or customer partition (two).
 
     With ``keep`` (the retention; for stage two plus the FCR window) only live state comes
-    back: contacts active within it of the partition's latest event, and every contact of
-    the intervals they are anchored in or after, so that the rows rebuilt from them equal
-    the rows stored. Older intervals stay evicted.
+    back: contacts active within it of the stage's watermark, and every contact of the
+    intervals they are anchored in or after, so that the rows rebuilt from them equal the
+    rows stored. Older intervals stay evicted. The watermark is the stage's own (see
+    :func:`load_watermark`), never the newest event stored: storage may hold contacts the
+    stage has not yet caught up with, and a horizon taken from them would leave out contacts
+    the stage still needs.
     """
     assert column in ("kafka_partition", "customer_partition")
     where, params = f"{column} = %(p)s", {"p": partition}
     if keep is not None:
-        ((latest,),) = store.query(f"SELECT max(last_event_us) FROM contacts WHERE {where}", params)
-        since, open_since = int(latest or 0) - keep.closed_us, int(latest or 0) - keep.open_us
+        since, open_since = watermark_us - keep.closed_us, watermark_us - keep.open_us
         ((active, oldest),) = store.query(
             f"SELECT count(), min(toUInt32(interval_start)) FROM contacts WHERE {where} "
             "AND arrived_us IS NOT NULL AND (last_event_us >= %(since)s OR (last_event_us >= %(open)s "
@@ -205,6 +221,22 @@ def load_contacts(
         params,
     )
     return [state_from_values(row) for row in rows]
+
+
+class RestoringStage(Protocol):
+    """What :func:`load_state` needs to know of a live stage."""
+
+    name: str
+    partition_column: str
+
+    @property
+    def keeps(self) -> Retention | None: ...
+
+
+def load_state(store: ClickHouse, stage: RestoringStage, partition: int) -> tuple[int, list[ContactState]]:
+    """A stage's stored watermark for a partition, and the contacts live at it."""
+    watermark_us = load_watermark(store, stage.name, partition)
+    return watermark_us, load_contacts(store, stage.partition_column, partition, stage.keeps, watermark_us)
 
 
 def read_kpi_rows(

@@ -13,6 +13,7 @@ from streams.storage import (
     LATE_COLUMNS,
     RAW_COLUMNS,
     SLA_TARGET_COLUMNS,
+    WATERMARK_COLUMNS,
     kpi_columns,
 )
 
@@ -22,13 +23,15 @@ COLUMNS_OF = {
     "agent_states": AGENT_COLUMNS,
     "sla_targets": SLA_TARGET_COLUMNS,
     "late_events": LATE_COLUMNS,
+    "stage_watermarks": WATERMARK_COLUMNS,
 }
 # Rows before contacts: after a crash between the two, the restored (older) contact state
 # sees the batch's events as new again and rewrites every row they touch. The other way
 # round, restored state would already hold the events and the stale rows would stay.
+# Watermarks last: a restart never resumes at a watermark ahead of the contacts stored.
 ORDER = (
     "raw_events", "dead_letters", "late_events", "sla_targets", "kpi_interval", "kpi_minute",
-    "agent_states", "contacts",
+    "agent_states", "contacts", "stage_watermarks",
 )  # fmt: skip
 
 

@@ -1,0 +1,123 @@
+"""The live stages restarted from ClickHouse at any point, while the other stage is ahead or
+behind, end with the rows of ``cckpi compute``.
+
+No broker: the two stages run in this process on a long messy stream, with the default
+retention, writing to a real chDB or clickhouse-server, and restore through the worker's own
+``load_state``. Stage one runs days ahead of stage two (as after a restart, when it works
+through the backlog before stage two's first fact arrives), so a restored stage must take its
+horizon from its own stored watermark, not from the newest event in storage.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import zlib
+from collections import deque
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+
+from schemas.kpi import OUTPUT_COLUMNS
+from schemas.sla import SlaSettings
+from sql.migrate import migrate
+from streams.clickhouse import ClickHouse, connect
+from streams.compute import ReadReport, compute_rows, read_events
+from streams.pipeline import ContactStage, FcrStage, Record
+from streams.retention import Retention
+from streams.storage import load_state, read_kpi_rows
+from streams.writer import write_batch
+from tests.messy import MessyStream, messy_stream
+
+pytestmark = pytest.mark.integration
+PARTITIONS = 3
+S = TypeVar("S", ContactStage, FcrStage)
+DEFAULT = Retention(72 * 3600 * 10**6, 336 * 3600 * 10**6)
+
+
+def restored(store: ClickHouse, stage: S) -> S:
+    """What a worker does on its first records of each partition."""
+    for partition in range(PARTITIONS):
+        watermark_us, contacts = load_state(store, stage, partition)
+        stage.restore(partition, contacts, watermark_us)
+    return stage
+
+
+def stage_one(store: ClickHouse | None = None) -> ContactStage:
+    stage = ContactStage(SlaSettings(), PARTITIONS, retention=DEFAULT)
+    if store is None:
+        for partition in range(PARTITIONS):
+            stage.restore(partition, [])
+        return stage
+    return restored(store, stage)
+
+
+def stage_two(store: ClickHouse | None = None) -> FcrStage:
+    stage = FcrStage(retention=DEFAULT, sources=PARTITIONS)
+    if store is None:
+        for partition in range(PARTITIONS):
+            stage.restore(partition, [])
+        return stage
+    return restored(store, stage)
+
+
+def batches(stream: MessyStream, size: int) -> list[list[Record]]:
+    offsets = [0] * PARTITIONS
+    records: list[Record] = []
+    for message in stream.messages:
+        partition = zlib.crc32(message.key or b"") % PARTITIONS
+        records.append((partition, offsets[partition], message.value))
+        offsets[partition] += 1
+    return [records[i : i + size] for i in range(0, len(records), size)]
+
+
+@pytest.mark.parametrize(("seed", "one_restarts_at", "two_restarts_at"), [
+    (11, None, 0.55),  # stage one done with the whole stream when stage two restarts
+    (12, 0.4, 0.3),  # both restart, stage two behind
+    (13, 0.7, 0.7),
+])  # fmt: skip
+def test_restarts_with_one_stage_days_ahead_give_the_rows_of_compute(
+    tmp_path: Path, store_url: str | None, seed: int, one_restarts_at: float | None, two_restarts_at: float
+) -> None:
+    stream = messy_stream(seed, days=9, contacts=6000)
+    expected = compute_rows(read_events(stream.values(), ReadReport()))
+    database = f"restore_{seed}_{time.time_ns() % 10**9}"
+    store = connect(store_url, tmp_path, database)
+    try:
+        migrate(store)
+        work = batches(stream, random.Random(seed).randint(1500, 4000))
+        one, two = stage_one(), stage_two()
+        facts: deque[tuple[int, int, bytes]] = deque()  # the facts topic: written, not yet read
+        fact_offsets = [0] * PARTITIONS
+        two_at = int(len(work) * two_restarts_at)
+        one_at = None if one_restarts_at is None else int(len(work) * one_restarts_at)
+        version = 0
+        for n, records in enumerate(work):
+            if n == one_at:
+                one = stage_one(store)
+            version += 1
+            writes = one.ingest(records, 0, version)
+            write_batch(store, writes, "contact-events")
+            for partition, message in writes.facts:
+                facts.append((partition, fact_offsets[partition], message))
+                fact_offsets[partition] += 1
+            if n < two_at:  # stage two keeps up until it stops; then stage one runs on alone
+                version += 1
+                write_batch(store, two.ingest(list(facts), version), "fcr")
+                facts.clear()
+        two = stage_two(store)  # restarted: the facts after its last write are still waiting
+        while facts:
+            version += 1
+            take = [facts.popleft() for _ in range(min(len(facts), 7))]
+            write_batch(store, two.ingest(take, version), "fcr")
+        rows = read_kpi_rows(store)
+    finally:
+        store.close()
+    got = {(r.client, r.queue, r.channel, r.interval_start): r.model_dump(include=set(OUTPUT_COLUMNS))
+           for r in rows}  # fmt: skip
+    want = {(r.client, r.queue, r.channel, r.interval_start): r.model_dump(include=set(OUTPUT_COLUMNS))
+            for r in expected}  # fmt: skip
+    diff = {k: {c: (got.get(k, {}).get(c), v[c]) for c in v if got.get(k, {}).get(c) != v[c]}
+            for k, v in want.items() if got.get(k) != v}  # fmt: skip
+    assert set(got) == set(want) and not diff, dict(list(diff.items())[:5])
