@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     # (live/bare 0.79 against 0.75 on 400k events) and 40,000 did no better.
     batch_size: int = Field(20_000, ge=1, validation_alias=_env("CCKPI_BATCH_SIZE"))
     lag_every_s: float = Field(10.0, gt=0, validation_alias=_env("CCKPI_LAG_EVERY_S"))
+    stall_after_s: float = Field(60.0, gt=0, validation_alias=_env("CCKPI_STALL_AFTER_S"))
     retention_hours: float = Field(72.0, gt=0, validation_alias=_env("CCKPI_RETENTION_HOURS"))
     open_retention_hours: float = Field(336.0, gt=0, validation_alias=_env("CCKPI_OPEN_RETENTION_HOURS"))
     batch_within_s: float = Field(0.25, gt=0, validation_alias=_env("CCKPI_BATCH_WITHIN_S"))

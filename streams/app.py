@@ -24,15 +24,26 @@ from faust.types import TP, EventT
 from cckpi.settings import Settings
 from schemas.sla import SlaSettings, load_sla
 from streams.clickhouse import ClickHouse, connect
+from streams.gather import gathered
 from streams.meter import Meter
 from streams.pipeline import ContactStage, FcrStage, Record, Writes
+from streams.progress import Progress
 from streams.storage import LAG_COLUMNS, load_state
 from streams.tuning import short_fetch_wait
 from streams.web.pages import register_pages
 from streams.writer import write_batch
 
 log = logging.getLogger("cckpi.worker")
+PROGRESS_EVERY_S = 5.0
 T = TypeVar("T")
+
+
+def _committed(consumer: Any, tp: TP) -> int | None:
+    """The group's committed offset for a partition as Faust holds it (read from the broker when
+    the partition is assigned, then kept at each commit); None while it is not known."""
+    committed: Any = getattr(consumer, "_committed_offset", {})
+    offset = committed.get(tp)
+    return offset if isinstance(offset, int) and offset >= 0 else None
 
 
 def _records(events: Sequence[EventT], assigned: set[TP], topic: str) -> list[Record]:
@@ -64,7 +75,8 @@ class Runtime:
         self.fcr = FcrStage(retention=self.retention, sources=settings.partitions)
         self._store = store
         self.meter = Meter()
-        self.positions: dict[int, int] = {}  # next offset to read, per source partition
+        self.positions: dict[TP, int] = {}  # next offset after the last batch taken, both topics
+        self.progress = Progress(settings.stall_after_s)
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
 
     @property
@@ -108,19 +120,54 @@ class Runtime:
         """Write a batch's results; nothing is acked until this returns."""
         await self._persistently("write", lambda: write_batch(self.store, writes, self.settings.topic))
 
-    def source_offsets(self, consumer: Any, ahead: dict[int, int]) -> list[tuple[int, int, int]]:
-        """(partition, high-water mark, next offset to read) of each assigned source partition,
-        in order; ``ahead`` holds next offsets beyond the written ones (taken, not yet done)."""
-        mine = sorted(tp for tp in consumer.assignment() if tp.topic == self.settings.topic)
-        next_offset = {**self.positions, **ahead}
-        return [(tp.partition, consumer.highwater(tp) or 0, next_offset.get(tp.partition, 0)) for tp in mine]
+    def taken(self, topic: str, records: Sequence[Record]) -> None:
+        """Note how far a batch's records reach in each of the topic's partitions."""
+        positions = self.positions
+        for partition, offset in {p: o for p, o, _ in records}.items():  # each one's last offset
+            tp = TP(topic, partition)
+            positions[tp] = max(positions.get(tp, 0), offset + 1)
 
-    def waiting(self, consumer: Any, ahead: dict[int, int]) -> int:
-        """Messages of the source topic in the broker beyond those taken (``ahead``) or done."""
-        return sum(max(0, highwater - next_) for _, highwater, next_ in self.source_offsets(consumer, ahead))
+    def done(self, consumer: Any, tp: TP) -> int | None:
+        """The next offset after the last batch taken from a partition, or the group's committed
+        offset where that is further (a partition this process has not taken from); None
+        while neither is known."""
+        known = [o for o in (self.positions.get(tp), _committed(consumer, tp)) if o is not None]
+        return max(known) if known else None
+
+    def offsets(self, consumer: Any, topic: str) -> list[tuple[int, int, int]]:
+        """(partition, high-water mark, done offset) of each assigned partition of a topic whose
+        done offset is known, in order."""
+        mine = sorted(tp for tp in consumer.assignment() if tp.topic == topic)
+        known = [(tp, self.done(consumer, tp)) for tp in mine]
+        return [(tp.partition, consumer.highwater(tp) or 0, done) for tp, done in known if done is not None]
+
+    def waiting(self, consumer: Any, taken: Sequence[EventT]) -> int:
+        """Messages of the source topic in the broker beyond those taken or done. Partitions
+        with no known offset count for nothing: an estimate too high would hold a batch back."""
+        ahead = {e.message.partition: e.message.offset + 1 for e in taken}
+        return sum(
+            max(0, highwater - max(done, ahead.get(partition, 0)))
+            for partition, highwater, done in self.offsets(consumer, self.settings.topic)
+        )
+
+    def check_progress(self, consumer: Any, now: float) -> None:
+        """Say so, in the log and on the status page, when an assigned partition with messages
+        waiting has not moved for a while; and when it moves again."""
+        offsets = {
+            (topic, partition): (highwater, done)
+            for topic in (self.settings.topic, self.settings.facts_topic)
+            for partition, highwater, done in self.offsets(consumer, topic)
+        }
+        stalled, resumed = self.progress.observe(offsets, now)
+        for stall in stalled:
+            log.warning("partition %s/%d stalled: %d messages waiting after offset %d, none taken for %.0fs",
+                        stall.topic, stall.partition, stall.waiting, stall.done, stall.since_s)  # fmt: skip
+        for stall in resumed:
+            log.warning("partition %s/%d moves again", stall.topic, stall.partition)
 
     def revoke(self, revoked: set[TP]) -> None:
         for tp in revoked:
+            self.positions.pop(tp, None)
             if tp.topic == self.settings.topic:
                 self.contacts.drop(tp.partition)
             elif tp.topic == self.settings.facts_topic:
@@ -168,6 +215,7 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
     # under a backlog a take is cut by its wait after a few thousand messages, and each batch
     # pays for its inserts, fact messages and sweeps.
     backlog = settings.batch_size // 4
+    hold_s = max(1.0, 4 * settings.batch_within_s)  # a take that has not come by then is not coming
 
     async def finish(stream: faust.StreamT, batch: list[EventT], writes: Writes) -> None:
         """Make a stage-one batch durable, deliver its sends, then ack it."""
@@ -189,27 +237,21 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
         runtime.meter.facts_sent += len(writes.facts)
         await _ack(stream, batch)
 
+    def behind(taken: Sequence[EventT]) -> bool:
+        runtime.meter.batch_started()
+        return runtime.waiting(app.consumer, taken) >= backlog
+
     @app.agent(events)
     async def contact_events(stream: faust.StreamT) -> None:
-        taken: list[EventT] = []
-        ahead: dict[int, int] = {}  # partition -> the offset after the last one taken
         # The previous batch's finish, running while this one is taken and counted (its
         # writes are copies, made when it was counted). Batches finish one after another,
         # in order, so offsets are still acked only after everything before them is durable.
         finishing: asyncio.Future[None] | None = None
-        async for more in cast(faust.Stream, stream).noack_take(
-            settings.batch_size, within=settings.batch_within_s
-        ):
+        takes = cast(faust.Stream, stream).noack_take(settings.batch_size, within=settings.batch_within_s)
+        async for batch in gathered(takes, settings.batch_size, behind, hold_s):
             runtime.meter.batch_started()
-            taken += more
-            ahead.update({e.message.partition: e.message.offset + 1 for e in more})
-            if len(taken) < settings.batch_size and runtime.waiting(app.consumer, ahead) >= backlog:
-                continue  # behind: gather a fuller batch (its latency is the backlog's anyway)
-            batch, taken = taken, []
-            ahead.clear()
             records = _records(batch, app.consumer.assignment(), settings.topic)
-            for partition, offset in {p: o for p, o, _ in records}.items():  # each one's last offset
-                runtime.positions[partition] = max(runtime.positions.get(partition, 0), offset + 1)
+            runtime.taken(settings.topic, records)
             await runtime.ensure_loaded(runtime.contacts, {r[0] for r in records})
             writes = runtime.contacts.ingest(records, int(time.time()), time.time_ns())
             if finishing is not None:
@@ -222,6 +264,7 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
             settings.batch_size, within=settings.batch_within_s
         ):
             records = _records(batch, app.consumer.assignment(), settings.facts_topic)
+            runtime.taken(settings.facts_topic, records)
             await runtime.ensure_loaded(runtime.fcr, {r[0] for r in records})
             await runtime.durable(runtime.fcr.ingest(records, time.time_ns(), int(time.time())))
             runtime.meter.facts_received += len(records)
@@ -232,14 +275,18 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
     async def sample_lag() -> None:
         """Record consumer lag per partition for the operations dashboard."""
         now = int(time.time())
+        offsets = runtime.offsets(app.consumer, settings.topic)
         rows = [[now, runtime.worker_id, settings.topic, partition, highwater, position,
-                 max(0, highwater - position)]
-                for partition, highwater, position in runtime.source_offsets(app.consumer, {})]  # fmt: skip
+                 max(0, highwater - position)] for partition, highwater, position in offsets]  # fmt: skip
         if rows:
             try:
                 await asyncio.to_thread(runtime.store.insert, "pipeline_lag", LAG_COLUMNS, rows)
             except Exception as error:  # a lost sample is fine; the next one comes soon
                 log.warning("lag sample not written: %s", error)
+
+    @app.timer(interval=PROGRESS_EVERY_S)
+    async def watch_progress() -> None:
+        runtime.check_progress(app.consumer, time.monotonic())
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # faust sends the set positionally
     async def on_revoked(sender: Any, revoked: set[TP], **kwargs: Any) -> None:

@@ -8,6 +8,7 @@ parameters (see ``streams.storage.read_kpi_rows``).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hmac
 import time
 from importlib.resources import files
@@ -62,6 +63,7 @@ def register_pages(app: faust.App, runtime: Runtime) -> None:
             "valid_events": stage.valid,
             "dead_letters": stage.rejected,
             "assigned": len(app.consumer.assignment()),
+            "stalled_partitions": [dataclasses.asdict(s) for s in runtime.progress.stalled],
             **runtime.meter.status(),
             "store_peak_rss_mb": runtime.store_peak_rss_mb,
         })  # fmt: skip

@@ -23,14 +23,11 @@ from streams.clickhouse import ClickHouse, connect
 from streams.pipeline import ContactStage, FcrStage
 from streams.storage import read_kpi_rows
 from streams.writer import write_batch
+from tests.messy import Message
+
+__all__ = ["Message", "PipelineRun", "new_settings", "produce", "produce_librdkafka", "run_pipeline"]
 
 _runs = itertools.count(1)
-
-
-@dataclass
-class Message:
-    key: bytes | None
-    value: bytes
 
 
 @dataclass
@@ -71,6 +68,30 @@ def produce(settings: Settings, messages: Sequence[Message]) -> None:
     for message in messages:
         output.send_raw(message.key, message.value)
     output.close()
+
+
+def produce_librdkafka(
+    bootstrap: str,
+    topic: str,
+    messages: Sequence[Message],
+    compression: str = "none",
+    partition: int | None = None,
+) -> None:
+    """Produce as other teams' clients do: librdkafka (confluent-kafka), batching with a linger,
+    keyed as the contract says (or all to one partition)."""
+    from confluent_kafka import Producer
+
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20, "compression.type": compression})
+    where = {} if partition is None else {"partition": partition}
+    for message in messages:
+        while True:
+            try:
+                producer.produce(topic, key=message.key, value=message.value, **where)
+                break
+            except BufferError:  # its queue is full: let it deliver some first
+                producer.poll(0.05)
+        producer.poll(0)
+    assert producer.flush(60) == 0, "librdkafka could not deliver every message"
 
 
 def run_pipeline(settings: Settings, messages: Sequence[Message], store_url: str | None) -> PipelineRun:

@@ -32,7 +32,9 @@ def test_clickhouse_outage_is_waited_out_without_loss(
     messages = as_messages(simulated_events)
     half = len(messages) // 2
     expected = compute_rows(read_events((m.value for m in messages), ReadReport()))
-    settings = new_settings(tmp_path, broker.bootstrap, server.url).model_copy(update={"batch_size": 400})
+    settings = new_settings(tmp_path, broker.bootstrap, server.url).model_copy(
+        update={"batch_size": 400, "stall_after_s": 2.0}
+    )
     worker = None
     try:
         ensure_topics(settings)
@@ -52,9 +54,21 @@ def test_clickhouse_outage_is_waited_out_without_loss(
         assert committed_offsets(broker.bootstrap, settings.group, settings.topic) == held  # offsets held
         assert worker.process.poll() is None  # still running, retrying
         assert "ClickHouse write failed" in worker.log_path.read_text()
+        deadline = time.monotonic() + 15  # and it says which partitions wait, once they have for 2 s
+        while not worker.get("/api/status")["stalled_partitions"]:
+            assert time.monotonic() < deadline, worker.get("/api/status")
+            time.sleep(0.2)
+        stalled = worker.get("/api/status")["stalled_partitions"]
+        assert {s["topic"] for s in stalled} >= {settings.topic} and all(s["waiting"] > 0 for s in stalled)
+        assert "stalled:" in worker.log_path.read_text()
 
         server.start()  # back: the worker catches up
         wait_drained(settings, timeout_s=240)
+        deadline = time.monotonic() + 15
+        while worker.get("/api/status")["stalled_partitions"]:
+            assert time.monotonic() < deadline, worker.get("/api/status")
+            time.sleep(0.2)
+        assert "moves again" in worker.log_path.read_text()
         assert worker.stop() == 0
         worker = None
         rows = PipelineRun(settings, server.url).kpi_rows()
