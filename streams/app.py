@@ -108,10 +108,14 @@ class Runtime:
                 log.warning("ClickHouse %s failed (%s); retry %d in %.1fs", what, error, attempt, delay)
                 await asyncio.sleep(delay)
 
-    async def ensure_loaded(self, stage: ContactStage | FcrStage, partitions: set[int]) -> None:
-        for partition in sorted(partitions):
+    async def ensure_loaded(self, stage: ContactStage | FcrStage, records: Sequence[Record]) -> None:
+        """Restore the partitions of these records that this process has not yet loaded."""
+        first: dict[int, int] = {}
+        for partition, offset, _ in records:
+            first.setdefault(partition, offset)
+        for partition, first_offset in sorted(first.items()):
             if not stage.loaded(partition):
-                load = functools.partial(load_state, self.store, stage, partition)
+                load = functools.partial(load_state, self.store, stage, partition, first_offset)
                 watermark_us, contacts = await self._persistently("state load", load)
                 stage.restore(partition, contacts, watermark_us)
                 log.info("partition %s of %s: %d contacts restored", partition, stage.name, len(contacts))
@@ -252,7 +256,7 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
             runtime.meter.batch_started()
             records = _records(batch, app.consumer.assignment(), settings.topic)
             runtime.taken(settings.topic, records)
-            await runtime.ensure_loaded(runtime.contacts, {r[0] for r in records})
+            await runtime.ensure_loaded(runtime.contacts, records)
             writes = runtime.contacts.ingest(records, int(time.time()), time.time_ns())
             if finishing is not None:
                 await finishing  # raises what the previous batch's finish raised
@@ -265,7 +269,7 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
         ):
             records = _records(batch, app.consumer.assignment(), settings.facts_topic)
             runtime.taken(settings.facts_topic, records)
-            await runtime.ensure_loaded(runtime.fcr, {r[0] for r in records})
+            await runtime.ensure_loaded(runtime.fcr, records)
             await runtime.durable(runtime.fcr.ingest(records, time.time_ns(), int(time.time())))
             runtime.meter.facts_received += len(records)
             runtime.meter.last_write_at = time.time()

@@ -56,14 +56,24 @@ class Writes:
     def add_late(self, late: Sequence[LateEvent], stage: str, watermark_us: int, now_s: int) -> None:
         self.tables["late_events"].extend(late_row(e, stage, watermark_us, now_s) for e in late)
 
-    def add_watermark(self, stage: str, partition: int, watermark_us: int, version: int) -> None:
-        self.tables["stage_watermarks"].append(watermark_row(stage, partition, watermark_us, version))
+    def add_watermarks(
+        self, stage: str, before: dict[int, int], after: dict[int, int], ends: dict[int, int], version: int
+    ) -> None:
+        """Each partition's watermark before and after the batch, and the offset after it."""
+        self.tables["stage_watermarks"].extend(
+            watermark_row(stage, p, before[p], after[p], ends[p], version) for p in sorted(ends)
+        )
 
     def add_totals(self, totals: RowTotals, source: str, version: int) -> None:
         for grain in totals.grains:
             changed = totals.take_dirty(grain)
             if changed:
                 self.tables[kpi_table(grain, totals.columns)].extend(kpi_rows(changed, source, version))
+
+
+def batch_ends(records: Sequence[Record]) -> dict[int, int]:
+    """The offset after each partition's last record."""
+    return {partition: offset + 1 for partition, offset, _ in records}  # offsets rise per partition
 
 
 class ContactStage:
@@ -162,13 +172,14 @@ class ContactStage:
                 by_target[target].append(contact)
             book.sweep()  # after its rows and changes are taken: they are written first
             writes.add_late(book.horizon.take_late(), "contacts", book.horizon.watermark_us, now_s)
-            writes.add_watermark("contacts", partition, book.horizon.watermark_us, version)
         for target, contacts in sorted(by_target.items()):  # few, bounded messages per batch
             for start in range(0, len(contacts), FACTS_PER_MESSAGE):
                 writes.facts.append(
                     (target, encode_facts(contacts[start : start + FACTS_PER_MESSAGE], marks))
                 )
         writes.tables["agent_states"].extend(agent_row(s) for s in self.agents.take_changed())
+        after = {p: book.horizon.watermark_us for p, book in self.books.items()}
+        writes.add_watermarks(self.name, marks, after, batch_ends(records), version)
         return writes
 
 
@@ -223,6 +234,7 @@ class FcrStage:
     def ingest(self, records: Sequence[Record], version: int, now_s: int = 0) -> Writes:
         writes = Writes()
         touched = set()
+        before = {p: book.horizon.watermark_us for p, book in self.books.items()}
         for partition, _offset, payload in records:
             book = self.books[partition]
             marks, facts = decode_facts(payload)
@@ -238,5 +250,6 @@ class FcrStage:
             writes.add_totals(book.totals, f"fcr/{partition}", version)
             book.sweep()
             writes.add_late(book.horizon.take_late(), "fcr", book.horizon.watermark_us, now_s)
-            writes.add_watermark("fcr", partition, book.horizon.watermark_us, version)
+        after = {p: book.horizon.watermark_us for p, book in self.books.items()}
+        writes.add_watermarks(self.name, before, after, batch_ends(records), version)
         return writes

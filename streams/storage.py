@@ -52,7 +52,7 @@ SLA_TARGET_COLUMNS = (
     "short_abandon_s", "abandon_rate_max", "aht_target_s", "fcr_target", "csat_target",
     "first_response_target_s",
 )  # fmt: skip
-WATERMARK_COLUMNS = ("stage", "stage_partition", "watermark_us", "version")
+WATERMARK_COLUMNS = ("stage", "stage_partition", "before_us", "after_us", "next_offset", "version")
 LAG_COLUMNS = ("observed_at", "worker", "topic", "kafka_partition", "highwater", "position", "lag")
 LATE_COLUMNS = (
     "client", "contact_id", "event_id", "type", "occurred_at", "occurred_us", "stage", "reason",
@@ -171,17 +171,29 @@ def sla_target_row(sla: SlaSettings, client: str, queue: str, channel: str, vers
     ]  # fmt: skip
 
 
-def watermark_row(stage: str, partition: int, watermark_us: int, version: int) -> list[Any]:
-    return [stage, partition, watermark_us, version]
+def watermark_row(
+    stage: str, partition: int, before_us: int, after_us: int, next_offset: int, version: int
+) -> list[Any]:
+    return [stage, partition, before_us, after_us, next_offset, version]
 
 
-def load_watermark(store: ClickHouse, stage: str, partition: int) -> int:
-    """The watermark a stage's partition had before the last batch it wrote (0: none stored)."""
+def resume_watermark(before_us: int, after_us: int, next_offset: int, first_offset: int) -> int:
+    """Where a restarted stage resumes a partition whose first message now is ``first_offset``:
+    after the last batch written if that batch was committed, before it if it is read again."""
+    return after_us if first_offset >= next_offset else before_us
+
+
+def load_watermark(store: ClickHouse, stage: str, partition: int, first_offset: int) -> int:
+    """The watermark a stage resumes a partition at (0: nothing stored, the stage starts afresh)."""
     rows = store.query(
-        "SELECT watermark_us FROM stage_watermarks FINAL WHERE stage = %(stage)s AND stage_partition = %(p)s",
+        "SELECT before_us, after_us, next_offset FROM stage_watermarks FINAL "
+        "WHERE stage = %(stage)s AND stage_partition = %(p)s",
         {"stage": stage, "p": partition},
     )
-    return int(rows[0][0]) if rows else 0
+    if not rows:
+        return 0
+    ((before_us, after_us, next_offset),) = rows
+    return resume_watermark(int(before_us), int(after_us), int(next_offset), first_offset)
 
 
 def load_contacts(
@@ -233,9 +245,11 @@ class RestoringStage(Protocol):
     def keeps(self) -> Retention | None: ...
 
 
-def load_state(store: ClickHouse, stage: RestoringStage, partition: int) -> tuple[int, list[ContactState]]:
-    """A stage's stored watermark for a partition, and the contacts live at it."""
-    watermark_us = load_watermark(store, stage.name, partition)
+def load_state(
+    store: ClickHouse, stage: RestoringStage, partition: int, first_offset: int
+) -> tuple[int, list[ContactState]]:
+    """The watermark a stage resumes a partition at, and the contacts live at it."""
+    watermark_us = load_watermark(store, stage.name, partition, first_offset)
     return watermark_us, load_contacts(store, stage.partition_column, partition, stage.keeps, watermark_us)
 
 
