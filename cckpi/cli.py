@@ -12,6 +12,7 @@ from pathlib import Path
 
 from cckpi.formats import FORMATS, write_rows
 from cckpi.processes import exit_on_sigterm
+from producers.outputs import CODECS
 from streams.intervals import parse_iso, whole_intervals
 
 
@@ -67,7 +68,7 @@ def _simulate(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-        output = KafkaOutput(bootstrap, args.topic or settings.topic)
+        output = KafkaOutput(bootstrap, args.topic or settings.topic, args.compression)
     else:
         output = JsonlOutput(Path(args.output))
     report = run_simulation(
@@ -276,6 +277,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", default="kafka", help="'kafka' or a .jsonl file path (default kafka)")
     p.add_argument("--bootstrap", help="Kafka bootstrap servers (default $KAFKA_BOOTSTRAP)")
     p.add_argument("--topic", help="topic (default $CCKPI_TOPIC or contact-events)")
+    p.add_argument("--compression", choices=CODECS, default="none",
+                   help="Kafka compression codec of the produced batches (default none)")  # fmt: skip
     p.set_defaults(run=_simulate)
 
     p = sub.add_parser("worker", help="run the stream worker against $KAFKA_BOOTSTRAP and ClickHouse")

@@ -47,14 +47,16 @@ def settings_env(settings: Settings) -> dict[str, str]:
 class WorkerProcess:
     """``cckpi worker`` as a child process, logging to a file."""
 
-    def __init__(self, settings: Settings, log_path: Path, bare: bool = False) -> None:
+    def __init__(
+        self, settings: Settings, log_path: Path, bare: bool = False, env: dict[str, str] | None = None
+    ) -> None:
         self.settings = settings
         self.log_path = log_path
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(log_path, "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-m", "cckpi", "worker", *(["--bare"] if bare else [])],
-            env={**os.environ, **settings_env(settings)},
+            env={**os.environ, **settings_env(settings), **(env or {})},
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

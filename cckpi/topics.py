@@ -63,3 +63,41 @@ def committed_offsets(bootstrap: str, group: str, topic: str) -> dict[int, int]:
         admin.close()
     offsets = listed.get(group, listed) if isinstance(listed, dict) else {}
     return {tp.partition: meta.offset for tp, meta in offsets.items() if getattr(tp, "topic", None) == topic}
+
+
+def undecodable(
+    bootstrap: str, group: str, topics: list[str], give_up_s: float = 30.0
+) -> list[tuple[str, int, int, str]]:
+    """(topic, partition, offset, cause) of each partition whose messages after the group's
+    committed offset this process cannot read: what stopped a worker, said where it is. Each
+    partition is read from there until the error, its end, or ``give_up_s``."""
+    found = []
+    for topic in topics:
+        committed = committed_offsets(bootstrap, group, topic)
+        consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+        try:
+            for partition in sorted(consumer.partitions_for_topic(topic) or ()):
+                tp = TopicPartition(topic, partition)
+                consumer.assign([tp])
+                consumer.seek(tp, committed.get(partition, 0))
+                failure = _first_unreadable(consumer, tp, time.monotonic() + give_up_s)
+                if failure is not None:
+                    found.append((topic, partition, *failure))
+        finally:
+            consumer.close()
+    return found
+
+
+def _first_unreadable(consumer: KafkaConsumer, tp: TopicPartition, deadline: float) -> tuple[int, str] | None:
+    """Read on from the consumer's position: the offset where reading fails, and why."""
+    idle_since = time.monotonic()
+    while time.monotonic() - idle_since < 1.0 and time.monotonic() < deadline:
+        position = consumer.position(tp)
+        try:
+            polled = consumer.poll(timeout_ms=200, max_records=10_000)
+        except Exception as error:  # noqa: BLE001 - whatever the client cannot read is the finding
+            name, text = type(error).__name__, str(error)
+            return position, text if text.startswith(name) else f"{name}: {text}"
+        if polled:
+            idle_since = time.monotonic()
+    return None

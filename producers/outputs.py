@@ -7,6 +7,8 @@ from typing import IO, Any, Protocol
 
 import orjson
 
+CODECS = ("none", "gzip", "snappy", "lz4", "zstd")  # every codec Kafka defines
+
 
 def message_key(event: dict[str, Any]) -> bytes:
     """The contract's key: contact_id, or agent_id for agent events."""
@@ -42,7 +44,9 @@ class JsonlOutput:
 class KafkaOutput:
     """A batched kafka-python producer (with the crc32c extension for speed)."""
 
-    def __init__(self, bootstrap: str, topic: str) -> None:
+    def __init__(self, bootstrap: str, topic: str, compression: str = "none") -> None:
+        if compression not in CODECS:
+            raise ValueError(f"compression {compression!r}: one of {', '.join(CODECS)}")
         from kafka import KafkaProducer
 
         self.topic = topic
@@ -53,6 +57,7 @@ class KafkaOutput:
             max_request_size=8 << 20,
             acks=1,
             retries=10,
+            compression_type=None if compression == "none" else compression,
         )
         self.sent = 0
 
