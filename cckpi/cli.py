@@ -157,6 +157,10 @@ def _dashboards(args: argparse.Namespace) -> int:
 
         generate()
         return 0
+    if args.action == "reader":
+        from cckpi.clients import create_reader
+
+        return create_reader(args.clickhouse_user, args.database, args.users_xml)
     from dashboards.publish import ClickHouseAccess, publish
 
     token = args.token or os.environ.get("GRAFANA_TOKEN")
@@ -315,8 +319,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--events", type=Path, help="recompute from this JSONL file instead of reading ClickHouse")
     p.set_defaults(run=_report)
 
-    p = sub.add_parser("dashboards", help="generate the Grafana dashboards, or publish them to a Grafana")
-    p.add_argument("action", choices=("generate", "publish"))
+    p = sub.add_parser(
+        "dashboards",
+        help="generate the Grafana dashboards, publish them to a Grafana, or create Grafana's reader",
+        description="reader: create the SELECT-only ClickHouse user Grafana reads through (password from "
+        "$GRAFANA_CLICKHOUSE_PASSWORD) on the server at $CLICKHOUSE_URL, or with --users-xml FILE write it "
+        "as a users.d file for servers configured by users.xml (such as 18.16).",
+    )
+    p.add_argument("action", choices=("generate", "publish", "reader"))
+    p.add_argument("--users-xml", type=Path, help="reader: write a users.d file instead of CREATE USER")
     p.add_argument("--url", help="Grafana base URL, e.g. http://127.0.0.1:3000")
     p.add_argument("--token", help="Grafana service-account token (or $GRAFANA_TOKEN; never printed)")
     p.add_argument("--clickhouse-host", default="clickhouse", help="ClickHouse host as Grafana sees it")

@@ -10,7 +10,14 @@ from pathlib import Path
 from clickhouse_driver.errors import ServerException
 
 from cckpi.settings import Settings
-from sql.tenants import client_user, provision_client, user_statements, users_xml
+from sql.tenants import (
+    client_user,
+    provision_client,
+    reader_statements,
+    reader_users_xml,
+    user_statements,
+    users_xml,
+)
 from streams.clickhouse import connect
 
 
@@ -38,7 +45,7 @@ def provision(args: argparse.Namespace) -> int:
                 print(f"cckpi clients: the server refused CREATE USER (code {error.code}); for servers "
                       "set up by users.xml (e.g. 18.16) use --users-xml FILE", file=sys.stderr)  # fmt: skip
                 return 1
-            how = f"user {user} created (readonly, SELECT on {database} only)"
+            how = f"user {user} created (reads {database} only, may set query settings, cannot write)"
         else:
             how = "embedded chDB has no users: serve this client through a ClickHouse server"
     finally:
@@ -56,6 +63,35 @@ def provision(args: argparse.Namespace) -> int:
         f"client {args.client!r}: database {database} ({', '.join(('kpi_interval', 'sla_targets'))}); {how}"
     )
     print(f"  read path: clickhouse://{user}:<password>@<host>:9000/{database}")
+    return 0
+
+
+def create_reader(user: str, database: str, users_xml_path: Path | None) -> int:
+    """Grafana's reader of the shared database (see :data:`sql.tenants.READER_READONLY`)."""
+    password = os.environ.get("GRAFANA_CLICKHOUSE_PASSWORD", "")
+    if len(password) < 12:
+        print("cckpi dashboards reader: set $GRAFANA_CLICKHOUSE_PASSWORD (12+ characters)", file=sys.stderr)
+        return 2
+    if users_xml_path is not None:
+        users_xml_path.write_text(reader_users_xml(user, database, password), encoding="utf-8")
+        users_xml_path.chmod(0o600)
+        print(f"user {user} written to {users_xml_path} (put it in the server's users.d/)")
+        return 0
+    settings = Settings()
+    if not settings.clickhouse():
+        print("cckpi dashboards reader: set CLICKHOUSE_URL, or give --users-xml FILE", file=sys.stderr)
+        return 2
+    store = connect(settings.clickhouse(), settings.data_dir, settings.database)
+    try:
+        for statement in reader_statements(user, database):
+            store.execute(statement, {"password": password})
+    except ServerException as error:  # only the code: the message quotes the statement
+        print(f"cckpi dashboards reader: the server refused CREATE USER (code {error.code}); for servers "
+              "set up by users.xml (e.g. 18.16) use --users-xml FILE", file=sys.stderr)  # fmt: skip
+        return 1
+    finally:
+        store.close()
+    print(f"user {user} created (reads {database}, may set query settings, cannot write)")
     return 0
 
 

@@ -17,6 +17,11 @@ from streams.clickhouse import ClickHouse
 
 # What a client's SLA dashboard and monthly report read.
 CLIENT_TABLES = ("kpi_interval", "sla_targets")
+# Readers' settings: read queries only, and settings may change. Grafana's ClickHouse plugin sets
+# max_execution_time (and limit) on every query, which readonly = 1 refuses (Code 164), on 18.16
+# and on current servers alike; readonly = 2 allows changing settings except readonly itself.
+READER_READONLY = 2
+GRAFANA_USER = "grafana"
 _PLAIN = re.compile(r"^[a-z0-9_]{1,40}$")
 
 
@@ -60,26 +65,37 @@ def provision_client(store: ClickHouse, source_database: str, client: str) -> st
     return database
 
 
-def user_statements(source_database: str, client: str) -> list[str]:
-    """SQL for servers with SQL user management (ClickHouse 20.5 and later); bind ``password``."""
-    user, database = client_user(source_database, client), client_database(source_database, client)
+def reader_statements(user: str, database: str) -> list[str]:
+    """SQL creating a reader of one database on servers with SQL user management (20.5 and later);
+    bind ``password``."""
     return [
         f"CREATE USER IF NOT EXISTS {user} IDENTIFIED WITH sha256_password BY %(password)s "
-        "SETTINGS readonly = 1",
+        f"SETTINGS readonly = {READER_READONLY}",
         f"GRANT SELECT ON {database}.* TO {user}",
     ]
 
 
-def users_xml(source_database: str, client: str, password: str, networks: tuple[str, ...] = ("::/0",)) -> str:
-    """A users.d file for servers configured by users.xml only (such as 18.16): the password
-    is stored as its SHA-256, the user is readonly and allowed the client's database only."""
-    user, database = client_user(source_database, client), client_database(source_database, client)
+def user_statements(source_database: str, client: str) -> list[str]:
+    """:func:`reader_statements` for a client's user and database."""
+    return reader_statements(client_user(source_database, client), client_database(source_database, client))
+
+
+def reader_users_xml(user: str, database: str, password: str, networks: tuple[str, ...] = ("::/0",)) -> str:
+    """A users.d file for servers configured by users.xml only (such as 18.16): a reader allowed
+    one database, its password stored as its SHA-256."""
     digest = hashlib.sha256(password.encode()).hexdigest()
     ips = "".join(f"<ip>{escape(n)}</ip>" for n in networks)
+    profile = f"cckpi_reader_{user}"
     return (
-        f"<yandex>\n  <profiles><cckpi_client_readonly><readonly>1</readonly></cckpi_client_readonly>"
-        f"</profiles>\n  <users><{user}>\n    <password_sha256_hex>{digest}</password_sha256_hex>\n"
-        f"    <networks>{ips}</networks>\n    <profile>cckpi_client_readonly</profile>"
-        f"<quota>default</quota>\n    <allow_databases><database>{database}</database></allow_databases>\n"
+        f"<yandex>\n  <profiles><{profile}><readonly>{READER_READONLY}</readonly></{profile}></profiles>\n"
+        f"  <users><{user}>\n    <password_sha256_hex>{digest}</password_sha256_hex>\n"
+        f"    <networks>{ips}</networks>\n    <profile>{profile}</profile><quota>default</quota>\n"
+        f"    <allow_databases><database>{database}</database></allow_databases>\n"
         f"  </{user}></users>\n</yandex>\n"
     )
+
+
+def users_xml(source_database: str, client: str, password: str, networks: tuple[str, ...] = ("::/0",)) -> str:
+    """:func:`reader_users_xml` for a client's user and database."""
+    user, database = client_user(source_database, client), client_database(source_database, client)
+    return reader_users_xml(user, database, password, networks)

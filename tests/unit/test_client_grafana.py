@@ -36,4 +36,4 @@ def test_client_names_become_safe_distinct_identifiers() -> None:
 def test_users_xml_keeps_only_a_digest_of_the_password() -> None:
     text = users_xml("cckpi", "acme", "correct-horse-battery-staple")
     assert "correct-horse" not in text
-    assert "<database>cckpi_client_acme</database>" in text and "<readonly>1</readonly>" in text
+    assert "<database>cckpi_client_acme</database>" in text and "<readonly>2</readonly>" in text
