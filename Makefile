@@ -5,12 +5,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: setup demo test lint unit integration system-deps bench reset
+.PHONY: setup demo test lint unit integration system-deps bench reset lock
 
-$(STAMP): pyproject.toml
+# The tested set: every package pinned in requirements-dev.lock (written by `make lock` from
+# pyproject.toml), then cckpi itself without resolving anything again.
+$(STAMP): pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -29,6 +32,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 
 unit: setup
 	$(BIN)/pytest -q tests/unit
@@ -44,3 +48,10 @@ bench: setup system-deps
 
 reset:
 	rm -rf data
+
+# Pin the whole transitive set again after a change to pyproject.toml: production (the image) and
+# development (the demo, the tests, CI).
+lock: setup
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --quiet -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra embedded --extra dev --python-version 3.11 --quiet \
+	  -o requirements-dev.lock

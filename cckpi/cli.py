@@ -8,6 +8,7 @@ import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime
+from importlib.metadata import version
 from pathlib import Path
 
 from cckpi.formats import FORMATS, write_rows
@@ -161,7 +162,7 @@ def _dashboards(args: argparse.Namespace) -> int:
         from cckpi.clients import create_reader
 
         return create_reader(args.clickhouse_user, args.database, args.users_xml)
-    from dashboards.publish import ClickHouseAccess, publish
+    from dashboards.publish import ClickHouseAccess, PublishError, publish
 
     token = args.token or os.environ.get("GRAFANA_TOKEN")
     password = os.environ.get("GRAFANA_CLICKHOUSE_PASSWORD", "")
@@ -170,8 +171,15 @@ def _dashboards(args: argparse.Namespace) -> int:
         return 2
     access = ClickHouseAccess(args.clickhouse_host, args.clickhouse_port, args.clickhouse_user, password,
                               args.database)  # fmt: skip
-    for uid in publish(args.url, token, access):
+    try:
+        done = publish(args.url, token, access)
+    except (PublishError, OSError) as error:
+        print(f"cckpi dashboards publish: {error}", file=sys.stderr)
+        return 1
+    for uid in done.pushed:
         print(f"published {uid}")
+    for what in done.provisioned:
+        print(f"left {what} as it is: that Grafana provisions it from files (read-only there)")
     return 0
 
 
@@ -249,6 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="cckpi",
         description="Real-time contact-centre KPIs: events -> Kafka -> Faust -> ClickHouse.",
     )
+    parser.add_argument("--version", action="version", version=f"cckpi {version('cckpi')}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("compute", help="recompute KPI rows offline from a JSONL file of events")
@@ -375,5 +384,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pydantic import ValidationError
+
+    from cckpi.settings import describe
+
     args = build_parser().parse_args(argv)
-    return int(args.run(args))
+    try:
+        return int(args.run(args))
+    except ValidationError as error:
+        if error.title != "Settings":
+            raise
+        for line in describe(error):  # a bad environment value: say which, not a traceback
+            print(f"cckpi {args.command}: {line}", file=sys.stderr)
+        return 2

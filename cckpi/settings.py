@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from streams.retention import Retention
@@ -23,6 +24,9 @@ class Settings(BaseSettings):
 
     kafka_bootstrap: str | None = Field(None, validation_alias=_env("KAFKA_BOOTSTRAP"))
     clickhouse_url: SecretStr | None = Field(None, validation_alias=_env("CLICKHOUSE_URL"))
+    # The server's user and password apart from the URL, so that a password may hold any character.
+    clickhouse_user: str | None = Field(None, validation_alias=_env("CLICKHOUSE_USER"))
+    clickhouse_password: SecretStr | None = Field(None, validation_alias=_env("CLICKHOUSE_PASSWORD"))
     data_dir: Path = Field(Path("data"), validation_alias=_env("CCKPI_DATA_DIR"))
     database: str = Field(
         "cckpi", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", validation_alias=_env("CCKPI_DATABASE")
@@ -42,6 +46,13 @@ class Settings(BaseSettings):
     retention_hours: float = Field(72.0, gt=0, validation_alias=_env("CCKPI_RETENTION_HOURS"))
     open_retention_hours: float = Field(336.0, gt=0, validation_alias=_env("CCKPI_OPEN_RETENTION_HOURS"))
     batch_within_s: float = Field(0.25, gt=0, validation_alias=_env("CCKPI_BATCH_WITHIN_S"))
+
+    @model_validator(mode="after")
+    def _no_empty_secrets(self) -> Settings:
+        for name, secret in (("CCKPI_WEB_TOKEN", self.web_token), ("CLICKHOUSE_URL", self.clickhouse_url)):
+            if secret is not None and not secret.get_secret_value().strip():
+                raise ValueError(f"{name} is set but empty: give it a value or unset it")
+        return self
 
     @model_validator(mode="after")
     def _exposed_needs_token(self) -> Settings:
@@ -71,9 +82,33 @@ class Settings(BaseSettings):
         return f"{self.group}-fcr-facts"
 
     def clickhouse(self) -> str | None:
-        return self.clickhouse_url.get_secret_value() if self.clickhouse_url else None
+        """The server's URL, with CLICKHOUSE_USER and CLICKHOUSE_PASSWORD in it (quoted) when set."""
+        if self.clickhouse_url is None:
+            return None
+        url = self.clickhouse_url.get_secret_value()
+        if self.clickhouse_user is None and self.clickhouse_password is None:
+            return url
+        parts = urlsplit(url)
+        user = quote(self.clickhouse_user or parts.username or "default", safe="")
+        password = self.clickhouse_password.get_secret_value() if self.clickhouse_password else ""
+        credentials = f"{user}:{quote(password, safe='')}" if password else user
+        return urlunsplit(parts._replace(netloc=f"{credentials}@{parts.hostname}:{parts.port or 9000}"))
 
     def require_bootstrap(self) -> str:
         if not self.kafka_bootstrap:
             raise ValueError("KAFKA_BOOTSTRAP is not set and no embedded broker was started")
         return self.kafka_bootstrap
+
+
+def describe(error: ValidationError) -> list[str]:
+    """One line per problem of the settings, naming the variable (secrets' values not shown)."""
+    lines = []
+    for problem in error.errors():
+        name = ".".join(str(part) for part in problem["loc"])
+        message = problem["msg"].removeprefix("Value error, ")
+        if not name:
+            lines.append(message)
+            continue
+        shown = "" if "PASSWORD" in name or "TOKEN" in name or "URL" in name else f"={problem.get('input')}"
+        lines.append(f"{name}{shown}: {message}")
+    return lines

@@ -37,29 +37,64 @@ def datasource_model(access: ClickHouseAccess) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def publish(url: str, token: str, access: ClickHouseAccess) -> list[str]:
-    """Create or update the datasource (fixed uid), the folder and every dashboard; return their uids."""
+@dataclass
+class Published:
+    """What a publish did: pushed, and left alone because that Grafana provisions it from files."""
+
+    pushed: list[str]
+    provisioned: list[str]
+
+
+class PublishError(RuntimeError):
+    """Grafana refused something for another reason; the message says what and where."""
+
+
+def _provisioned(error: Any) -> bool:
+    """Grafana's answer to a change of something it provisions from files (read-only)."""
+    text = f"{error.message} {error.response}".lower()
+    return error.status_code in (400, 403) and ("read-only" in text or "provisioned" in text)
+
+
+def publish(url: str, token: str, access: ClickHouseAccess) -> Published:
+    """Create or update the datasource (fixed uid), the folder and every dashboard.
+
+    A Grafana that provisions the same uids from files (the compose stack's own) refuses their
+    update as read-only: those are left as they are, and said so.
+    """
     from grafana_client import GrafanaApi, TokenAuth
-    from grafana_client.client import GrafanaClientError
+    from grafana_client.client import GrafanaClientError, GrafanaException
 
     api = GrafanaApi.from_url(url, credential=TokenAuth(token))
     model = datasource_model(access)
+    done = Published([], [])
     try:
-        api.datasource.get_datasource_by_uid(model["uid"])
-        api.datasource.update_datasource_by_uid(model["uid"], model)
-    except GrafanaClientError as error:
-        if error.status_code != 404:
-            raise
-        api.datasource.create_datasource(model)
-    try:
-        api.folder.get_folder(FOLDER_UID)
-    except GrafanaClientError as error:
-        if error.status_code != 404:
-            raise
-        api.folder.create_folder("cckpi", uid=FOLDER_UID)
-    published = []
-    for uid in DASHBOARDS:
-        body = json.loads(json.dumps(dashboard(uid)))
-        api.dashboard.update_dashboard({"dashboard": body, "folderUid": FOLDER_UID, "overwrite": True})
-        published.append(uid)
-    return published
+        try:
+            api.datasource.get_datasource_by_uid(model["uid"])
+            api.datasource.update_datasource_by_uid(model["uid"], model)
+        except GrafanaClientError as error:
+            if _provisioned(error):
+                done.provisioned.append(f"datasource {model['uid']}")
+            elif error.status_code == 404:
+                api.datasource.create_datasource(model)
+            else:
+                raise
+        try:
+            api.folder.get_folder(FOLDER_UID)
+        except GrafanaClientError as error:
+            if error.status_code != 404:
+                raise
+            api.folder.create_folder("cckpi", uid=FOLDER_UID)
+        for uid in DASHBOARDS:
+            body = json.loads(json.dumps(dashboard(uid)))
+            try:
+                api.dashboard.update_dashboard(
+                    {"dashboard": body, "folderUid": FOLDER_UID, "overwrite": True}
+                )
+                done.pushed.append(uid)
+            except GrafanaClientError as error:
+                if not _provisioned(error):
+                    raise
+                done.provisioned.append(f"dashboard {uid}")
+    except GrafanaException as error:
+        raise PublishError(f"Grafana at {url} answered {error.status_code}: {error.message}") from error
+    return done

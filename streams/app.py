@@ -181,6 +181,7 @@ class Runtime:
 def faust_settings(settings: Settings) -> dict[str, Any]:
     """Faust settings measured on this kind of machine (../shared/notes), shared by every app."""
     short_fetch_wait()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)  # Faust makes its folder without parents
     return dict(
         broker=f"kafka://{settings.require_bootstrap()}",
         value_serializer="raw",

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import numpy as np
 import numpy.typing as npt
@@ -58,7 +58,13 @@ _COLUMN_TYPES = (
 
 def open_session(path: Path | str, database: str) -> Any:
     """A chDB session on the folder, in ``database`` (created if need be)."""
-    import chdb.session  # imported here: loading chDB costs time and memory
+    try:
+        import chdb.session  # imported here: loading chDB costs time and memory
+    except ImportError as error:
+        raise RuntimeError(
+            "embedded chDB is not installed here (pip install 'cckpi[embedded]'): "
+            "set CLICKHOUSE_URL to a ClickHouse server"
+        ) from error
 
     session = chdb.session.Session(str(path))
     session.query(f"CREATE DATABASE IF NOT EXISTS {database}")
@@ -151,8 +157,8 @@ class ServerClickHouse:
         address = {
             "host": parts.hostname or "127.0.0.1",
             "port": parts.port or 9000,
-            "user": parts.username or "default",
-            "password": parts.password or "",
+            "user": unquote(parts.username or "default"),
+            "password": unquote(parts.password or ""),
         }
         bootstrap = Client(**address)  # no database yet: it may not exist
         try:

@@ -37,6 +37,11 @@ def _allowed(runtime: Runtime, request: Any) -> bool:
     return hmac.compare_digest(given.encode(), token.get_secret_value().encode())
 
 
+def _denied() -> Any:
+    """A new answer each time: aiohttp sends a response object once."""
+    return aioweb.Response(status=401, text="a valid token is required\n")
+
+
 def _filters(request: Any) -> tuple[str | None, str | None]:
     return request.query.get("client") or None, request.query.get("queue") or None
 
@@ -52,12 +57,11 @@ async def summary(runtime: Runtime, client: str | None, queue: str | None) -> di
 
 
 def register_pages(app: faust.App, runtime: Runtime) -> None:
-    denied = aioweb.Response(status=401, text="a valid token is required\n")
 
     @app.page("/api/status")
     async def status(web: Any, request: Any) -> Any:
         if not _allowed(runtime, request):
-            return denied
+            return _denied()
         stage = runtime.contacts
         return web.json({
             "valid_events": stage.valid,
@@ -71,20 +75,20 @@ def register_pages(app: faust.App, runtime: Runtime) -> None:
     @app.page("/api/latency")
     async def latency(web: Any, request: Any) -> Any:
         if not _allowed(runtime, request):
-            return denied
+            return _denied()
         return web.json(runtime.meter.latency())
 
     @app.page("/api/live")
     async def live(web: Any, request: Any) -> Any:
         if not _allowed(runtime, request):
-            return denied
+            return _denied()
         return web.json(await summary(runtime, *_filters(request)))
 
     @app.page("/api/live/stream")
     async def stream(web: Any, request: Any) -> Any:
         """Server-sent events: a new summary whenever the worker wrote a batch, else a keepalive."""
         if not _allowed(runtime, request):
-            return denied
+            return _denied()
         response = aioweb.StreamResponse(
             headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
         )
@@ -111,5 +115,5 @@ def register_pages(app: faust.App, runtime: Runtime) -> None:
     @app.page("/wallboard")
     async def wallboard(web: Any, request: Any) -> Any:
         if not _allowed(runtime, request):
-            return denied
+            return _denied()
         return web.html(WALLBOARD)

@@ -82,11 +82,13 @@ def produce_librdkafka(
     from confluent_kafka import Producer
 
     producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20, "compression.type": compression})
-    where = {} if partition is None else {"partition": partition}
     for message in messages:
         while True:
             try:
-                producer.produce(topic, key=message.key, value=message.value, **where)
+                if partition is None:
+                    producer.produce(topic, key=message.key, value=message.value)
+                else:
+                    producer.produce(topic, key=message.key, value=message.value, partition=partition)
                 break
             except BufferError:  # its queue is full: let it deliver some first
                 producer.poll(0.05)

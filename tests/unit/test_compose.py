@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import yaml
+
+from tests.compose import MissingVariable, service_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -19,9 +22,17 @@ def env_example() -> dict[str, str]:
     return {key: value for key, value in pairs}
 
 
-def test_every_variable_is_in_env_example() -> None:
-    names = set(re.findall(r"\$\{([A-Z_][A-Z0-9_]*)\}", TEXT))
+def test_every_variable_is_in_env_example_and_every_secret_is_required() -> None:
+    names = set(re.findall(r"\$\{([A-Z_][A-Z0-9_]*)", TEXT))
     assert names and names <= set(env_example()), names - set(env_example())
+    for name in names:  # compose stops, naming the variable, when one is unset or empty
+        for service in COMPOSE["services"]:
+            values = {**env_example(), name: ""}
+            if any(
+                f"${{{name}" in str(v) for v in COMPOSE["services"][service].get("environment", {}).values()
+            ):
+                with pytest.raises(MissingVariable, match=name):
+                    service_environment(service, values)
     provisioning = (ROOT / "dashboards/provisioning/datasources/clickhouse.yaml").read_text()
     assert set(re.findall(r"\$([A-Z_][A-Z0-9_]*)", provisioning)) <= set(env_example())
 
@@ -54,4 +65,33 @@ def test_no_secret_is_committed() -> None:
     secrets = {k: v for k, v in env_example().items() if "PASSWORD" in k or "TOKEN" in k}
     assert secrets and all(value == "change-me" for value in secrets.values())
     for path in ("docker-compose.yml", "dashboards/provisioning/datasources/clickhouse.yaml"):
-        assert not re.search(r"password:\s*[^$\s{]", (ROOT / path).read_text(), re.I), path
+        # a key holding a password is only ever given a variable
+        assert not re.search(
+            r"^\s*[\w-]*password[\w-]*:\s*[^$\s{]", (ROOT / path).read_text(), re.I | re.M
+        ), path
+
+
+def test_host_clients_have_a_listener_and_state_has_volumes() -> None:
+    kafka = COMPOSE["services"]["kafka"]
+    advertised = dict(
+        part.split("://") for part in kafka["environment"]["KAFKA_ADVERTISED_LISTENERS"].split(",")
+    )
+    host = advertised["HOST"]
+    assert (
+        host.startswith("127.0.0.1:")
+        and f"127.0.0.1:{host.split(':')[1]}:{host.split(':')[1]}" in kafka["ports"]
+    )
+    mounted = {service: [v.split(":")[1] for v in spec.get("volumes", [])]
+               for service, spec in COMPOSE["services"].items()}  # fmt: skip
+    assert kafka["environment"]["KAFKA_LOG_DIRS"] in mounted["kafka"]
+    assert "/var/lib/grafana" in mounted["grafana"] and "/var/lib/clickhouse" in mounted["clickhouse"]
+    assert "/var/lib/cckpi" in mounted["worker"]
+
+
+def test_dashboards_are_written_for_the_grafana_the_stack_runs() -> None:
+    from dashboards.generate import GRAFANA_VERSION, OUT
+
+    assert COMPOSE["services"]["grafana"]["image"] == f"grafana/grafana:{GRAFANA_VERSION}"
+    for path in OUT.glob("*.json"):
+        panels = yaml.safe_load(path.read_text())["panels"]
+        assert panels and all(p["pluginVersion"] == GRAFANA_VERSION for p in panels), path.name

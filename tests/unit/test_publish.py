@@ -17,6 +17,8 @@ from dashboards.panels import DASHBOARDS
 class FakeGrafana(BaseHTTPRequestHandler):
     calls: list[tuple[str, str, str, Any]] = []
     datasources: dict[str, Any] = {}
+    provisioned: set[str] = set()  # uids this Grafana provisions from files (read-only)
+    broken = False  # answer every change with a server error
 
     def _reply(self, status: int, body: Any) -> None:
         data = json.dumps(body).encode()
@@ -42,19 +44,36 @@ class FakeGrafana(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802
         body = self._record()
+        if self.broken:
+            self._reply(500, {"message": "database is locked"})
+            return
+        if self.path == "/api/dashboards/db" and body["dashboard"]["uid"] in self.provisioned:
+            self._reply(400, {"message": "Cannot save provisioned dashboard"})  # Grafana's words
+            return
         if self.path == "/api/datasources":
             self.datasources[body["uid"]] = body
         self._reply(200, {"status": "success", "uid": (body or {}).get("uid", "x")})
 
     def do_PUT(self) -> None:  # noqa: N802
         self._record()
+        if self.path.rsplit("/", 1)[-1] in self.provisioned:
+            self._reply(403, {"message": "Cannot update read-only data source"})  # Grafana's words
+            return
         self._reply(200, {"status": "success"})
 
     def log_message(self, *args: Any) -> None:
         pass
 
 
+def publish(url: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cckpi", "dashboards", "publish", "--url", url, "--token", "tok-123"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+
+
 def test_publish_pushes_datasource_and_every_dashboard() -> None:
+    FakeGrafana.calls, FakeGrafana.datasources, FakeGrafana.provisioned = [], {}, set()
     server = HTTPServer(("127.0.0.1", 0), FakeGrafana)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_port}"
@@ -79,3 +98,29 @@ def test_publish_pushes_datasource_and_every_dashboard() -> None:
     pushed = [body["dashboard"]["uid"] for method, path, _, body in calls
               if (method, path) == ("POST", "/api/dashboards/db")]  # fmt: skip
     assert pushed == list(DASHBOARDS) * 2
+
+
+def test_a_grafana_that_provisions_the_same_uids_is_told_apart_and_nothing_breaks() -> None:
+    """The compose stack's Grafana provisions the datasource and dashboards from files: it refuses
+    their update as read-only. That is said, the rest is published, and there is no traceback."""
+    uids = list(DASHBOARDS)
+    FakeGrafana.calls, FakeGrafana.provisioned = [], {"cckpi-clickhouse", uids[0]}
+    FakeGrafana.datasources = {"cckpi-clickhouse": {"uid": "cckpi-clickhouse"}}
+    server = HTTPServer(("127.0.0.1", 0), FakeGrafana)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = {**os.environ, "GRAFANA_CLICKHOUSE_PASSWORD": "s3cret-pw"}
+    try:
+        done = publish(f"http://127.0.0.1:{server.server_port}", env)
+        FakeGrafana.broken = True
+        failed = publish(f"http://127.0.0.1:{server.server_port}", env)
+    finally:
+        FakeGrafana.broken = False
+        server.shutdown()
+    assert done.returncode == 0, done.stderr
+    assert (
+        "left datasource cckpi-clickhouse as it is" in done.stdout
+        and f"left dashboard {uids[0]}" in done.stdout
+    )
+    assert all(f"published {uid}" in done.stdout for uid in uids[1:])
+    assert failed.returncode == 1 and "Traceback" not in failed.stderr
+    assert "answered 500" in failed.stderr and "tok-123" not in failed.stderr
