@@ -26,11 +26,13 @@ from rich.table import Table
 
 from cckpi.broker import TansuBroker, free_port
 from cckpi.launcher import WorkerProcess
+from cckpi.progress import shown
 from cckpi.settings import Settings
 from cckpi.topics import ensure_topics
 from producers.outputs import KafkaOutput, message_key
 from producers.simulator import Simulator
 from streams.compute import compute_file
+from streams.parallel import progress
 
 PARTITIONS = 4  # divides evenly between one and two workers
 Message = tuple[bytes, bytes]
@@ -99,6 +101,26 @@ def _statuses(workers: list[WorkerProcess]) -> list[dict[str, Any]]:
     return [w.get("/api/status") for w in workers]
 
 
+def _until_done(
+    processes: list[WorkerProcess], count: int, bare: bool, deadline: float, written: list[int]
+) -> tuple[list[dict[str, Any]], float]:
+    """Poll the workers until all ``count`` events are written (``written[0]``: how many so far);
+    their statuses and the time of the last write."""
+    while True:
+        statuses = _statuses(processes)
+        handled = written[0] = sum(s["written_events"] for s in statuses)
+        # >=: after a rebalance a new owner re-reads facts its predecessor had not committed.
+        facts_done = bare or sum(s["facts_received"] for s in statuses) >= sum(
+            s["facts_sent"] for s in statuses
+        )
+        last = max((s["last_write_at"] or 0) for s in statuses)
+        if handled >= count and facts_done and time.time() - last > 1.5:
+            return statuses, last
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not done: {statuses}")
+        time.sleep(0.2)
+
+
 def run_workers(
     settings: Settings,
     count: int,
@@ -122,19 +144,9 @@ def run_workers(
         if feed is not None:  # produced while the workers run (else before they start)
             feed(processes)
         deadline = time.monotonic() + 3600
-        while True:
-            statuses = _statuses(processes)
-            handled = sum(s["written_events"] for s in statuses)
-            # >=: after a rebalance a new owner re-reads facts its predecessor had not committed.
-            facts_done = bare or sum(s["facts_received"] for s in statuses) >= sum(
-                s["facts_sent"] for s in statuses
-            )
-            last = max((s["last_write_at"] or 0) for s in statuses)
-            if handled >= count and facts_done and time.time() - last > 1.5:
-                break
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"not done: {statuses}")
-            time.sleep(0.2)
+        written = [0]
+        with shown(f"  {workers} worker(s)", lambda: (written[0], count)):
+            statuses, last = _until_done(processes, count, bare, deadline, written)
         if when_done is not None:
             when_done(processes)
         first = min(s["first_batch_at"] for s in statuses if s["first_batch_at"])
@@ -224,7 +236,8 @@ def recompute(messages: list[Message], workdir: Path) -> float:
     if not path.exists():
         path.write_bytes(b"".join(value + b"\n" for _, value in messages))
     began = time.perf_counter()
-    rows, report = compute_file(path)
+    with shown("  cckpi compute", progress):
+        rows, report = compute_file(path)
     elapsed = time.perf_counter() - began
     assert report.valid == len(messages) and rows
     return len(messages) / elapsed

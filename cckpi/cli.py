@@ -18,8 +18,10 @@ from streams.intervals import parse_iso, whole_intervals
 
 
 def _compute(args: argparse.Namespace) -> int:
+    from cckpi.progress import shown
     from schemas.sla import SlaError, load_sla
     from streams.compute import compute_file
+    from streams.parallel import progress
 
     try:
         sla = load_sla(args.sla)
@@ -29,7 +31,8 @@ def _compute(args: argparse.Namespace) -> int:
     if not args.events.is_file():
         print(f"cckpi compute: {args.events}: no such file", file=sys.stderr)
         return 2
-    rows, report = compute_file(args.events, sla)
+    with shown(f"computing {args.events.name}", progress):
+        rows, report = compute_file(args.events, sla)
     write_rows(rows, args.format)
     if report.rejected:
         print(f"cckpi compute: skipped {len(report.rejected)} bad line(s):", file=sys.stderr)
@@ -184,10 +187,12 @@ def _dashboards(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
+    from cckpi.progress import shown
     from cckpi.replay import replay, write_report
     from cckpi.settings import Settings
     from schemas.sla import SlaError, load_sla
     from streams.clickhouse import connect
+    from streams.parallel import progress
 
     settings = Settings()
     try:
@@ -208,7 +213,8 @@ def _replay(args: argparse.Namespace) -> int:
             from cckpi.replay_kafka import read_kafka
 
             inputs = read_kafka(settings.require_bootstrap(), settings.topic, since, until, args.client)
-        result = replay(store, sla, since, until, args.client, inputs)
+        with shown("replaying", progress):
+            result = replay(store, sla, since, until, args.client, inputs)
         elapsed = time.perf_counter() - began
     finally:
         store.close()

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from schemas.sla import SlaSettings
+from schemas.wire import ContactEvent
 from streams.audit import inputs_digest, messages_by_row
 from streams.batch import Rows, arrival_rows, gc_paused, run_engine
 from streams.packed import Packed
@@ -53,6 +54,24 @@ _JOB: _Job | None = None
 # What a worker built, left to the process's exit: freeing it object by object took 0.15 s
 # of a 1M-event job, on its critical path.
 _KEPT: list[object] = []
+# How far a job is, for a progress display: messages each worker has been through in each pass
+# (routing, counting, digesting; each worker writes its own slot, so no lock), the passes, and
+# the messages. Shared memory made at import, before any fork, so forked workers write to it.
+_DONE = multiprocessing.RawArray("q", MAX_WORKERS)
+_PASSES = multiprocessing.RawValue("q", 1)
+_TOTAL = multiprocessing.RawValue("q", 0)
+_CHUNK = 65_536  # messages counted between two progress reports
+
+
+def progress() -> tuple[int, int]:
+    """(messages done, messages) of the job under way, its passes averaged; (0, 0) before one."""
+    return sum(_DONE) // _PASSES.value, _TOTAL.value
+
+
+def _start_progress(job: _Job) -> None:
+    _DONE[:] = [0] * MAX_WORKERS
+    _PASSES.value = (job.routes is None and job.workers > 1) + 1 + (job.event_ids is not None)
+    _TOTAL.value = len(job.messages)
 
 
 def _route_part(part: int) -> tuple[bytes, bytes]:
@@ -60,7 +79,10 @@ def _route_part(part: int) -> tuple[bytes, bytes]:
     job = _JOB
     assert job is not None
     count = len(job.messages)
-    return route_keys(job.messages, count * part // job.workers, count * (part + 1) // job.workers)
+    start, end = count * part // job.workers, count * (part + 1) // job.workers
+    keys = route_keys(job.messages, start, end)
+    _DONE[part] += end - start
+    return keys
 
 
 def _work(task: tuple[int, bytes]) -> tuple[BatchResult, dict[RowKey, list[int]]]:
@@ -69,26 +91,33 @@ def _work(task: tuple[int, bytes]) -> tuple[BatchResult, dict[RowKey, list[int]]
     job = _JOB
     assert job is not None
     mine = np.flatnonzero(np.frombuffer(owner, np.uint8) == worker).tolist()
-    return _count(job.messages, mine, job.sla, job.event_ids is not None)
+    return _count(job.messages, mine, job.sla, job.event_ids is not None, worker)
 
 
 def _count(
-    messages: Packed, numbers: list[int], sla: SlaSettings, audit: bool
+    messages: Packed, numbers: list[int], sla: SlaSettings, audit: bool, slot: int = 0
 ) -> tuple[BatchResult, dict[RowKey, list[int]]]:
     """Parse and count ``numbers``; for an audit, also the numbers of the messages behind each row."""
     report, kept = ReadReport(), (list[int]() if audit else None)
-    events = read_contact_events(messages, numbers, report, kept)
+    events: list[ContactEvent] = []
+    for start in range(0, len(numbers), _CHUNK):
+        chunk = numbers[start : start + _CHUNK]
+        events += read_contact_events(messages, chunk, report, kept)
+        _DONE[slot] += len(chunk)
     contacts, rows = run_engine(events, sla)
     _KEPT.append((events, contacts))
     fed = messages_by_row(kept, events, arrival_rows(contacts)) if kept is not None else {}
     return BatchResult(rows, report), fed
 
 
-def _digest(share: list[tuple[RowKey, list[int]]]) -> list[tuple[RowKey, RowInputs]]:
+def _digest(task: tuple[int, list[tuple[RowKey, list[int]]]]) -> list[tuple[RowKey, RowInputs]]:
     """Phase three: the input digests of a share of the rows."""
+    worker, share = task
     job = _JOB
     assert job is not None and job.event_ids is not None
-    return _digests(job.messages, job.event_ids, share)
+    digests = _digests(job.messages, job.event_ids, share)
+    _DONE[worker] += sum(len(numbers) for _, numbers in share)
+    return digests
 
 
 def _digests(
@@ -127,13 +156,16 @@ def batch_messages(
     Given the messages' ``event_ids``, also digest the events behind every row (an audit);
     given their ``routes``, skip reading them for routing (one worker routes nothing)."""
     workers = default_workers(len(messages)) if workers is None else workers
+    job = _Job(messages, workers, sla, event_ids, routes)
+    _start_progress(job)
     with gc_paused():
         if workers > 1:
-            return _in_workers(_Job(messages, workers, sla, event_ids, routes))
+            return _in_workers(job)
         result, fed = _count(messages, list(range(len(messages))), sla, event_ids is not None)
         _KEPT.clear()  # in this process, not a worker's: free it now
         if event_ids is not None:
             result.inputs = dict(_digests(messages, event_ids, list(fed.items())))
+            _DONE[0] += len(messages)
         return result
 
 
@@ -153,7 +185,9 @@ def _in_workers(job: _Job) -> BatchResult:
                 for row, numbers in part_fed.items():
                     fed.setdefault(row, []).extend(numbers)
             shares = _shares(fed, job.workers) if job.event_ids is not None else []
-            inputs = dict(chain.from_iterable(pool.map(_digest, shares)))
+            inputs = dict(chain.from_iterable(pool.map(_digest, enumerate(shares))))
+            if shares:  # the messages no row holds (agent states, orphans) are through this pass too
+                _DONE[0] += len(job.messages) - sum(len(numbers) for numbers in fed.values())
     finally:
         _JOB = None
     parts = [part for part, _ in counted]
