@@ -131,23 +131,20 @@ class Runtime:
             tp = TP(topic, partition)
             positions[tp] = max(positions.get(tp, 0), offset + 1)
 
-    def done(self, consumer: Any, tp: TP) -> int | None:
+    def done(self, consumer: Any, tp: TP) -> int:
         """The next offset after the last batch taken from a partition, or the group's committed
-        offset where that is further (a partition this process has not taken from); None
-        while neither is known."""
-        known = [o for o in (self.positions.get(tp), _committed(consumer, tp)) if o is not None]
-        return max(known) if known else None
+        offset where that is further (a partition this process has not taken from; 0 where the
+        group has committed nothing: it reads from the earliest)."""
+        return max(self.positions.get(tp, 0), _committed(consumer, tp) or 0)
 
     def offsets(self, consumer: Any, topic: str) -> list[tuple[int, int, int]]:
-        """(partition, high-water mark, done offset) of each assigned partition of a topic whose
-        done offset is known, in order."""
+        """(partition, high-water mark, done offset) of each assigned partition of a topic, in order."""
         mine = sorted(tp for tp in consumer.assignment() if tp.topic == topic)
-        known = [(tp, self.done(consumer, tp)) for tp in mine]
-        return [(tp.partition, consumer.highwater(tp) or 0, done) for tp, done in known if done is not None]
+        return [(tp.partition, consumer.highwater(tp) or 0, self.done(consumer, tp)) for tp in mine]
 
     def waiting(self, consumer: Any, taken: Sequence[EventT]) -> int:
-        """Messages of the source topic in the broker beyond those taken or done. Partitions
-        with no known offset count for nothing: an estimate too high would hold a batch back."""
+        """Messages of the source topic in the broker beyond those taken or done (an estimate:
+        a batch gathered on it never waits long for messages that do not come, see gathered)."""
         ahead = {e.message.partition: e.message.offset + 1 for e in taken}
         return sum(
             max(0, highwater - max(done, ahead.get(partition, 0)))

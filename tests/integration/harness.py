@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
+from clickhouse_driver.errors import ServerException
 
 from cckpi.broker import free_port
 from cckpi.launcher import WorkerProcess, wait_drained
@@ -25,9 +26,11 @@ from streams.storage import read_kpi_rows
 from streams.writer import write_batch
 from tests.messy import Message
 
-__all__ = ["Message", "PipelineRun", "new_settings", "produce", "produce_librdkafka", "run_pipeline"]
+__all__ = ["Message", "PipelineRun", "drain", "new_settings", "produce", "produce_librdkafka", "run_pipeline",
+           "when_loaded"]  # fmt: skip
 
 _runs = itertools.count(1)
+T = TypeVar("T")
 
 
 @dataclass
@@ -100,6 +103,11 @@ def run_pipeline(settings: Settings, messages: Sequence[Message], store_url: str
     """Produce, run one worker until everything is committed, stop it; results stay in storage."""
     ensure_topics(settings)
     produce(settings, messages)
+    return drain(settings, store_url)
+
+
+def drain(settings: Settings, store_url: str | None) -> PipelineRun:
+    """Run one worker until everything in the topics is committed, stop it; results stay in storage."""
     worker = WorkerProcess(settings, settings.data_dir / "worker.log")
     try:
         worker.wait_ready()
@@ -109,6 +117,19 @@ def run_pipeline(settings: Settings, messages: Sequence[Message], store_url: str
         code = worker.stop()
     assert code == 0, f"worker exited with {code}; see {worker.log_path}"
     return PipelineRun(settings, store_url, status)
+
+
+def when_loaded(connect: Callable[[], T], timeout_s: float = 30.0) -> T:
+    """A connection as a user written to the server's users.d, once the server has read the file
+    (it reads users.d again every few seconds)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return connect()
+        except ServerException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 def load_through_stages(store: ClickHouse, events: list[dict[str, Any]]) -> None:

@@ -18,7 +18,7 @@ from cckpi.topics import ensure_topics
 from producers.outputs import CODECS
 from schemas.kpi import OUTPUT_COLUMNS
 from streams.compute import ReadReport, compute_rows, read_events
-from tests.integration.harness import PipelineRun, new_settings, produce_librdkafka
+from tests.integration.harness import PipelineRun, drain, new_settings, produce_librdkafka
 from tests.messy import messy_stream
 
 pytestmark = pytest.mark.integration
@@ -35,17 +35,10 @@ def test_every_codec_gives_the_rows_of_compute(
         produce_librdkafka(
             broker.bootstrap, settings.topic, stream.messages[n * share : (n + 1) * share], codec
         )
-    worker = WorkerProcess(settings, settings.data_dir / "worker.log")
-    try:
-        worker.wait_ready()
-        wait_drained(settings, timeout_s=120)
-        status = worker.get("/api/status")
-    finally:
-        code = worker.stop()
-    assert code == 0, worker.log_path.read_text()[-3000:]
-    assert status["dead_letters"] == stream.bad
+    run = drain(settings, store_url)
+    assert run.status["dead_letters"] == stream.bad
     expected = compute_rows(read_events(stream.values(), ReadReport()))
-    rows = PipelineRun(settings, store_url).kpi_rows()
+    rows = run.kpi_rows()
     assert [r.model_dump(include=set(OUTPUT_COLUMNS)) for r in rows] == [
         r.model_dump(include=set(OUTPUT_COLUMNS)) for r in expected
     ]

@@ -19,7 +19,6 @@ from pathlib import Path
 import orjson
 import pytest
 from clickhouse_driver import Client
-from clickhouse_driver.errors import ServerException
 
 from cckpi.broker import TansuBroker, free_port
 from cckpi.chserver import ClickHouseServer
@@ -32,7 +31,7 @@ from streams.clickhouse import connect
 from streams.compute import ReadReport, compute_rows, read_events
 from streams.storage import read_kpi_rows
 from tests.compose import ROOT, image_command, image_environment, service_environment
-from tests.integration.harness import produce_librdkafka
+from tests.integration.harness import produce_librdkafka, when_loaded
 from tests.messy import messy_stream
 
 pytestmark = pytest.mark.integration
@@ -53,15 +52,8 @@ def worker_user(server: ClickHouseServer) -> None:
         "<networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota>"
         f"</{DOTENV['CLICKHOUSE_USER']}></users></yandex>"
     )
-    deadline = time.monotonic() + 30  # the server reads users.d again every few seconds
-    while True:
-        try:
-            Client("127.0.0.1", port=server.tcp_port, user=DOTENV["CLICKHOUSE_USER"],
-                   password=DOTENV["CLICKHOUSE_PASSWORD"]).execute("SELECT 1")  # fmt: skip
-            return
-        except ServerException:
-            assert time.monotonic() < deadline, "the server did not load the worker's user"
-            time.sleep(0.5)
+    when_loaded(lambda: Client("127.0.0.1", port=server.tcp_port, user=DOTENV["CLICKHOUSE_USER"],
+                               password=DOTENV["CLICKHOUSE_PASSWORD"]).execute("SELECT 1"))  # fmt: skip
 
 
 def get(port: int, path: str, token: str | None) -> tuple[int, dict[str, object]]:

@@ -13,7 +13,6 @@ chDB has no users, so there the readers' profile is set on a session of its own.
 
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +28,7 @@ from producers.simulator import Simulator
 from sql.tenants import GRAFANA_USER, READER_READONLY, client_database, reader_users_xml
 from streams.chdb_process import ChdbProcess
 from streams.clickhouse import connect
-from tests.integration.harness import load_through_stages
+from tests.integration.harness import load_through_stages, when_loaded
 from tests.integration.test_isolation import PASSWORD, as_client, provision
 
 pytestmark = pytest.mark.integration
@@ -60,17 +59,14 @@ def as_grafana(server: ClickHouseServer, database: str) -> Client:
     (server.root / "users.d").mkdir(exist_ok=True)
     (server.root / "users.d" / f"{GRAFANA_USER}-{database}.xml").write_text(
         reader_users_xml(GRAFANA_USER, database, PASSWORD))  # fmt: skip
-    deadline = time.monotonic() + 30
-    while True:
+
+    def connect() -> Client:
         reader = Client("127.0.0.1", port=server.tcp_port, user=GRAFANA_USER, password=PASSWORD,
                         database=database)  # fmt: skip
-        try:
-            reader.execute("SELECT 1")
-            return reader
-        except ServerException:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
+        reader.execute("SELECT 1")
+        return reader
+
+    return when_loaded(connect)
 
 
 def test_every_panel_reads_with_the_plugins_settings_on_the_server(

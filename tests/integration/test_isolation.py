@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +22,7 @@ from producers.simulator import Simulator
 from sql.tenants import client_database, client_user
 from streams.clickhouse import connect
 from streams.storage import read_kpi_rows
-from tests.integration.harness import load_through_stages
+from tests.integration.harness import load_through_stages, when_loaded
 
 pytestmark = pytest.mark.integration
 START = datetime(2026, 11, 2, 8, tzinfo=UTC)
@@ -51,16 +50,13 @@ def client_url(server: ClickHouseServer, database: str, client: str) -> str:
 
 def as_client(server: ClickHouseServer, database: str, client: str) -> Client:
     """Connect with the client's credentials once the server has loaded its users.d file."""
-    deadline = time.monotonic() + 30
-    while True:
+
+    def connect() -> Client:
         reader = Client.from_url(client_url(server, database, client))
-        try:
-            reader.execute("SELECT 1")
-            return reader
-        except ServerException:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
+        reader.execute("SELECT 1")
+        return reader
+
+    return when_loaded(connect)
 
 
 def test_client_a_reads_its_rows_and_cannot_read_client_b(tmp_path: Path, clickhouse_server: Any) -> None:
