@@ -273,6 +273,7 @@ def run_bench(
     two_workers: bool = True,
     console: Console | None = None,
     query_events: int = 0,
+    query_repeats: int = 100,
 ) -> dict[str, Any]:
     console = console or Console()
     workdir = Path(tempfile.mkdtemp(prefix="cckpi-bench-"))
@@ -331,7 +332,7 @@ def run_bench(
             from cckpi.bench_queries import measure
 
             console.print(f"dashboard queries over {query_events:,} raw events (loading first) …")
-            figures.extra["queries"] = measure(workdir, query_events, replay_events=events, replay_runs=runs)
+            figures.extra["queries"] = measure(workdir, query_events, query_repeats, events, runs)
     finally:
         broker.stop()
         if server is not None:

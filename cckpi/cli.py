@@ -114,7 +114,7 @@ def _bench(args: argparse.Namespace) -> int:
     exit_on_sigterm()
     run_bench(
         args.events, args.runs, args.latency_seconds, args.rate, args.json, not args.one_worker_only,
-        query_events=args.query_events,
+        query_events=args.query_events, query_repeats=args.query_repeats,
     )  # fmt: skip
     return 0
 
@@ -322,6 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--one-worker-only", action="store_true", help="skip the clickhouse-server runs")
     p.add_argument("--query-events", type=int, default=10_000_000,
                    help="raw events loaded for the dashboard-query figures (0 skips them)")  # fmt: skip
+    p.add_argument("--query-repeats", type=int, default=100, help="runs of each panel's SQL (default 100)")
     p.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     p.set_defaults(run=_bench)
 

@@ -19,7 +19,7 @@ def test_bench_smoke_writes_every_figure(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     done = subprocess.run(
         [sys.executable, "-m", "cckpi", "bench", "--events", "4000", "--runs", "1",
-         "--latency-seconds", "3", "--query-events", "20000", "--json", str(out)],
+         "--latency-seconds", "3", "--query-events", "20000", "--query-repeats", "3", "--json", str(out)],
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
