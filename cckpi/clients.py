@@ -18,7 +18,7 @@ from sql.tenants import (
     user_statements,
     users_xml,
 )
-from streams.clickhouse import connect
+from streams.clickhouse import ClickHouse, connect
 
 
 def provision(args: argparse.Namespace) -> int:
@@ -33,17 +33,9 @@ def provision(args: argparse.Namespace) -> int:
         database = provision_client(store, settings.database, args.client)
         user = client_user(settings.database, args.client)
         if args.users_xml:
-            args.users_xml.write_text(users_xml(settings.database, args.client, password), encoding="utf-8")
-            args.users_xml.chmod(0o600)
-            how = f"user {user} written to {args.users_xml} (put it in the server's users.d/)"
+            how = _write_users_xml(args.users_xml, user, users_xml(settings.database, args.client, password))
         elif settings.clickhouse():
-            try:
-                for statement in user_statements(settings.database, args.client):
-                    store.execute(statement, {"password": password})
-            except ServerException as error:  # an old server answers with a syntax error
-                # Only the code: the server's message quotes the statement, password included.
-                print(f"cckpi clients: the server refused CREATE USER (code {error.code}); for servers "
-                      "set up by users.xml (e.g. 18.16) use --users-xml FILE", file=sys.stderr)  # fmt: skip
+            if not _create_user(store, user_statements(settings.database, args.client), password, "clients"):
                 return 1
             how = f"user {user} created (reads {database} only, may set query settings, cannot write)"
         else:
@@ -66,6 +58,26 @@ def provision(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_users_xml(path: Path, user: str, text: str) -> str:
+    """Write a users.d file only its owner can read; say where."""
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o600)
+    return f"user {user} written to {path} (put it in the server's users.d/)"
+
+
+def _create_user(store: ClickHouse, statements: list[str], password: str, command: str) -> bool:
+    """Run CREATE USER statements; on a refusal say so (an old server answers with a syntax error)."""
+    try:
+        for statement in statements:
+            store.execute(statement, {"password": password})
+    except ServerException as error:
+        # Only the code: the server's message quotes the statement, password included.
+        print(f"cckpi {command}: the server refused CREATE USER (code {error.code}); for servers "
+              "set up by users.xml (e.g. 18.16) use --users-xml FILE", file=sys.stderr)  # fmt: skip
+        return False
+    return True
+
+
 def create_reader(user: str, database: str, users_xml_path: Path | None) -> int:
     """Grafana's reader of the shared database (see :data:`sql.tenants.READER_READONLY`)."""
     password = os.environ.get("GRAFANA_CLICKHOUSE_PASSWORD", "")
@@ -73,9 +85,7 @@ def create_reader(user: str, database: str, users_xml_path: Path | None) -> int:
         print("cckpi dashboards reader: set $GRAFANA_CLICKHOUSE_PASSWORD (12+ characters)", file=sys.stderr)
         return 2
     if users_xml_path is not None:
-        users_xml_path.write_text(reader_users_xml(user, database, password), encoding="utf-8")
-        users_xml_path.chmod(0o600)
-        print(f"user {user} written to {users_xml_path} (put it in the server's users.d/)")
+        print(_write_users_xml(users_xml_path, user, reader_users_xml(user, database, password)))
         return 0
     settings = Settings()
     if not settings.clickhouse():
@@ -83,12 +93,8 @@ def create_reader(user: str, database: str, users_xml_path: Path | None) -> int:
         return 2
     store = connect(settings.clickhouse(), settings.data_dir, settings.database)
     try:
-        for statement in reader_statements(user, database):
-            store.execute(statement, {"password": password})
-    except ServerException as error:  # only the code: the message quotes the statement
-        print(f"cckpi dashboards reader: the server refused CREATE USER (code {error.code}); for servers "
-              "set up by users.xml (e.g. 18.16) use --users-xml FILE", file=sys.stderr)  # fmt: skip
-        return 1
+        if not _create_user(store, reader_statements(user, database), password, "dashboards reader"):
+            return 1
     finally:
         store.close()
     print(f"user {user} created (reads {database}, may set query settings, cannot write)")

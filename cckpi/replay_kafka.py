@@ -7,11 +7,10 @@ the range's start minus a margin (``offsets_for_times``) and reads to the end.
 
 from __future__ import annotations
 
-import time
-
 from kafka import KafkaConsumer, TopicPartition
 
 from cckpi.replay import Inputs
+from cckpi.topics import polled_until_idle
 from schemas.events import Rejection
 from schemas.wire import Event, parse_events
 from streams.packed import Packed
@@ -39,11 +38,7 @@ def read_topic(bootstrap: str, topic: str, since_s: int) -> list[bytes]:
             else:
                 consumer.seek(tp, found.offset)
         values: list[bytes] = []
-        idle_since = time.monotonic()
-        while time.monotonic() - idle_since < IDLE_S:
-            polled = consumer.poll(timeout_ms=200, max_records=100_000)
-            if polled:
-                idle_since = time.monotonic()
+        for polled in polled_until_idle(consumer, IDLE_S):
             for messages in polled.values():
                 values.extend(m.value for m in messages)
         return values

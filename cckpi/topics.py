@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Iterator
+from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
@@ -42,16 +44,25 @@ def end_offsets(bootstrap: str, topic: str, partitions: int) -> dict[int, int]:
         consumer.assign(tps)
         consumer.seek_to_beginning()
         ends = {p: 0 for p in range(partitions)}
-        idle_since = time.monotonic()
-        while time.monotonic() - idle_since < 1.0:
-            polled = consumer.poll(timeout_ms=200, max_records=100_000)
-            if polled:
-                idle_since = time.monotonic()
+        for polled in polled_until_idle(consumer):
             for tp, messages in polled.items():
                 ends[tp.partition] = max(ends[tp.partition], messages[-1].offset + 1)
         return ends
     finally:
         consumer.close()
+
+
+def polled_until_idle(
+    consumer: KafkaConsumer, idle_s: float = 1.0, deadline: float = float("inf"), max_records: int = 100_000
+) -> Iterator[dict[TopicPartition, list[Any]]]:
+    """Poll until nothing has come for ``idle_s`` (the end of what is assigned: Tansu's end
+    offsets are unreliable) or until ``deadline`` (monotonic)."""
+    idle_since = time.monotonic()
+    while time.monotonic() - idle_since < idle_s and time.monotonic() < deadline:
+        polled = consumer.poll(timeout_ms=200, max_records=max_records)
+        if polled:
+            idle_since = time.monotonic()
+            yield polled
 
 
 def committed_offsets(bootstrap: str, group: str, topic: str) -> dict[int, int]:
@@ -90,14 +101,11 @@ def undecodable(
 
 def _first_unreadable(consumer: KafkaConsumer, tp: TopicPartition, deadline: float) -> tuple[int, str] | None:
     """Read on from the consumer's position: the offset where reading fails, and why."""
-    idle_since = time.monotonic()
-    while time.monotonic() - idle_since < 1.0 and time.monotonic() < deadline:
-        position = consumer.position(tp)
-        try:
-            polled = consumer.poll(timeout_ms=200, max_records=10_000)
-        except Exception as error:  # noqa: BLE001 - whatever the client cannot read is the finding
-            name, text = type(error).__name__, str(error)
-            return position, text if text.startswith(name) else f"{name}: {text}"
-        if polled:
-            idle_since = time.monotonic()
+    position = consumer.position(tp)
+    try:
+        for _ in polled_until_idle(consumer, deadline=deadline, max_records=10_000):
+            position = consumer.position(tp)  # read up to here
+    except Exception as error:  # noqa: BLE001 - whatever the client cannot read is the finding
+        name, text = type(error).__name__, str(error)
+        return position, text if text.startswith(name) else f"{name}: {text}"
     return None

@@ -26,7 +26,7 @@ from schemas.sla import SlaSettings, load_sla
 from streams.clickhouse import ClickHouse, connect
 from streams.gather import gathered
 from streams.meter import Meter
-from streams.pipeline import ContactStage, FcrStage, Record, Writes
+from streams.pipeline import ContactStage, FcrStage, Record, Writes, batch_ends, batch_starts
 from streams.progress import Progress
 from streams.storage import LAG_COLUMNS, load_state
 from streams.tuning import short_fetch_wait
@@ -110,10 +110,7 @@ class Runtime:
 
     async def ensure_loaded(self, stage: ContactStage | FcrStage, records: Sequence[Record]) -> None:
         """Restore the partitions of these records that this process has not yet loaded."""
-        first: dict[int, int] = {}
-        for partition, offset, _ in records:
-            first.setdefault(partition, offset)
-        for partition, first_offset in sorted(first.items()):
+        for partition, first_offset in sorted(batch_starts(records).items()):
             if not stage.loaded(partition):
                 load = functools.partial(load_state, self.store, stage, partition, first_offset)
                 watermark_us, contacts = await self._persistently("state load", load)
@@ -127,9 +124,9 @@ class Runtime:
     def taken(self, topic: str, records: Sequence[Record]) -> None:
         """Note how far a batch's records reach in each of the topic's partitions."""
         positions = self.positions
-        for partition, offset in {p: o for p, o, _ in records}.items():  # each one's last offset
+        for partition, end in batch_ends(records).items():
             tp = TP(topic, partition)
-            positions[tp] = max(positions.get(tp, 0), offset + 1)
+            positions[tp] = max(positions.get(tp, 0), end)
 
     def done(self, consumer: Any, tp: TP) -> int:
         """The next offset after the last batch taken from a partition, or the group's committed
@@ -145,10 +142,18 @@ class Runtime:
     def waiting(self, consumer: Any, taken: Sequence[EventT]) -> int:
         """Messages of the source topic in the broker beyond those taken or done (an estimate:
         a batch gathered on it never waits long for messages that do not come, see gathered)."""
-        ahead = {e.message.partition: e.message.offset + 1 for e in taken}
+        offsets = self.offsets(consumer, self.settings.topic)
+        ahead: dict[int, int] = {}  # partition -> the offset after its last message taken
+        unseen = {partition for partition, _, _ in offsets}
+        for event in reversed(taken):  # called on every take: the newest few cover every partition
+            if not unseen:
+                break
+            partition = event.message.partition
+            if partition in unseen:
+                unseen.discard(partition)
+                ahead[partition] = event.message.offset + 1
         return sum(
-            max(0, highwater - max(done, ahead.get(partition, 0)))
-            for partition, highwater, done in self.offsets(consumer, self.settings.topic)
+            max(0, highwater - max(done, ahead.get(partition, 0))) for partition, highwater, done in offsets
         )
 
     def check_progress(self, consumer: Any, now: float) -> None:

@@ -76,6 +76,14 @@ def batch_ends(records: Sequence[Record]) -> dict[int, int]:
     return {partition: offset + 1 for partition, offset, _ in records}  # offsets rise per partition
 
 
+def batch_starts(records: Sequence[Record]) -> dict[int, int]:
+    """Each partition's first offset in the records."""
+    starts: dict[int, int] = {}
+    for partition, offset, _ in records:
+        starts.setdefault(partition, offset)
+    return starts
+
+
 class ContactStage:
     """Stage one: validate, archive, merge contacts, count rows; forward FCR facts."""
 

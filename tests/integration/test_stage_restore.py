@@ -14,7 +14,6 @@ import random
 import time
 import zlib
 from collections import deque
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -25,7 +24,7 @@ from schemas.sla import SlaSettings
 from sql.migrate import migrate
 from streams.clickhouse import ClickHouse, connect
 from streams.compute import ReadReport, compute_rows, read_events
-from streams.pipeline import ContactStage, FcrStage, Record
+from streams.pipeline import ContactStage, FcrStage, Record, batch_starts
 from streams.retention import Retention
 from streams.storage import load_state, read_kpi_rows
 from streams.writer import write_batch
@@ -47,13 +46,6 @@ def restored(stage: S, store: ClickHouse | None = None, first: dict[int, int] | 
         watermark_us, contacts = load_state(store, stage, partition, first.get(partition, 1 << 62))
         stage.restore(partition, contacts, watermark_us)
     return stage
-
-
-def first_offsets(records: Sequence[Record]) -> dict[int, int]:
-    first: dict[int, int] = {}
-    for partition, offset, _ in records:
-        first.setdefault(partition, offset)
-    return first
 
 
 def batches(stream: MessyStream, size: int) -> list[list[Record]]:
@@ -104,7 +96,7 @@ def test_restarts_with_one_stage_days_ahead_give_the_rows_of_compute(
             if n == one_at:
                 read = work[n - 1] if again else records
                 one = restored(ContactStage(SlaSettings(), PARTITIONS, retention=DEFAULT), store,
-                               first_offsets(read))  # fmt: skip
+                               batch_starts(read))  # fmt: skip
             for batch in [work[n - 1], records] if again else [records]:
                 version += 1
                 writes = one.ingest(batch, 0, version)
@@ -120,7 +112,7 @@ def test_restarts_with_one_stage_days_ahead_give_the_rows_of_compute(
         if read_again:
             facts.extendleft(reversed(last_facts))
         # restarted: the facts after its last commit are still waiting
-        two = restored(FcrStage(retention=DEFAULT, sources=PARTITIONS), store, first_offsets(list(facts)))
+        two = restored(FcrStage(retention=DEFAULT, sources=PARTITIONS), store, batch_starts(list(facts)))
         while facts:
             version += 1
             take = [facts.popleft() for _ in range(min(len(facts), 7))]

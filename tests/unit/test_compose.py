@@ -4,15 +4,13 @@ binds ports to loopback, and keeps secrets out of the repository."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.compose import MissingVariable, service_environment
+from tests.compose import ROOT, MissingVariable, compose, service_environment
 
-ROOT = Path(__file__).resolve().parents[2]
-COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+COMPOSE = compose()
 TEXT = (ROOT / "docker-compose.yml").read_text()
 
 
