@@ -27,12 +27,12 @@ from rich.table import Table
 from cckpi.broker import TansuBroker, free_port
 from cckpi.launcher import WorkerProcess
 from cckpi.progress import shown
-from cckpi.settings import Settings
-from cckpi.topics import ensure_topics
 from producers.outputs import KafkaOutput, message_key
 from producers.simulator import Simulator
-from streams.compute import compute_file
-from streams.parallel import progress
+from streams.batch.compute import compute_file
+from streams.batch.parallel import progress
+from streams.kafka import ensure_topics
+from streams.settings import Settings
 
 PARTITIONS = 4  # divides evenly between one and two workers
 Message = tuple[bytes, bytes]

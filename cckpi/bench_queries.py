@@ -22,9 +22,11 @@ from producers.scenario import DEFAULT_SCENARIO, scaled
 from producers.simulator import Simulator
 from schemas.sla import SlaSettings
 from sql.migrate import migrate
-from streams.clickhouse import ClickHouse, connect
-from streams.pipeline import ContactStage, FcrStage
-from streams.writer import write_batch
+from streams.stages.contact_stage import ContactStage
+from streams.stages.fcr_stage import FcrStage
+from streams.storage.connect import connect
+from streams.storage.protocol import ClickHouse
+from streams.storage.writer import write_batch
 
 PARTITIONS = 4
 BATCH = 50_000
@@ -74,7 +76,7 @@ def measure_replay(
 ) -> dict[str, Any]:
     """Replay a range holding about ``replay_events`` events of the loaded ones, ``runs``
     times; the median events/s."""
-    from cckpi.replay import replay
+    from streams.replay.run import replay
 
     span = max(86_400, int((end - start) * min(1.0, replay_events / total)))
     rates = []

@@ -14,14 +14,14 @@ from pathlib import Path
 from cckpi.formats import FORMATS, write_rows
 from cckpi.processes import exit_on_sigterm
 from producers.outputs import CODECS
-from streams.intervals import parse_iso, whole_intervals
+from streams.engine.intervals import parse_iso, whole_intervals
 
 
 def _compute(args: argparse.Namespace) -> int:
     from cckpi.progress import shown
     from schemas.sla import SlaError, load_sla
-    from streams.compute import compute_file
-    from streams.parallel import progress
+    from streams.batch.compute import compute_file
+    from streams.batch.parallel import progress
 
     try:
         sla = load_sla(args.sla)
@@ -62,7 +62,7 @@ def _simulate(args: argparse.Namespace) -> int:
         return 2
     output: EventOutput
     if args.output == "kafka":
-        from cckpi.settings import Settings
+        from streams.settings import Settings
 
         settings = Settings()
         bootstrap = args.bootstrap or settings.kafka_bootstrap
@@ -83,9 +83,9 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    from cckpi.settings import Settings
-    from cckpi.worker import run_worker
     from schemas.sla import SlaError, load_sla
+    from streams.settings import Settings
+    from streams.worker.run import run_worker
 
     settings = Settings()
     try:
@@ -97,9 +97,9 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from cckpi.settings import Settings
     from sql.migrate import migrate
-    from streams.clickhouse import connect
+    from streams.settings import Settings
+    from streams.storage.connect import connect
 
     settings = Settings()
     store = connect(settings.clickhouse(), settings.data_dir, settings.database)
@@ -121,10 +121,10 @@ def _bench(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from cckpi.report import build_report, write_report
-    from cckpi.settings import Settings
     from schemas.sla import SlaError, load_sla
-    from streams.compute import compute_file
-    from streams.periods import month_bounds
+    from streams.batch.compute import compute_file
+    from streams.engine.periods import month_bounds
+    from streams.settings import Settings
 
     settings = Settings()
     try:
@@ -138,8 +138,8 @@ def _report(args: argparse.Namespace) -> int:
         rows = [r for r in computed if r.client == args.client
                 and start <= parse_iso(r.interval_start) < end]  # fmt: skip
     else:
-        from streams.clickhouse import connect
-        from streams.storage import read_kpi_rows
+        from streams.storage.connect import connect
+        from streams.storage.reads import read_kpi_rows
 
         store = connect(settings.clickhouse(), settings.data_dir, settings.database)
         try:
@@ -188,11 +188,11 @@ def _dashboards(args: argparse.Namespace) -> int:
 
 def _replay(args: argparse.Namespace) -> int:
     from cckpi.progress import shown
-    from cckpi.replay import replay, write_report
-    from cckpi.settings import Settings
     from schemas.sla import SlaError, load_sla
-    from streams.clickhouse import connect
-    from streams.parallel import progress
+    from streams.batch.parallel import progress
+    from streams.replay.run import replay, write_report
+    from streams.settings import Settings
+    from streams.storage.connect import connect
 
     settings = Settings()
     try:
@@ -210,7 +210,7 @@ def _replay(args: argparse.Namespace) -> int:
         began = time.perf_counter()
         inputs = None
         if args.source == "kafka":
-            from cckpi.replay_kafka import read_kafka
+            from streams.replay.kafka_source import read_kafka
 
             inputs = read_kafka(settings.require_bootstrap(), settings.topic, since, until, args.client)
         with shown("replaying", progress):
@@ -229,9 +229,9 @@ def _replay(args: argparse.Namespace) -> int:
 def _audit(args: argparse.Namespace) -> int:
     import orjson
 
-    from cckpi.audit import contacts_behind
-    from cckpi.settings import Settings
-    from streams.clickhouse import connect
+    from streams.replay.drill_down import contacts_behind
+    from streams.settings import Settings
+    from streams.storage.connect import connect
 
     settings = Settings()
     try:
@@ -393,7 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from pydantic import ValidationError
 
-    from cckpi.settings import describe
+    from streams.settings import describe
 
     args = build_parser().parse_args(argv)
     try:

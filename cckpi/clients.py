@@ -9,7 +9,6 @@ from pathlib import Path
 
 from clickhouse_driver.errors import ServerException
 
-from cckpi.settings import Settings
 from sql.tenants import (
     client_user,
     provision_client,
@@ -18,7 +17,9 @@ from sql.tenants import (
     user_statements,
     users_xml,
 )
-from streams.clickhouse import ClickHouse, connect
+from streams.settings import Settings
+from streams.storage.connect import connect
+from streams.storage.protocol import ClickHouse
 
 
 def provision(args: argparse.Namespace) -> int:

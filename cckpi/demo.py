@@ -15,11 +15,11 @@ from rich.text import Text
 
 from cckpi.broker import TansuBroker, free_port
 from cckpi.launcher import WorkerProcess, wait_drained
-from cckpi.settings import Settings
-from cckpi.topics import ensure_topics
 from producers.outputs import KafkaOutput
 from producers.run import StopFlag, run_simulation
 from producers.simulator import Simulator
+from streams.kafka import ensure_topics
+from streams.settings import Settings
 
 DEMO_DATABASE = "cckpi_demo"
 

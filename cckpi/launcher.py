@@ -12,8 +12,8 @@ from pathlib import Path
 import orjson
 
 from cckpi.processes import stop_process, wait_until
-from cckpi.settings import Settings
-from cckpi.topics import committed_offsets, end_offsets
+from streams.kafka import committed_offsets, end_offsets
+from streams.settings import Settings
 
 
 def settings_env(settings: Settings) -> dict[str, str]:

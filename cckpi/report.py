@@ -24,7 +24,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from schemas.kpi import KpiRow  # noqa: E402
 from schemas.sla import SlaSettings  # noqa: E402
-from streams.periods import by_day, days_of, month_bounds, sum_rows  # noqa: E402
+from streams.engine.periods import by_day, days_of, month_bounds, sum_rows  # noqa: E402
 
 CSV_COLUMNS = (
     "date", "queue", "channel", "offered", "answered", "abandoned", "short_abandoned",

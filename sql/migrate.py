@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from streams.clickhouse import ClickHouse
+from streams.storage.protocol import ClickHouse
 
 SQL_DIR = Path(__file__).resolve().parent
 _NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")

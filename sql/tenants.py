@@ -13,7 +13,7 @@ import hashlib
 import re
 from xml.sax.saxutils import escape
 
-from streams.clickhouse import ClickHouse
+from streams.storage.protocol import ClickHouse
 
 # What a client's SLA dashboard and monthly report read.
 CLIENT_TABLES = ("kpi_interval", "sla_targets")

@@ -1,7 +1,7 @@
 """``python -m streams worker``: run the Faust worker with settings from the environment."""
 
-from cckpi.settings import Settings
-from streams.app import create_app
+from streams.settings import Settings
+from streams.worker.app import create_app
 
 app = create_app(Settings())
 

@@ -2,31 +2,62 @@
 
 It binds to loopback by default; when ``CCKPI_WEB_TOKEN`` is set every request must carry
 it (``?token=`` or ``Authorization: Bearer``). Request values reach SQL only as bound
-parameters (see ``streams.storage.read_kpi_rows``).
+parameters (see ``streams.storage.reads.read_kpi_rows``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import hmac
 import time
 from importlib.resources import files
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+import faust
 import orjson
 from aiohttp import web as aioweb
 
-from streams.live import agents_by_state, live_summary, waiting_now
-
-if TYPE_CHECKING:
-    import faust
-
-    from streams.app import Runtime
+from schemas.sla import SlaSettings
+from streams.settings import Settings
+from streams.stages.contact_stage import ContactStage
+from streams.storage.protocol import ClickHouse
+from streams.web.figures import agents_by_state, live_summary, waiting_now
 
 PUSH_EVERY_S = 0.5  # the wallboard shows an event within about this plus one batch
 KEEPALIVE_S = 5.0
 WALLBOARD = files("streams.web").joinpath("wallboard.html").read_text(encoding="utf-8")
+
+
+class Counters(Protocol):
+    """The worker's counters the pages read: how many batches and facts it has taken."""
+
+    batches: int
+    facts_received: int
+
+    def latency(self) -> dict[str, Any]: ...
+
+    def pushed(self, after_batch: int, through_batch: int) -> None: ...
+
+
+class Runtime(Protocol):
+    """What the pages need of the worker (its runtime, passed in: the web never imports it)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def sla(self) -> SlaSettings: ...
+
+    @property
+    def contacts(self) -> ContactStage: ...
+
+    @property
+    def meter(self) -> Counters: ...
+
+    @property
+    def store(self) -> ClickHouse: ...
+
+    def status(self) -> dict[str, Any]: ...
 
 
 def _allowed(runtime: Runtime, request: Any) -> bool:
@@ -62,15 +93,7 @@ def register_pages(app: faust.App, runtime: Runtime) -> None:
     async def status(web: Any, request: Any) -> Any:
         if not _allowed(runtime, request):
             return _denied()
-        stage = runtime.contacts
-        return web.json({
-            "valid_events": stage.valid,
-            "dead_letters": stage.rejected,
-            "assigned": len(app.consumer.assignment()),
-            "stalled_partitions": [dataclasses.asdict(s) for s in runtime.progress.stalled],
-            **runtime.meter.status(),
-            "store_peak_rss_mb": runtime.store_peak_rss_mb,
-        })  # fmt: skip
+        return web.json({**runtime.status(), "assigned": len(app.consumer.assignment())})
 
     @app.page("/api/latency")
     async def latency(web: Any, request: Any) -> Any:

@@ -14,16 +14,18 @@ from clickhouse_driver.errors import ServerException
 
 from cckpi.broker import free_port
 from cckpi.launcher import WorkerProcess, wait_drained
-from cckpi.settings import Settings
-from cckpi.topics import ensure_topics
 from producers.outputs import KafkaOutput
 from schemas.kpi import KpiRow
 from schemas.sla import SlaSettings
 from sql.migrate import migrate
-from streams.clickhouse import ClickHouse, connect
-from streams.pipeline import ContactStage, FcrStage
-from streams.storage import read_kpi_rows
-from streams.writer import write_batch
+from streams.kafka import ensure_topics
+from streams.settings import Settings
+from streams.stages.contact_stage import ContactStage
+from streams.stages.fcr_stage import FcrStage
+from streams.storage.connect import connect
+from streams.storage.protocol import ClickHouse
+from streams.storage.reads import read_kpi_rows
+from streams.storage.writer import write_batch
 from tests.messy import Message
 
 __all__ = ["Message", "PipelineRun", "drain", "new_settings", "produce", "produce_librdkafka", "run_pipeline",

@@ -13,9 +13,11 @@ import numpy as np
 import pytest
 
 from sql.migrate import migrate
-from streams.chdb_process import ChdbProcess
-from streams.clickhouse import ChdbClickHouse, ClickHouse, connect
-from streams.storage import RAW_COLUMNS
+from streams.storage.chdb_child import ChdbProcess
+from streams.storage.connect import connect
+from streams.storage.embedded import ChdbClickHouse
+from streams.storage.protocol import ClickHouse
+from streams.storage.tables import RAW_COLUMNS
 
 ROWS = [
     ["acme", 1_790_000_000 + n, 1_790_000_000_000_000 + n, f"e{n}", "contact.arrived", "sales", "call",
@@ -99,7 +101,7 @@ def _running(pid: int) -> bool:
 
 def test_the_child_ends_when_its_worker_is_killed(tmp_path: Path) -> None:
     opens = (
-        "import sys, time; from pathlib import Path; from streams.clickhouse import connect; "
+        "import sys, time; from pathlib import Path; from streams.storage.connect import connect; "
         "store = connect(None, Path(sys.argv[1]), 'killed', own_process=True); "
         "print(store._child.pid, flush=True); time.sleep(120)"
     )

@@ -13,11 +13,11 @@ import pytest
 
 from cckpi.broker import TansuBroker
 from cckpi.launcher import WorkerProcess, wait_drained
-from cckpi.replay_kafka import read_topic
-from cckpi.topics import ensure_topics
 from producers.outputs import CODECS
 from schemas.kpi import OUTPUT_COLUMNS
-from streams.compute import ReadReport, compute_rows, read_events
+from streams.batch.compute import ReadReport, compute_rows, read_events
+from streams.kafka import ensure_topics
+from streams.replay.kafka_source import read_topic
 from tests.integration.harness import PipelineRun, drain, new_settings, produce_librdkafka
 from tests.messy import messy_stream
 

@@ -24,12 +24,12 @@ from cckpi.broker import TansuBroker, free_port
 from cckpi.chserver import ClickHouseServer
 from cckpi.launcher import wait_drained
 from cckpi.processes import stop_process
-from cckpi.settings import Settings
 from schemas.kpi import OUTPUT_COLUMNS
 from schemas.sla import load_sla
-from streams.clickhouse import connect
-from streams.compute import ReadReport, compute_rows, read_events
-from streams.storage import read_kpi_rows
+from streams.batch.compute import ReadReport, compute_rows, read_events
+from streams.settings import Settings
+from streams.storage.connect import connect
+from streams.storage.reads import read_kpi_rows
 from tests.compose import ROOT, image_command, image_environment, service_environment
 from tests.integration.harness import produce_librdkafka, when_loaded
 from tests.messy import messy_stream

@@ -22,10 +22,10 @@ import pytest
 from cckpi.broker import TansuBroker
 from cckpi.chserver import ClickHouseServer
 from cckpi.launcher import WorkerProcess, wait_drained
-from cckpi.topics import committed_offsets
 from schemas.kpi import OUTPUT_COLUMNS, KpiRow
-from streams.compute import ReadReport, compute_rows, read_events
-from streams.storage import read_kpi_rows
+from streams.batch.compute import ReadReport, compute_rows, read_events
+from streams.kafka import committed_offsets
+from streams.storage.reads import read_kpi_rows
 from tests.integration.conftest import record_fault
 from tests.integration.harness import PipelineRun, new_settings, produce_librdkafka
 from tests.messy import MessyStream, messy_stream

@@ -21,12 +21,12 @@ from dashboards.panels import DASHBOARDS, expand_macros
 from schemas.kpi import KpiRow
 from schemas.sla import load_sla
 from schemas.wire import AgentState, parse_event
-from streams.agents import AgentBoard
-from streams.book import ContactBook
-from streams.clickhouse import ClickHouse
-from streams.compute import compute_rows
-from streams.periods import month_bounds
-from streams.storage import read_kpi_rows
+from streams.batch.compute import compute_rows
+from streams.engine.agent_states import AgentBoard
+from streams.engine.periods import month_bounds
+from streams.stages.contact_book import ContactBook
+from streams.storage.protocol import ClickHouse
+from streams.storage.reads import read_kpi_rows
 from tests.bad_messages import BAD_MESSAGES
 from tests.integration.conftest import SIM_END, SIM_START, as_messages
 from tests.integration.harness import Message, new_settings, run_pipeline

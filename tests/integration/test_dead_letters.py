@@ -10,7 +10,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from cckpi.broker import TansuBroker
 from schemas.kpi import OUTPUT_COLUMNS
-from streams.compute import ReadReport, compute_rows, read_events
+from streams.batch.compute import ReadReport, compute_rows, read_events
 from tests.bad_messages import BAD_MESSAGES
 from tests.integration.conftest import as_messages, record_fault
 from tests.integration.harness import Message, new_settings, run_pipeline

@@ -12,7 +12,7 @@ import pytest
 
 from cckpi.broker import TansuBroker
 from schemas.kpi import OUTPUT_COLUMNS
-from streams.compute import ReadReport, compute_rows, read_events
+from streams.batch.compute import ReadReport, compute_rows, read_events
 from tests.integration.conftest import as_messages, hold_back_early, record_fault, write_jsonl
 from tests.integration.harness import new_settings, run_pipeline
 

@@ -14,9 +14,9 @@ import pytest
 from cckpi.broker import TansuBroker, free_port
 from cckpi.chserver import ClickHouseServer
 from cckpi.launcher import WorkerProcess, wait_drained
-from cckpi.topics import committed_offsets, ensure_topics
 from schemas.kpi import OUTPUT_COLUMNS
-from streams.compute import ReadReport, compute_rows, read_events
+from streams.batch.compute import ReadReport, compute_rows, read_events
+from streams.kafka import committed_offsets, ensure_topics
 from tests.integration.conftest import as_messages, record_fault
 from tests.integration.harness import PipelineRun, new_settings, produce
 

@@ -26,8 +26,8 @@ from cckpi.chserver import ClickHouseServer
 from dashboards.panels import DASHBOARDS, expand_macros
 from producers.simulator import Simulator
 from sql.tenants import GRAFANA_USER, READER_READONLY, client_database, reader_users_xml
-from streams.chdb_process import ChdbProcess
-from streams.clickhouse import connect
+from streams.storage.chdb_child import ChdbProcess
+from streams.storage.connect import connect
 from tests.integration.harness import load_through_stages, when_loaded
 from tests.integration.test_isolation import PASSWORD, as_client, provision
 

@@ -20,8 +20,8 @@ from cckpi.chserver import ClickHouseServer
 from dashboards.panels import expand_macros
 from producers.simulator import Simulator
 from sql.tenants import client_database, client_user
-from streams.clickhouse import connect
-from streams.storage import read_kpi_rows
+from streams.storage.connect import connect
+from streams.storage.reads import read_kpi_rows
 from tests.integration.harness import load_through_stages, when_loaded
 
 pytestmark = pytest.mark.integration

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from sql.migrate import load_migrations, migrate
-from streams.clickhouse import connect
+from streams.storage.connect import connect
 
 pytestmark = pytest.mark.integration
 

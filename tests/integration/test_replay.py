@@ -10,15 +10,16 @@ from typing import Any
 
 import pytest
 
-from cckpi.audit import contacts_behind
 from cckpi.broker import TansuBroker
-from cckpi.replay import replay
-from cckpi.replay_kafka import read_kafka
-from cckpi.topics import committed_offsets
 from schemas.sla import SlaSettings
-from streams.clickhouse import connect
-from streams.intervals import iso_utc, parse_iso
-from streams.storage import KPI_COLUMNS, read_kpi_rows
+from streams.engine.intervals import iso_utc, parse_iso
+from streams.kafka import committed_offsets
+from streams.replay.drill_down import contacts_behind
+from streams.replay.kafka_source import read_kafka
+from streams.replay.run import replay
+from streams.storage.connect import connect
+from streams.storage.reads import read_kpi_rows
+from streams.storage.tables import KPI_COLUMNS
 from tests.integration.conftest import SIM_END, SIM_START, as_messages
 from tests.integration.harness import load_through_stages, new_settings, run_pipeline
 from tests.unit.events import BASE, raw

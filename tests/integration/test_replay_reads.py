@@ -1,6 +1,6 @@
 """The archive query and the Kafka source's filter pick the same events for a range.
 
-Both follow ``streams.relevance``: every event of the contacts arriving in the range, and
+Both follow ``streams.replay.relevance``: every event of the contacts arriving in the range, and
 the arrivals of their customers that can decide first-contact resolution, no others.
 """
 
@@ -11,14 +11,15 @@ from pathlib import Path
 
 import orjson
 
-from cckpi.replay import read_archive
 from schemas.events import Rejection
 from schemas.wire import Event, parse_event
 from sql.migrate import migrate
-from streams.clickhouse import connect
-from streams.relevance import relevant
-from streams.routing import owners
-from streams.storage import RAW_COLUMNS, raw_row
+from streams.batch.routing import owners
+from streams.replay.relevance import relevant
+from streams.replay.run import read_archive
+from streams.stages.output import Received
+from streams.storage.connect import connect
+from streams.storage.tables import RAW_COLUMNS, raw_row
 
 LO = 1_790_000_100 - 1_790_000_100 % 900  # an interval boundary
 DAY = 86_400
@@ -55,7 +56,7 @@ def test_the_archive_and_the_kafka_filter_read_the_same_events(tmp_path: Path, s
     store = connect(store_url, tmp_path, "replay_reads")
     try:
         migrate(store)
-        store.insert("raw_events", RAW_COLUMNS, [raw_row(e, m, 0, n, LO) for n, (e, m) in
+        store.insert("raw_events", RAW_COLUMNS, [raw_row(Received(e, m, 0, n), LO) for n, (e, m) in
                                                  enumerate(zip(parsed, SCENARIO, strict=True))])  # fmt: skip
         archived = read_archive(store, LO, LO + 900, None)
         picked = {parsed[i].event_id for i in relevant(parsed, LO * 1_000_000, (LO + 900) * 1_000_000, None)}

@@ -11,7 +11,7 @@ import pytest
 from cckpi.broker import TansuBroker
 from cckpi.launcher import WorkerProcess, wait_drained
 from schemas.kpi import OUTPUT_COLUMNS
-from streams.compute import ReadReport, compute_rows, read_events
+from streams.batch.compute import ReadReport, compute_rows, read_events
 from tests.integration.harness import PipelineRun, new_settings, produce_librdkafka, run_pipeline
 from tests.messy import Message, messy_stream
 

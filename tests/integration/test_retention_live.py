@@ -14,11 +14,11 @@ import orjson
 import pytest
 
 from cckpi.broker import TansuBroker
-from cckpi.replay import replay
 from dashboards.panels import BEYOND_RETENTION, expand_macros
 from schemas.kpi import KpiRow
 from schemas.sla import SlaSettings
-from streams.compute import ReadReport, compute_rows, read_events
+from streams.batch.compute import ReadReport, compute_rows, read_events
+from streams.replay.run import replay
 from tests.integration.conftest import SIM_END, SIM_START, as_messages, hold_back_early, record_fault
 from tests.integration.harness import new_settings, run_pipeline
 

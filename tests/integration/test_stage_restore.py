@@ -22,12 +22,15 @@ import pytest
 from schemas.kpi import OUTPUT_COLUMNS
 from schemas.sla import SlaSettings
 from sql.migrate import migrate
-from streams.clickhouse import ClickHouse, connect
-from streams.compute import ReadReport, compute_rows, read_events
-from streams.pipeline import ContactStage, FcrStage, Record, batch_starts
-from streams.retention import Retention
-from streams.storage import load_state, read_kpi_rows
-from streams.writer import write_batch
+from streams.batch.compute import ReadReport, compute_rows, read_events
+from streams.engine.retention import Retention
+from streams.stages.contact_stage import ContactStage
+from streams.stages.fcr_stage import FcrStage
+from streams.stages.output import Record, batch_starts
+from streams.storage.connect import connect
+from streams.storage.protocol import ClickHouse
+from streams.storage.reads import load_state, read_kpi_rows
+from streams.storage.writer import write_batch
 from tests.messy import MessyStream, messy_stream
 
 pytestmark = pytest.mark.integration

@@ -17,9 +17,9 @@ from playwright.sync_api import sync_playwright
 
 from cckpi.broker import TansuBroker
 from cckpi.launcher import WorkerProcess, wait_drained
-from cckpi.topics import ensure_topics
-from streams.clickhouse import connect
-from streams.storage import read_kpi_rows
+from streams.kafka import ensure_topics
+from streams.storage.connect import connect
+from streams.storage.reads import read_kpi_rows
 from tests.integration.conftest import as_messages
 from tests.integration.harness import Message, new_settings, produce
 

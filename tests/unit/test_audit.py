@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from streams.audit import Difference, differences, inputs_digest, totals
-from streams.kpi import HANDLE, OFFERED, WIDTH
+from streams.engine.kpi import HANDLE, OFFERED, WIDTH
+from streams.replay.digests import Difference, differences, inputs_digest, totals
 
 
 def test_digest_is_the_sorted_distinct_events_each_on_its_line() -> None:

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from sql.migrate import migrate
-from streams.clickhouse import bind, connect
-from streams.storage import read_kpi_rows
+from streams.storage.connect import connect
+from streams.storage.protocol import bind
+from streams.storage.reads import read_kpi_rows
 
 HOSTILE = ["x' OR '1'='1", "x'; DROP TABLE kpi_interval; --", "\\' OR 1=1 --", "naïve\nname", "%(client)s"]
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from schemas.sla import BusinessHours
-from streams.business_time import business_us
+from streams.engine.business_time import business_us
 
 WEEKDAYS_9_TO_5 = BusinessHours(
     **{d: ["09:00-17:00"] for d in ("monday", "tuesday", "wednesday", "thursday", "friday")},

@@ -1,13 +1,11 @@
-"""Stage two's facts: what crosses the topic, how two views of a contact merge, old forms."""
+"""Stage two's facts: what crosses the topic, and how two views of a contact merge."""
 
 from __future__ import annotations
 
-import orjson
-
-from streams.batch import merge_contacts
-from streams.contacts import ContactState
-from streams.facts import Fact, decode_facts, encode_facts, fact_of
-from streams.storage import state_values
+from streams.batch.engine import merge_contacts
+from streams.engine.contacts import ContactState
+from streams.engine.fcr import Fact, fact_of
+from streams.stages.facts import decode_facts, encode_facts
 from tests.unit.events import abandoned, answered, arrived, ended, replied, survey
 
 
@@ -27,15 +25,6 @@ def test_a_fact_carries_what_fcr_and_eviction_need_and_round_trips() -> None:
     waiting = fact_of(contact(arrived(0, channel="email")))
     assert waiting.still_open and not waiting.may_succeed
     assert decode_facts(encode_facts([full, full], {2: 9, 0: 7})) == ({0: 7, 2: 9}, [fact, fact])
-
-
-def test_facts_written_by_earlier_versions_still_decode() -> None:
-    """Full contact states crossed the topic before; messages in flight at an upgrade count."""
-    full = contact(arrived(0), answered(5), ended(300))
-    orphan = contact(answered(10, "c2"))  # never arrived: stage two ignores it
-    old = [state_values(full), state_values(orphan)]
-    assert decode_facts(orjson.dumps({"marks": [[1, 42]], "facts": old})) == ({1: 42}, [fact_of(full)])
-    assert decode_facts(orjson.dumps(old)) == ({}, [fact_of(full)])
 
 
 def test_merging_takes_the_first_arrival_and_end_and_any_answer() -> None:

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Sequence
 
 import pytest
 
-from streams.gather import gathered
+from streams.worker.gather import gathered
 
 
 async def takes_of(sizes: list[int], then_wait: bool) -> AsyncIterator[list[int]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from streams.intervals import INTERVAL_S, whole_intervals
+from streams.engine.intervals import INTERVAL_S, whole_intervals
 
 
 def test_whole_intervals_keeps_aligned_ranges_and_widens_ragged_ones() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from schemas.sla import SlaFile, SlaSettings
-from streams.compute import compute_rows
+from streams.batch.compute import compute_rows
 from tests.unit.events import abandoned, answered, arrived, at, ended, event, replied, survey
 
 DAY = 86_400.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from streams.meter import RECENT_EVENTS, Meter
+from streams.worker.meter import RECENT_EVENTS, Meter
 
 
 def test_a_push_counts_the_batches_it_reflects_once() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from streams.packed import Packed
+from streams.batch.packed import Packed
 
 
 @pytest.mark.parametrize("data", [b"", b"a", b"a\n", b"\n\n", b"ab\ncd", b'{"x":1}\n\n{"y":2}\n'])
@@ -15,7 +15,7 @@ def test_lines_are_numbered_as_split_numbers_them(data: bytes) -> None:
 
 
 def test_lines_spanning_many_scan_chunks_keep_their_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("streams.packed._CHUNK", 7)  # a newline at every chunk edge, and between
+    monkeypatch.setattr("streams.batch.packed._CHUNK", 7)  # a newline at every chunk edge, and between
     data = b"\n".join(b"x" * (n % 9) for n in range(200))
     packed = Packed.lines(data)
     assert [packed[n] for n in range(len(packed))] == data.split(b"\n")

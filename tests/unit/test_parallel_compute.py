@@ -10,11 +10,11 @@ import orjson
 
 from producers.simulator import Simulator
 from schemas.sla import SlaSettings
-from streams.compute import compute_bytes
-from streams.kpi import FCR
-from streams.packed import Packed
-from streams.parallel import batch_messages
-from streams.routing import owners, route_keys
+from streams.batch.compute import compute_bytes
+from streams.batch.packed import Packed
+from streams.batch.parallel import batch_messages
+from streams.batch.routing import owners, route_keys
+from streams.engine.kpi import FCR
 from tests.bad_messages import BAD_MESSAGES
 
 EVENTS = [e for _, e in Simulator(datetime(2026, 11, 23, tzinfo=UTC), seed=9).events(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from streams.progress import Progress
+from streams.worker.progress import Progress
 
 
 def test_a_partition_is_stalled_once_it_has_not_moved_for_long_enough_with_messages_waiting() -> None:

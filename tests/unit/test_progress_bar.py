@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from schemas.sla import SlaSettings
-from streams.packed import Packed
-from streams.parallel import batch_messages, progress
+from streams.batch.packed import Packed
+from streams.batch.parallel import batch_messages, progress
 from tests.messy import messy_stream
 
 

@@ -13,9 +13,9 @@ import pytest
 from cckpi.report import build_report, charts, write_report
 from producers.simulator import Simulator
 from schemas.sla import load_sla
-from streams.compute import compute_file
-from streams.intervals import parse_iso
-from streams.periods import local_day, month_bounds
+from streams.batch.compute import compute_file
+from streams.engine.intervals import parse_iso
+from streams.engine.periods import local_day, month_bounds
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "sla.example.yaml"
 

@@ -14,11 +14,13 @@ import pytest
 
 from producers.simulator import Simulator
 from schemas.sla import SlaSettings
-from streams.compute import ReadReport, compute_rows, read_events
-from streams.fcr import FcrBook, fcr_final
-from streams.pipeline import ContactStage, FcrStage
-from streams.retention import Retention
-from streams.storage import LATE_COLUMNS
+from streams.batch.compute import ReadReport, compute_rows, read_events
+from streams.engine.fcr import fcr_final
+from streams.engine.retention import Retention
+from streams.stages.contact_stage import ContactStage
+from streams.stages.fcr_book import FcrBook
+from streams.stages.fcr_stage import FcrStage
+from streams.storage.writer import inserts
 from tests.unit.events import abandoned, answered, arrived, ended, survey
 from tests.unit.test_pipeline_restore import PARTITIONS, FakeTables, msgspec_to_dict, partition_of
 
@@ -53,9 +55,12 @@ class LiveRun:
             self.tables.write(writes)
             fcr_writes = self.fcr.ingest([(p, 0, m) for p, m in writes.facts], self.batches)
             self.tables.write(fcr_writes)
-            for table in (writes, fcr_writes):
+            for out in (writes, fcr_writes):
                 self.late += [
-                    dict(zip(LATE_COLUMNS, row, strict=True)) for row in table.tables["late_events"]
+                    dict(zip(columns, row, strict=True))
+                    for table, columns, rows in inserts(out, "contact-events", 0)
+                    if table == "late_events"
+                    for row in rows
                 ]
 
     def live_contacts(self) -> int:
@@ -88,7 +93,7 @@ def test_state_stops_growing_and_rows_equal_compute_of_what_was_not_late(day: li
 
 
 def test_a_sweep_leaves_nothing_that_may_leave(day: list[bytes]) -> None:
-    """Sweeps visit only the contacts filed as due (streams.expiry); after each, no contact
+    """Sweeps visit only the contacts filed as due (streams.engine.expiry); after each, no contact
     that a pass over the whole book would evict is still kept, in either stage, and no row
     of an ended interval without live contacts stays unless it waits to be written."""
     run = LiveRun(1, open_hours=3)
@@ -261,7 +266,7 @@ def test_an_email_waiting_longer_than_the_retention_stays_live_while_open() -> N
 def test_retention_settings_name_the_field_and_the_problem() -> None:
     from pydantic import ValidationError
 
-    from cckpi.settings import Settings
+    from streams.settings import Settings
 
     with pytest.raises(ValidationError, match="retention_hours"):
         Settings(retention_hours=0)

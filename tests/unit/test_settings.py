@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from pydantic import ValidationError
 
-from cckpi.settings import Settings
+from streams.settings import Settings
 
 AWKWARD = ["p@ss:w/rd", "with space", "q'uote\"d", "#%25hash", "ünï/cöde?x=1"]
 
@@ -59,7 +59,7 @@ def test_version() -> None:
 
 def test_without_the_embedded_extra_the_error_says_what_to_set(monkeypatch: pytest.MonkeyPatch) -> None:
     from cckpi.broker import TansuBroker
-    from streams.clickhouse import open_session
+    from streams.storage.embedded import open_session
 
     monkeypatch.setitem(sys.modules, "chdb", None)
     monkeypatch.setitem(sys.modules, "chdb.session", None)

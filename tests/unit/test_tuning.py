@@ -6,7 +6,7 @@ import platform
 
 import pytest
 
-from streams.tuning import leaner_malloc
+from streams.worker.tuning import leaner_malloc
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="these mallopt settings are glibc's")

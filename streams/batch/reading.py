@@ -1,0 +1,52 @@
+"""Reading JSON Lines of events: each line an event, a blank, or a rejection with its line number."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from schemas.events import Rejection
+from schemas.wire import AgentState, ContactEvent, parse_event, parse_events
+from streams.batch.packed import Packed
+
+
+@dataclass
+class ReadReport:
+    """What reading the input found: valid events and the lines that were skipped."""
+
+    valid: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
+
+
+def read_events(lines: Iterable[bytes], report: ReadReport) -> Iterator[ContactEvent | AgentState]:
+    """Parse JSONL lines, skipping blank ones and recording bad ones in ``report``."""
+    for number, line in enumerate(lines, start=1):
+        parsed = parse_event(line)
+        if isinstance(parsed, Rejection):
+            if line.strip():  # blank lines are skipped, not bad
+                report.rejected.append((number, parsed.reason))
+            continue
+        report.valid += 1
+        yield parsed
+
+
+def read_contact_events(
+    messages: Packed, numbers: Sequence[int], report: ReadReport, kept: list[int] | None = None
+) -> list[ContactEvent]:
+    """The contact events of the messages at ``numbers`` (0-based); agent states are only checked.
+
+    ``kept``, if given, receives the number of each event returned, in order."""
+    events: list[ContactEvent] = []
+    append = events.append
+    for n, event in zip(numbers, parse_events(messages.views(numbers)), strict=True):
+        if isinstance(event, AgentState):
+            report.valid += 1
+        elif isinstance(event, Rejection):
+            if messages[n].strip():
+                report.rejected.append((n + 1, event.reason))
+        else:
+            report.valid += 1
+            append(event)
+            if kept is not None:
+                kept.append(n)
+    return events

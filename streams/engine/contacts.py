@@ -1,0 +1,127 @@
+"""Per-contact state: the first event of each kind, merged so that order never matters.
+
+"First" is the earliest ``occurred_at``, ties broken by the smaller ``event_id`` (kpis.md);
+merging keeps the minimum, so duplicates and any delivery order give the same state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from msgspec import Struct
+
+from schemas.wire import (
+    ContactAbandoned,
+    ContactAnswered,
+    ContactArrived,
+    ContactEnded,
+    ContactEvent,
+    ContactReplied,
+    SurveyAnswered,
+)
+from streams.engine.intervals import US_PER_S
+
+Slot = tuple[int, str]  # (occurred_us, event_id): tuple order is the "first" rule
+ContactKey = tuple[str, str]  # client, contact_id: a contact's identity everywhere
+
+# The slots below are msgspec structs, not frozen dataclasses: a frozen dataclass sets each
+# field through object.__setattr__, 1.3 µs an instance against 0.1 µs, and a batch makes
+# one to three of them for every contact.
+
+
+class Arrival(Struct, frozen=True, gc=False):
+    at_us: int
+    event_id: str
+    queue: str
+    channel: str
+    customer_id: str
+
+
+class Ending(Struct, frozen=True, gc=False):
+    at_us: int
+    event_id: str
+    talk_us: int
+    hold_us: int
+    wrap_us: int
+    resolved: bool
+
+
+class Survey(Struct, frozen=True, gc=False):
+    at_us: int
+    event_id: str
+    csat: int | None
+    nps: int | None
+
+
+def seconds_to_us(seconds: float) -> int:
+    """Convert a duration to integer microseconds so sums are exact in any order."""
+    return round(seconds * US_PER_S)
+
+
+@dataclass(slots=True)
+class ContactState:
+    """What is known of one contact; ``None`` slots have not been seen yet."""
+
+    client: str
+    contact_id: str
+    arrival: Arrival | None = None
+    answered: Slot | None = None
+    abandoned: Slot | None = None
+    replied: Slot | None = None
+    ended: Ending | None = None
+    survey: Survey | None = None
+    last_event_us: int = 0
+
+    def snapshot(self) -> ContactState:
+        """A copy that later events leave as it is (the slots themselves are immutable)."""
+        return ContactState(self.client, self.contact_id, self.arrival, self.answered, self.abandoned,
+                            self.replied, self.ended, self.survey, self.last_event_us)  # fmt: skip
+
+    @property
+    def still_open(self) -> bool:
+        """Arrived, neither ended nor abandoned (an email awaiting its answer): kept longer."""
+        return self.arrival is not None and self.ended is None and self.abandoned is None
+
+    def apply(self, event: ContactEvent) -> bool:
+        """Merge one event; return whether a counted slot changed."""
+        # The hottest function of the engine: comparisons are written out, not called.
+        at = event.occurred_us
+        eid = event.event_id
+        if at > self.last_event_us:
+            self.last_event_us = at
+        if isinstance(event, ContactAnswered):
+            slot = self.answered
+            if slot is None or (at, eid) < slot:
+                self.answered = (at, eid)
+                return True
+        elif isinstance(event, ContactArrived):
+            arrival = self.arrival
+            if arrival is None or (at, eid) < (arrival.at_us, arrival.event_id):
+                self.arrival = Arrival(at, eid, event.queue, event.channel, event.customer_id)
+                return True
+        elif isinstance(event, ContactEnded):
+            ended = self.ended
+            if ended is None or (at, eid) < (ended.at_us, ended.event_id):
+                talk, hold, wrap = (
+                    seconds_to_us(event.talk_s),
+                    seconds_to_us(event.hold_s),
+                    seconds_to_us(event.wrap_s),
+                )
+                self.ended = Ending(at, eid, talk, hold, wrap, event.resolved)
+                return True
+        elif isinstance(event, ContactReplied):
+            slot = self.replied
+            if slot is None or (at, eid) < slot:
+                self.replied = (at, eid)
+                return True
+        elif isinstance(event, ContactAbandoned):
+            slot = self.abandoned
+            if slot is None or (at, eid) < slot:
+                self.abandoned = (at, eid)
+                return True
+        elif isinstance(event, SurveyAnswered):
+            survey = self.survey
+            if survey is None or (at, eid) < (survey.at_us, survey.event_id):
+                self.survey = Survey(at, eid, event.csat, event.nps)
+                return True
+        return False

@@ -1,0 +1,133 @@
+"""First-contact resolution: the per-customer rule, and what of a contact it needs.
+
+A handled, resolved contact is a success unless another contact of the same customer
+(same client, any channel or queue) arrives after it ended and within the FCR window.
+The live stage two and the batch engine both decide with :func:`resolved_first`.
+"""
+
+from __future__ import annotations
+
+import zlib
+from bisect import bisect_right
+
+import msgspec
+
+from schemas.sla import FCR_WINDOW_S
+from streams.engine.contacts import ContactState
+from streams.engine.intervals import US_PER_S
+from streams.engine.retention import NEVER
+
+FCR_WINDOW_US = FCR_WINDOW_S * US_PER_S
+CustomerKey = tuple[str, str]  # client, customer_id
+
+
+def customer_partition(client: str, customer_id: str, partitions: int) -> int:
+    """Stage two's partition for a customer: stable across processes and restarts."""
+    return zlib.crc32(f"{client}\x1f{customer_id}".encode()) % partitions
+
+
+class Fact(msgspec.Struct, array_like=True, gc=False):
+    """One contact as stage two sees it (a JSON array on the wire; never part of a cycle)."""
+
+    client: str
+    contact_id: str
+    customer_id: str
+    queue: str
+    channel: str
+    arrived_us: int
+    arrived_id: str
+    answered: bool
+    abandoned: bool
+    ended_us: int | None
+    ended_id: str
+    resolved: bool
+    last_event_us: int
+
+    @property
+    def still_open(self) -> bool:
+        """Arrived, neither ended nor abandoned (an email awaiting its answer)."""
+        return self.ended_us is None and not self.abandoned
+
+    @property
+    def may_succeed(self) -> bool:
+        """Handled and resolved: only such a contact can be a first-contact resolution."""
+        return self.answered and self.resolved and self.ended_us is not None
+
+    def merge(self, other: Fact) -> bool:
+        """Take the first arrival and end of both views, and any answer or abandon.
+
+        Return whether what decides FCR (arrival, answer, end) changed.
+        """
+        changed = False
+        if (other.arrived_us, other.arrived_id) < (self.arrived_us, self.arrived_id):
+            self.arrived_us, self.arrived_id = other.arrived_us, other.arrived_id
+            self.customer_id, self.queue, self.channel = other.customer_id, other.queue, other.channel
+            changed = True
+        if other.answered and not self.answered:
+            self.answered = changed = True
+        if other.ended_us is not None and (
+            self.ended_us is None or (other.ended_us, other.ended_id) < (self.ended_us, self.ended_id)
+        ):
+            self.ended_us, self.ended_id, self.resolved = other.ended_us, other.ended_id, other.resolved
+            changed = True
+        self.abandoned = self.abandoned or other.abandoned
+        if other.last_event_us > self.last_event_us:
+            self.last_event_us = other.last_event_us
+        return changed
+
+
+def fact_of(contact: ContactState) -> Fact:
+    """The fact of an arrived contact."""
+    arrival, ended = contact.arrival, contact.ended
+    assert arrival is not None
+    return Fact(
+        contact.client, contact.contact_id, arrival.customer_id, arrival.queue, arrival.channel,
+        arrival.at_us, arrival.event_id, contact.answered is not None, contact.abandoned is not None,
+        None if ended is None else ended.at_us, "" if ended is None else ended.event_id,
+        ended is not None and ended.resolved, contact.last_event_us,
+    )  # fmt: skip
+
+
+def resolved_first(
+    contact_id: str, ended_us: int | None, may_succeed: bool, arrivals: list[tuple[int, str]], window_us: int
+) -> bool:
+    """The FCR decision for one contact, given the sorted (arrival_us, contact_id) of its customer:
+    handled and resolved (``may_succeed``), and no other contact arrived after its end within
+    the window."""
+    return may_succeed and ended_us is not None and no_repeat(contact_id, ended_us, arrivals, window_us)
+
+
+def first_contact_resolved(
+    contact: ContactState, arrivals: list[tuple[int, str]], window_us: int = FCR_WINDOW_US
+) -> bool:
+    """:func:`resolved_first` for a whole contact state (the batch engine's view)."""
+    ended = contact.ended
+    if ended is None or contact.arrival is None:
+        return False
+    may_succeed = contact.answered is not None and ended.resolved
+    return resolved_first(contact.contact_id, ended.at_us, may_succeed, arrivals, window_us)
+
+
+def no_repeat(contact_id: str, ended_us: int, arrivals: list[tuple[int, str]], window_us: int) -> bool:
+    """Whether no other contact of the customer arrived after this end and within the window."""
+    limit = ended_us + window_us
+    for index in range(bisect_right(arrivals, (ended_us, "\U0010ffff")), len(arrivals)):  # strictly after
+        at_us, other = arrivals[index]
+        if at_us > limit:
+            break
+        if other != contact_id:
+            return False
+    return True
+
+
+def fcr_final(fact: Fact, cutoff_us: int, window_us: int = FCR_WINDOW_US) -> bool:
+    """Whether no arrival at or after the cutoff can change this contact's FCR any more."""
+    return fcr_final_after_us(fact, window_us) < cutoff_us
+
+
+def fcr_final_after_us(fact: Fact, window_us: int = FCR_WINDOW_US) -> int:
+    """The cutoff after which :func:`fcr_final` holds."""
+    if not fact.may_succeed:
+        return NEVER  # never a success, whatever arrives
+    assert fact.ended_us is not None
+    return fact.ended_us + window_us

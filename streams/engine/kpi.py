@@ -1,0 +1,116 @@
+"""KPI arithmetic of kpis.md: one contact's contribution to the additive columns.
+
+Pure functions, no I/O: the Faust agents, replay and ``cckpi compute`` all call these.
+Durations are integer microseconds, so sums are exact and order-independent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from schemas.kpi import ADDITIVE_COLUMNS
+from schemas.sla import Thresholds
+from streams.engine.business_time import business_us
+from streams.engine.contacts import ContactState
+
+# Columns ending in "_s_sum" are held as integer microseconds inside the engine and in
+# ClickHouse ("_us_sum"), and turned into seconds only at the edges.
+COLUMNS: tuple[str, ...] = ADDITIVE_COLUMNS
+WIDTH = len(COLUMNS)
+IDX = {name: i for i, name in enumerate(COLUMNS)}
+SECONDS_COLUMNS = frozenset(name for name in COLUMNS if name.endswith("_s_sum"))
+
+OFFERED, ANSWERED, ANSWERED_IN_SL, WAIT = 0, 1, 2, 3
+ABANDONED, SHORT_ABANDONED, ABANDONED_IN_SL, HANDLED = 4, 5, 6, 7
+TALK, HOLD, WRAP, HANDLE, FCR = 8, 9, 10, 11, 12
+FIRST_RESPONSES, FIRST_RESPONSE = 13, 14
+CSAT_RESPONSES, CSAT_SATISFIED, NPS_RESPONSES, NPS_PROMOTERS, NPS_DETRACTORS = 15, 16, 17, 18, 19
+FIRST_RESPONSES_IN_TARGET = 20
+
+Vector = tuple[int, ...]
+ThresholdLookup = Callable[[str, str, str], Thresholds]
+
+
+def contribution(contact: ContactState, thresholds: ThresholdLookup) -> Vector | None:
+    """Return what one contact adds to its arrival row, without FCR; None before arrival."""
+    arrival = contact.arrival
+    if arrival is None:
+        return None
+    rules = thresholds(contact.client, arrival.queue, arrival.channel)
+    v = [0] * WIDTH
+    v[OFFERED] = 1
+    if contact.answered is not None:
+        wait = contact.answered[0] - arrival.at_us
+        v[ANSWERED] = 1
+        v[WAIT] = wait
+        v[ANSWERED_IN_SL] = int(wait <= rules.sl_threshold_us)
+        ended = contact.ended
+        if ended is not None:
+            v[HANDLED] = 1
+            v[TALK] = ended.talk_us
+            v[HOLD] = ended.hold_us
+            v[WRAP] = ended.wrap_us
+            v[HANDLE] = ended.talk_us + ended.hold_us + ended.wrap_us
+    elif contact.abandoned is not None:
+        gave_up = contact.abandoned[0] - arrival.at_us
+        v[ABANDONED] = 1
+        v[SHORT_ABANDONED] = int(arrival.channel != "email" and gave_up < rules.short_abandon_us)
+        v[ABANDONED_IN_SL] = int(gave_up <= rules.sl_threshold_us)
+    if contact.replied is not None:
+        v[FIRST_RESPONSES] = 1
+        v[FIRST_RESPONSE] = contact.replied[0] - arrival.at_us
+        target = rules.first_response_target_us
+        if target is not None:
+            if arrival.channel == "email":
+                waited = business_us(arrival.at_us, contact.replied[0], rules.business_hours, rules.timezone)
+            else:
+                waited = v[FIRST_RESPONSE]
+            v[FIRST_RESPONSES_IN_TARGET] = int(waited <= target)
+    survey = contact.survey
+    if survey is not None:
+        if survey.csat is not None:
+            v[CSAT_RESPONSES] = 1
+            v[CSAT_SATISFIED] = int(survey.csat >= 4)
+        if survey.nps is not None:
+            v[NPS_RESPONSES] = 1
+            v[NPS_PROMOTERS] = int(survey.nps >= 9)
+            v[NPS_DETRACTORS] = int(survey.nps <= 6)
+    return tuple(v)
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return None if denominator == 0 else numerator / denominator
+
+
+def ratios(row: dict[str, float], sl_formula: str = "default") -> dict[str, float | None]:
+    """Derive the ratios of kpis.md from additive columns (seconds); null on a zero denominator."""
+    offered, short = row["offered"], row["short_abandoned"]
+    answered, abandoned = row["answered"], row["abandoned"]
+    in_sl, ab_in_sl = row["answered_in_sl"], row["abandoned_in_sl"]
+    base = offered - short
+    if sl_formula == "default":
+        service_level = _ratio(in_sl, base)
+    elif sl_formula == "abandons_in_sl_met":
+        service_level = _ratio(in_sl + ab_in_sl, answered + abandoned)
+    elif sl_formula == "answered_only":
+        service_level = _ratio(in_sl, answered)
+    elif sl_formula == "abandons_missed":
+        service_level = _ratio(in_sl, answered + abandoned)
+    elif sl_formula == "abandons_in_sl_excluded":
+        service_level = _ratio(in_sl, answered + abandoned - ab_in_sl)
+    else:
+        raise KeyError(sl_formula)
+    nps = _ratio(row["nps_promoters"] - row["nps_detractors"], row["nps_responses"])
+    return {
+        "answer_rate": _ratio(answered, base),
+        "abandon_rate": _ratio(abandoned - short, base),
+        "service_level": service_level,
+        "asa_s": _ratio(row["wait_s_sum"], answered),
+        "aht_s": _ratio(row["handle_s_sum"], row["handled"]),
+        "avg_talk_s": _ratio(row["talk_s_sum"], row["handled"]),
+        "fcr_rate": _ratio(row["fcr_success"], row["handled"]),
+        "first_response_s": _ratio(row["first_response_s_sum"], row["first_responses"]),
+        "csat": _ratio(row["csat_satisfied"], row["csat_responses"]),
+        "nps": None if nps is None else 100 * nps,
+        "first_response_attainment": _ratio(row["first_responses_in_target"], row["first_responses"]),
+    }

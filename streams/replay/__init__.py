@@ -1,0 +1,1 @@
+"""Ops' audits: re-derive KPI rows from the raw events, compare, and prove it with digests."""

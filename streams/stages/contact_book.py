@@ -1,0 +1,182 @@
+"""Stage one of the engine: contact states and their rows, fed one event at a time."""
+
+from __future__ import annotations
+
+from schemas.wire import ContactArrived, ContactEvent
+from streams.engine.contacts import ContactKey, ContactState, Slot
+from streams.engine.expiry import Anchored, Expiry
+from streams.engine.intervals import interval_start
+from streams.engine.kpi import ThresholdLookup, Vector, contribution
+from streams.engine.retention import Horizon, LateEvent, Retention
+from streams.engine.totals import GRAINS, Anchor, RowTotals
+
+
+class ContactBook:
+    """Contacts of one partition (or of a whole file) and the rows they add up to.
+
+    It records which contacts changed, so a sink can persist them and stage two can be
+    told (any change: stage two decides FCR from the slots and evicts by the last event). With a
+    retention it evicts quiet contacts and old rows, and turns away late events
+    (``streams.engine.retention``).
+    """
+
+    def __init__(
+        self,
+        thresholds: ThresholdLookup,
+        grains: tuple[int, ...] = GRAINS,
+        retention: Retention | None = None,
+    ) -> None:
+        self.thresholds = thresholds
+        self.horizon = Horizon(retention)
+        self.expiry: Expiry[ContactKey] = Expiry()  # filled only with a retention
+        self.anchored = Anchored()  # intervals of the counted (arrived) contacts
+        self.contacts: dict[ContactKey, ContactState] = {}
+        self.counted: dict[ContactKey, tuple[Anchor, Vector]] = {}
+        self.totals = RowTotals(grains)
+        self.changed: set[ContactKey] = set()
+        self.fcr_changed: set[ContactKey] = set()
+        self._pending: set[ContactKey] = set()  # merged, not yet recounted
+        self._fcr_pending: set[ContactKey] = set()
+
+    def apply(self, event: ContactEvent) -> bool:
+        """Merge one contact event; return whether a counted slot changed.
+
+        Rows are brought up to date by :meth:`settle`, once per contact however many of
+        its events a batch holds.
+        """
+        key = (event.client, event.contact_id)
+        at = event.occurred_us
+        horizon = self.horizon
+        if at > horizon.watermark_us:
+            horizon.advance(at)
+        contact = self.contacts.get(key)
+        if contact is None:
+            if key in horizon.evicted:
+                return self._late(event, "contact evicted from live state")
+            if at < horizon.cutoff_us:
+                return self._late(event, "older than the live retention")
+            contact = self.contacts[key] = ContactState(event.client, event.contact_id)
+        elif contact.last_event_us < horizon.cutoff_us and horizon.quiet(contact):
+            return self._late(event, "contact quiet beyond the live retention")  # not swept yet
+        elif at < horizon.cutoff_us and isinstance(event, ContactArrived):
+            return self._late(event, "arrival older than the live retention")
+        before_last = contact.last_event_us
+        if not contact.apply(event):
+            if contact.last_event_us != before_last:
+                self.changed.add(key)
+                self._fcr_pending.add(key)  # stage two evicts by the same last event
+            return False
+        self.changed.add(key)
+        self._pending.add(key)
+        self._fcr_pending.add(key)
+        return True
+
+    def _late(self, event: ContactEvent, reason: str) -> bool:
+        self.horizon.late.append(LateEvent(event.client, event.contact_id, event.event_id, event.type,
+                                   event.occurred_us, reason))  # fmt: skip
+        return False
+
+    def settle(self) -> None:
+        """Recount the contacts merged since the last settle."""
+        contacts = self.contacts
+        for key in self._pending:
+            self._recount(key, contacts[key])
+        self._pending.clear()
+        self.fcr_changed.update(k for k in self._fcr_pending if contacts[k].arrival is not None)
+        self._fcr_pending.clear()
+        if self.horizon.retention is not None:
+            for key in self.changed:  # its last event or openness moved: so did its leaving
+                self._file(key, contacts[key])
+
+    def _file(self, key: ContactKey, contact: ContactState) -> None:
+        self.expiry.file(key, self.horizon.quiet_after_us(contact.last_event_us, contact.still_open))
+
+    def restore(self, contact: ContactState) -> None:
+        """Put back a contact loaded from storage; it counts but is not marked changed.
+
+        The horizon's watermark is the stage's stored one, set by the caller: the newest
+        restored event may be ahead of it (the batch written last may not be committed).
+        """
+        key = (contact.client, contact.contact_id)
+        self.contacts[key] = contact
+        self._recount(key, contact)
+        if self.horizon.retention is not None:
+            self._file(key, contact)
+
+    def sweep(self) -> None:
+        """Evict quiet contacts, then the rows no live contact is anchored in.
+
+        Call it only once the book's rows and changes are taken (written), as
+        :class:`streams.stages.contact_stage.ContactStage` does at the end of a batch.
+        """
+        horizon = self.horizon
+        if not horizon.due():
+            return
+        contacts = self.contacts
+        for key in self.expiry.take(horizon.watermark_us):
+            contact = contacts.get(key)
+            if contact is None:  # left already (a key may be filed more than once)
+                continue
+            if not horizon.quiet(contact):
+                self._file(key, contact)  # not yet: filed when it changed, or again now
+                continue
+            del contacts[key]
+            counted = self.counted.pop(key, None)
+            if counted is not None:
+                self.anchored.remove(interval_start(counted[0][3]))
+            for pending in (self.changed, self.fcr_changed, self._pending, self._fcr_pending):
+                pending.discard(key)
+            horizon.forget(key)
+            if contact.arrival is None:  # its events never counted: they are late too
+                horizon.late.extend(orphan_events(contact))
+        self.totals.evict_ended(horizon.cutoff_us, self.anchored)
+        horizon.swept()
+
+    def _recount(self, key: ContactKey, contact: ContactState) -> None:
+        vector = contribution(contact, self.thresholds)
+        new = None
+        if vector is not None:
+            arrival = contact.arrival
+            assert arrival is not None
+            new = ((contact.client, arrival.queue, arrival.channel, arrival.at_us), vector)
+        old = self.counted.get(key)
+        self.totals.replace(old, new)
+        if new is None:
+            self.counted.pop(key, None)
+        else:
+            self.counted[key] = new
+        if old is None or new is None or old[0][3] != new[0][3]:
+            self.anchored.move(
+                None if old is None else interval_start(old[0][3]),
+                None if new is None else interval_start(new[0][3]),
+            )
+
+    def take_changed(self) -> list[ContactState]:
+        """Contacts changed since the last call (to persist); settle first."""
+        changed = [self.contacts[key] for key in sorted(self.changed)]
+        self.changed.clear()
+        return changed
+
+    def take_fcr_changed(self) -> list[ContactState]:
+        """Arrived contacts that changed in any way (for stage two); settle first."""
+        changed = [self.contacts[key] for key in sorted(self.fcr_changed)]
+        self.fcr_changed.clear()
+        return changed
+
+
+def orphan_events(contact: ContactState) -> list[LateEvent]:
+    """The recorded events of a contact whose arrival never came within the retention."""
+    reason = "no arrival within the live retention"
+    ended, survey = contact.ended, contact.survey
+    slots: list[tuple[str, Slot | None]] = [
+        ("contact.answered", contact.answered),
+        ("contact.abandoned", contact.abandoned),
+        ("contact.replied", contact.replied),
+        ("contact.ended", None if ended is None else (ended.at_us, ended.event_id)),
+        ("survey.answered", None if survey is None else (survey.at_us, survey.event_id)),
+    ]
+    return [
+        LateEvent(contact.client, contact.contact_id, slot[1], kind, slot[0], reason)
+        for kind, slot in slots
+        if slot
+    ]

@@ -1,0 +1,85 @@
+"""Stage two of the live pipeline: first-contact resolution per customer partition."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from streams.engine.contacts import ContactState
+from streams.engine.fcr import FCR_WINDOW_US, fact_of
+from streams.engine.retention import Retention
+from streams.engine.totals import GRAINS
+from streams.stages.facts import decode_facts
+from streams.stages.fcr_book import FcrBook
+from streams.stages.output import Record, StageOutput, batch_ends
+
+
+class FcrStage:
+    """Stage two: FCR per customer partition, from the facts stage one forwards.
+
+    Its clock is the slowest stage-one partition's watermark: facts from a partition that
+    lags must not find their contacts evicted by the pace of another. Until every source
+    has reported, nothing is evicted.
+    """
+
+    name = "fcr"
+    partition_column = "customer_partition"
+
+    def __init__(
+        self, grains: tuple[int, ...] = GRAINS, retention: Retention | None = None, sources: int = 1
+    ) -> None:
+        self.grains = grains
+        self.retention = retention
+        self.sources = sources
+        self.marks: dict[int, int] = {}  # stage-one partition -> its latest watermark
+        self.books: dict[int, FcrBook] = {}
+
+    @property
+    def keeps(self) -> Retention | None:
+        """Stage two keeps a fact until its FCR window has closed too."""
+        retention = self.retention
+        if retention is None:
+            return None
+        return Retention(retention.closed_us + FCR_WINDOW_US, retention.open_us + FCR_WINDOW_US)
+
+    @property
+    def clock_us(self) -> int:
+        return min(self.marks.values()) if len(self.marks) >= self.sources else 0
+
+    def loaded(self, partition: int) -> bool:
+        return partition in self.books
+
+    def restore(self, partition: int, contacts: Sequence[ContactState], watermark_us: int = 0) -> None:
+        """Start a customer partition from the contacts stored for it, at its stored watermark."""
+        book = self.books[partition] = FcrBook(grains=self.grains, retention=self.retention)
+        book.horizon.watermark_us = watermark_us
+        for contact in contacts:
+            if contact.arrival is not None:
+                book.apply(fact_of(contact), restoring=True)
+        book.settle()
+        # Rows stay dirty: storage may hold facts stage two had not yet counted.
+
+    def drop(self, partition: int) -> None:
+        self.books.pop(partition, None)
+
+    def ingest(self, records: Sequence[Record], version: int, now_s: int = 0) -> StageOutput:
+        out = StageOutput(version, now_s)
+        touched = set()
+        before = {p: book.horizon.watermark_us for p, book in self.books.items()}
+        for partition, _offset, payload in records:
+            book = self.books[partition]
+            marks, facts = decode_facts(payload)
+            for source, watermark in marks.items():
+                self.marks[source] = max(self.marks.get(source, 0), watermark)
+            book.horizon.see(self.clock_us)
+            for fact in facts:
+                book.apply(fact)
+            touched.add(partition)
+        for partition in sorted(touched):
+            book = self.books[partition]
+            book.settle()
+            out.add_totals(book.totals, f"fcr/{partition}")
+            book.sweep()
+            out.add_late(book.horizon.take_late(), self.name, book.horizon.watermark_us)
+        after = {p: book.horizon.watermark_us for p, book in self.books.items()}
+        out.add_marks(self.name, before, after, batch_ends(records))
+        return out

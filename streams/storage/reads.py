@@ -1,0 +1,142 @@
+"""What the worker, the wallboard and audits read back: stage state to resume, and KPI rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from schemas.kpi import KpiRow
+from streams.engine.contacts import ContactState
+from streams.engine.intervals import INTERVAL_S, interval_start
+from streams.engine.retention import Retention
+from streams.engine.rows import output_rows
+from streams.engine.totals import RowKey
+from streams.storage.protocol import ClickHouse
+from streams.storage.tables import CONTACT_STATE_COLUMNS, KPI_TABLE, STORED_COLUMNS, state_from_values
+
+
+def resume_watermark(before_us: int, after_us: int, next_offset: int, first_offset: int) -> int:
+    """Where a restarted stage resumes a partition whose first message now is ``first_offset``:
+    after the last batch written if that batch was committed, before it if it is read again."""
+    return after_us if first_offset >= next_offset else before_us
+
+
+def load_watermark(store: ClickHouse, stage: str, partition: int, first_offset: int) -> int:
+    """The watermark a stage resumes a partition at (0: nothing stored, the stage starts afresh)."""
+    rows = store.query(
+        "SELECT before_us, after_us, next_offset FROM stage_watermarks FINAL "
+        "WHERE stage = %(stage)s AND stage_partition = %(p)s",
+        {"stage": stage, "p": partition},
+    )
+    if not rows:
+        return 0
+    ((before_us, after_us, next_offset),) = rows
+    return resume_watermark(int(before_us), int(after_us), int(next_offset), first_offset)
+
+
+def load_contacts(
+    store: ClickHouse, column: str, partition: int, keep: Retention | None = None, watermark_us: int = 0
+) -> list[ContactState]:
+    """Reload the contact states of one partition (stage one) or customer partition (two).
+
+    With ``keep`` (the retention; for stage two plus the FCR window) only live state comes
+    back: contacts active within it of the stage's watermark, and every contact of the
+    intervals they are anchored in or after, so that the rows rebuilt from them equal the
+    rows stored. Older intervals stay evicted. The watermark is the stage's own (see
+    :func:`load_watermark`), never the newest event stored: storage may hold contacts the
+    stage has not yet caught up with, and a horizon taken from them would leave out contacts
+    the stage still needs.
+    """
+    assert column in ("kafka_partition", "customer_partition")
+    where, params = f"{column} = %(p)s", {"p": partition}
+    if keep is not None:
+        since, open_since = watermark_us - keep.closed_us, watermark_us - keep.open_us
+        ((active, oldest),) = store.query(
+            f"SELECT count(), min(toUInt32(interval_start)) FROM contacts WHERE {where} "
+            "AND arrived_us IS NOT NULL AND (last_event_us >= %(since)s OR (last_event_us >= %(open)s "
+            "AND ended_us IS NULL AND abandoned_us IS NULL))",
+            {**params, "since": since, "open": open_since},
+        )
+        live_from = interval_start(since)
+        if active:
+            live_from = min(live_from, int(oldest))
+        where += (
+            " AND (interval_start >= toDateTime(%(from)s, 'UTC')"
+            " OR (arrived_us IS NULL AND last_event_us >= %(since)s))"
+        )
+        params.update({"since": since, "from": max(live_from, 0)})
+    # Ordered by version: an orphan's old row comes before the row that replaced it.
+    rows = store.query(
+        f"SELECT {', '.join(CONTACT_STATE_COLUMNS)} FROM contacts FINAL WHERE {where} ORDER BY version",
+        params,
+    )
+    return [state_from_values(row) for row in rows]
+
+
+class RestoringStage(Protocol):
+    """What :func:`load_state` needs to know of a live stage."""
+
+    name: str
+    partition_column: str
+
+    @property
+    def keeps(self) -> Retention | None: ...
+
+
+def load_state(
+    store: ClickHouse, stage: RestoringStage, partition: int, first_offset: int
+) -> tuple[int, list[ContactState]]:
+    """The watermark a stage resumes a partition at, and the contacts live at it."""
+    watermark_us = load_watermark(store, stage.name, partition, first_offset)
+    return watermark_us, load_contacts(store, stage.partition_column, partition, stage.keeps, watermark_us)
+
+
+def read_kpi_rows(
+    store: ClickHouse,
+    grain: int = INTERVAL_S,
+    client: str | None = None,
+    since_s: int | None = None,
+    until_s: int | None = None,
+    per_interval: bool = True,
+    formula: Callable[[str], str] | None = None,
+) -> list[KpiRow]:
+    """KPI rows as stored (the sum over sources of the latest partial sums).
+
+    With ``per_interval=False`` the rows of [since, until) are summed per client, queue
+    and channel, and labelled with ``since``: the figures of a rolling window or a day.
+    """
+    pick = formula or (lambda _client: "default")
+    return output_rows(read_kpi_vectors(store, grain, client, since_s, until_s, per_interval), pick)
+
+
+def read_kpi_vectors(
+    store: ClickHouse,
+    grain: int = INTERVAL_S,
+    client: str | None = None,
+    since_s: int | None = None,
+    until_s: int | None = None,
+    per_interval: bool = True,
+) -> list[tuple[RowKey, list[int]]]:
+    """The stored sums of :func:`read_kpi_rows`, as engine vectors (an audit compares these)."""
+    sums = ", ".join(f"sum({c})" for c in STORED_COLUMNS)
+    conditions: list[str] = []
+    params: dict[str, Any] = {}
+    if client is not None:
+        conditions.append("client = %(client)s")
+        params["client"] = client
+    if since_s is not None:
+        conditions.append("interval_start >= toDateTime(%(since)s, 'UTC')")
+        params["since"] = since_s
+    if until_s is not None:
+        conditions.append("interval_start < toDateTime(%(until)s, 'UTC')")
+        params["until"] = until_s
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    start = "toUInt32(interval_start)" if per_interval else "toUInt32(0)"
+    group = "client, queue, channel" + (", interval_start" if per_interval else "")
+    rows = store.query(
+        f"SELECT client, queue, channel, {start}, {sums} FROM {KPI_TABLE[grain]} FINAL {where} "
+        f"GROUP BY {group} HAVING sum(offered) > 0 ORDER BY {group}",
+        params,
+    )
+    label = (lambda r: int(r[3])) if per_interval else (lambda r: since_s or 0)
+    return [((r[0], r[1], r[2], label(r)), [int(x) for x in r[4:]]) for r in rows]

@@ -1,0 +1,76 @@
+"""A ClickHouse server through clickhouse-driver's native protocol."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import numpy as np
+
+from streams.batch.packed import Packed
+from streams.storage.protocol import Columns, Row, bind
+
+_READONLY, _ACCESS_DENIED = 164, 291  # ClickHouse error codes
+
+
+class ServerClickHouse:
+    """A ClickHouse server through clickhouse-driver's native protocol."""
+
+    def __init__(self, url: str, database: str) -> None:
+        from clickhouse_driver import Client
+        from clickhouse_driver.errors import ServerException
+
+        parts = urlsplit(url)
+        database = parts.path.strip("/") or database
+        self.description = f"ClickHouse server at {parts.hostname}:{parts.port or 9000}/{database}"
+        address = {
+            "host": parts.hostname or "127.0.0.1",
+            "port": parts.port or 9000,
+            "user": unquote(parts.username or "default"),
+            "password": unquote(parts.password or ""),
+        }
+        bootstrap = Client(**address)  # no database yet: it may not exist
+        try:
+            bootstrap.execute(f"CREATE DATABASE IF NOT EXISTS {database}")
+        except ServerException as error:
+            if error.code not in (_READONLY, _ACCESS_DENIED):  # a client's readonly read path
+                raise
+        finally:
+            bootstrap.disconnect()
+        self._client = Client(**address, database=database, settings={"use_numpy": False})
+        self._lock = threading.Lock()  # a driver connection serves one query at a time
+
+    def execute(self, sql: str, params: dict[str, Any] | None = None) -> None:
+        with self._lock:
+            self._client.execute(bind(sql, params))
+
+    def query(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return [tuple(row) for row in self._client.execute(bind(sql, params))]
+
+    def query_packed(self, sql: str, params: dict[str, Any] | None = None) -> Columns:
+        with self._lock:
+            result = self._client.execute(
+                bind(sql, params), columnar=True, settings={"strings_as_bytes": True}
+            )
+        columns: Columns = [], []  # no rows: the driver returns no columns either
+        for column in result:
+            if isinstance(column[0], bytes):
+                columns[0].append(Packed.messages(column))
+            elif isinstance(column[0], int):
+                columns[1].append(np.array(column, np.int64))
+            else:
+                raise TypeError(f"query_packed reads string and integer columns, not {type(column[0])}")
+        return columns
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
+        if not rows:
+            return
+        with self._lock:
+            self._client.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES", list(rows))
+
+    def close(self) -> None:
+        with self._lock:
+            self._client.disconnect()

@@ -1,0 +1,107 @@
+"""The figures of right now: rolling windows from ClickHouse, waiting contacts and agents from memory."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from schemas.kpi import KpiRow
+from schemas.sla import SlaSettings
+from streams.engine.agent_states import AgentBoard
+from streams.engine.intervals import MINUTE_S, iso_utc
+from streams.stages.contact_book import ContactBook
+from streams.storage.protocol import ClickHouse
+from streams.storage.reads import read_kpi_rows
+
+WINDOWS = {"15m": 15 * 60, "60m": 60 * 60}
+SHOWN = ("offered", "answered", "abandoned", "handled", "service_level", "answer_rate",
+         "abandon_rate", "asa_s", "aht_s", "fcr_rate", "csat", "nps", "first_response_s")  # fmt: skip
+
+
+def local_day_start(now_s: int, timezone: str) -> int:
+    """Epoch seconds of midnight starting the day that holds ``now_s`` in a time zone."""
+    local = datetime.fromtimestamp(now_s, ZoneInfo(timezone))
+    return int(local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp())
+
+
+def waiting_now(books: list[ContactBook], now_us: int) -> dict[tuple[str, str, str], dict[str, float]]:
+    """Contacts arrived and neither answered, abandoned nor ended, per client/queue/channel."""
+    out: dict[tuple[str, str, str], dict[str, float]] = defaultdict(
+        lambda: {"waiting": 0, "longest_wait_s": 0.0}
+    )
+    for book in books:
+        for c in book.contacts.values():
+            a = c.arrival
+            if a is None or c.answered or c.abandoned or c.ended:
+                continue
+            slot = out[(c.client, a.queue, a.channel)]
+            slot["waiting"] += 1
+            slot["longest_wait_s"] = max(slot["longest_wait_s"], (now_us - a.at_us) / 1e6)
+    return out
+
+
+def agents_by_state(board: AgentBoard) -> dict[tuple[str, str], dict[str, int]]:
+    counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for status in board.agents.values():
+        counts[(status.client, status.queue)][status.state] += 1
+    return {key: dict(counter) for key, counter in counts.items()}
+
+
+def live_summary(
+    store: ClickHouse,
+    waiting: dict[tuple[str, str, str], dict[str, float]],
+    agents: dict[tuple[str, str], dict[str, int]],
+    sla: SlaSettings,
+    now_us: int,
+    client: str | None = None,
+    queue: str | None = None,
+) -> dict[str, Any]:
+    """Per client/queue/channel: today, last 15 and 60 minutes, waiting now, targets.
+
+    ``waiting`` and ``agents`` are taken on the event loop (they read live state); this
+    part only queries ClickHouse, so it may run in a thread.
+    """
+    now_s = now_us // 1_000_000
+    queues: dict[tuple[str, str, str], dict[str, Any]] = defaultdict(dict)
+
+    def add(name: str, since: int, only: str | None) -> list[KpiRow]:
+        rows = read_kpi_rows(store, MINUTE_S, only, since_s=since, per_interval=False, formula=sla.formula)
+        for row in rows:
+            queues[(row.client, row.queue, row.channel)][name] = row.model_dump(include=set(SHOWN))
+        return rows
+
+    for name, span in WINDOWS.items():
+        add(name, now_s - span - now_s % MINUTE_S, client)
+    # "Today" is each client's own day, in its time zone (kpis.md).
+    zones = {name: c.timezone for name, c in sla.config.clients.items() if c.timezone != "UTC"}
+    if client is not None:
+        add("today", local_day_start(now_s, sla.client(client).timezone), client)
+    else:
+        for row in add("today", local_day_start(now_s, "UTC"), None):
+            if row.client in zones:
+                queues[(row.client, row.queue, row.channel)].pop("today")
+        for name, zone in zones.items():
+            add("today", local_day_start(now_s, zone), name)
+    for key, now in waiting.items():
+        if client in (None, key[0]):
+            queues[key]["now"] = now
+    everything = sorted(queues)
+    if queue is not None:
+        queues = defaultdict(dict, {k: v for k, v in queues.items() if k[1] == queue})
+    result = []
+    for (client, queue, channel), figures in sorted(queues.items()):
+        rules = sla.thresholds(client, queue, channel)
+        result.append({
+            "client": client, "queue": queue, "channel": channel,
+            "sl_target": rules.sl_target, "sl_threshold_s": rules.sl_threshold_us / 1e6,
+            "agents": agents.get((client, queue), {}),
+            **figures,
+        })  # fmt: skip
+    return {
+        "as_of": iso_utc(now_s) if now_us else None,
+        "clients": sorted({k[0] for k in everything}),
+        "queue_names": sorted({k[1] for k in everything}),
+        "queues": result,
+    }

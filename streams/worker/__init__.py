@@ -1,0 +1,1 @@
+"""The Faust worker: its app, runtime state, batching, progress and tuning."""

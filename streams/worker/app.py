@@ -1,0 +1,201 @@
+"""The Faust app: two thin agents around the pipeline stages, two timers, and the web pages.
+
+Offsets are committed only after a batch's results are durable: the agents take batches
+with ``noack_take`` and ack them themselves, after writing ClickHouse and after their Kafka
+sends are delivered. (``take_events`` acks in a ``finally``, so a batch cut short by a
+shutdown would be committed unwritten.) Stage one finishes a batch that way in a task while
+it takes and counts the next one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+import faust
+from faust.types import TP, EventT
+
+from schemas.sla import load_sla
+from streams.settings import Settings
+from streams.stages.output import Record, StageOutput
+from streams.storage.protocol import ClickHouse
+from streams.storage.tables import LAG_COLUMNS
+from streams.web.pages import register_pages
+from streams.worker.gather import gathered
+from streams.worker.runtime import Runtime
+from streams.worker.tuning import short_fetch_wait
+
+log = logging.getLogger("cckpi.worker")
+PROGRESS_EVERY_S = 5.0
+Agent = Callable[[faust.StreamT], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Topics:
+    events: faust.TopicT
+    facts: faust.TopicT
+    dead_letters: faust.TopicT
+
+
+def _records(events: Sequence[EventT], assigned: set[TP], topic: str) -> list[Record]:
+    """The batch's messages, less any of a partition revoked while they waited in the buffer
+    (its new owner reads them again from the committed offset; counting them here too would
+    let two workers write the same partition)."""
+    held = {tp.partition for tp in assigned if tp.topic == topic}
+    return [(e.message.partition, e.message.offset, e.value) for e in events if e.message.partition in held]
+
+
+async def _ack(stream: faust.StreamT, batch: Sequence[EventT]) -> None:
+    """Ack a batch once its results are durable and its sends delivered (never on cancel)."""
+    for event in batch:
+        await stream.ack(event)
+
+
+def faust_settings(settings: Settings) -> dict[str, Any]:
+    """Faust settings measured on this kind of machine (../shared/notes), shared by every app."""
+    short_fetch_wait()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)  # Faust makes its folder without parents
+    return dict(
+        broker=f"kafka://{settings.require_bootstrap()}",
+        value_serializer="raw",
+        key_serializer="raw",
+        store="memory://",
+        datadir=str(settings.data_dir / "faust"),  # not the working directory
+        topic_partitions=settings.partitions,
+        topic_replication_factor=1,
+        consumer_auto_offset_reset="earliest",
+        broker_rebalance_timeout=6,  # Tansu completes a join after about half of this
+        broker_session_timeout=6,  # aiokafka's JoinGroup may carry only this one
+        broker_heartbeat_interval=1.0,
+        broker_max_poll_interval=300,  # must stay large, or a long fetch evicts the worker
+        broker_commit_every=10_000,
+        broker_commit_interval=1.0,
+        stream_wait_empty=False,
+        producer_linger_ms=20,
+        producer_max_batch_size=1 << 20,
+        web_enabled=settings.web_port > 0,
+        web_port=settings.web_port or 6066,
+        web_bind=settings.web_host,
+        web_host=settings.web_host,
+    )
+
+
+async def _finish(
+    runtime: Runtime, topics: Topics, stream: faust.StreamT, batch: list[EventT], out: StageOutput
+) -> None:
+    """Make a stage-one batch durable, deliver its sends, then ack it."""
+    await runtime.durable(out)
+    runtime.meter.written([e.message.timestamp for e in batch])
+    source = runtime.settings.topic
+    sent = [
+        await topics.dead_letters.send(
+            value=letter.payload,
+            headers={
+                "reason": letter.reason.encode(),
+                "source": f"{source}/{letter.partition}/{letter.offset}".encode(),
+            },
+        )
+        for letter in out.dead_letters
+    ]
+    sent += [await topics.facts.send(value=message, partition=p) for p, message in out.facts]
+    for delivery in sent:
+        await delivery  # delivered before this batch is acked
+    runtime.meter.facts_sent += len(out.facts)
+    await _ack(stream, batch)
+
+
+def contact_agent(app: faust.App, runtime: Runtime, topics: Topics) -> Agent:
+    """Stage one over the event topic."""
+    settings = runtime.settings
+    # Behind by this many messages, the agent gathers several of Faust's takes into one batch:
+    # under a backlog a take is cut by its wait after a few thousand messages, and each batch
+    # pays for its inserts, fact messages and sweeps.
+    backlog = settings.batch_size // 4
+    hold_s = max(1.0, 4 * settings.batch_within_s)  # a take that has not come by then is not coming
+
+    def behind(taken: Sequence[EventT]) -> bool:
+        runtime.meter.batch_started()
+        return runtime.waiting(app.consumer, taken) >= backlog
+
+    async def contact_events(stream: faust.StreamT) -> None:
+        # The previous batch's finish, running while this one is taken and counted (its
+        # output is a copy, made when it was counted). Batches finish one after another,
+        # in order, so offsets are still acked only after everything before them is durable.
+        finishing: asyncio.Future[None] | None = None
+        takes = cast(faust.Stream, stream).noack_take(settings.batch_size, within=settings.batch_within_s)
+        async for batch in gathered(takes, settings.batch_size, behind, hold_s):
+            runtime.meter.batch_started()
+            records = _records(batch, app.consumer.assignment(), settings.topic)
+            runtime.taken(settings.topic, records)
+            await runtime.ensure_loaded(runtime.contacts, records)
+            out = runtime.contacts.ingest(records, int(time.time()), time.time_ns())
+            if finishing is not None:
+                await finishing  # raises what the previous batch's finish raised
+            finishing = asyncio.ensure_future(_finish(runtime, topics, stream, batch, out))
+
+    return contact_events
+
+
+def fcr_agent(app: faust.App, runtime: Runtime) -> Agent:
+    """Stage two over the facts topic."""
+    settings = runtime.settings
+
+    async def fcr_facts(stream: faust.StreamT) -> None:
+        async for batch in cast(faust.Stream, stream).noack_take(
+            settings.batch_size, within=settings.batch_within_s
+        ):
+            records = _records(batch, app.consumer.assignment(), settings.facts_topic)
+            runtime.taken(settings.facts_topic, records)
+            await runtime.ensure_loaded(runtime.fcr, records)
+            await runtime.durable(runtime.fcr.ingest(records, time.time_ns(), int(time.time())))
+            runtime.meter.facts_received += len(records)
+            runtime.meter.last_write_at = time.time()
+            await _ack(stream, batch)
+
+    return fcr_facts
+
+
+async def sample_lag(app: faust.App, runtime: Runtime) -> None:
+    """Record consumer lag per partition for the operations dashboard."""
+    now, topic = int(time.time()), runtime.settings.topic
+    rows = [[now, runtime.worker_id, topic, partition, highwater, done, max(0, highwater - done)]
+            for partition, highwater, done in runtime.offsets(app.consumer, topic)]  # fmt: skip
+    if rows:
+        try:
+            await asyncio.to_thread(runtime.store.insert, "pipeline_lag", LAG_COLUMNS, rows)
+        except Exception as error:  # a lost sample is fine; the next one comes soon
+            log.warning("lag sample not written: %s", error)
+
+
+def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App:
+    """Build the worker app for the given endpoints."""
+    app = faust.App(settings.group, **faust_settings(settings))
+    runtime = Runtime(settings, load_sla(settings.sla_file), store)
+    app.cckpi_runtime = runtime  # type: ignore[attr-defined]
+    topics = Topics(
+        app.topic(settings.topic, partitions=settings.partitions),
+        app.topic(settings.facts_topic, partitions=settings.partitions),
+        app.topic(settings.dlq_topic, partitions=1),
+    )
+    app.agent(topics.events)(contact_agent(app, runtime, topics))
+    app.agent(topics.facts)(fcr_agent(app, runtime))
+
+    async def lag() -> None:
+        await sample_lag(app, runtime)
+
+    async def progress() -> None:
+        runtime.check_progress(app.consumer, time.monotonic())
+
+    app.timer(interval=settings.lag_every_s)(lag)
+    app.timer(interval=PROGRESS_EVERY_S)(progress)
+
+    async def on_revoked(sender: Any, revoked: set[TP], **kwargs: Any) -> None:
+        runtime.revoke(revoked)
+
+    app.on_partitions_revoked.connect(on_revoked)  # type: ignore[arg-type]  # faust sends the set positionally
+    register_pages(app, runtime)
+    return app

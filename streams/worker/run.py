@@ -1,0 +1,78 @@
+"""Run the Faust worker in this process: topics and migrations first, then the app."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from aiokafka.errors import KafkaError
+
+from sql.migrate import migrate
+from streams.kafka import ensure_topics, undecodable
+from streams.settings import Settings
+from streams.storage.connect import connect
+from streams.worker.app import create_app
+from streams.worker.tuning import fewer_gc_passes, leaner_malloc
+
+
+def say_where_it_stopped(settings: Settings, cause: BaseException) -> None:
+    """Log which messages the worker could not read, so that nobody has to guess: the batch is
+    not committed, and a worker that can read it resumes there."""
+    log = logging.getLogger("streams.worker.run")
+    topics = [settings.topic, settings.facts_topic]
+    try:
+        found = undecodable(settings.require_bootstrap(), settings.group, topics)
+    except Exception as error:  # noqa: BLE001 - the broker may be what failed
+        found = []
+        log.error("could not look for the unreadable messages: %s", error)
+    for topic, partition, offset, reason in found:
+        log.error("stopped: cannot read %s/%d at offset %d: %s; nothing from there on is "
+                  "committed, and a worker that can read it resumes there",
+                  topic, partition, offset, reason)  # fmt: skip
+    if not found:
+        log.error("stopped on a Kafka error: %s: %s", type(cause).__name__, cause)
+
+
+def run_worker(
+    settings: Settings, loglevel: str = "info", logfile: str | None = None, bare: bool = False
+) -> int:
+    """Run the worker until SIGINT/SIGTERM, then stop cleanly and leave with its exit code.
+
+    ``bare`` runs the benchmark's bare agent instead (no KPI work, no ClickHouse).
+    """
+    from faust.worker import Worker
+
+    leaner_malloc()  # before any thread starts; the bare agent too, like the GC setting
+
+    ensure_topics(settings)
+    store = None
+    if bare:
+        from streams.worker.bare import create_bare_app
+
+        app = create_bare_app(settings)
+    else:
+        store = connect(settings.clickhouse(), settings.data_dir, settings.database, own_process=True)
+        applied = migrate(store)
+        if applied:
+            logging.getLogger("streams.worker.run").info("migrations applied: %s", ", ".join(applied))
+        app = create_app(settings, store)
+    fewer_gc_passes()  # both the worker and the bare agent: the comparison stays fair
+    code = 0
+    # loglevel info: at warn, mode's spinner turns the root logger to DEBUG (costly).
+    worker = Worker(app, loglevel=loglevel, logfile=logfile, quiet=True)
+    try:
+        worker.execute_from_commandline()
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+    finally:
+        if store is not None:
+            store.close()
+    if code and isinstance(worker.crash_reason, KafkaError):
+        say_where_it_stopped(settings, worker.crash_reason)
+    # chDB's engine can hang or crash in interpreter teardown once its session is closed;
+    # everything is written and closed by now, so leave without running that teardown.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
