@@ -21,20 +21,20 @@ from producers.outputs import message_key
 from producers.scenario import DEFAULT_SCENARIO, scaled
 from producers.simulator import Simulator
 from schemas.sla import SlaSettings
-from sql.migrate import migrate
 from streams.stages.contact_stage import ContactStage
 from streams.stages.fcr_stage import FcrStage
 from streams.storage.connect import connect
+from streams.storage.migrate import migrate
 from streams.storage.protocol import ClickHouse
 from streams.storage.writer import write_batch
 
-PARTITIONS = 4
+LOAD_PARTITIONS = 4  # the live stages' partitions while loading the query data
 BATCH = 50_000
 QUERY_DAYS = 30
-# Runs of each panel's SQL: of 20 the p95 is the second slowest, so one slow run of a noisy
-# machine gave a panel of p50 21 ms a p95 of 102 ms; of 100 it is the sixth slowest.
+# Runs of each panel's SQL: the p95 of 100 runs is the sixth slowest, so one slow run on a
+# noisy machine does not decide a panel's figure.
 QUERY_REPEATS = 100
-DEFAULT_EVENTS_PER_DAY = 45_000  # the default scenario: 10M events took 221 simulated days
+DEFAULT_EVENTS_PER_DAY = 45_000  # the default scenario's daily volume
 
 
 def load(store: ClickHouse, events: int) -> tuple[int, int]:
@@ -46,17 +46,17 @@ def load(store: ClickHouse, events: int) -> tuple[int, int]:
     """
     factor = max(1.0, events / (QUERY_DAYS * DEFAULT_EVENTS_PER_DAY))
     start = datetime(2026, 9, 1, tzinfo=UTC)
-    contacts, fcr = ContactStage(SlaSettings(), PARTITIONS), FcrStage()
-    for p in range(PARTITIONS):
+    contacts, fcr = ContactStage(SlaSettings(), LOAD_PARTITIONS), FcrStage()
+    for p in range(LOAD_PARTITIONS):
         contacts.restore(p, [])
         fcr.restore(p, [])
     batch: list[tuple[int, int, bytes]] = []
-    offsets = [0] * PARTITIONS
+    offsets = [0] * LOAD_PARTITIONS
     last = start.timestamp()
     for sent, (t, event) in enumerate(
         Simulator(start, seed=21, scenario=scaled(DEFAULT_SCENARIO, factor)).events(), start=1
     ):
-        partition = zlib.crc32(message_key(event)) % PARTITIONS  # the same in every run (not hash())
+        partition = zlib.crc32(message_key(event)) % LOAD_PARTITIONS  # the same in every run (not hash())
         batch.append((partition, offsets[partition], orjson.dumps(event)))
         offsets[partition] += 1
         last = t

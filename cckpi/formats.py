@@ -32,11 +32,12 @@ def write_rows(rows: Sequence[KpiRow], fmt: str, out: TextIO = sys.stdout) -> No
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:.1f}%"
+def pct(value: float | None, digits: int = 1) -> str:
+    """A rate as a percentage, or a dash where there is none (no contacts to rate)."""
+    return "—" if value is None else f"{100 * value:.{digits}f}%"
 
 
-def _secs(value: float | None) -> str:
+def secs(value: float | None) -> str:
     return "—" if value is None else f"{value:.0f}s"
 
 
@@ -50,7 +51,7 @@ def write_table(rows: Sequence[KpiRow], out: TextIO) -> None:
     for r in rows:
         table.add_row(
             r.interval_start, r.client, r.queue, r.channel, str(r.offered), str(r.answered),
-            str(r.abandoned), _pct(r.service_level), _pct(r.answer_rate), _secs(r.asa_s),
-            _secs(r.aht_s), _pct(r.fcr_rate), _pct(r.csat), "—" if r.nps is None else f"{r.nps:.0f}",
+            str(r.abandoned), pct(r.service_level), pct(r.answer_rate), secs(r.asa_s),
+            secs(r.aht_s), pct(r.fcr_rate), pct(r.csat), "—" if r.nps is None else f"{r.nps:.0f}",
         )  # fmt: skip
     Console(file=out, width=200).print(table)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from dashboards.generate import DATASOURCE, dashboard
-from sql.tenants import client_database, client_user
+from streams.storage.tenants import client_database, client_user
 
 PROVISIONING = "/etc/grafana/provisioning"
 

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from producers.scenario import DEFAULT_SCENARIO, HANDLING, HOUR_CURVE, Client, Scenario, Team
 
-Event = dict[str, Any]
+EventDict = dict[str, Any]  # one event as its JSON object
 
 
 def rfc3339(t: float) -> str:
@@ -71,7 +71,7 @@ class Simulator:
         self.run_tag = f"{start.astimezone(UTC):%y%m%d%H%M}s{seed}"
         self._heap: list[tuple[float, int, Callable[[], None]]] = []
         self._seq = itertools.count()
-        self._out: list[Event] = []
+        self._out: list[EventDict] = []
         self._contacts = itertools.count(1)
         self.teams: list[TeamState] = []
         for client in scenario.clients:
@@ -93,7 +93,7 @@ class Simulator:
         heapq.heappush(self._heap, (t, next(self._seq), action))
 
     def _emit(self, kind: str, t: float, client: str, queue: str, **fields: Any) -> None:
-        event: Event = {
+        event: EventDict = {
             "event_id": str(uuid.UUID(int=self.rng.getrandbits(128), version=4)),
             "schema_version": 1,
             "type": kind,
@@ -111,7 +111,7 @@ class Simulator:
         local = datetime.fromtimestamp(t, ZoneInfo(client.timezone))
         return local.hour + local.minute / 60
 
-    def events(self, until: datetime | None = None) -> Iterator[tuple[float, Event]]:
+    def events(self, until: datetime | None = None) -> Iterator[tuple[float, EventDict]]:
         """Yield (event time, event) in time order, until the given time if any."""
         end = math.inf if until is None else until.timestamp()
         while self._heap:

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+US_PER_S = 1_000_000  # every instant and duration is integer microseconds: exact sums in any order
+
 _SHAPE = b"0000-00-00T00:00:00.000Z"
 _TEMPLATE = np.frombuffer(_SHAPE, np.uint8)
 # Below this, a byte minus the template's is right: digits 0-9, separators exactly.
@@ -61,4 +63,4 @@ def moments_us(stamps: Sequence[str]) -> tuple[Microseconds, Decided]:
         + _DAYS_BEFORE[month] + day - _UNIX_DAY
     )  # fmt: skip
     seconds = ((days * 24 + hour) * 60 + minute) * 60 + second
-    return seconds * 1_000_000 + milli * 1000, decided
+    return seconds * US_PER_S + milli * 1000, decided

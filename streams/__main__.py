@@ -1,9 +1,21 @@
-"""``python -m streams worker``: run the Faust worker with settings from the environment."""
+"""``python -m streams worker``: the worker's start-up, the same as ``cckpi worker``'s."""
 
-from streams.settings import Settings
-from streams.worker.app import create_app
+from __future__ import annotations
 
-app = create_app(Settings())
+import argparse
+import sys
+
+from streams.worker.run import LOG_LEVELS, start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m streams")
+    parser.add_argument("command", choices=("worker",))
+    parser.add_argument("--loglevel", default="info", choices=LOG_LEVELS)
+    parser.add_argument("--logfile", help="log to this file instead of stderr")
+    args = parser.parse_args(argv)
+    return start(args.loglevel, args.logfile)
+
 
 if __name__ == "__main__":
-    app.main()
+    sys.exit(main())

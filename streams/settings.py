@@ -8,9 +8,10 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from streams.engine.intervals import US_PER_S
 from streams.engine.retention import Retention
 
-HOUR_US = 3_600_000_000
+HOUR_US = 3600 * US_PER_S
 
 
 def _env(*names: str) -> AliasChoices:
@@ -38,14 +39,20 @@ class Settings(BaseSettings):
     web_host: str = Field("127.0.0.1", validation_alias=_env("CCKPI_WEB_HOST"))
     web_token: SecretStr | None = Field(None, validation_alias=_env("CCKPI_WEB_TOKEN"))
     web_port: int = Field(6066, ge=0, le=65535, validation_alias=_env("CCKPI_WEB_PORT"))
-    # Under a backlog a batch fills before the wait ends; 20,000 beat 5,000 by ~6 % live
-    # (live/bare 0.79 against 0.75 on 400k events) and 40,000 did no better.
+    # Under a backlog a batch fills before the wait ends: larger batches pay each batch's fixed
+    # costs (inserts, fact messages, sweeps) less often (figures: docs/performance.md).
     batch_size: int = Field(20_000, ge=1, validation_alias=_env("CCKPI_BATCH_SIZE"))
     lag_every_s: float = Field(10.0, gt=0, validation_alias=_env("CCKPI_LAG_EVERY_S"))
     stall_after_s: float = Field(60.0, gt=0, validation_alias=_env("CCKPI_STALL_AFTER_S"))
     retention_hours: float = Field(72.0, gt=0, validation_alias=_env("CCKPI_RETENTION_HOURS"))
     open_retention_hours: float = Field(336.0, gt=0, validation_alias=_env("CCKPI_OPEN_RETENTION_HOURS"))
     batch_within_s: float = Field(0.25, gt=0, validation_alias=_env("CCKPI_BATCH_WITHIN_S"))
+    # Secrets of single commands, read here like every other variable; never arguments.
+    client_password: SecretStr | None = Field(None, validation_alias=_env("CCKPI_CLIENT_PASSWORD"))
+    grafana_token: SecretStr | None = Field(None, validation_alias=_env("GRAFANA_TOKEN"))
+    grafana_clickhouse_password: SecretStr | None = Field(
+        None, validation_alias=_env("GRAFANA_CLICKHOUSE_PASSWORD")
+    )
 
     @model_validator(mode="after")
     def _no_empty_secrets(self) -> Settings:

@@ -32,8 +32,9 @@ def compute_rows(
 ) -> list[KpiRow]:
     """Recompute KPI rows: one per (client, queue, channel, interval) with an arrival."""
     sla = sla or SlaSettings()
-    _, rows = run_engine(events, sla, interval_s)
-    return to_kpi_rows(rows, sla)
+    with gc_paused():
+        _, rows = run_engine(events, sla, interval_s)
+        return to_kpi_rows(rows, sla)
 
 
 def compute_bytes(
@@ -41,9 +42,8 @@ def compute_bytes(
 ) -> tuple[list[KpiRow], ReadReport]:
     """Recompute the KPI rows of JSON Lines, over ``workers`` processes (default: the cores)."""
     sla = sla or SlaSettings()
-    with gc_paused():
-        result = batch_messages(Packed.lines(data), sla, workers)
-        return to_kpi_rows(result.rows, sla), result.report
+    result = batch_messages(Packed.lines(data), sla, workers)
+    return to_kpi_rows(result.rows, sla), result.report
 
 
 def compute_file(

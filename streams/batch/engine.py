@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from operator import add
 
 from schemas.sla import SlaSettings
 from schemas.wire import AgentState, ContactEvent
@@ -18,7 +17,7 @@ from streams.engine.contacts import ContactKey, ContactState
 from streams.engine.fcr import FCR_WINDOW_US, first_contact_resolved
 from streams.engine.intervals import INTERVAL_S, interval_start
 from streams.engine.kpi import FCR, WIDTH, ThresholdLookup, contribution
-from streams.engine.totals import RowKey
+from streams.engine.totals import RowKey, add_into
 
 Rows = dict[RowKey, list[int]]
 
@@ -47,12 +46,8 @@ def count_rows(contacts: Iterable[ContactState], thresholds: ThresholdLookup, in
             continue
         arrival = contact.arrival
         assert arrival is not None
-        key = (contact.client, arrival.queue, arrival.channel, interval_start(arrival.at_us, interval_s))
-        row = rows.get(key)
-        if row is None:
-            rows[key] = list(vector)
-        else:
-            row[:] = map(add, row, vector)
+        start = interval_start(arrival.at_us, interval_s)
+        add_into(rows, (contact.client, arrival.queue, arrival.channel, start), vector)
     return rows
 
 
@@ -115,6 +110,6 @@ def gc_paused() -> Iterator[None]:
 def run_engine(
     events: Iterable[ContactEvent | AgentState], sla: SlaSettings, interval_s: int = INTERVAL_S
 ) -> tuple[dict[ContactKey, ContactState], Rows]:
-    """Both engine stages over a whole set of events: the contacts, and the row vectors."""
-    with gc_paused():
-        return batch_rows(events, sla.thresholds, interval_s)
+    """Both engine stages over a whole set of events: the contacts, and the row vectors.
+    Callers hold the GC paused around it (see :func:`gc_paused`)."""
+    return batch_rows(events, sla.thresholds, interval_s)

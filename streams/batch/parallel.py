@@ -14,19 +14,18 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import chain
-from operator import add
 
 import numpy as np
 import numpy.typing as npt
 
 from schemas.sla import SlaSettings
 from schemas.wire import ContactEvent
+from streams.batch.digests import inputs_digest, messages_by_row
 from streams.batch.engine import Rows, arrival_rows, gc_paused, run_engine
 from streams.batch.packed import Packed
 from streams.batch.reading import ReadReport, read_contact_events
 from streams.batch.routing import Routes, owners, route_keys
-from streams.engine.totals import RowKey
-from streams.replay.digests import inputs_digest, messages_by_row
+from streams.engine.totals import RowKey, add_into
 
 RowInputs = tuple[str, int]  # SHA-256 of a row's input events, and how many distinct ones
 LINES_PER_WORKER = 100_000  # below this, starting a process costs more than it saves
@@ -195,8 +194,7 @@ def _in_workers(job: _Job) -> BatchResult:
     for part in parts:
         if part is not parts[0]:
             for key, vector in part.rows.items():
-                summed = total.rows.get(key)
-                total.rows[key] = vector if summed is None else list(map(add, summed, vector))
+                add_into(total.rows, key, vector)
         total.report.valid += part.report.valid
         total.report.rejected.extend(part.report.rejected)
     total.report.rejected.sort()

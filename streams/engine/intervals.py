@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from functools import lru_cache
 
-US_PER_S = 1_000_000
+from schemas.stamps import US_PER_S
+
+__all__ = ["US_PER_S"]  # the time unit, for the engine's callers
 INTERVAL_S = 900  # the contract's default KPI interval
 MINUTE_S = 60  # the bucket rolling figures are built from
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pydantic import TypeAdapter
 
 from schemas.kpi import KpiRow
-from streams.engine.intervals import iso_utc
+from streams.engine.intervals import US_PER_S, iso_utc
 from streams.engine.kpi import COLUMNS, SECONDS_COLUMNS, ratios
 from streams.engine.totals import RowKey
 
@@ -18,7 +18,7 @@ def additive_values(vector: Sequence[int]) -> dict[str, float]:
     """Name the columns of a vector, with durations in seconds."""
     values: dict[str, float] = dict(zip(COLUMNS, vector, strict=True))
     for name in SECONDS_COLUMNS:
-        values[name] /= 1_000_000
+        values[name] /= US_PER_S
     return values
 
 

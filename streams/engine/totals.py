@@ -6,8 +6,9 @@ and the totals always equal the sum over the current contact states.
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Container, Hashable, Iterable, Sequence
 from operator import add, sub
+from typing import TypeVar
 
 from streams.engine.intervals import INTERVAL_S, MINUTE_S, US_PER_S, interval_start
 from streams.engine.kpi import COLUMNS, Vector
@@ -17,6 +18,24 @@ RowKey = tuple[str, str, str, int]  # client, queue, channel, interval_start (ep
 Anchor = tuple[str, str, str, int]
 Lane = tuple[str, str, str]  # client, queue, channel
 GRAINS: tuple[int, ...] = (INTERVAL_S, MINUTE_S)
+K = TypeVar("K", bound=Hashable)
+
+
+def add_into(rows: dict[K, list[int]], key: K, vector: Sequence[int]) -> None:
+    """Sum a vector into the row at ``key``; a new row is a copy, the vector stays the caller's."""
+    row = rows.get(key)
+    if row is None:
+        rows[key] = list(vector)
+    else:
+        row[:] = map(add, row, vector)
+
+
+def sum_vectors(vectors: Iterable[Sequence[int]], width: int) -> list[int]:
+    """The column sums of many vectors, exact (integers)."""
+    summed = [0] * width
+    for vector in vectors:
+        summed[:] = map(add, summed, vector)
+    return summed
 
 
 class RowTotals:

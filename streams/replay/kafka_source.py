@@ -12,6 +12,7 @@ from kafka import KafkaConsumer, TopicPartition
 from schemas.events import Rejection
 from schemas.wire import Event, parse_events
 from streams.batch.packed import Packed
+from streams.engine.intervals import US_PER_S
 from streams.kafka import polled_until_idle
 from streams.replay.relevance import relevant
 from streams.replay.run import Inputs
@@ -56,7 +57,7 @@ def read_kafka(bootstrap: str, topic: str, since_s: int, until_s: int, client: s
         if not isinstance(event, Rejection):
             events.append(event)
             valid.append(payload)
-    keep = relevant(events, since_s * 1_000_000, until_s * 1_000_000, client)
+    keep = relevant(events, since_s * US_PER_S, until_s * US_PER_S, client)
     picked = [events[i] for i in keep]
     return Inputs(
         event_ids=Packed.messages([e.event_id.encode() for e in picked]),

@@ -18,12 +18,13 @@ from typing import Any
 import orjson
 
 from schemas.sla import SlaSettings
+from streams.batch.digests import inputs_digest
 from streams.batch.packed import Packed
 from streams.batch.parallel import batch_messages
 from streams.batch.routing import Routes, known_routes
 from streams.engine.fcr import FCR_WINDOW_US
-from streams.engine.intervals import iso_utc, whole_intervals
-from streams.replay.digests import differences, inputs_digest, totals
+from streams.engine.intervals import US_PER_S, iso_utc, whole_intervals
+from streams.replay.comparison import differences, totals
 from streams.storage.protocol import ClickHouse
 from streams.storage.reads import read_kpi_vectors
 from streams.storage.tables import STORED_COLUMNS
@@ -83,7 +84,7 @@ def read_archive(store: ClickHouse, since_s: int, until_s: int, client: str | No
         return Inputs(Packed.messages([]), Packed.messages([]))
     last_us += FCR_WINDOW_US
     params.update(
-        first_us=first_us, last_us=last_us, first_s=first_us // 1_000_000, last_s=last_us // 1_000_000
+        first_us=first_us, last_us=last_us, first_s=first_us // US_PER_S, last_s=last_us // US_PER_S
     )
     (event_ids, payloads), (contact_keys, customer_keys) = store.query_packed(
         _RELEVANT.format(contacts=contacts, customers=customers), params
@@ -164,5 +165,5 @@ def replay(
     return ReplayResult(run_id, count, len(in_range), differing_rows, report)
 
 
-def write_report(result: ReplayResult, path: Path) -> None:
+def write_audit_report(result: ReplayResult, path: Path) -> None:
     path.write_bytes(orjson.dumps(result.report, option=orjson.OPT_INDENT_2))

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from schemas.kpi import KpiRow
 from schemas.sla import SlaSettings
 from streams.engine.agent_states import AgentBoard
-from streams.engine.intervals import MINUTE_S, iso_utc
+from streams.engine.intervals import MINUTE_S, US_PER_S, iso_utc
 from streams.stages.contact_book import ContactBook
 from streams.storage.protocol import ClickHouse
 from streams.storage.reads import read_kpi_rows
@@ -63,7 +63,7 @@ def live_summary(
     ``waiting`` and ``agents`` are taken on the event loop (they read live state); this
     part only queries ClickHouse, so it may run in a thread.
     """
-    now_s = now_us // 1_000_000
+    now_s = now_us // US_PER_S
     queues: dict[tuple[str, str, str], dict[str, Any]] = defaultdict(dict)
 
     def add(name: str, since: int, only: str | None) -> list[KpiRow]:

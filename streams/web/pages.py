@@ -39,7 +39,7 @@ class Counters(Protocol):
     def pushed(self, after_batch: int, through_batch: int) -> None: ...
 
 
-class Runtime(Protocol):
+class WorkerView(Protocol):
     """What the pages need of the worker (its runtime, passed in: the web never imports it)."""
 
     @property
@@ -60,7 +60,7 @@ class Runtime(Protocol):
     def status(self) -> dict[str, Any]: ...
 
 
-def _allowed(runtime: Runtime, request: Any) -> bool:
+def _allowed(runtime: WorkerView, request: Any) -> bool:
     token = runtime.settings.web_token
     if token is None:
         return True
@@ -77,7 +77,7 @@ def _filters(request: Any) -> tuple[str | None, str | None]:
     return request.query.get("client") or None, request.query.get("queue") or None
 
 
-async def summary(runtime: Runtime, client: str | None, queue: str | None) -> dict[str, Any]:
+async def summary(runtime: WorkerView, client: str | None, queue: str | None) -> dict[str, Any]:
     """Live figures; the in-memory parts are read on the loop, the query runs in a thread."""
     stage = runtime.contacts
     waiting = waiting_now(list(stage.books.values()), stage.watermark_us)
@@ -87,7 +87,7 @@ async def summary(runtime: Runtime, client: str | None, queue: str | None) -> di
     )
 
 
-def register_pages(app: faust.App, runtime: Runtime) -> None:
+def register_pages(app: faust.App, runtime: WorkerView) -> None:
 
     @app.page("/api/status")
     async def status(web: Any, request: Any) -> Any:

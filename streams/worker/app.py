@@ -31,7 +31,7 @@ from streams.worker.tuning import short_fetch_wait
 
 log = logging.getLogger("cckpi.worker")
 PROGRESS_EVERY_S = 5.0
-Agent = Callable[[faust.StreamT], Awaitable[None]]
+AgentFn = Callable[[faust.StreamT], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ async def _finish(
     await _ack(stream, batch)
 
 
-def contact_agent(app: faust.App, runtime: Runtime, topics: Topics) -> Agent:
+def contact_agent(app: faust.App, runtime: Runtime, topics: Topics) -> AgentFn:
     """Stage one over the event topic."""
     settings = runtime.settings
     # Behind by this many messages, the agent gathers several of Faust's takes into one batch:
@@ -140,7 +140,7 @@ def contact_agent(app: faust.App, runtime: Runtime, topics: Topics) -> Agent:
     return contact_events
 
 
-def fcr_agent(app: faust.App, runtime: Runtime) -> Agent:
+def fcr_agent(app: faust.App, runtime: Runtime) -> AgentFn:
     """Stage two over the facts topic."""
     settings = runtime.settings
 

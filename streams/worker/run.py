@@ -1,4 +1,5 @@
-"""Run the Faust worker in this process: topics and migrations first, then the app."""
+"""Start the Faust worker in this process: check the configuration, make the topics and apply
+the migrations, then run the app. ``cckpi worker`` and ``python -m streams worker`` both come here."""
 
 from __future__ import annotations
 
@@ -7,13 +8,17 @@ import os
 import sys
 
 from aiokafka.errors import KafkaError
+from pydantic import ValidationError
 
-from sql.migrate import migrate
+from schemas.sla import SlaError, load_sla
 from streams.kafka import ensure_topics, undecodable
-from streams.settings import Settings
+from streams.settings import Settings, describe
 from streams.storage.connect import connect
+from streams.storage.migrate import migrate
 from streams.worker.app import create_app
 from streams.worker.tuning import fewer_gc_passes, leaner_malloc
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
 def say_where_it_stopped(settings: Settings, cause: BaseException) -> None:
@@ -32,6 +37,24 @@ def say_where_it_stopped(settings: Settings, cause: BaseException) -> None:
                   topic, partition, offset, reason)  # fmt: skip
     if not found:
         log.error("stopped on a Kafka error: %s: %s", type(cause).__name__, cause)
+
+
+def start(loglevel: str = "info", logfile: str | None = None, bare: bool = False) -> int:
+    """Read and check the configuration (environment and SLA file), then run the worker;
+    a bad value is named in one line and the worker does not start (exit code 2)."""
+    try:
+        settings = Settings()
+        load_sla(settings.sla_file)  # never start half-configured
+    except ValidationError as error:
+        if error.title != "Settings":
+            raise
+        for line in describe(error):
+            print(f"cckpi worker: {line}", file=sys.stderr)
+        return 2
+    except SlaError as error:
+        print(f"cckpi worker: bad SLA file, not starting:\n{error}", file=sys.stderr)
+        return 2
+    return run_worker(settings, loglevel=loglevel, logfile=logfile, bare=bare)
 
 
 def run_worker(

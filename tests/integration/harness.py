@@ -17,12 +17,12 @@ from cckpi.launcher import WorkerProcess, wait_drained
 from producers.outputs import KafkaOutput
 from schemas.kpi import KpiRow
 from schemas.sla import SlaSettings
-from sql.migrate import migrate
 from streams.kafka import ensure_topics
 from streams.settings import Settings
 from streams.stages.contact_stage import ContactStage
 from streams.stages.fcr_stage import FcrStage
 from streams.storage.connect import connect
+from streams.storage.migrate import migrate
 from streams.storage.protocol import ClickHouse
 from streams.storage.reads import read_kpi_rows
 from streams.storage.writer import write_batch

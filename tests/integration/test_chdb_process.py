@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sql.migrate import migrate
 from streams.storage.chdb_child import ChdbProcess
 from streams.storage.connect import connect
 from streams.storage.embedded import ChdbClickHouse
+from streams.storage.migrate import migrate
 from streams.storage.protocol import ClickHouse
 from streams.storage.tables import RAW_COLUMNS
 

@@ -25,9 +25,9 @@ from clickhouse_driver.errors import ServerException
 from cckpi.chserver import ClickHouseServer
 from dashboards.panels import DASHBOARDS, expand_macros
 from producers.simulator import Simulator
-from sql.tenants import GRAFANA_USER, READER_READONLY, client_database, reader_users_xml
 from streams.storage.chdb_child import ChdbProcess
 from streams.storage.connect import connect
+from streams.storage.tenants import GRAFANA_USER, READER_READONLY, client_database, reader_users_xml
 from tests.integration.harness import load_through_stages, when_loaded
 from tests.integration.test_isolation import PASSWORD, as_client, provision
 

@@ -19,9 +19,9 @@ from clickhouse_driver.errors import ServerException
 from cckpi.chserver import ClickHouseServer
 from dashboards.panels import expand_macros
 from producers.simulator import Simulator
-from sql.tenants import client_database, client_user
 from streams.storage.connect import connect
 from streams.storage.reads import read_kpi_rows
+from streams.storage.tenants import client_database, client_user
 from tests.integration.harness import load_through_stages, when_loaded
 
 pytestmark = pytest.mark.integration

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from sql.migrate import load_migrations, migrate
 from streams.storage.connect import connect
+from streams.storage.migrate import load_migrations, migrate
 
 pytestmark = pytest.mark.integration
 

@@ -21,13 +21,13 @@ import pytest
 
 from schemas.kpi import OUTPUT_COLUMNS
 from schemas.sla import SlaSettings
-from sql.migrate import migrate
 from streams.batch.compute import ReadReport, compute_rows, read_events
 from streams.engine.retention import Retention
 from streams.stages.contact_stage import ContactStage
 from streams.stages.fcr_stage import FcrStage
 from streams.stages.output import Record, batch_starts
 from streams.storage.connect import connect
+from streams.storage.migrate import migrate
 from streams.storage.protocol import ClickHouse
 from streams.storage.reads import load_state, read_kpi_rows
 from streams.storage.writer import write_batch

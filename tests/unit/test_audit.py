@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 
+from streams.batch.digests import inputs_digest
 from streams.engine.kpi import HANDLE, OFFERED, WIDTH
-from streams.replay.digests import Difference, differences, inputs_digest, totals
+from streams.replay.comparison import Difference, differences, totals
 
 
 def test_digest_is_the_sorted_distinct_events_each_on_its_line() -> None:

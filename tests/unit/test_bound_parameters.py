@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sql.migrate import migrate
 from streams.storage.connect import connect
+from streams.storage.migrate import migrate
 from streams.storage.protocol import bind
 from streams.storage.reads import read_kpi_rows
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from dashboards.clients import client_provisioning
-from sql.tenants import client_database, client_user, slug, users_xml
+from streams.storage.tenants import client_database, client_user, slug, users_xml
 
 
 def test_every_panel_of_a_client_dashboard_uses_the_client_datasource() -> None:

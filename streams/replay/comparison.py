@@ -1,45 +1,16 @@
-"""Audit arithmetic, no I/O: which events fed a KPI row, their digest, and where two sets of rows differ."""
+"""Where two sets of KPI rows differ, and their totals: the arithmetic of an audit, no I/O."""
 
 from __future__ import annotations
 
-import hashlib
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from operator import add
 
 from schemas.kpi import ADDITIVE_COLUMNS
-from schemas.wire import ContactEvent
-from streams.batch.engine import ContactKey
 from streams.engine.intervals import iso_utc
 from streams.engine.rows import additive_values
-from streams.engine.totals import RowKey
+from streams.engine.totals import RowKey, sum_vectors
 
 RowId = tuple[str, str, str, str]  # client, queue, channel, interval_start (RFC 3339)
-
-
-def inputs_digest(events: Iterable[tuple[bytes, bytes]]) -> tuple[str, int]:
-    """SHA-256 over the canonical input: distinct events sorted by id, each id 0x1f payload 0x0a;
-    and how many distinct events that is."""
-    digest = hashlib.sha256()
-    distinct = sorted(set(events))  # ties on an id are ordered by payload
-    for event_id, payload in distinct:
-        digest.update(event_id + b"\x1f" + payload + b"\n")
-    return digest.hexdigest(), len(distinct)
-
-
-def messages_by_row(
-    numbers: Iterable[int], events: Iterable[ContactEvent], arrivals: dict[ContactKey, RowKey]
-) -> dict[RowKey, list[int]]:
-    """The messages behind each row: those of every contact that arrived in it.
-
-    ``numbers`` are the messages' places, one per event, in the same order."""
-    rows: dict[RowKey, list[int]] = defaultdict(list)
-    for number, event in zip(numbers, events, strict=True):
-        row = arrivals.get((event.client, event.contact_id))
-        if row is not None:
-            rows[row].append(number)
-    return rows
 
 
 @dataclass(frozen=True)
@@ -79,7 +50,4 @@ def row_id(key: RowKey) -> RowId:
 
 def totals(rows: Iterable[Sequence[int]]) -> dict[str, float]:
     """The column sums of many vectors, summed exactly and then named."""
-    summed = [0] * len(ADDITIVE_COLUMNS)
-    for vector in rows:
-        summed = list(map(add, summed, vector))
-    return additive_values(summed)
+    return additive_values(sum_vectors(rows, len(ADDITIVE_COLUMNS)))

@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 from streams.storage.protocol import ClickHouse
 
-SQL_DIR = Path(__file__).resolve().parent
+SQL_DIR = Path(str(files("sql")))  # the migration files: the design card's sql/ folder
 _NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 import threading
 import time
@@ -14,7 +15,9 @@ from rich.table import Table
 from rich.text import Text
 
 from cckpi.broker import TansuBroker, free_port
+from cckpi.formats import pct, secs
 from cckpi.launcher import WorkerProcess, wait_drained
+from cckpi.processes import exit_on_sigterm
 from producers.outputs import KafkaOutput
 from producers.run import StopFlag, run_simulation
 from producers.simulator import Simulator
@@ -22,14 +25,6 @@ from streams.kafka import ensure_topics
 from streams.settings import Settings
 
 DEMO_DATABASE = "cckpi_demo"
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:.0f}%"
-
-
-def _secs(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0f}s"
 
 
 def _sl_cell(value: float | None, target: float) -> Text:
@@ -40,7 +35,21 @@ def _sl_cell(value: float | None, target: float) -> Text:
     return Text(f"{100 * value:.0f}%", style=f"bold {style}")
 
 
-def render(live: dict[str, Any], status: dict[str, Any], produced: int, started: float) -> Group:
+def add(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("demo", help="run everything on embedded defaults with a live terminal view")
+    p.add_argument("--duration", type=float, help="stop after this many seconds and print a summary")
+    p.add_argument("--speed", type=float, default=60.0, help="simulated seconds per real second (default 60)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--partitions", type=int, default=3)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    exit_on_sigterm()
+    return run_demo(args.duration, args.speed, args.seed, args.partitions)
+
+
+def live_view(live: dict[str, Any], status: dict[str, Any], produced: int, started: float) -> Group:
     table = Table(title=f"cckpi — event time {live.get('as_of') or '…'}", expand=True)
     headers = ("client", "queue", "chan", "waiting", "longest", "agents a/b/w/aw", "offered today",
                "SL 15m", "SL today", "target", "abandon", "ASA", "AHT", "FCR", "CSAT", "NPS")  # fmt: skip
@@ -52,12 +61,12 @@ def render(live: dict[str, Any], status: dict[str, Any], produced: int, started:
         counts = "/".join(str(agents.get(s, 0)) for s in ("available", "busy", "wrap", "away"))
         table.add_row(
             q["client"], q["queue"], q["channel"], str(int(now.get("waiting", 0))),
-            _secs(now.get("longest_wait_s")) if now else "—", counts, str(today.get("offered", 0)),
+            secs(now.get("longest_wait_s")) if now else "—", counts, str(today.get("offered", 0)),
             _sl_cell(recent.get("service_level"), q["sl_target"]),
             _sl_cell(today.get("service_level"), q["sl_target"]),
             f"{100 * q['sl_target']:.0f}% in {q['sl_threshold_s']:.0f}s",
-            _pct(today.get("abandon_rate")), _secs(today.get("asa_s")), _secs(today.get("aht_s")),
-            _pct(today.get("fcr_rate")), _pct(today.get("csat")),
+            pct(today.get("abandon_rate"), 0), secs(today.get("asa_s")), secs(today.get("aht_s")),
+            pct(today.get("fcr_rate"), 0), pct(today.get("csat"), 0),
             "—" if today.get("nps") is None else f"{today['nps']:.0f}",
         )  # fmt: skip
     elapsed = time.monotonic() - started
@@ -128,7 +137,7 @@ def run_demo(duration: float | None, speed: float, seed: int, partitions: int) -
 
 def _snapshot(worker: WorkerProcess, produced: int, began: float) -> Group:
     try:
-        return render(worker.get("/api/live"), worker.get("/api/status"), produced, began)
+        return live_view(worker.get("/api/live"), worker.get("/api/status"), produced, began)
     except OSError as error:
         return Group(Text(f"waiting for the worker: {error}", style="yellow"))
 

@@ -1,0 +1,24 @@
+"""One module per ``cckpi`` command; each has ``add`` (its parser) and ``run``."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from cckpi.commands import (
+    audit,
+    bench,
+    clients,
+    compute,
+    dashboards,
+    demo,
+    migrate,
+    replay,
+    report,
+    simulate,
+    worker,
+)
+
+# In the order ``cckpi --help`` lists them.
+COMMANDS: tuple[ModuleType, ...] = (
+    compute, simulate, worker, migrate, bench, report, dashboards, replay, audit, clients, demo,
+)  # fmt: skip

@@ -1,0 +1,56 @@
+"""``cckpi report``: a client's monthly SLA report from stored or recomputed rows."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from streams.engine.intervals import parse_iso
+
+
+def add(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("report", help="write a client's monthly SLA report (html, pdf or csv)")
+    p.add_argument("--client", required=True)
+    p.add_argument("--period", required=True, help="the month, YYYY-MM, in the client's time zone")
+    p.add_argument("--format", choices=("html", "pdf", "csv"), default="html")
+    p.add_argument("--output", type=Path, help="file to write (default sla-report-CLIENT-PERIOD.FORMAT)")
+    p.add_argument("--sla", type=Path, help="SLA file (default $CCKPI_SLA_FILE)")
+    p.add_argument("--events", type=Path, help="recompute from this JSONL file instead of reading ClickHouse")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from cckpi.report import build_report, write_report
+    from schemas.sla import SlaError, load_sla
+    from streams.batch.compute import compute_file
+    from streams.engine.periods import month_bounds
+    from streams.settings import Settings
+
+    settings = Settings()
+    try:
+        sla = load_sla(args.sla or settings.sla_file)
+        start, end = month_bounds(args.period, sla.client(args.client).timezone)
+    except (SlaError, ValueError) as error:
+        print(f"cckpi report: {error}", file=sys.stderr)
+        return 2
+    if args.events:
+        computed, _ = compute_file(args.events, sla)
+        rows = [r for r in computed if r.client == args.client
+                and start <= parse_iso(r.interval_start) < end]  # fmt: skip
+    else:
+        from streams.storage.connect import connect
+        from streams.storage.reads import read_kpi_rows
+
+        store = connect(settings.clickhouse(), settings.data_dir, settings.database)
+        try:
+            rows = read_kpi_rows(store, 900, args.client, start, end, formula=sla.formula)
+        finally:
+            store.close()
+    if not rows:
+        print(f"cckpi report: no data for client {args.client!r} in {args.period}", file=sys.stderr)
+        return 1
+    output = args.output or Path(f"sla-report-{args.client}-{args.period}.{args.format}")
+    write_report(build_report(rows, args.client, args.period, sla), args.format, output)
+    print(f"cckpi report: wrote {output} ({len(rows)} interval rows)")
+    return 0

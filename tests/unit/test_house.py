@@ -1,0 +1,191 @@
+"""The house rules, read from the code itself: no import cycles, a pure engine, one definition
+per concept, the environment read in one place."""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+FIRST_PARTY = ("cckpi", "streams", "producers", "schemas", "sql", "dashboards")
+IO_LIBRARIES = {"faust", "mode", "aiokafka", "kafka", "clickhouse_driver", "chdb", "aiohttp", "pyarrow"}
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for package in FIRST_PARTY:
+        for path in (ROOT / package).rglob("*.py"):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            found[name] = path
+    return found
+
+
+MODULES = _modules()
+TREES = {name: ast.parse(path.read_text(encoding="utf-8")) for name, path in MODULES.items()}
+
+
+def _imports(name: str) -> tuple[set[str], set[str]]:
+    """First-party modules and outside top-level packages one module imports, wherever the
+    import stands (module level, in a function, under TYPE_CHECKING)."""
+    ours, outside = set(), set()
+    for node in ast.walk(TREES[name]):
+        targets: list[str] = []
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            targets = [f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in MODULES else node.module
+                       for a in node.names]  # fmt: skip
+        for target in targets:
+            if target.split(".")[0] in FIRST_PARTY:
+                while target not in MODULES:  # `import a.b.c` of a module; never a bare package miss
+                    target = target.rpartition(".")[0]
+                if target != name:
+                    ours.add(target)
+            else:
+                outside.add(target.split(".")[0])
+    return ours, outside
+
+
+GRAPH = {name: _imports(name)[0] for name in MODULES}
+
+
+def _unit(module: str) -> str:
+    """The package a module belongs to: streams' sub-packages and top-level modules count apart."""
+    parts = module.split(".")
+    if parts[0] == "streams" and len(parts) > 1:
+        return ".".join(parts[:2])
+    return parts[0]
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one node (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in graph.get(node, ()):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_module_imports_itself_round_a_cycle() -> None:
+    assert _cycles(GRAPH) == []
+
+
+def test_no_package_imports_itself_round_a_cycle() -> None:
+    units: dict[str, set[str]] = defaultdict(set)
+    for module, imported in GRAPH.items():
+        units[_unit(module)].update(_unit(i) for i in imported if _unit(i) != _unit(module))
+    assert _cycles(units) == []
+    assert "streams.engine" in units and "streams.storage" in units  # the check sees the house
+
+
+def _reach(start: str) -> set[str]:
+    seen, todo = {start}, [start]
+    while todo:
+        for nxt in GRAPH[todo.pop()]:
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def test_the_engine_reaches_no_io_library_and_no_other_package_of_streams() -> None:
+    engine = [m for m in MODULES if m.startswith("streams.engine.")]
+    assert len(engine) >= 8
+    for module in engine:
+        reached = _reach(module)
+        libraries = set().union(*(_imports(m)[1] for m in reached))
+        assert not libraries & IO_LIBRARIES, (module, libraries & IO_LIBRARIES)
+        assert {_unit(m) for m in reached} <= {"streams.engine", "schemas"}, module
+
+
+def _environment_reads(tree: ast.AST) -> Iterator[int]:
+    """Lines that read a variable: os.getenv(..), os.environ.get(..), os.environ[..], .. in os.environ
+    (passing the whole environment on to a child process is not reading it)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr == "getenv":
+            yield node.lineno
+        if isinstance(node, ast.Attribute) and node.attr == "environ":
+            parent = getattr(node, "parent", None)
+            if not isinstance(parent, ast.Dict):
+                yield node.lineno
+
+
+def test_every_environment_variable_is_read_in_settings() -> None:
+    readers = {}
+    for name, tree in TREES.items():
+        for node in ast.walk(tree):
+            for child in ast.iter_child_nodes(node):
+                child.parent = node  # type: ignore[attr-defined]
+        lines = list(_environment_reads(tree))
+        if lines:
+            readers[name] = lines
+    assert readers == {}, "read the variable as a field of streams.settings.Settings"
+
+
+def _definitions() -> dict[str, list[str]]:
+    """Module-level classes, functions and constants of the product, by name."""
+    defined: dict[str, list[str]] = defaultdict(list)
+    for module, tree in TREES.items():
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+                defined[node.name].append(module)
+            elif isinstance(node, ast.Assign | ast.AnnAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        defined[target.id].append(module)
+    return defined
+
+
+# Names each command module or entry point defines by design.
+PER_MODULE = {"add", "run", "main", "log", "T", "K"}
+# The event contract's two forms, held to the same decisions by test_wire_conformance: the
+# pydantic models explain every rejection, the msgspec structs decode eight times faster.
+MIRRORED = ("schemas.events", "schemas.wire")
+
+
+def test_each_public_concept_is_defined_once() -> None:
+    twice = {
+        name: modules
+        for name, modules in _definitions().items()
+        if len(modules) > 1
+        and name not in PER_MODULE
+        and not name.startswith("_")
+        and tuple(sorted(modules)) != MIRRORED
+    }
+    assert twice == {}
+
+
+def test_microseconds_are_spelled_once() -> None:
+    literal = [name for name, path in MODULES.items() if "1_000_000" in path.read_text(encoding="utf-8")
+               and name != "schemas.stamps"]  # fmt: skip
+    assert literal == [], "use US_PER_S (schemas.stamps, also streams.engine.intervals)"
