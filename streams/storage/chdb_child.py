@@ -1,12 +1,12 @@
 """Embedded chDB in a child process of its own, for the long-running worker.
 
-In the worker's process a chDB query holds the GIL for most of its run (measured: the
-event loop got 26-37 % of a core while a thread inserted a batch), and loading chDB costs
-~265 MB before any data. In a child, the inserts run on the other core while the worker
-reads on, and the worker's memory is its own. The child owns the data folder (only one
-process may open it), ignores the terminal's and the launcher's signals so the worker can
-write its last batch while stopping, and ends when the worker closes it or dies (its end of
-the socket then reads as closed). If the child dies, the next call starts another.
+In the worker's process a chDB query holds the GIL for most of its run, starving the event
+loop while a thread inserts a batch, and loading chDB costs memory before any data. In a
+child, the inserts run on the other core while the worker reads on, and the worker's memory
+is its own. The child owns the data folder (only one process may open it), ignores the
+terminal's and the launcher's signals so the worker can write its last batch while stopping,
+and ends when the worker closes it or dies (its end of the socket then reads as closed). If
+the child dies, the next call starts another.
 
 The wire: a request is ``fmt`` and SQL separated by a newline, then the data that follows the
 SQL (an insert's rows; may be empty); the reply is a status (``ok``/``error``, then the

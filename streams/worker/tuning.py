@@ -34,11 +34,9 @@ def short_fetch_wait() -> None:
 
 # Python's default (700 allocations) runs a young collection every few events here, and the
 # older generations it promotes into hold the whole live state (hundreds of thousands of
-# contacts, rows and facts) that later passes walk again. Measured on 400k events: 6,400
-# collections took 6.9 s, 15 % of the run; at 50,000 the worker ran 17 % faster. At 50,000
-# a young pass still walked each batch's output rows before they were written and freed: the
-# stages over 1M events spent 4.7 s in 64 passes, at 200,000 1.4 s in 11 (stage one 21 -> 17 us
-# an event in process). Nothing the worker keeps forms cycles, so fewer passes lose nothing.
+# contacts, rows and facts) that later passes walk again; a young pass should not even walk
+# one batch's output before it is written and freed. Nothing the worker keeps forms cycles,
+# so fewer passes lose nothing (figures in docs/performance.md).
 GC_YOUNG_THRESHOLD = 200_000
 
 
@@ -51,14 +49,11 @@ def fewer_gc_passes() -> None:
 
 # glibc gives each thread that allocates its own arena (up to 8 a core), and memory freed in
 # one is reused only there: the worker's ClickHouse calls run in a pool of threads, each
-# holding what its last batch freed. Measured on 1M events, peak RSS of one worker: with a
-# clickhouse-server 507, 506 MB at the default; 490, 485 (MALLOC_ARENA_MAX=2) and 476, 509
-# (this call) at 2 arenas; with chDB 992 against 944. Throughput unchanged within the noise.
+# holding what its last batch freed. Two arenas keep the peak lower at the same throughput.
 MALLOC_ARENAS = 2
 # glibc also raises its mmap threshold to the largest block freed (up to 32 MB), so after the
-# first batch every insert's few-MB body came from the heap and left it fragmented. A fixed
-# threshold keeps such blocks mapped and returned when freed: a worker with its chDB in a
-# child, 1M events, peak 510 MB at the default against 486 MB at 256 kB.
+# first batch every insert's few-MB body would come from the heap and fragment it. A fixed
+# threshold keeps such blocks mapped and returned when freed.
 MMAP_THRESHOLD = 256 * 1024
 _M_ARENA_MAX, _M_MMAP_THRESHOLD = -8, -3  # mallopt's parameter numbers, from glibc's malloc.h
 

@@ -33,7 +33,7 @@ from tests.integration.harness import Message, new_settings, run_pipeline
 
 pytestmark = pytest.mark.integration
 
-SLA_FILE = Path(__file__).resolve().parents[2] / "sla.example.yaml"
+SLA_FILE = Path(__file__).resolve().parents[3] / "sla.example.yaml"
 CLIENT, ZONE = "acme", "Europe/Zurich"
 NOW = int(datetime(2026, 11, 23, 11, 7, tzinfo=UTC).timestamp())  # "now" for the wallboard
 FROM, TO = int(SIM_START.timestamp()) - 3600, int(SIM_END.timestamp())

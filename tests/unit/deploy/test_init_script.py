@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "docker" / "clickhouse-init.sh"
+SCRIPT = Path(__file__).resolve().parents[3] / "docker" / "clickhouse-init.sh"
 NASTY = ["plain-password-1", "it's a 'quote'", 'dq"; DROP USER default; --', "a b\tc", "@:/#%\\$(id)`id`"]
 
 

@@ -17,7 +17,7 @@ from streams.batch.compute import compute_file
 from streams.engine.intervals import parse_iso
 from streams.engine.periods import local_day, month_bounds
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "sla.example.yaml"
+EXAMPLE = Path(__file__).resolve().parents[3] / "sla.example.yaml"
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import pytest
 
 from schemas.sla import DEFAULT_TARGET, SlaError, load_sla
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "sla.example.yaml"
+EXAMPLE = Path(__file__).resolve().parents[3] / "sla.example.yaml"
 
 
 def test_the_shipped_example_loads_and_resolves_most_specific_first() -> None:
