@@ -127,6 +127,14 @@ def test_the_engine_reaches_no_io_library_and_no_other_package_of_streams() -> N
         assert {_unit(m) for m in reached} <= {"streams.engine", "schemas"}, module
 
 
+def test_the_stages_reach_only_the_engine_and_the_contract() -> None:
+    """The live stages are plain objects: records in, domain objects out; the worker does the I/O."""
+    for module in [m for m in MODULES if m.startswith("streams.stages.")]:
+        reached = _reach(module)
+        assert {_unit(m) for m in reached} <= {"streams.stages", "streams.engine", "schemas"}, module
+        assert not set().union(*(_imports(m)[1] for m in reached)) & IO_LIBRARIES, module
+
+
 def _environment_reads(tree: ast.AST) -> Iterator[int]:
     """Lines that read a variable: os.getenv(..), os.environ.get(..), os.environ[..], .. in os.environ
     (passing the whole environment on to a child process is not reading it)."""
