@@ -60,16 +60,17 @@ def inserts(out: StageOutput, source_topic: str, now: int) -> Iterator[Insert]:
         "contacts": [contact_row(c, version) for c in out.contacts],
         "stage_watermarks": [watermark_row(m, version) for m in out.marks],
     }
-    kpi: dict[str, list[Insert]] = {}
+    kpi: dict[tuple[str, tuple[str, ...]], list[list[Any]]] = {}  # one insert per table and columns
     for changes in out.kpi:
-        table = KPI_TABLE[changes.grain]
-        kpi.setdefault(table, []).append((table, kpi_columns(changes.columns), kpi_rows(changes, version)))
+        kpi.setdefault((KPI_TABLE[changes.grain], kpi_columns(changes.columns)), []).extend(
+            kpi_rows(changes, version)
+        )
     for table in ORDER:
         if table in rows:
             if rows[table]:
                 yield table, COLUMNS_OF[table], rows[table]
         else:
-            yield from (insert for insert in kpi.get(table, []) if insert[2])
+            yield from ((name, columns, r) for (name, columns), r in kpi.items() if name == table and r)
 
 
 def write_batch(store: ClickHouse, out: StageOutput, source_topic: str) -> None:
