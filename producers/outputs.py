@@ -20,6 +20,10 @@ class EventOutput(Protocol):
 
     def send_raw(self, key: bytes | None, value: bytes) -> None: ...
 
+    def flush(self) -> None:
+        """Return once everything sent so far is delivered (written, or acknowledged)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -36,6 +40,9 @@ class JsonlOutput:
     def send_raw(self, key: bytes | None, value: bytes) -> None:
         self._handle.write(value + b"\n")
         self.sent += 1
+
+    def flush(self) -> None:
+        self._handle.flush()
 
     def close(self) -> None:
         self._handle.close()

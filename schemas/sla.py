@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from schemas.config_file import ConfigError, read_config
 from schemas.events import Channel
 
 CHANNELS: tuple[Channel, ...] = ("call", "email", "chat")
@@ -133,7 +133,7 @@ class Thresholds:
 TARGET_FIELDS: tuple[str, ...] = tuple(Targets.model_fields)
 
 
-class SlaError(ValueError):
+class SlaError(ConfigError):
     """A bad SLA file: names the file, the field path and the problem."""
 
 
@@ -208,18 +208,4 @@ def load_sla(path: str | Path | None) -> SlaSettings:
     """Load and validate an SLA file; with no path, the contract's defaults hold."""
     if path is None:
         return SlaSettings()
-    path = Path(path)
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as error:
-        raise SlaError(f"{path}: cannot read: {error.strerror}") from error
-    except yaml.YAMLError as error:
-        raise SlaError(f"{path}: not valid YAML: {error}") from error
-    try:
-        return SlaSettings(SlaFile.model_validate(document))
-    except ValidationError as error:
-        problems = [
-            f"{path}: {'.'.join(str(p) for p in item['loc']) or '(top level)'}: {item['msg']}"
-            for item in error.errors(include_url=False)
-        ]
-        raise SlaError("\n".join(problems)) from error
+    return SlaSettings(read_config(path, SlaFile, SlaError))

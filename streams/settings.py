@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     open_retention_hours: float = Field(336.0, gt=0, validation_alias=_env("CCKPI_OPEN_RETENTION_HOURS"))
     batch_within_s: float = Field(0.25, gt=0, validation_alias=_env("CCKPI_BATCH_WITHIN_S"))
     # Secrets of single commands, read here like every other variable; never arguments.
+    caller_salt: SecretStr | None = Field(None, validation_alias=_env("CCKPI_CALLER_SALT"))
     client_password: SecretStr | None = Field(None, validation_alias=_env("CCKPI_CLIENT_PASSWORD"))
     grafana_token: SecretStr | None = Field(None, validation_alias=_env("GRAFANA_TOKEN"))
     grafana_clickhouse_password: SecretStr | None = Field(

@@ -7,6 +7,7 @@ from types import ModuleType
 from cckpi.commands import (
     audit,
     bench,
+    bridge,
     clients,
     compute,
     dashboards,
@@ -20,5 +21,5 @@ from cckpi.commands import (
 
 # In the order ``cckpi --help`` lists them.
 COMMANDS: tuple[ModuleType, ...] = (
-    compute, simulate, worker, migrate, bench, report, dashboards, replay, audit, clients, demo,
+    compute, simulate, bridge, worker, migrate, bench, report, dashboards, replay, audit, clients, demo,
 )  # fmt: skip

@@ -157,5 +157,8 @@ class _Counting:
         self.inner.send_raw(key, value)
         self.counter["events"] += 1
 
+    def flush(self) -> None:
+        self.inner.flush()
+
     def close(self) -> None:
         self.inner.close()
