@@ -32,7 +32,12 @@ def add(sub: argparse._SubParsersAction) -> None:
         default="max",
         help="'max' (as fast as possible), 'realtime', or a factor like 60",
     )
-    p.add_argument("--output", default="kafka", help="'kafka' or a .jsonl file path (default kafka)")
+    p.add_argument(
+        "--output",
+        default="kafka",
+        help="'kafka', a .jsonl file path, or queue_log:PATH (its calls as Asterisk logs them, "
+        "and PATH.queues.yaml for cckpi bridge asterisk) (default kafka)",
+    )
     p.add_argument("--bootstrap", help="Kafka bootstrap servers (default $KAFKA_BOOTSTRAP)")
     p.add_argument("--topic", help="topic (default $CCKPI_TOPIC or contact-events)")
     p.add_argument("--compression", choices=CODECS, default="none",
@@ -69,6 +74,10 @@ def run(args: argparse.Namespace) -> int:
             )
             return 2
         output = KafkaOutput(bootstrap, args.topic or settings.topic, args.compression)
+    elif args.output.startswith("queue_log:"):
+        from producers.queue_log import QueueLogOutput
+
+        output = QueueLogOutput(Path(args.output.removeprefix("queue_log:")))
     else:
         output = JsonlOutput(Path(args.output))
     report = run_simulation(

@@ -1,0 +1,53 @@
+"""A simulated morning of calls as Asterisk logs them, through ``cckpi bridge asterisk``, the
+broker and the worker: the stored rows are ``cckpi compute``'s of the bridge's own output, and
+bridging the same log again changes nothing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cckpi.broker import TansuBroker
+from schemas.kpi import OUTPUT_COLUMNS
+from streams.batch.compute import compute_file
+from streams.kafka import ensure_topics
+from tests.integration.harness import drain, new_settings
+
+pytestmark = pytest.mark.integration
+
+
+def cckpi(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cckpi", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=300)  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", [3, 17])
+def test_a_queue_log_through_the_bridge_and_the_worker(
+    tmp_path: Path, broker: TansuBroker, seed: int
+) -> None:
+    log = tmp_path / "queue_log"
+    made = cckpi("simulate", "--start", "2026-11-23T06:00:00Z", "--duration", "3h", "--seed", str(seed),
+                 "--output", f"queue_log:{log}")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    queues = Path(f"{log}.queues.yaml")
+    offline = cckpi("bridge", "asterisk", "--queue-log", str(log), "--map", str(queues),
+                    "--output", str(tmp_path / "calls.jsonl"))  # fmt: skip
+    assert offline.returncode == 0 and "unreadable: 0" in offline.stderr, offline.stderr
+    expected, report = compute_file(tmp_path / "calls.jsonl")
+    assert not report.rejected and sum(r.answered for r in expected) > 100
+
+    settings = new_settings(tmp_path, broker.bootstrap, None)
+    ensure_topics(settings)
+    env = {"KAFKA_BOOTSTRAP": broker.bootstrap, "CCKPI_TOPIC": settings.topic}
+    for _ in range(2):  # the same log twice: the same event ids, so it counts once
+        sent = cckpi("bridge", "asterisk", "--queue-log", str(log), "--map", str(queues), env=env)
+        assert sent.returncode == 0, sent.stderr
+    run = drain(settings, None)
+    columns = set(OUTPUT_COLUMNS)
+    assert [r.model_dump(include=columns) for r in run.kpi_rows()] == [
+        r.model_dump(include=columns) for r in expected
+    ]
