@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     batch_within_s: float = Field(0.25, gt=0, validation_alias=_env("CCKPI_BATCH_WITHIN_S"))
     # Secrets of single commands, read here like every other variable; never arguments.
     caller_salt: SecretStr | None = Field(None, validation_alias=_env("CCKPI_CALLER_SALT"))
+    # The token platforms send to cckpi bridge chatwoot --listen and cckpi ingest.
+    receiver_token: SecretStr | None = Field(None, validation_alias=_env("CCKPI_RECEIVER_TOKEN"))
     client_password: SecretStr | None = Field(None, validation_alias=_env("CCKPI_CLIENT_PASSWORD"))
     grafana_token: SecretStr | None = Field(None, validation_alias=_env("GRAFANA_TOKEN"))
     grafana_clickhouse_password: SecretStr | None = Field(

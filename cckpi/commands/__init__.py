@@ -12,6 +12,7 @@ from cckpi.commands import (
     compute,
     dashboards,
     demo,
+    ingest,
     migrate,
     replay,
     report,
@@ -21,5 +22,6 @@ from cckpi.commands import (
 
 # In the order ``cckpi --help`` lists them.
 COMMANDS: tuple[ModuleType, ...] = (
-    compute, simulate, bridge, worker, migrate, bench, report, dashboards, replay, audit, clients, demo,
+    compute, simulate, bridge, ingest, worker, migrate, bench, report, dashboards, replay, audit, clients,
+    demo,
 )  # fmt: skip

@@ -5,12 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+import orjson
 
 from cckpi.processes import exit_on_sigterm
 from producers.bridges.asterisk import Unreadable
-from producers.outputs import CODECS, EventOutput, JsonlOutput, KafkaOutput
+from producers.bridges.chatwoot import ChatwootBridge, Unconvertible
+from producers.bridges.receiver import Converted
+from producers.outputs import CODECS, EventOutput, JsonlOutput, KafkaOutput, message_key
 
 SAVE_EVERY_S = 1.0  # how often a follower delivers what it sent and saves its position
 SHOWN_UNREADABLE = 20
@@ -32,6 +36,20 @@ def add(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--map", type=Path, help="queue map file (YAML): each queue's client; see the README")
     add_output(a)
     a.set_defaults(run=run_asterisk)
+    c = platforms.add_parser(
+        "chatwoot",
+        help="Chatwoot's webhooks (chat and email): conversations, replies, resolutions, CSAT",
+        description="With --listen, receives Chatwoot's webhooks (point an account webhook at "
+        "http://HOST:PORT/chatwoot?token=$CCKPI_RECEIVER_TOKEN) and answers once the events are in "
+        "Kafka; with --replay, converts saved payloads (JSON Lines) offline. README, 'Chatwoot'.",
+    )
+    source = c.add_mutually_exclusive_group(required=True)
+    source.add_argument("--listen", metavar="HOST:PORT", help="receive webhooks here")
+    source.add_argument("--replay", type=Path, help="convert the payloads saved in this JSON Lines file")
+    c.add_argument("--archive", type=Path, help="--listen: also append every payload received here")
+    c.add_argument("--map", type=Path, help="queue map file (YAML) keyed by inbox id; see the README")
+    add_output(c)
+    c.set_defaults(run=run_chatwoot)
 
 
 def add_output(p: argparse.ArgumentParser) -> None:
@@ -104,3 +122,81 @@ def say_what_was_read(
     if len(unreadable) > SHOWN_UNREADABLE:
         print(f"  … and {len(unreadable) - SHOWN_UNREADABLE} more", file=sys.stderr)
     return 1 if unreadable else 0
+
+
+def listen_address(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(f"--listen {text!r}: give HOST:PORT, e.g. 127.0.0.1:8088")
+    return host, int(port)
+
+
+def receiver_token(command: str) -> str | None:
+    from streams.settings import Settings
+
+    token = Settings().receiver_token
+    if token is None:
+        print(f"cckpi {command}: set CCKPI_RECEIVER_TOKEN: every request must carry it", file=sys.stderr)
+        return None
+    return token.get_secret_value()
+
+
+def chatwoot_converter(bridge: ChatwootBridge) -> Callable[[bytes], Converted]:
+    """The receiver's ``convert``: one Chatwoot webhook payload per request."""
+
+    def convert(body: bytes) -> Converted:
+        try:
+            payload = orjson.loads(body)
+            if not isinstance(payload, dict):
+                raise Unconvertible("the body is not a JSON object")
+            events = bridge.convert(payload)
+        except (orjson.JSONDecodeError, Unconvertible) as error:
+            return 422, {"error": str(error)}, []
+        return 200, {"events": len(events)}, [(message_key(e), orjson.dumps(e)) for e in events]
+
+    return convert
+
+
+def run_chatwoot(args: argparse.Namespace) -> int:
+    from producers.bridges.queue_map import QueueMapError, load_queue_map
+
+    try:
+        bridge = ChatwootBridge(load_queue_map(args.map))
+        address = listen_address(args.listen) if args.listen else None
+    except (QueueMapError, ValueError) as error:
+        print(f"cckpi bridge chatwoot: {error}", file=sys.stderr)
+        return 2
+    if args.replay is not None and not args.replay.is_file():
+        print(f"cckpi bridge chatwoot: {args.replay}: no such file", file=sys.stderr)
+        return 2
+    token = receiver_token("bridge chatwoot") if address else ""
+    output = open_output(args, "bridge chatwoot") if token is not None else None
+    if output is None:
+        return 2
+    try:
+        if address is not None:
+            from producers.bridges.receiver import receiver_app, serve
+
+            serve(receiver_app("/chatwoot", token or "", chatwoot_converter(bridge), output, args.archive),
+                  *address)  # fmt: skip
+            return 0
+        unreadable = replay_chatwoot(args.replay, bridge, output)
+    finally:
+        output.close()
+    ignored = dict(bridge.ignored)
+    return say_what_was_read(bridge.payloads, bridge.events, ignored, unreadable, "bridge chatwoot")
+
+
+def replay_chatwoot(path: Path, bridge: ChatwootBridge, output: EventOutput) -> list[Unreadable]:
+    """Convert saved payloads, one JSON object a line; return the lines that could not be."""
+    convert, unreadable = chatwoot_converter(bridge), []
+    with path.open("rb") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            status, answer, messages = convert(line)
+            if status >= 400:
+                unreadable.append(Unreadable(number, answer["error"], line.decode("utf-8", "replace")))
+            for key, value in messages:
+                output.send_raw(key, value)
+    return unreadable

@@ -1,0 +1,36 @@
+"""``POST /ingest``: contract events from any platform that can call a URL, checked one by one.
+
+The body is one JSON event or JSON Lines. Every line is validated against the contract; the
+valid ones go to Kafka as they came (keyed as the contract says), and the answer names each
+rejected line with its number and reason. Sending a batch again is harmless: events are
+idempotent by ``event_id``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from producers.bridges.receiver import Converted, KeyedMessage
+from schemas.events import Rejection
+from schemas.wire import parse_event
+
+PARTIAL = 207  # some lines taken, some refused (WebDAV's multi-status)
+
+
+def ingest(body: bytes) -> Converted:
+    """The messages to produce of a body, and the answer: 200 all taken, 207 some, 400 none."""
+    messages: list[KeyedMessage] = []
+    rejected: list[dict[str, Any]] = []
+    for number, line in enumerate(body.split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        parsed = parse_event(line)
+        if isinstance(parsed, Rejection):
+            rejected.append({"line": number, "reason": parsed.reason})
+            continue
+        key = getattr(parsed, "contact_id", None) or getattr(parsed, "agent_id", None) or parsed.event_id
+        messages.append((str(key).encode(), line.strip()))
+    answer = {"accepted": len(messages), "rejected": rejected}
+    if not messages:
+        return 400, {**answer, "error": "no valid event" if rejected else "empty body"}, []
+    return (PARTIAL if rejected else 200), answer, messages

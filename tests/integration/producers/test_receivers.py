@@ -1,0 +1,110 @@
+"""The HTTP receivers on real parts: ``cckpi ingest`` and ``cckpi bridge chatwoot --listen`` take
+what platforms post, refuse what they must with a reason, and the worker's rows are
+``cckpi compute``'s of what was taken (Chatwoot's replayed from the payloads it archived)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import orjson
+import pytest
+
+from cckpi.broker import TansuBroker, free_port
+from cckpi.processes import wait_until
+from schemas.kpi import OUTPUT_COLUMNS
+from streams.batch.compute import compute_file
+from streams.kafka import ensure_topics
+from tests.integration.conftest import SIM_START
+from tests.integration.harness import drain, new_settings
+from tests.unit.producers.test_chatwoot import payloads
+
+pytestmark = pytest.mark.integration
+TOKEN = "receiver-token-1234"
+MAP = "queues:\n  '1': {client: acme, queue: web}\n  '2': {client: acme, queue: mail}\n"
+
+
+def post(url: str, body: bytes, token: str | None = TOKEN) -> tuple[int, dict]:  # type: ignore[type-arg]
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
+            return response.status, orjson.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, orjson.loads(error.read())
+
+
+def start(args: list[str], env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    command = [sys.executable, "-m", "cckpi", *args, "--listen", f"127.0.0.1:{port}"]
+    process = subprocess.Popen(
+        command, env={**os.environ, **env}, stdout=log.open("wb"), stderr=subprocess.STDOUT
+    )
+
+    def up() -> bool:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)  # noqa: S310
+        except urllib.error.HTTPError:
+            return True  # it answers (404 for GET /)
+        except OSError:
+            return False
+        return True
+
+    wait_until(up, process, f"receiver (see {log})", 60)
+    return process, f"http://127.0.0.1:{port}"
+
+
+def test_posted_events_and_webhooks_reach_the_rows(
+    tmp_path: Path,
+    broker: TansuBroker,
+    simulated_events: list[dict],  # type: ignore[type-arg]
+) -> None:
+    settings = new_settings(tmp_path, broker.bootstrap, None)
+    ensure_topics(settings)
+    env = {"KAFKA_BOOTSTRAP": broker.bootstrap, "CCKPI_TOPIC": settings.topic, "CCKPI_RECEIVER_TOKEN": TOKEN}
+    (tmp_path / "inboxes.yaml").write_text(MAP)
+    archive = tmp_path / "chatwoot.jsonl"
+    ingest, ingest_url = start(["ingest"], env, tmp_path / "ingest.log")
+    chatwoot, chatwoot_url = start(["bridge", "chatwoot", "--map", str(tmp_path / "inboxes.yaml"),
+                                    "--archive", str(archive)], env, tmp_path / "chatwoot.log")  # fmt: skip
+    events = simulated_events[:3000]
+    try:
+        assert post(f"{ingest_url}/ingest", b"{}", token=None)[0] == 401
+        assert post(f"{ingest_url}/ingest", b"{}", token="wrong-token-0000")[0] == 401
+        for start_at in range(0, len(events), 700):
+            lines = [orjson.dumps(e) for e in events[start_at : start_at + 700]]
+            status, answer = post(f"{ingest_url}/ingest", b"\n".join([*lines[:3], b"{broken", *lines[3:]]))
+            assert (status, answer["accepted"], [r["line"] for r in answer["rejected"]]) == (
+                207,
+                len(lines),
+                [4],
+            )
+        assert post(f"{ingest_url}/ingest", orjson.dumps(events[0]))[0] == 200  # again: counts once
+        webhooks = payloads(int(SIM_START.timestamp()) + 3600)  # in the simulated morning
+        for payload in webhooks:
+            assert post(f"{chatwoot_url}/chatwoot", orjson.dumps(payload))[0] == 200
+        refused = post(f"{chatwoot_url}/chatwoot", orjson.dumps({**webhooks[0], "meta": {}}))
+        assert refused == (422, {"error": "conversation_created without meta.sender.id (the customer)"})
+    finally:
+        for process in (ingest, chatwoot):
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+    inboxes, converted = str(tmp_path / "inboxes.yaml"), str(tmp_path / "cw.jsonl")
+    command = ["bridge", "chatwoot", "--replay", str(archive), "--map", inboxes, "--output", converted]
+    replayed = subprocess.run([sys.executable, "-m", "cckpi", *command], capture_output=True, text=True)
+    assert (
+        replayed.returncode == 1 and "line 17: conversation_created without" in replayed.stderr
+    )  # the refused one
+    both = tmp_path / "both.jsonl"
+    both.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in events) + (tmp_path / "cw.jsonl").read_bytes())
+    expected, _ = compute_file(both)
+    run = drain(settings, None)
+    columns = set(OUTPUT_COLUMNS)
+    live = [r.model_dump(include=columns) for r in run.kpi_rows()]
+    assert live == [r.model_dump(include=columns) for r in expected]
+    assert any(r.client == "acme" and r.queue == "web" for r in run.kpi_rows())

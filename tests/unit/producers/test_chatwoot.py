@@ -1,0 +1,106 @@
+"""Chatwoot webhooks through the bridge: a hand-made day of conversations whose KPIs are worked
+out by hand, the same payload always the same events, and what cannot be read said so."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from producers.bridges.chatwoot import ChatwootBridge, Unconvertible
+from producers.bridges.queue_map import QueueMap, QueueTarget
+from schemas.events import Rejection
+from schemas.wire import parse_event
+from streams.batch.compute import ReadReport, compute_rows, read_events
+from tests.unit.producers.chatwoot_payloads import T, created, csat, message, resolved
+
+MAP = QueueMap(
+    queues={"1": QueueTarget(client="acme", queue="web"), "2": QueueTarget(client="acme", queue="mail")}
+)
+
+
+def payloads(t: int) -> list[dict]:  # type: ignore[type-arg]
+    """A hand-made day of Chatwoot webhooks from ``t`` on."""
+    return [
+        # 10: a web chat answered after 15 s by agent 1, resolved 5 minutes later, rated 5.
+        created(10, t),
+        message(10, t + 3, kind="incoming", sender_type="contact"),
+        message(10, t + 15),
+        message(10, t + 60),
+        resolved(10, t + 315),
+        csat(10, t + 316, None),
+        csat(10, t + 320, 5),
+        # 11: a chat nobody answered, resolved after 40 s: abandoned.
+        created(11, t + 30, contact=13),
+        resolved(11, t + 70, contact=13),
+        # 12: an email (another inbox) replied after 30 minutes, resolved an hour later.
+        created(12, t + 60, inbox=2, channel="Channel::Email", contact=14),
+        message(12, t + 1860, inbox=2, channel="Channel::Email", contact=14),
+        resolved(12, t + 5460, inbox=2, channel="Channel::Email", contact=14),
+        # A bot's and a private note are not an agent's answer; other events are counted, not used.
+        created(13, t + 100, contact=15),
+        message(13, t + 101, sender_type="agent_bot", contact=15),
+        {**message(13, t + 102, contact=15), "private": True},
+        {"event": "contact_created", "id": 15},
+    ]
+
+
+PAYLOADS = payloads(T)
+
+
+def convert_all(bridge: ChatwootBridge) -> list[dict]:  # type: ignore[type-arg]
+    return [event for payload in PAYLOADS for event in bridge.convert(payload)]
+
+
+def test_a_hand_made_day_gives_the_kpis_worked_out_by_hand() -> None:
+    bridge = ChatwootBridge(MAP)
+    events = convert_all(bridge)
+    for event in events:
+        assert not isinstance(parse_event(orjson.dumps(event)), Rejection), event
+    rows = {(r.queue, r.channel): r for r in compute_rows(read_events([orjson.dumps(e) for e in events],
+                                                                      ReadReport()))}  # fmt: skip
+    chat, mail = rows[("web", "chat")], rows[("mail", "email")]
+    assert (chat.offered, chat.answered, chat.answered_in_sl, chat.wait_s_sum) == (3, 1, 1, 15)
+    assert (chat.abandoned, chat.short_abandoned, chat.first_responses, chat.first_response_s_sum) == (
+        1,
+        0,
+        1,
+        15,
+    )
+    assert (chat.handled, chat.talk_s_sum, chat.csat_responses, chat.csat_satisfied) == (1, 300.25, 1, 1)
+    assert (mail.offered, mail.answered, mail.first_response_s_sum, mail.handled, mail.talk_s_sum) == (
+        1, 1, 1800, 1, 3600.25)  # fmt: skip
+    # Ignored: the customer's, the bot's and the private message; the survey not yet answered.
+    assert bridge.ignored == {"message_created": 3, "message_updated": 1, "contact_created": 1}
+    assert [e["customer_id"] for e in events if e["type"] == "contact.arrived"] == [
+        "cw:12", "cw:13", "cw:14", "cw:15"]  # fmt: skip
+
+
+def test_the_same_payloads_give_the_same_event_ids() -> None:
+    first, again = convert_all(ChatwootBridge(MAP)), convert_all(ChatwootBridge(MAP))
+    assert [e["event_id"] for e in first] == [e["event_id"] for e in again]
+    assert len({e["event_id"] for e in first}) == len(first)
+
+
+def test_older_chatwoot_without_first_reply_and_with_changed_attributes() -> None:
+    """conversation_updated carrying the status change, as some versions send it."""
+    bridge = ChatwootBridge(MAP)
+    change = {"status": {"previous_value": "open", "current_value": "resolved"}}
+    update = {**resolved(20, T + 100), "event": "conversation_updated", "changed_attributes": [change]}
+    events = [e for p in (created(20, T), message(20, T + 10), update) for e in bridge.convert(p)]
+    ended = next(e for e in events if e["type"] == "contact.ended")
+    assert (ended["talk_s"], ended["agent_id"], ended["resolved"]) == (90.25, "1", True)
+    assert not [e for e in events if e["type"] == "contact.abandoned"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        ({**created(30, T), "inbox_id": 9}, "inbox 9 is not in the queue map"),
+        ({**created(31, T), "created_at": "yesterday", "timestamp": None}, "time 'yesterday'"),
+        ({**created(32, T), "meta": {}}, "without meta.sender.id"),
+    ],
+)
+def test_what_cannot_be_converted_says_why(payload: dict, reason: str) -> None:  # type: ignore[type-arg]
+    strict = MAP.model_copy(update={"default_client": None})
+    with pytest.raises(Unconvertible, match=reason):
+        ChatwootBridge(strict).convert(payload)
