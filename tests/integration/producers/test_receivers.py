@@ -76,6 +76,7 @@ def test_posted_events_and_webhooks_reach_the_rows(
     try:
         assert post(f"{ingest_url}/ingest", b"{}", token=None)[0] == 401
         assert post(f"{ingest_url}/ingest", b"{}", token="wrong-token-0000")[0] == 401
+        assert post(f"{ingest_url}/ingest", b" " * (9 << 20))[0] == 413
         for start_at in range(0, len(events), 700):
             lines = [orjson.dumps(e) for e in events[start_at : start_at + 700]]
             status, answer = post(f"{ingest_url}/ingest", b"\n".join([*lines[:3], b"{broken", *lines[3:]]))
