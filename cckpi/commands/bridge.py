@@ -91,20 +91,28 @@ def run_asterisk(args: argparse.Namespace) -> int:
     if output is None:
         return 2
     exit_on_sigterm()
-    saved = time.monotonic()
+    saved = [time.monotonic()]
+
+    def deliver_and_save() -> None:
+        output.flush()  # delivered first: a saved position never runs ahead of the output
+        tail.position.save(args.position)
+        saved[0] = time.monotonic()
+
+    def idle() -> None:
+        if time.monotonic() - saved[0] >= SAVE_EVERY_S:
+            deliver_and_save()
+
     try:
-        for number, text in tail.lines():
+        for number, text in tail.lines(idle=idle):
             for event in bridge.line(number, text):
                 output.send(event)
-            if args.follow and time.monotonic() - saved >= SAVE_EVERY_S:
-                output.flush()  # delivered first: a saved position never runs ahead of the topic
-                tail.position.save(args.position)
-                saved = time.monotonic()
+            if args.follow:
+                idle()
     except KeyboardInterrupt:
         pass
     finally:
-        output.close()
-    tail.position.save(args.position)
+        output.close()  # delivers what was sent; the position is saved only if that worked
+        tail.position.save(args.position)
     return say_what_was_read(
         bridge.lines, bridge.events, dict(bridge.ignored), bridge.unreadable, "bridge asterisk"
     )

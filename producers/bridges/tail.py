@@ -2,7 +2,9 @@
 
 A rotated log (renamed, a new file at the path) is read to its end before the new file is
 opened from its start; a truncated one (copytruncate) is read again from its start, known by
-its size or, when it has grown past the old offset again, by its first bytes. Only whole
+its size or, when it has grown past the old offset again, by its first bytes. A log rotated
+while nobody read it is finished in the rotated file (``queue_log.1``) that still has the
+saved position's inode. Only whole
 lines are given out: a line still being written waits for its newline. The position is saved
 by the caller once what it read is delivered, so a restart neither skips nor repeats more than
 the lines after the last save (repeats are harmless: their event ids are the same).
@@ -69,6 +71,25 @@ class Tail:
         handle.seek(self.position.offset)
         return handle
 
+    def _resume(self) -> IO[bytes] | None:
+        """The file the position is in: the path, or, when the log was rotated while nobody read
+        it, the rotated file that still has the position's inode (read to its end first)."""
+        if self.position.inode:
+            try:
+                current: int | None = os.stat(self.path).st_ino
+            except FileNotFoundError:
+                current = None
+            if current != self.position.inode:
+                for sibling in sorted(self.path.parent.glob(self.path.name + "?*")):
+                    try:
+                        if os.stat(sibling).st_ino == self.position.inode:
+                            handle = sibling.open("rb")
+                            handle.seek(self.position.offset)
+                            return handle
+                    except OSError:
+                        continue
+        return self._open()
+
     def _replaced(self, fd: int | None = None) -> bool:
         """Whether the path (or the open file ``fd``) is another file than the position's, or
         this one truncated."""
@@ -91,9 +112,12 @@ class Tail:
         self.position.line += 1
         return self.position.line, raw.decode("utf-8", "replace")
 
-    def lines(self, stopped: Callable[[], bool] = lambda: False) -> Iterator[tuple[int, str]]:
-        """(line number, text) of each whole line; the position moves past each line given."""
-        handle = self._open()
+    def lines(
+        self, stopped: Callable[[], bool] = lambda: False, idle: Callable[[], None] = lambda: None
+    ) -> Iterator[tuple[int, str]]:
+        """(line number, text) of each whole line; the position moves past each line given.
+        ``idle`` is called whenever a follower waits for more (deliver and save then)."""
+        handle = self._resume()
         pending = b""
         try:
             while not stopped():
@@ -116,6 +140,7 @@ class Tail:
                     handle = self._open()
                     if handle is not None:
                         continue
+                idle()
                 time.sleep(self.poll_s)
         finally:
             if handle is not None:
