@@ -31,6 +31,9 @@ AGENT_STATES = {
 }  # fmt: skip
 # Written by Asterisk, and nothing of a contact's KPIs: ringing members that did not pick up,
 # configuration, outbound calls, an agent hanging up on the announcement before the bridge.
+# Calls a follower remembers (their first queue) at most: a call that left for voicemail is
+# never completed, and a follower runs for months.
+MAX_CALLS = 100_000
 IGNORED = (
     "QUEUESTART", "CONFIGRELOAD", "RINGNOANSWER", "RINGCANCELED", "RINGINUSE", "PENALTY",
     "AGENTDUMP", "OUTCALL", "INFO", "DID", "ENTERQUEUE_NOCALLER",
@@ -163,6 +166,8 @@ class AsteriskBridge:
         first = self.calls.get(line.callid)
         if first is None:
             self.calls[line.callid] = target
+            if len(self.calls) > MAX_CALLS:
+                del self.calls[next(iter(self.calls))]  # the oldest
             return [self._call(line, "contact.arrived", customer_id=self._customer(line))]
         if first != target:  # the call moved on to another queue (an overflow, or the dialplan)
             return [self._call(line, "contact.transferred", to_queue=target[1])]
@@ -192,7 +197,9 @@ class AsteriskBridge:
         return [ended, self._state(line, after, target)]
 
     def _completed(self, line: Line) -> list[dict[str, Any]]:
-        return self._ended(line, _seconds(line, 1, "call time"), self.queues.resolved)
+        made = self._ended(line, _seconds(line, 1, "call time"), self.queues.resolved)
+        self.calls.pop(line.callid, None)  # done: nothing of it follows
+        return made
 
     def _transferred(self, line: Line) -> list[dict[str, Any]]:
         if line.event == "ATTENDEDTRANSFER":  # method|data|holdtime|calltime|origposition

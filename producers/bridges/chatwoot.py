@@ -123,7 +123,8 @@ class ChatwootBridge:
         at = _epoch_s(payload.get("updated_at") or payload.get("timestamp"))
         contact = self._where(payload)[3]
         first_reply = payload.get("first_reply_created_at")
-        answered_at = _epoch_s(first_reply) if first_reply else self.answered.get(contact)
+        remembered = self.answered.pop(contact, None)  # resolved: no longer needed here
+        answered_at = _epoch_s(first_reply) if first_reply else remembered
         assignee = ((payload.get("meta") or {}).get("assignee") or {}).get("id")
         source = f"resolved@{at:.3f}"  # each resolution its own record; the first one counts
         made = []
