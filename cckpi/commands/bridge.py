@@ -104,32 +104,46 @@ def run_asterisk(args: argparse.Namespace) -> int:
 
     try:
         for number, text in tail.lines(idle=idle):
+            before = bridge.unreadable_count
             for event in bridge.line(number, text):
                 output.send(event)
             if args.follow:
+                if bridge.unreadable_count > before and bridge.last_unreadable:  # now, not months later
+                    say_unreadable(bridge.last_unreadable)
                 idle()
     except KeyboardInterrupt:
         pass
     finally:
         output.close()  # delivers what was sent; the position is saved only if that worked
         tail.position.save(args.position)
-    return say_what_was_read(
-        bridge.lines, bridge.events, dict(bridge.ignored), bridge.unreadable, "bridge asterisk"
-    )
+    ignored = dict(bridge.ignored)
+    return say_what_was_read(bridge.lines, bridge.events, ignored, bridge.unreadable, "bridge asterisk",
+                             bridge.unreadable_count)  # fmt: skip
 
 
 def say_what_was_read(
-    lines: int, events: int, ignored: dict[str, int], unreadable: Sequence[Unreadable], command: str
+    lines: int,
+    events: int,
+    ignored: dict[str, int],
+    unreadable: Sequence[Unreadable],
+    command: str,
+    count: int | None = None,
 ) -> int:
-    """Say what was converted, ignored and unreadable (with line numbers); 1 if any was unreadable."""
-    said = ", ".join(f"{count} {name}" for name, count in sorted(ignored.items()))
+    """Say what was converted, ignored and unreadable (``count`` of them, the first with their
+    line numbers); 1 if any was unreadable."""
+    count = len(unreadable) if count is None else count
+    said = ", ".join(f"{n} {name}" for name, n in sorted(ignored.items()))
     print(f"cckpi {command}: {lines} line(s), {events} event(s); ignored: {said or 'none'}; "
-          f"unreadable: {len(unreadable)}", file=sys.stderr)  # fmt: skip
-    for number, reason, text in unreadable[:SHOWN_UNREADABLE]:
-        print(f"  line {number}: {reason}: {text[:120]}", file=sys.stderr)
-    if len(unreadable) > SHOWN_UNREADABLE:
-        print(f"  … and {len(unreadable) - SHOWN_UNREADABLE} more", file=sys.stderr)
-    return 1 if unreadable else 0
+          f"unreadable: {count}", file=sys.stderr)  # fmt: skip
+    for line in unreadable[:SHOWN_UNREADABLE]:
+        say_unreadable(line)
+    if count > SHOWN_UNREADABLE:
+        print(f"  … and {count - SHOWN_UNREADABLE} more", file=sys.stderr)
+    return 1 if count else 0
+
+
+def say_unreadable(line: Unreadable) -> None:
+    print(f"  line {line.number}: {line.reason}: {line.text[:120]}", file=sys.stderr)
 
 
 def listen_address(text: str) -> tuple[str, int]:

@@ -29,15 +29,12 @@ AGENT_STATES = {
     "PAUSE": "away", "PAUSEALL": "away",
     "AGENTLOGOFF": "offline", "AGENTCALLBACKLOGOFF": "offline", "REMOVEMEMBER": "offline",
 }  # fmt: skip
-# Written by Asterisk, and nothing of a contact's KPIs: ringing members that did not pick up,
-# configuration, outbound calls, an agent hanging up on the announcement before the bridge.
+# Anything else (ring attempts, configuration, outbound calls, custom events) is counted as
+# ignored: nothing of an inbound contact's KPIs (README, "Asterisk queue_log").
 # Calls a follower remembers (their first queue) at most: a call that left for voicemail is
 # never completed, and a follower runs for months.
 MAX_CALLS = 100_000
-IGNORED = (
-    "QUEUESTART", "CONFIGRELOAD", "RINGNOANSWER", "RINGCANCELED", "RINGINUSE", "PENALTY",
-    "AGENTDUMP", "OUTCALL", "INFO", "DID", "ENTERQUEUE_NOCALLER",
-)  # fmt: skip
+MAX_KEPT = 1000  # unreadable lines kept for the report (all are counted)
 
 
 class Line(NamedTuple):
@@ -91,7 +88,9 @@ class AsteriskBridge:
     calls: dict[str, tuple[str, str]] = field(default_factory=dict)  # callid -> first (client, queue)
     paused: set[tuple[str, str]] = field(default_factory=set)  # (client, agent)
     ignored: Counter[str] = field(default_factory=Counter)
-    unreadable: list[Unreadable] = field(default_factory=list)
+    unreadable: list[Unreadable] = field(default_factory=list)  # the first MAX_KEPT of them
+    unreadable_count: int = 0
+    last_unreadable: Unreadable | None = None
     lines: int = 0
     events: int = 0
 
@@ -110,7 +109,7 @@ class AsteriskBridge:
         self.lines += 1
         parsed = parse_line(number, text)
         if isinstance(parsed, Unreadable):
-            self.unreadable.append(parsed)
+            self._unreadable(parsed)
             return []
         handler = self._handler(parsed.event)
         if handler is None:
@@ -119,10 +118,16 @@ class AsteriskBridge:
         try:
             made = handler(parsed)
         except ValueError as error:
-            self.unreadable.append(Unreadable(number, str(error), parsed.text))
+            self._unreadable(Unreadable(number, str(error), parsed.text))
             return []
         self.events += len(made)
         return made
+
+    def _unreadable(self, line: Unreadable) -> None:
+        self.unreadable_count += 1
+        self.last_unreadable = line
+        if len(self.unreadable) < MAX_KEPT:
+            self.unreadable.append(line)
 
     def _handler(self, event: str) -> Callable[[Line], list[dict[str, Any]]] | None:
         if event == "ENTERQUEUE":
