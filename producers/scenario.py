@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 # Share of a day's contacts arriving in each local hour: quiet nights, a morning peak,
 # a lunch dip and an afternoon peak (the usual inbound shape).
@@ -132,3 +134,20 @@ def scaled(scenario: Scenario, factor: float) -> Scenario:
             for client in scenario.clients
         ),
     )
+
+
+def busiest_start(scenario: Scenario, now: datetime) -> datetime:
+    """The latest whole UTC hour, at or before ``now``, at which the most contacts arrive while
+    their teams are on shift, across every client's time zone: where a first look at the demo
+    shows every centre at work, whatever the hour the demo is run."""
+
+    def load(at: datetime) -> float:
+        total = 0.0
+        for client in scenario.clients:
+            hour = at.astimezone(ZoneInfo(client.timezone)).hour
+            total += sum(team.daily_contacts * HOUR_CURVE[hour] for team in client.teams
+                         if team.shift[0] <= hour < team.shift[1])  # fmt: skip
+        return total
+
+    latest = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    return max((latest - timedelta(hours=back) for back in range(24)), key=lambda at: (load(at), at))

@@ -8,6 +8,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich.console import Console, Group
 from rich.live import Live
@@ -20,6 +21,7 @@ from cckpi.launcher import WorkerProcess, wait_drained
 from cckpi.processes import exit_on_sigterm
 from producers.outputs import KafkaOutput
 from producers.run import StopFlag, run_simulation
+from producers.scenario import DEFAULT_SCENARIO, busiest_start
 from producers.simulator import Simulator
 from streams.kafka import ensure_topics
 from streams.settings import Settings
@@ -41,12 +43,29 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--speed", type=float, default=60.0, help="simulated seconds per real second (default 60)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--partitions", type=int, default=3)
+    p.add_argument("--start", help="simulated start, RFC 3339 (default: the latest hour when every "
+                   "simulated client's centre is busy)")  # fmt: skip
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     exit_on_sigterm()
-    return run_demo(args.duration, args.speed, args.seed, args.partitions)
+    try:
+        start = parse_start(args.start)
+    except ValueError as error:
+        print(f"cckpi demo: --start: {error}", file=sys.stderr)
+        return 2
+    return run_demo(args.duration, args.speed, args.seed, args.partitions, start)
+
+
+def parse_start(text: str | None) -> datetime:
+    """The simulated start: as given (with an offset), or the busiest recent hour."""
+    if text is None:
+        return busiest_start(DEFAULT_SCENARIO, datetime.now(UTC))
+    start = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if start.tzinfo is None:
+        raise ValueError(f"{text!r} needs an offset, e.g. 2026-11-23T14:00:00Z")
+    return start
 
 
 def live_view(live: dict[str, Any], status: dict[str, Any], produced: int, started: float) -> Group:
@@ -78,7 +97,7 @@ def live_view(live: dict[str, Any], status: dict[str, Any], produced: int, start
     return Group(table, footer)
 
 
-def run_demo(duration: float | None, speed: float, seed: int, partitions: int) -> int:
+def run_demo(duration: float | None, speed: float, seed: int, partitions: int, start: datetime) -> int:
     # Piped output (logs, CI) gets a wide table rather than rich's 80-column default.
     console = Console(width=None if sys.stdout.isatty() else 170)
     settings = Settings(web_port=free_port(), partitions=partitions, database=DEMO_DATABASE)
@@ -103,7 +122,12 @@ def run_demo(duration: float | None, speed: float, seed: int, partitions: int) -
         base = f"http://{settings.web_host}:{settings.web_port}"
         console.print(f"[bold]wallboard[/] {base}/wallboard   (live API: {base}/api/live)")
 
-        start = datetime.now(UTC).replace(second=0, microsecond=0)
+        local = ", ".join(
+            f"{c.name} {start.astimezone(ZoneInfo(c.timezone)):%H:%M}" for c in DEFAULT_SCENARIO.clients
+        )
+        console.print(
+            f"[bold]simulated time[/] from {start:%Y-%m-%d %H:%M} UTC ({local}), {speed:g}× real time"
+        )
         output = KafkaOutput(settings.require_bootstrap(), settings.topic)
         counting = _Counting(output, simulated)
 

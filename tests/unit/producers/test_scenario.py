@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from producers.scenario import DEFAULT_SCENARIO, scaled
+import pytest
+
+from producers.scenario import DEFAULT_SCENARIO, busiest_start, scaled
 from producers.simulator import Simulator
 
 
@@ -28,3 +30,14 @@ def test_scaling_multiplies_contacts_agents_and_customers() -> None:
             assert big_team.daily_contacts == 3 * team.daily_contacts
             assert big_team.agents == 3 * team.agents
     assert 2.5 < _arrivals(3) / _arrivals(1) < 3.5  # Poisson arrivals: about three times as many
+
+
+@pytest.mark.parametrize("hour", [0, 6, 13, 14, 21])
+def test_the_demo_starts_where_every_centre_is_at_work(hour: int) -> None:
+    """Whenever the demo is run, its first simulated minutes show every client answering."""
+    now = datetime(2026, 12, 4, hour, 30, tzinfo=UTC)
+    start = busiest_start(DEFAULT_SCENARIO, now)
+    assert now - timedelta(hours=24) < start <= now and start.minute == 0
+    answering = {e["client"] for _, e in Simulator(start, seed=hour).events(start + timedelta(minutes=20))
+                 if e["type"] == "contact.answered"}  # fmt: skip
+    assert answering == {client.name for client in DEFAULT_SCENARIO.clients}
