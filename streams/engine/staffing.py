@@ -1,0 +1,82 @@
+"""Erlang C: how many agents a queue needs for its service-level target, and what a number of
+agents gives (the probability of waiting, the service level, the average speed of answer).
+
+Erlang C models a queue whose contacts arrive at random (Poisson) and take exponentially
+distributed handling times, nobody giving up: the planning model contact centres use. Written
+contacts an agent handles several at a time (chat) count each agent as ``concurrency`` servers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+MAX_AGENTS = 100_000  # beyond any queue's staffing: a search that gets here has no answer
+
+
+def erlang_c(servers: int, traffic: float) -> float:
+    """The probability that a contact waits, with ``servers`` and ``traffic`` Erlangs offered
+    (1 when the servers cannot keep up). Computed through Erlang B's recursion, which never
+    forms the large powers and factorials of the textbook formula."""
+    if traffic <= 0:
+        return 0.0
+    if servers <= traffic:
+        return 1.0
+    blocking = 1.0
+    for n in range(1, servers + 1):
+        blocking = traffic * blocking / (n + traffic * blocking)
+    return servers * blocking / (servers - traffic * (1 - blocking))
+
+
+@dataclass(frozen=True)
+class Staffing:
+    agents: int
+    traffic: float  # Erlangs: offered contacts x handling time / interval
+    wait_probability: float
+    service_level: float  # the share answered within the threshold
+    asa_s: float  # average speed of answer
+    occupancy: float  # the share of the agents' time spent handling
+
+
+def staffing(
+    agents: int,
+    offered: float,
+    aht_s: float,
+    threshold_s: float,
+    interval_s: float = 900,
+    concurrency: int = 1,
+) -> Staffing:
+    """What ``agents`` give for ``offered`` contacts in an interval of ``interval_s``."""
+    traffic = offered * aht_s / interval_s
+    servers = agents * concurrency
+    waits = erlang_c(servers, traffic)
+    if traffic == 0:
+        return Staffing(agents, 0.0, 0.0, 1.0, 0.0, 0.0)
+    if servers <= traffic:
+        return Staffing(agents, traffic, 1.0, 0.0, math.inf, 1.0)
+    level = 1 - waits * math.exp(-(servers - traffic) * threshold_s / aht_s)
+    asa = waits * aht_s / (servers - traffic)
+    return Staffing(agents, traffic, waits, level, asa, traffic / servers)
+
+
+def required_agents(
+    offered: float,
+    aht_s: float,
+    threshold_s: float,
+    target: float,
+    interval_s: float = 900,
+    concurrency: int = 1,
+) -> Staffing:
+    """The fewest agents whose service level reaches ``target`` (0 agents for no contacts)."""
+    if offered <= 0 or aht_s <= 0:
+        return staffing(0, 0, aht_s, threshold_s, interval_s, concurrency)
+    if not 0 < target < 1:
+        raise ValueError(f"target {target}: a share between 0 and 1, e.g. 0.8")
+    traffic = offered * aht_s / interval_s
+    agents = max(1, math.floor(traffic / concurrency))
+    while agents <= MAX_AGENTS:
+        found = staffing(agents, offered, aht_s, threshold_s, interval_s, concurrency)
+        if found.service_level >= target:
+            return found
+        agents += 1
+    raise ValueError(f"no staffing up to {MAX_AGENTS} agents reaches {target:.0%}")
