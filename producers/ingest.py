@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from producers.bridges.receiver import Converted, KeyedMessage
+from producers.outputs import contract_key
 from schemas.events import Rejection
 from schemas.wire import parse_event
 
@@ -28,8 +29,10 @@ def ingest(body: bytes) -> Converted:
         if isinstance(parsed, Rejection):
             rejected.append({"line": number, "reason": parsed.reason})
             continue
-        key = getattr(parsed, "contact_id", None) or getattr(parsed, "agent_id", None) or parsed.event_id
-        messages.append((str(key).encode(), line.strip()))
+        key = contract_key(
+            getattr(parsed, "contact_id", None), getattr(parsed, "agent_id", None), parsed.event_id
+        )
+        messages.append((key, line.strip()))
     answer = {"accepted": len(messages), "rejected": rejected}
     if not messages:
         return 400, {**answer, "error": "no valid event" if rejected else "empty body"}, []

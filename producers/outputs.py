@@ -10,9 +10,14 @@ import orjson
 CODECS = ("none", "gzip", "snappy", "lz4", "zstd")  # every codec Kafka defines
 
 
+def contract_key(contact_id: str | None, agent_id: str | None, event_id: str) -> bytes:
+    """The contract's message key: contact_id, or agent_id for agent events."""
+    return str(contact_id or agent_id or event_id).encode()
+
+
 def message_key(event: dict[str, Any]) -> bytes:
-    """The contract's key: contact_id, or agent_id for agent events."""
-    return str(event.get("contact_id") or event.get("agent_id") or event["event_id"]).encode()
+    """:func:`contract_key` of an event as a JSON object."""
+    return contract_key(event.get("contact_id"), event.get("agent_id"), event["event_id"])
 
 
 class EventOutput(Protocol):

@@ -8,18 +8,15 @@ Asterisk writes them; a call's queue is ``<client>-<queue>``, mapped back by the
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from schemas.events import parse_rfc3339
+
 # The agent states a queue member's log shows (busy is CONNECT's; wrap-up is not logged).
 _MEMBER_EVENT = {"available": "UNPAUSE", "away": "PAUSE", "offline": "REMOVEMEMBER"}
-
-
-def _epoch_s(occurred_at: str) -> float:
-    return datetime.fromisoformat(occurred_at.replace("Z", "+00:00")).timestamp()
 
 
 class QueueLogOutput:
@@ -45,7 +42,7 @@ class QueueLogOutput:
 
     def send(self, event: dict[str, Any]) -> None:
         self.sent += 1
-        kind, at = event["type"], _epoch_s(event["occurred_at"])
+        kind, at = event["type"], parse_rfc3339(event["occurred_at"]).timestamp()
         if kind == "agent.state":
             self._member(event, at)
             return

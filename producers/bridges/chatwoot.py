@@ -100,7 +100,12 @@ class ChatwootBridge:
     def _event(
         self, conversation: dict[str, Any], kind: str, at: float, source: str, **extra: Any
     ) -> dict[str, Any]:
-        client, queue, channel, contact = self._where(conversation)
+        return self._made(self._where(conversation), kind, at, source, **extra)
+
+    def _made(
+        self, where: tuple[str, str, str, str], kind: str, at: float, source: str, **extra: Any
+    ) -> dict[str, Any]:
+        client, queue, channel, contact = where
         return {
             "event_id": event_id("chatwoot", contact, kind, source),
             "schema_version": 1, "type": kind, "occurred_at": rfc3339(at),
@@ -121,17 +126,18 @@ class ChatwootBridge:
     def _resolved(self, payload: dict[str, Any]) -> list[dict[str, Any]]:
         """Ended when an agent resolves it; a chat nobody answered was abandoned first."""
         at = _epoch_s(payload.get("updated_at") or payload.get("timestamp"))
-        contact = self._where(payload)[3]
+        where = self._where(payload)
+        channel, contact = where[2], where[3]
         first_reply = payload.get("first_reply_created_at")
         remembered = self.answered.pop(contact, None)  # resolved: no longer needed here
         answered_at = _epoch_s(first_reply) if first_reply else remembered
         assignee = ((payload.get("meta") or {}).get("assignee") or {}).get("id")
         source = f"resolved@{at:.3f}"  # each resolution its own record; the first one counts
         made = []
-        if answered_at is None and self._where(payload)[2] == "chat":
-            made.append(self._event(payload, "contact.abandoned", at, source))
+        if answered_at is None and channel == "chat":
+            made.append(self._made(where, "contact.abandoned", at, source))
         talk = max(0.0, at - answered_at) if answered_at is not None else 0.0
-        made.append(self._event(payload, "contact.ended", at, source, agent_id=str(assignee or UNASSIGNED),
+        made.append(self._made(where, "contact.ended", at, source, agent_id=str(assignee or UNASSIGNED),
                                 talk_s=round(talk, 3), hold_s=0, wrap_s=0, resolved=True))  # fmt: skip
         return made
 
@@ -154,10 +160,10 @@ class ChatwootBridge:
         if payload.get("message_type") != "outgoing" or payload.get("private") or not human:
             return []
         at = _epoch_s(payload.get("created_at"))
-        contact = self._where(conversation)[3]
-        self.answered[contact] = min(at, self.answered.get(contact, at))
+        where = self._where(conversation)
+        self.answered[where[3]] = min(at, self.answered.get(where[3], at))
         agent, source = str(sender.get("id")), f"message:{payload.get('id')}"
         return [
-            self._event(conversation, "contact.answered", at, source, agent_id=agent),
-            self._event(conversation, "contact.replied", at, source, agent_id=agent),
+            self._made(where, "contact.answered", at, source, agent_id=agent),
+            self._made(where, "contact.replied", at, source, agent_id=agent),
         ]
