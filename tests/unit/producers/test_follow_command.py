@@ -36,6 +36,15 @@ def written(out: Path, count: int, timeout_s: float = 20.0) -> None:
     raise AssertionError(f"{out}: fewer than {count} events after {timeout_s} s")
 
 
+def saved(position: Path, offset: int, timeout_s: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if position.exists() and orjson.loads(position.read_bytes())["offset"] == offset:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{position}: offset {offset} not saved after {timeout_s} s")
+
+
 def test_follow_stop_rotate_start_again(tmp_path: Path) -> None:
     log, position = tmp_path / "queue_log", tmp_path / "queue_log.pos"
     log.write_text(call(1) + call(2))
@@ -44,7 +53,7 @@ def test_follow_stop_rotate_start_again(tmp_path: Path) -> None:
     with log.open("a") as handle:
         handle.write(call(3))
     written(tmp_path / "one.jsonl", 3 * 5)
-    time.sleep(1.5)  # a save
+    saved(position, log.stat().st_size)  # while idle, without being stopped
     first.send_signal(signal.SIGTERM)
     assert first.wait(timeout=20) in (0, -signal.SIGTERM, 143, 1), first.stderr
     with log.open("a") as handle:  # written while the bridge was down, then rotated
@@ -53,7 +62,6 @@ def test_follow_stop_rotate_start_again(tmp_path: Path) -> None:
     log.write_text(call(5))
     second = follow(log, tmp_path / "two.jsonl", position)
     written(tmp_path / "two.jsonl", 2 * 5)
-    time.sleep(1.0)
     second.send_signal(signal.SIGTERM)
     second.wait(timeout=20)
     events = [
