@@ -60,14 +60,20 @@ def build_report(rows: list[KpiRow], client: str, period: str, sla: SlaSettings)
     start, end = month_bounds(period, settings.timezone)
     formula = settings.sl_formula
     daily = []
-    for (day, queue, channel), figures in by_day(rows, settings.timezone, formula).items():
+
+    def cost(queue: str, channel: str) -> float | None:
+        return sla.hourly_cost(client, queue, channel)
+
+    for (day, queue, channel), figures in by_day(rows, settings.timezone, formula, cost).items():
         target = sla.thresholds(client, queue, channel).sl_target
         daily.append(
             {"date": day.isoformat(), "queue": queue, "channel": channel, **figures, "sl_target": target}
         )
     attainment = []
     for queue, channel in sorted({(r.queue, r.channel) for r in rows}):
-        month = sum_rows([r for r in rows if (r.queue, r.channel) == (queue, channel)], formula)
+        month = sum_rows(
+            [r for r in rows if (r.queue, r.channel) == (queue, channel)], formula, cost(queue, channel)
+        )
         rules = sla.thresholds(client, queue, channel)
         for label, key, target_name, higher in KPIS:
             value, target = month[key], getattr(rules, target_name)

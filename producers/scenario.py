@@ -66,6 +66,26 @@ class Behaviour:
     transfer_rate: float = 0.05
     break_rate_per_hour: float = 0.25  # agents stepping away
     break_median_s: float = 600
+    reason_rate: float = 0.9  # contacts the agent gives a wrap-up code
+    ces_rate: float = 0.5  # surveys that also ask for customer effort
+    comment_rate: float = 0.2  # surveys with a comment
+    lunch: tuple[float, float] = (11.5, 13.5)  # local hours in which each agent's lunch starts
+    lunch_median_s: float = 40 * 60  # a dip in staffing while demand stays up: the SL suffers
+
+
+# Wrap-up codes per queue with their weights; a queue not listed uses GENERIC_REASONS.
+REASONS: dict[str, tuple[tuple[str, float], ...]] = {
+    "billing": (("invoice-question", 5), ("payment-failed", 3), ("refund", 2), ("address-change", 1)),
+    "support": (("how-to", 5), ("password-reset", 4), ("bug-report", 2), ("outage", 1)),
+    "sales": (("new-order", 4), ("quote", 3), ("upgrade", 2), ("cancellation", 1)),
+    "service": (("delivery-status", 5), ("return", 3), ("complaint", 2)),
+    "helpdesk": (("password-reset", 4), ("access-request", 3), ("software-install", 3), ("hardware", 2)),
+}
+GENERIC_REASONS: tuple[tuple[str, float], ...] = (("general-enquiry", 1),)
+COMMENTS: dict[bool, tuple[str, ...]] = {  # by whether the customer was pleased
+    True: ("Quick and friendly, thank you.", "Solved on the first try.", "Very helpful agent."),
+    False: ("I waited far too long.", "Still not fixed.", "I had to explain everything twice."),
+}
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from producers.scenario import DEFAULT_SCENARIO, HANDLING, HOUR_CURVE, Client, Scenario, Team
+from producers.scenario import (
+    COMMENTS,
+    DEFAULT_SCENARIO,
+    GENERIC_REASONS,
+    HANDLING,
+    HOUR_CURVE,
+    REASONS,
+    Client,
+    Scenario,
+    Team,
+)
 
 EventDict = dict[str, Any]  # one event as its JSON object
+OpenAt = Callable[[str, float], bool]  # (client, epoch seconds) -> is its centre open
 
 
 def rfc3339(t: float) -> str:
@@ -63,8 +74,20 @@ class TeamState:
 class Simulator:
     """Generates events in event-time order; iterate :meth:`events`."""
 
-    def __init__(self, start: datetime, seed: int = 1, scenario: Scenario = DEFAULT_SCENARIO) -> None:
+    def __init__(
+        self,
+        start: datetime,
+        seed: int = 1,
+        scenario: Scenario = DEFAULT_SCENARIO,
+        open_at: OpenAt | None = None,
+    ) -> None:
+        """``open_at`` says when each client's centre takes calls and chats (the SLA file's
+        opening hours); outside them the IVR plays the closed message and nothing arrives."""
         self.rng = random.Random(seed)
+        # Wrap-up codes, effort scores, comments and lunches draw from their own stream, so
+        # that adding them left every earlier draw (and so each seed's traffic) as it was.
+        self.extra = random.Random(seed * 7919 + 13)
+        self.open_at = open_at
         self.scenario = scenario
         self.start = start.timestamp()
         # Contact ids carry the run (start, seed) so runs into one database never collide.
@@ -144,6 +167,8 @@ class Simulator:
         if not repeat:
             self._schedule_arrival(state, t)
         team, client = state.team, state.client
+        if team.channel != "email" and self.open_at is not None and not self.open_at(client.name, t):
+            return  # closed: the customer hears the closed message and hangs up
         contact_id = f"{self.run_tag}-{client.name[:2]}{team.channel[0]}-{next(self._contacts):07d}"
         self._emit(
             "contact.arrived", t, client.name, team.queue,
@@ -198,7 +223,28 @@ class Simulator:
         self._agent_state(agent, t, "available")
         self._at(logout, lambda: self._logout(agent, logout))
         self._schedule_break(agent, t)
+        self._schedule_lunch(agent, t, logout)
         self._dispatch(agent.team, t)
+
+    def _schedule_lunch(self, agent: Agent, login: float, logout: float) -> None:
+        """Lunch starts at a random moment of the local lunch window, if the shift spans it."""
+        zone = ZoneInfo(agent.team.client.timezone)
+        day = datetime.fromtimestamp(login, zone).replace(hour=0, minute=0, second=0, microsecond=0)
+        first, last = self.scenario.behaviour.lunch
+        at = (day + timedelta(hours=self.extra.uniform(first, last))).timestamp()
+        if login < at < logout:
+            self._at(at, lambda: self._lunch(agent, at))
+
+    def _lunch(self, agent: Agent, t: float) -> None:
+        if not agent.on_shift:
+            return
+        if agent.active or agent.on_break:  # finish the contact (or the break) first
+            self._at(t + 120, lambda: self._lunch(agent, t + 120))
+            return
+        agent.on_break = True
+        self._agent_state(agent, t, "away")
+        back = t + self.scenario.behaviour.lunch_median_s * math.exp(self.extra.gauss(0.0, 0.2))
+        self._at(back, lambda: self._back(agent, back))
 
     def _logout(self, agent: Agent, t: float) -> None:
         agent.on_shift = False
@@ -279,12 +325,13 @@ class Simulator:
         talk_end = answered + talk + hold
         ended = talk_end + wrap
         resolved = self.rng.random() < rules.resolve_rate
+        coded = self._reason(team.queue)
 
         def finish() -> None:
             self._emit(
                 "contact.ended", ended, client.name, team.queue, agent_id=agent.agent_id,
                 talk_s=round(talk, 3), hold_s=round(hold, 3), wrap_s=round(wrap, 3),
-                resolved=resolved, **base,
+                resolved=resolved, **coded, **base,
             )  # fmt: skip
             agent.active -= 1
             if agent.active == 0:
@@ -296,6 +343,13 @@ class Simulator:
             self._at(talk_end, lambda: self._agent_state(agent, talk_end, "wrap"))
         self._at(ended, finish)
 
+    def _reason(self, queue: str) -> dict[str, str]:
+        """The wrap-up code an agent picks, most of the time: ``{"reason": code}`` or nothing."""
+        if self.extra.random() >= self.scenario.behaviour.reason_rate:
+            return {}
+        codes = REASONS.get(queue, GENERIC_REASONS)
+        return {"reason": self.extra.choices([c for c, _ in codes], [w for _, w in codes])[0]}
+
     def _after(self, state: TeamState, waiting: Waiting, t: float, resolved: bool, wait: float) -> None:
         """Surveys and repeat contacts follow the end of a contact."""
         behaviour, client = self.scenario.behaviour, state.client
@@ -303,7 +357,11 @@ class Simulator:
             mood = (1.2 if resolved else -1.0) - min(wait, 600) / 300 + self.rng.gauss(0, 1)
             csat = min(5, max(1, round(3.4 + mood)))
             nps = min(10, max(0, round(7.2 + 1.6 * mood)))
-            scores = {"csat": csat, "nps": nps} if self.rng.random() < 0.8 else {"nps": nps}
+            scores: dict[str, Any] = {"csat": csat, "nps": nps} if self.rng.random() < 0.8 else {"nps": nps}
+            if self.extra.random() < behaviour.ces_rate:
+                scores["ces"] = min(7, max(1, round(4.8 + 1.2 * mood)))
+            if self.extra.random() < behaviour.comment_rate:
+                scores["comment"] = self.extra.choice(COMMENTS[mood > 0])
             answered_at = t + self.rng.uniform(60, 3600)
             self._at(
                 answered_at,

@@ -118,6 +118,7 @@ class ContactEnded(_ContactEnvelope):
     hold_s: Seconds
     wrap_s: Seconds
     resolved: StrictBool
+    reason: Annotated[str, Field(min_length=1, max_length=64)] | None = None
 
     @field_validator("talk_s", "hold_s", "wrap_s", mode="before")
     @classmethod
@@ -134,11 +135,13 @@ class SurveyAnswered(_ContactEnvelope):
     type: Literal["survey.answered"]
     csat: Annotated[StrictInt, Field(ge=1, le=5)] | None = None
     nps: Annotated[StrictInt, Field(ge=0, le=10)] | None = None
+    ces: Annotated[StrictInt, Field(ge=1, le=7)] | None = None
+    comment: Annotated[str, Field(max_length=2000)] | None = None  # the customer's words: personal data
 
     @model_validator(mode="after")
     def _one_score(self) -> SurveyAnswered:
-        if self.csat is None and self.nps is None:
-            raise ValueError("a survey needs a csat or an nps score")
+        if self.csat is None and self.nps is None and self.ces is None:
+            raise ValueError("a survey needs a csat, nps or ces score")
         return self
 
 

@@ -33,6 +33,11 @@ class AdditiveColumns(BaseModel):
     # Beyond the contract's columns: first responses within the SLA file's target
     # (email in business time), for first-response attainment.
     first_responses_in_target: int = 0
+    # Additions to version 1: transfers and customer effort.
+    transferred: int = 0
+    surveyed: int = 0
+    ces_responses: int = 0
+    ces_sum: int = 0
 
 
 class Ratios(BaseModel):
@@ -51,6 +56,10 @@ class Ratios(BaseModel):
     first_response_attainment: float | None = None
     csat: float | None = None
     nps: float | None = None
+    transfer_rate: float | None = None
+    ces: float | None = None
+    survey_response_rate: float | None = None
+    cost_per_contact: float | None = None  # in the SLA file's currency; None where no hourly cost is set
 
 
 class KpiRow(AdditiveColumns, Ratios):

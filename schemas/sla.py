@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -47,6 +47,10 @@ class Targets(BaseModel):
     first_response_target_s: float | None = Field(
         default=None, gt=0, description="email: in business time; chat: elapsed"
     )
+    hourly_cost: float | None = Field(
+        default=None, ge=0, description="loaded cost of one agent hour, for cost per contact"
+    )
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. EUR")
 
 
 class QueueSettings(Targets):
@@ -79,6 +83,13 @@ class BusinessHours(BaseModel):
             if not start < end <= 24 * 60:
                 raise ValueError(f"{text!r}: the range must end after it starts, by 24:00")
         return ranges
+
+    def is_open(self, local: datetime) -> bool:
+        """Whether the centre is open at a moment given in the client's local time."""
+        if local.date() in self.holidays:
+            return False
+        minute = local.hour * 60 + local.minute
+        return any(start <= minute < end for start, end in self.minutes(local.weekday()))
 
     def minutes(self, weekday: int) -> list[tuple[int, int]]:
         """Open (start, end) minutes of the day for a weekday (0 = Monday)."""
@@ -128,6 +139,8 @@ class Thresholds:
     first_response_target_us: int | None
     timezone: str
     business_hours: BusinessHours | None  # applies to email first response
+    hourly_cost: float | None = None  # None: cost per contact is not computed
+    currency: str = ""
 
 
 TARGET_FIELDS: tuple[str, ...] = tuple(Targets.model_fields)
@@ -161,6 +174,16 @@ class SlaSettings:
     def client(self, client: str) -> ClientSettings:
         return self.config.clients.get(client) or self._unlisted
 
+    def is_open(self, client: str, moment: datetime) -> bool:
+        """Whether a client's centre is open at an aware moment (always, without opening hours)."""
+        settings = self.client(client)
+        hours = settings.business_hours
+        return hours is None or hours.is_open(moment.astimezone(ZoneInfo(settings.timezone)))
+
+    def hourly_cost(self, client: str, queue: str, channel: str) -> float | None:
+        """The loaded cost of one agent hour for a (client, queue, channel), if the file sets one."""
+        return self.thresholds(client, queue, channel).hourly_cost
+
     def formula(self, client: str) -> str:
         """The service-level formula variant in a client's contract."""
         return self.client(client).sl_formula
@@ -173,12 +196,12 @@ class SlaSettings:
             return hit
         chain = self._chain(client, queue, channel)
 
+        def first(field: str) -> object:
+            return next((v for v in (getattr(level, field) for level in chain) if v is not None), None)
+
         def pick(field: str) -> float | None:
-            for level in chain:
-                value = getattr(level, field)
-                if value is not None:
-                    return float(value)
-            return None
+            value = first(field)
+            return None if value is None else float(cast(float, value))
 
         def us(seconds: float | None) -> int | None:
             return None if seconds is None else round(seconds * 1e6)
@@ -199,6 +222,8 @@ class SlaSettings:
             first_response_target_us=us(first_response),
             timezone=settings.timezone,
             business_hours=settings.business_hours,
+            hourly_cost=pick("hourly_cost"),
+            currency=cast(str, first("currency") or ""),
         )
         self._cache[key] = resolved
         return resolved

@@ -77,12 +77,15 @@ class ContactEnded(_ContactEvent, tag="contact.ended"):
     hold_s: Seconds
     wrap_s: Seconds
     resolved: bool
+    reason: Annotated[str, Meta(min_length=1, max_length=64)] | None = None
     type: ClassVar[str] = "contact.ended"
 
 
 class SurveyAnswered(_ContactEvent, tag="survey.answered"):
     csat: Annotated[int, Meta(ge=1, le=5)] | None = None
     nps: Annotated[int, Meta(ge=0, le=10)] | None = None
+    ces: Annotated[int, Meta(ge=1, le=7)] | None = None
+    comment: Annotated[str, Meta(max_length=2000)] | None = None
     type: ClassVar[str] = "survey.answered"
 
 
@@ -159,7 +162,7 @@ def _parse_slice(raws: list[bytes | memoryview]) -> list[Event | Rejection]:
 def _complete(event: Event) -> bool:
     """The rules a struct cannot state: a survey scores something, durations are finite."""
     if isinstance(event, SurveyAnswered):
-        return event.csat is not None or event.nps is not None
+        return event.csat is not None or event.nps is not None or event.ces is not None
     if isinstance(event, ContactEnded):
         return event.talk_s < _INF and event.hold_s < _INF and event.wrap_s < _INF
     return True

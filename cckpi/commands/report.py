@@ -44,7 +44,9 @@ def run(args: argparse.Namespace) -> int:
 
         store = connect(settings.clickhouse(), settings.data_dir, settings.database)
         try:
-            rows = read_kpi_rows(store, 900, args.client, start, end, formula=sla.formula)
+            rows = read_kpi_rows(
+                store, 900, args.client, start, end, formula=sla.formula, cost=sla.hourly_cost
+            )
         finally:
             store.close()
     if not rows:

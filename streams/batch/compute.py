@@ -22,7 +22,9 @@ __all__ = ["ReadReport", "compute_bytes", "compute_file", "compute_rows", "read_
 
 def to_kpi_rows(rows: Rows, sla: SlaSettings) -> list[KpiRow]:
     """One KPI row per (client, queue, channel, interval) with an arrival, in key order."""
-    return output_rows(sorted((key, vector) for key, vector in rows.items() if vector[0] > 0), sla.formula)
+    return output_rows(
+        sorted((key, vector) for key, vector in rows.items() if vector[0] > 0), sla.formula, sla.hourly_cost
+    )
 
 
 def compute_rows(

@@ -17,6 +17,7 @@ from schemas.wire import (
     ContactEnded,
     ContactEvent,
     ContactReplied,
+    ContactTransferred,
     SurveyAnswered,
 )
 from streams.engine.intervals import US_PER_S
@@ -44,6 +45,8 @@ class Ending(Struct, frozen=True, gc=False):
     hold_us: int
     wrap_us: int
     resolved: bool
+    agent_id: str = ""  # who did the work: agent rows count the contact for them
+    reason: str | None = None  # the wrap-up code, if the agent gave one
 
 
 class Survey(Struct, frozen=True, gc=False):
@@ -51,6 +54,7 @@ class Survey(Struct, frozen=True, gc=False):
     event_id: str
     csat: int | None
     nps: int | None
+    ces: int | None = None
 
 
 def seconds_to_us(seconds: float) -> int:
@@ -71,11 +75,13 @@ class ContactState:
     ended: Ending | None = None
     survey: Survey | None = None
     last_event_us: int = 0
+    transferred: Slot | None = None  # the first transfer: any one makes the contact "transferred"
 
     def snapshot(self) -> ContactState:
         """A copy that later events leave as it is (the slots themselves are immutable)."""
         return ContactState(self.client, self.contact_id, self.arrival, self.answered, self.abandoned,
-                            self.replied, self.ended, self.survey, self.last_event_us)  # fmt: skip
+                            self.replied, self.ended, self.survey, self.last_event_us,
+                            self.transferred)  # fmt: skip
 
     @property
     def still_open(self) -> bool:
@@ -107,7 +113,7 @@ class ContactState:
                     seconds_to_us(event.hold_s),
                     seconds_to_us(event.wrap_s),
                 )
-                self.ended = Ending(at, eid, talk, hold, wrap, event.resolved)
+                self.ended = Ending(at, eid, talk, hold, wrap, event.resolved, event.agent_id, event.reason)
                 return True
         elif isinstance(event, ContactReplied):
             slot = self.replied
@@ -122,6 +128,11 @@ class ContactState:
         elif isinstance(event, SurveyAnswered):
             survey = self.survey
             if survey is None or (at, eid) < (survey.at_us, survey.event_id):
-                self.survey = Survey(at, eid, event.csat, event.nps)
+                self.survey = Survey(at, eid, event.csat, event.nps, event.ces)
+                return True
+        elif isinstance(event, ContactTransferred):
+            slot = self.transferred
+            if slot is None or (at, eid) < slot:
+                self.transferred = (at, eid)
                 return True
         return False

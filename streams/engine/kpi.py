@@ -26,6 +26,7 @@ TALK, HOLD, WRAP, HANDLE, FCR = 8, 9, 10, 11, 12
 FIRST_RESPONSES, FIRST_RESPONSE = 13, 14
 CSAT_RESPONSES, CSAT_SATISFIED, NPS_RESPONSES, NPS_PROMOTERS, NPS_DETRACTORS = 15, 16, 17, 18, 19
 FIRST_RESPONSES_IN_TARGET = 20
+TRANSFERRED, SURVEYED, CES_RESPONSES, CES_SUM = 21, 22, 23, 24
 
 Vector = tuple[int, ...]
 ThresholdLookup = Callable[[str, str, str], Thresholds]
@@ -75,6 +76,12 @@ def contribution(contact: ContactState, thresholds: ThresholdLookup) -> Vector |
             v[NPS_RESPONSES] = 1
             v[NPS_PROMOTERS] = int(survey.nps >= 9)
             v[NPS_DETRACTORS] = int(survey.nps <= 6)
+        v[SURVEYED] = 1
+        if survey.ces is not None:
+            v[CES_RESPONSES] = 1
+            v[CES_SUM] = survey.ces
+    if contact.transferred is not None:
+        v[TRANSFERRED] = 1
     return tuple(v)
 
 
@@ -82,8 +89,12 @@ def _ratio(numerator: float, denominator: float) -> float | None:
     return None if denominator == 0 else numerator / denominator
 
 
-def ratios(row: dict[str, float], sl_formula: str = "default") -> dict[str, float | None]:
-    """Derive the ratios of kpis.md from additive columns (seconds); null on a zero denominator."""
+def ratios(
+    row: dict[str, float], sl_formula: str = "default", hourly_cost: float | None = None
+) -> dict[str, float | None]:
+    """Derive the ratios of kpis.md from additive columns (seconds); null on a zero denominator.
+
+    ``hourly_cost`` is the loaded cost of one agent hour from the SLA file (None: unset)."""
     offered, short = row["offered"], row["short_abandoned"]
     answered, abandoned = row["answered"], row["abandoned"]
     in_sl, ab_in_sl = row["answered_in_sl"], row["abandoned_in_sl"]
@@ -113,4 +124,10 @@ def ratios(row: dict[str, float], sl_formula: str = "default") -> dict[str, floa
         "csat": _ratio(row["csat_satisfied"], row["csat_responses"]),
         "nps": None if nps is None else 100 * nps,
         "first_response_attainment": _ratio(row["first_responses_in_target"], row["first_responses"]),
+        "transfer_rate": _ratio(row["transferred"], answered),
+        "ces": _ratio(row["ces_sum"], row["ces_responses"]),
+        "survey_response_rate": _ratio(row["surveyed"], row["handled"]),
+        "cost_per_contact": None
+        if hourly_cost is None
+        else _ratio(row["handle_s_sum"] / 3600 * hourly_cost, row["handled"]),
     }

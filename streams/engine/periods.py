@@ -7,7 +7,7 @@ intervals and its figures are sums of their additive columns, never averages of 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -44,21 +44,28 @@ def days_of(start_s: int, end_s: int, timezone: str) -> list[date]:
     return out
 
 
-def sum_rows(rows: Iterable[KpiRow], sl_formula: str = "default") -> dict[str, float | None]:
+def sum_rows(
+    rows: Iterable[KpiRow], sl_formula: str = "default", hourly_cost: float | None = None
+) -> dict[str, float | None]:
     """Sum the additive columns of rows and derive the ratios from the sums."""
     totals: dict[str, float] = defaultdict(int)  # counts stay integers
     for row in rows:
         for name in ADDITIVE_COLUMNS:
             totals[name] += getattr(row, name)
     sums = {name: totals[name] for name in ADDITIVE_COLUMNS}
-    return {**sums, **ratios(sums, sl_formula)}
+    return {**sums, **ratios(sums, sl_formula, hourly_cost)}
 
 
 def by_day(
-    rows: Iterable[KpiRow], timezone: str, sl_formula: str = "default"
+    rows: Iterable[KpiRow],
+    timezone: str,
+    sl_formula: str = "default",
+    hourly_cost: Callable[[str, str], float | None] = lambda _queue, _channel: None,
 ) -> dict[tuple[date, str, str], dict[str, float | None]]:
-    """Figures per (local day, queue, channel)."""
+    """Figures per (local day, queue, channel); ``hourly_cost`` per (queue, channel)."""
     groups: dict[tuple[date, str, str], list[KpiRow]] = defaultdict(list)
     for row in rows:
         groups[(local_day(row.interval_start, timezone), row.queue, row.channel)].append(row)
-    return {key: sum_rows(group, sl_formula) for key, group in sorted(groups.items())}
+    return {
+        key: sum_rows(group, sl_formula, hourly_cost(key[1], key[2])) for key, group in sorted(groups.items())
+    }

@@ -12,6 +12,11 @@ from streams.engine.kpi import COLUMNS, SECONDS_COLUMNS, ratios
 from streams.engine.totals import RowKey
 
 _ROWS = TypeAdapter(list[KpiRow])
+CostLookup = Callable[[str, str, str], float | None]  # (client, queue, channel) -> hourly cost
+
+
+def _no_cost(_client: str, _queue: str, _channel: str) -> float | None:
+    return None
 
 
 def additive_values(vector: Sequence[int]) -> dict[str, float]:
@@ -22,13 +27,15 @@ def additive_values(vector: Sequence[int]) -> dict[str, float]:
     return values
 
 
-def _fields(key: RowKey, vector: Sequence[int], sl_formula: str) -> dict[str, object]:
+def _fields(
+    key: RowKey, vector: Sequence[int], sl_formula: str, cost: CostLookup = _no_cost
+) -> dict[str, object]:
     client, queue, channel, start = key
     values: dict[str, object] = {"client": client, "queue": queue, "channel": channel,
                                  "interval_start": iso_utc(start)}  # fmt: skip
     additive = additive_values(vector)
     values.update(additive)
-    values.update(ratios(additive, sl_formula))
+    values.update(ratios(additive, sl_formula, cost(client, queue, channel)))
     return values
 
 
@@ -37,7 +44,9 @@ def kpi_row(key: RowKey, vector: Sequence[int], sl_formula: str = "default") -> 
     return KpiRow.model_validate(_fields(key, vector, sl_formula))
 
 
-def output_rows(rows: Iterable[tuple[RowKey, Sequence[int]]], formula: Callable[[str], str]) -> list[KpiRow]:
+def output_rows(
+    rows: Iterable[tuple[RowKey, Sequence[int]]], formula: Callable[[str], str], cost: CostLookup = _no_cost
+) -> list[KpiRow]:
     """Build many output rows, validated in one call (half the cost of one call per row);
-    ``formula`` names each client's service-level formula."""
-    return _ROWS.validate_python([_fields(key, vector, formula(key[0])) for key, vector in rows])
+    ``formula`` names each client's service-level formula, ``cost`` its hourly costs."""
+    return _ROWS.validate_python([_fields(key, vector, formula(key[0]), cost) for key, vector in rows])

@@ -2,7 +2,10 @@
 
 Several workers may start at once against one server and race through the same files, so
 every statement must be idempotent on its own (CREATE ... IF NOT EXISTS). ClickHouse 18.16 has
-no ``ADD COLUMN IF NOT EXISTS``: a later column change needs a new table, not an ALTER.
+no ``ADD COLUMN IF NOT EXISTS``: the runner skips an ``ALTER TABLE t ADD COLUMN c`` whose column
+exists. A client database's views keep the columns they were created with, and on 18.16 an insert
+into an altered table then fails for every client ("no such column"): the runner rebuilds the views
+of every table a migration alters.
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ from importlib.resources import files
 from pathlib import Path
 
 from streams.storage.protocol import ClickHouse
+from streams.storage.tenants import drop_client_views, provision_client
 
 SQL_DIR = Path(str(files("sql")))  # the migration files: the design card's sql/ folder
 _NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+_ADD_COLUMN = re.compile(r"^ALTER TABLE (\w+) ADD COLUMN (\w+) ", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -57,8 +62,13 @@ def migrate(store: ClickHouse, folder: Path = SQL_DIR) -> list[str]:
     for migration in load_migrations(folder):
         if migration.version in done:
             continue
+        altered = {m.group(1) for m in map(_ADD_COLUMN.match, migration.statements) if m}
+        database = store.query("SELECT currentDatabase()")[0][0]
+        clients = drop_client_views(store, database, altered)
         for statement in migration.statements:
-            store.execute(statement)
+            _apply(store, statement)
+        for client in clients:
+            provision_client(store, database, client)
         store.insert(
             "schema_migrations",
             ("version", "name", "applied_at"),
@@ -66,3 +76,23 @@ def migrate(store: ClickHouse, folder: Path = SQL_DIR) -> list[str]:
         )
         applied.append(migration.name)
     return applied
+
+
+def _has_column(store: ClickHouse, table: str, column: str) -> bool:
+    return bool(store.query(
+        "SELECT 1 FROM system.columns WHERE database = currentDatabase() AND table = %(t)s AND name = %(c)s",
+        {"t": table, "c": column},
+    ))  # fmt: skip
+
+
+def _apply(store: ClickHouse, statement: str) -> None:
+    """Run one statement; an added column that exists (another runner was first) is no error."""
+    added = _ADD_COLUMN.match(statement)
+    if added and _has_column(store, *added.groups()):
+        return
+    try:
+        store.execute(statement)
+    except Exception:
+        if added and _has_column(store, *added.groups()):
+            return
+        raise

@@ -30,6 +30,7 @@ CONTACT_STATE_COLUMNS = (
     "arrived_us", "arrived_id", "answered_us", "answered_id", "abandoned_us", "abandoned_id",
     "replied_us", "replied_id", "ended_us", "ended_id", "talk_us", "hold_us", "wrap_us",
     "resolved", "survey_us", "survey_id", "csat", "nps", "last_event_us",
+    "transferred_us", "transferred_id", "ended_agent", "reason", "ces",
 )  # fmt: skip
 CONTACT_COLUMNS = (
     "version", "kafka_partition", "customer_partition", "interval_start", *CONTACT_STATE_COLUMNS
@@ -52,7 +53,7 @@ AGENT_COLUMNS = (
 SLA_TARGET_COLUMNS = (
     "client", "queue", "channel", "version", "timezone", "sl_formula", "sl_threshold_s", "sl_target",
     "short_abandon_s", "abandon_rate_max", "aht_target_s", "fcr_target", "csat_target",
-    "first_response_target_s",
+    "first_response_target_s", "hourly_cost", "currency",
 )  # fmt: skip
 WATERMARK_COLUMNS = ("stage", "stage_partition", "before_us", "after_us", "next_offset", "version")
 LAG_COLUMNS = ("observed_at", "worker", "topic", "kafka_partition", "highwater", "position", "lag")
@@ -87,6 +88,7 @@ def state_values(c: ContactState) -> list[Any]:
         s.at_us if s else None, s.event_id if s else "",
         s.csat if s else None, s.nps if s else None,
         c.last_event_us,
+        *_slot(c.transferred), e.agent_id if e else "", (e.reason or "") if e else "", s.ces if s else None,
     ]  # fmt: skip
 
 
@@ -94,7 +96,7 @@ def state_from_values(v: Sequence[Any]) -> ContactState:
     """Inverse of :func:`state_values`."""
     (client, contact_id, queue, channel, customer, arr_us, arr_id, ans_us, ans_id, ab_us, ab_id,
      rep_us, rep_id, end_us, end_id, talk, hold, wrap, resolved, sv_us, sv_id, csat, nps,
-     last) = v  # fmt: skip
+     last, tr_us, tr_id, agent, reason, ces) = v  # fmt: skip
     return ContactState(
         client=client,
         contact_id=contact_id,
@@ -102,9 +104,12 @@ def state_from_values(v: Sequence[Any]) -> ContactState:
         answered=None if ans_us is None else (ans_us, ans_id),
         abandoned=None if ab_us is None else (ab_us, ab_id),
         replied=None if rep_us is None else (rep_us, rep_id),
-        ended=None if end_us is None else Ending(end_us, end_id, talk, hold, wrap, bool(resolved)),
-        survey=None if sv_us is None else Survey(sv_us, sv_id, csat, nps),
+        ended=None
+        if end_us is None
+        else Ending(end_us, end_id, talk, hold, wrap, bool(resolved), agent, reason or None),
+        survey=None if sv_us is None else Survey(sv_us, sv_id, csat, nps, ces),
         last_event_us=last,
+        transferred=None if tr_us is None else (tr_us, tr_id),
     )
 
 
@@ -165,7 +170,7 @@ def sla_target_row(targets: TargetsInForce, version: int) -> list[Any]:
     return [
         client, queue, channel, version, t.timezone, formula, t.sl_threshold_us / US_PER_S,
         t.sl_target, t.short_abandon_us / US_PER_S, t.abandon_rate_max, t.aht_target_s, t.fcr_target,
-        t.csat_target, first,
+        t.csat_target, first, t.hourly_cost, t.currency,
     ]  # fmt: skip
 
 

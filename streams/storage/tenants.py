@@ -65,6 +65,38 @@ def provision_client(store: ClickHouse, source_database: str, client: str) -> st
     return database
 
 
+_CLIENT_FILTER = re.compile(r"WHERE client = '((?:[^'\\]|\\.)*)'")
+_UNESCAPE = {"b": "\b", "f": "\f", "r": "\r", "n": "\n", "t": "\t", "0": "\0", "a": "\a", "v": "\v"}
+
+
+def _client_of(view_sql: str) -> str | None:
+    """The client a view of :func:`provision_client` filters on, read back from its SQL."""
+    found = _CLIENT_FILTER.search(view_sql)
+    if found is None:
+        return None
+    return re.sub(r"\\(.)", lambda m: _UNESCAPE.get(m.group(1), m.group(1)), found.group(1))
+
+
+def drop_client_views(store: ClickHouse, source_database: str, tables: set[str]) -> list[str]:
+    """Drop the client databases' views of these shared tables before the tables change; return the
+    clients whose views :func:`provision_client` must then make again (POPULATE refills them)."""
+    wanted = sorted(set(tables) & set(CLIENT_TABLES))
+    if not wanted:
+        return []
+    rows = store.query(
+        "SELECT database, name, create_table_query FROM system.tables WHERE engine = 'MaterializedView' "
+        "AND startsWith(database, %(prefix)s) AND has(%(tables)s, name)",
+        {"prefix": f"{source_database}_client_", "tables": wanted},
+    )
+    clients = set()
+    for database, name, sql in rows:
+        client = _client_of(sql)
+        if client is not None and client_database(source_database, client) == database:
+            store.execute(f"DROP TABLE IF EXISTS {database}.{name}")
+            clients.add(client)
+    return sorted(clients)
+
+
 def reader_statements(user: str, database: str) -> list[str]:
     """SQL creating a reader of one database on servers with SQL user management (20.5 and later);
     bind ``password``."""

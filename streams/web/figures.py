@@ -67,7 +67,15 @@ def live_summary(
     queues: dict[tuple[str, str, str], dict[str, Any]] = defaultdict(dict)
 
     def add(name: str, since: int, only: str | None) -> list[KpiRow]:
-        rows = read_kpi_rows(store, MINUTE_S, only, since_s=since, per_interval=False, formula=sla.formula)
+        rows = read_kpi_rows(
+            store,
+            MINUTE_S,
+            only,
+            since_s=since,
+            per_interval=False,
+            formula=sla.formula,
+            cost=sla.hourly_cost,
+        )
         for row in rows:
             queues[(row.client, row.queue, row.channel)][name] = row.model_dump(include=set(SHOWN))
         return rows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,8 @@ from typing import Any
 import pytest
 
 from streams.storage.connect import connect
-from streams.storage.migrate import load_migrations, migrate
+from streams.storage.migrate import SQL_DIR, load_migrations, migrate
+from streams.storage.tenants import provision_client
 
 pytestmark = pytest.mark.integration
 
@@ -41,5 +43,32 @@ def test_concurrent_first_runs_on_a_server(clickhouse_server: Any, tmp_path: Pat
 def test_chdb_applies_each_migration_once(tmp_path: Path) -> None:
     store = connect(None, tmp_path, "migrations_once")
     assert migrate(store) == [m.name for m in load_migrations()]
+    assert migrate(store) == []
+    store.close()
+
+
+def test_an_upgrade_keeps_writes_and_client_views_working(store_url: str | None, tmp_path: Path) -> None:
+    """A database made before migration 012, with a client's views and rows in it, upgrades in place:
+    the shared tables gain the new columns, the client's view shows them and its old rows, and
+    inserts carrying the new columns go on (on 18.16 a stale view would refuse every insert)."""
+    before = tmp_path / "before"
+    before.mkdir()
+    for path in SQL_DIR.glob("*.sql"):
+        if int(path.name[:3]) < 12:
+            shutil.copy(path, before / path.name)
+    database = f"upgrade_{'chdb' if store_url is None else 'server'}"
+    store = connect(store_url, tmp_path / "data", database)
+    migrate(store, before)
+    name = "o'brien & co"  # a client name the view's SQL has to quote
+    old = ("client", "queue", "channel", "interval_start", "source", "version", "offered", "handled")
+    store.insert("kpi_interval", old, [(name, "q", "call", 1_795_000_500, "s", 1, 3, 2),
+                                       ("other", "q", "call", 1_795_000_500, "s", 1, 9, 9)])  # fmt: skip
+    client_db = provision_client(store, database, name)
+    assert "012_transfers_effort_cost" in migrate(store)
+    new = (*old, "transferred", "ces_responses", "ces_sum")
+    store.insert("kpi_interval", new, [(name, "q", "chat", 1_795_000_500, "s", 1, 4, 4, 1, 2, 11)])
+    seen = store.query(f"SELECT channel, offered, transferred, ces_sum FROM {client_db}.kpi_interval "
+                       "ORDER BY channel")  # fmt: skip
+    assert [tuple(row) for row in seen] == [("call", 3, 0, 0), ("chat", 4, 1, 11)]
     assert migrate(store) == []
     store.close()

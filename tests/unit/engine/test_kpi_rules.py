@@ -312,6 +312,41 @@ def test_only_the_first_survey_counts() -> None:
     assert (row["csat_satisfied"], row["nps_promoters"]) == (1, 1)
 
 
+# --- additions to version 1: transfers, effort, survey response, cost --------------------------
+
+
+def test_transfers_effort_and_survey_response() -> None:
+    events = [arrived(0, "t"), answered(5, "t"), event("contact.transferred", 30, "t", to_queue="sales"),
+              event("contact.transferred", 60, "t", to_queue="billing"), ended(200, "t"),  # two: one contact
+              arrived(0, "e1"), answered(5, "e1"), ended(100, "e1"), survey(300, "e1", ces=6, comment="easy"),
+              arrived(0, "e2"), answered(5, "e2"), ended(100, "e2"), survey(300, "e2", csat=2, ces=3),
+              survey(400, "e2", ces=7),  # a second survey does not count
+              arrived(0, "n"), answered(5, "n"), ended(100, "n"), survey(300, "n", nps=9),
+              arrived(0, "x"), abandoned(40, "x")]  # fmt: skip
+    row = one_row(events)
+    assert (row["transferred"], row["answered"], row["transfer_rate"]) == (1, 4, 0.25)
+    assert (row["surveyed"], row["handled"], row["survey_response_rate"]) == (3, 4, 0.75)
+    assert (row["ces_responses"], row["ces_sum"], row["ces"]) == (2, 9, 4.5)
+    assert row["csat_responses"] == 1 and row["nps_responses"] == 1
+    assert row["cost_per_contact"] is None  # no hourly cost in the SLA file
+
+
+def test_cost_per_contact_uses_the_most_specific_hourly_cost() -> None:
+    sla = SlaSettings(SlaFile.model_validate({
+        "defaults": {"hourly_cost": 30.0, "currency": "EUR"},
+        "clients": {"acme": {"queues": {"billing": {"channels": {"chat": {"hourly_cost": 18.0}}}}}},
+    }))  # fmt: skip
+    events = [arrived(0, "a"), answered(5, "a"), ended(400, "a", talk_s=600, hold_s=0, wrap_s=120),
+              arrived(0, "b"), answered(5, "b"), ended(400, "b", talk_s=300, hold_s=60, wrap_s=120),
+              arrived(0, "c", channel="chat"), answered(5, "c", channel="chat"),
+              ended(400, "c", channel="chat", talk_s=3000, hold_s=0, wrap_s=600)]  # fmt: skip
+    rows = {r.channel: r for r in compute_rows(events, sla=sla)}
+    assert rows["call"].cost_per_contact == pytest.approx((720 + 480) / 3600 * 30.0 / 2)  # 5.00
+    assert rows["chat"].cost_per_contact == pytest.approx(3600 / 3600 * 18.0)
+    assert sla.thresholds("acme", "billing", "chat").currency == "EUR"
+    assert rows["call"].cost_per_contact == pytest.approx(5.0)
+
+
 def test_agent_state_events_touch_no_kpi_row() -> None:
     assert compute_rows([event("agent.state", 0, state="available")]) == []
     assert at(0) == "2026-11-23T09:00:00Z"
