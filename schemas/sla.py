@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
 
 from schemas.config_file import ConfigError, read_config
 from schemas.events import Channel
@@ -24,6 +24,7 @@ DEFAULT_TARGET = 0.80
 # Not in the contract: usual first-response targets (email counted in business time).
 DEFAULT_FIRST_RESPONSE_S: dict[str, float | None] = {"call": None, "chat": 60.0, "email": 4 * 3600.0}
 SHORT_ABANDON_S = 5.0
+DEFAULT_ALERT_MIN_OFFERED = 5
 FCR_WINDOW_S = 7 * 86_400
 SlFormula = Literal[
     "default", "abandons_in_sl_met", "answered_only", "abandons_missed", "abandons_in_sl_excluded"
@@ -51,6 +52,9 @@ class Targets(BaseModel):
         default=None, ge=0, description="loaded cost of one agent hour, for cost per contact"
     )
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. EUR")
+    alerts: bool | None = Field(default=None, description="false: no lane alerts here")
+    alert_min_offered: int | None = Field(default=None, ge=1, description="volume before an SL alert")
+    alert_longest_wait_s: float | None = Field(default=None, gt=0, description="default: 2 x sl_threshold_s")
 
 
 class QueueSettings(Targets):
@@ -116,13 +120,37 @@ class ClientSettings(QueueSettings):
         return name
 
 
+class Webhook(BaseModel):
+    """Where alerts are posted as JSON (with a Slack-compatible ``text`` field)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: AnyHttpUrl
+    name: str | None = None  # shown in logs instead of the URL, which may hold a secret
+
+    @property
+    def label(self) -> str:
+        return self.name or f"{self.url.scheme}://{self.url.host}"
+
+
+class Alerting(BaseModel):
+    """Pipeline-health limits and the webhooks every alert goes to."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    webhooks: list[Webhook] = Field(default_factory=list)
+    max_lag: int = Field(default=10_000, ge=0, description="consumer lag (messages) before an alert")
+    max_dead_letters_15m: int = Field(default=10, ge=0, description="dead letters per 15 minutes")
+
+
 class SlaFile(BaseModel):
-    """The whole SLA file: defaults, then per-client overrides."""
+    """The whole SLA file: defaults, then per-client overrides, then alert delivery."""
 
     model_config = ConfigDict(extra="forbid")
 
     defaults: QueueSettings = Field(default_factory=QueueSettings)
     clients: dict[str, ClientSettings] = Field(default_factory=dict)
+    alerting: Alerting = Field(default_factory=Alerting)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +169,9 @@ class Thresholds:
     business_hours: BusinessHours | None  # applies to email first response
     hourly_cost: float | None = None  # None: cost per contact is not computed
     currency: str = ""
+    alerts_enabled: bool = True
+    alert_min_offered: int = DEFAULT_ALERT_MIN_OFFERED
+    alert_longest_wait_us: int = 0  # set from the threshold when resolved
 
 
 TARGET_FIELDS: tuple[str, ...] = tuple(Targets.model_fields)
@@ -224,6 +255,9 @@ class SlaSettings:
             business_hours=settings.business_hours,
             hourly_cost=pick("hourly_cost"),
             currency=cast(str, first("currency") or ""),
+            alerts_enabled=first("alerts") is not False,
+            alert_min_offered=int(pick("alert_min_offered") or DEFAULT_ALERT_MIN_OFFERED),
+            alert_longest_wait_us=round((pick("alert_longest_wait_s") or 2 * threshold) * 1e6),
         )
         self._cache[key] = resolved
         return resolved
