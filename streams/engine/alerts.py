@@ -51,9 +51,9 @@ def lane_breaches(scope: Scope, view: LaneView, rules: Thresholds) -> list[Breac
     if not rules.alerts_enabled:
         return []
     found = []
-    if view.offered >= rules.alert_min_offered and view.service_level is not None:
-        if view.service_level < rules.sl_target:
-            found.append(Breach("service_level", scope, view.service_level, rules.sl_target))
+    level = view.service_level
+    if view.offered >= rules.alert_min_offered and level is not None and level < rules.sl_target:
+        found.append(Breach("service_level", scope, level, rules.sl_target))
     ceiling = rules.abandon_rate_max
     if ceiling is not None and view.abandon_rate is not None and view.abandon_rate > ceiling:
         found.append(Breach("abandon_rate", scope, view.abandon_rate, ceiling))
