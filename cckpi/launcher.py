@@ -30,6 +30,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "CCKPI_BATCH_SIZE": str(settings.batch_size),
         "CCKPI_BATCH_WITHIN_S": str(settings.batch_within_s),
         "CCKPI_LAG_EVERY_S": str(settings.lag_every_s),
+        "CCKPI_ALERT_EVERY_S": str(settings.alert_every_s),
         "CCKPI_STALL_AFTER_S": str(settings.stall_after_s),
         "CCKPI_RETENTION_HOURS": str(settings.retention_hours),
         "CCKPI_OPEN_RETENTION_HOURS": str(settings.open_retention_hours),

@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     # costs (inserts, fact messages, sweeps) less often (figures: docs/performance.md).
     batch_size: int = Field(20_000, ge=1, validation_alias=_env("CCKPI_BATCH_SIZE"))
     lag_every_s: float = Field(10.0, gt=0, validation_alias=_env("CCKPI_LAG_EVERY_S"))
+    # Alerts are evaluated after the batches written, at most this often (wall clock).
+    alert_every_s: float = Field(2.0, gt=0, validation_alias=_env("CCKPI_ALERT_EVERY_S"))
     stall_after_s: float = Field(60.0, gt=0, validation_alias=_env("CCKPI_STALL_AFTER_S"))
     retention_hours: float = Field(72.0, gt=0, validation_alias=_env("CCKPI_RETENTION_HOURS"))
     open_retention_hours: float = Field(336.0, gt=0, validation_alias=_env("CCKPI_OPEN_RETENTION_HOURS"))

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from schemas.kpi import KpiRow
 from schemas.sla import SlaSettings
-from streams.engine.agent_states import AgentBoard
 from streams.engine.intervals import MINUTE_S, US_PER_S, iso_utc
-from streams.stages.contact_book import ContactBook
 from streams.storage.protocol import ClickHouse
 from streams.storage.reads import read_kpi_rows
 
@@ -24,29 +22,6 @@ def local_day_start(now_s: int, timezone: str) -> int:
     """Epoch seconds of midnight starting the day that holds ``now_s`` in a time zone."""
     local = datetime.fromtimestamp(now_s, ZoneInfo(timezone))
     return int(local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp())
-
-
-def waiting_now(books: list[ContactBook], now_us: int) -> dict[tuple[str, str, str], dict[str, float]]:
-    """Contacts arrived and neither answered, abandoned nor ended, per client/queue/channel."""
-    out: dict[tuple[str, str, str], dict[str, float]] = defaultdict(
-        lambda: {"waiting": 0, "longest_wait_s": 0.0}
-    )
-    for book in books:
-        for c in book.contacts.values():
-            a = c.arrival
-            if a is None or c.answered or c.abandoned or c.ended:
-                continue
-            slot = out[(c.client, a.queue, a.channel)]
-            slot["waiting"] += 1
-            slot["longest_wait_s"] = max(slot["longest_wait_s"], (now_us - a.at_us) / 1e6)
-    return out
-
-
-def agents_by_state(board: AgentBoard) -> dict[tuple[str, str], dict[str, int]]:
-    counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for status in board.agents.values():
-        counts[(status.client, status.queue)][status.state] += 1
-    return {key: dict(counter) for key, counter in counts.items()}
 
 
 def live_summary(

@@ -20,8 +20,9 @@ from aiohttp import web as aioweb
 from schemas.sla import SlaSettings
 from streams.settings import Settings
 from streams.stages.contact_stage import ContactStage
+from streams.stages.now import agents_by_state, waiting_now
 from streams.storage.protocol import ClickHouse
-from streams.web.figures import agents_by_state, live_summary, waiting_now
+from streams.web.figures import live_summary
 
 PUSH_EVERY_S = 0.5  # the wallboard shows an event within about this plus one batch
 KEEPALIVE_S = 5.0
@@ -77,23 +78,51 @@ def _filters(request: Any) -> tuple[str | None, str | None]:
     return request.query.get("client") or None, request.query.get("queue") or None
 
 
-async def summary(runtime: WorkerView, client: str | None, queue: str | None) -> dict[str, Any]:
+class AlertView(Protocol):
+    """The alerts the pages show (the worker's alert service)."""
+
+    def shown(self) -> list[dict[str, Any]]: ...
+
+    def status(self) -> dict[str, Any]: ...
+
+
+class _NoAlerts:
+    def shown(self) -> list[dict[str, Any]]:
+        return []
+
+    def status(self) -> dict[str, Any]:
+        return {}
+
+
+def alerts_for(shown: list[dict[str, Any]], client: str | None, queue: str | None) -> list[dict[str, Any]]:
+    """A client's board shows its own alerts only; the pipeline's go to the unfiltered board."""
+    if client is None and queue is None:
+        return shown
+    return [a for a in shown if a["client"] and client in (None, a["client"]) and queue in (None, a["queue"])]
+
+
+async def summary(
+    runtime: WorkerView, client: str | None, queue: str | None, alerts: AlertView | None = None
+) -> dict[str, Any]:
     """Live figures; the in-memory parts are read on the loop, the query runs in a thread."""
     stage = runtime.contacts
     waiting = waiting_now(list(stage.books.values()), stage.watermark_us)
     agents = agents_by_state(stage.agents)
-    return await asyncio.to_thread(
+    shown = alerts_for((alerts or _NoAlerts()).shown(), client, queue)
+    figures = await asyncio.to_thread(
         live_summary, runtime.store, waiting, agents, runtime.sla, stage.watermark_us, client, queue
     )
+    return {**figures, "alerts": shown}
 
 
-def register_pages(app: faust.App, runtime: WorkerView) -> None:
+def register_pages(app: faust.App, runtime: WorkerView, alerts: AlertView | None = None) -> None:
+    alerting: AlertView = alerts or _NoAlerts()
 
     @app.page("/api/status")
     async def status(web: Any, request: Any) -> Any:
         if not _allowed(runtime, request):
             return _denied()
-        return web.json({**runtime.status(), "assigned": len(app.consumer.assignment())})
+        return web.json({**runtime.status(), **alerting.status(), "assigned": len(app.consumer.assignment())})
 
     @app.page("/api/latency")
     async def latency(web: Any, request: Any) -> Any:
@@ -105,7 +134,7 @@ def register_pages(app: faust.App, runtime: WorkerView) -> None:
     async def live(web: Any, request: Any) -> Any:
         if not _allowed(runtime, request):
             return _denied()
-        return web.json(await summary(runtime, *_filters(request)))
+        return web.json(await summary(runtime, *_filters(request), alerting))
 
     @app.page("/api/live/stream")
     async def stream(web: Any, request: Any) -> Any:
@@ -123,7 +152,7 @@ def register_pages(app: faust.App, runtime: WorkerView) -> None:
         while True:
             marker = (runtime.meter.batches, runtime.meter.facts_received)
             if marker != seen or quiet >= KEEPALIVE_S:
-                figures = await summary(runtime, client, queue)
+                figures = await summary(runtime, client, queue, alerting)
                 payload = orjson.dumps({**figures, "sent_at": time.time()})
                 try:
                     await response.write(b"data: " + payload + b"\n\n")

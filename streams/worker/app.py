@@ -25,6 +25,7 @@ from streams.stages.output import Record, StageOutput
 from streams.storage.protocol import ClickHouse
 from streams.storage.tables import LAG_COLUMNS
 from streams.web.pages import register_pages
+from streams.worker.alerts import AlertService
 from streams.worker.gather import gathered
 from streams.worker.runtime import Runtime
 from streams.worker.tuning import short_fetch_wait
@@ -193,9 +194,24 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
     app.timer(interval=settings.lag_every_s)(lag)
     app.timer(interval=PROGRESS_EVERY_S)(progress)
 
+    alerts = AlertService(runtime)
+    app.cckpi_alerts = alerts  # type: ignore[attr-defined]
+
+    async def evaluate_alerts() -> None:
+        try:
+            await alerts.tick(app.consumer)
+        except Exception:  # an evaluation that fails is retried at the next tick; the pipeline goes on
+            log.exception("alert evaluation failed")
+
+    async def deliver_alerts() -> None:
+        await alerts.deliver()
+
+    app.timer(interval=settings.alert_every_s)(evaluate_alerts)
+    app.task(deliver_alerts)
+
     async def on_revoked(sender: Any, revoked: set[TP], **kwargs: Any) -> None:
         runtime.revoke(revoked)
 
     app.on_partitions_revoked.connect(on_revoked)  # type: ignore[arg-type]  # faust sends the set positionally
-    register_pages(app, runtime)
+    register_pages(app, runtime, alerts)
     return app

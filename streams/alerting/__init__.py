@@ -1,0 +1,1 @@
+"""Alerts of the live pipeline: evaluation after batches, storage, and webhook delivery."""

@@ -1,0 +1,33 @@
+"""What is happening now, from the live state: contacts waiting and agents by state."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from streams.engine.agent_states import AgentBoard
+from streams.stages.contact_book import ContactBook
+
+Lane = tuple[str, str, str]  # client, queue, channel
+
+
+def waiting_now(books: list[ContactBook], now_us: int) -> dict[tuple[str, str, str], dict[str, float]]:
+    """Contacts arrived and neither answered, abandoned nor ended, per client/queue/channel."""
+    out: dict[tuple[str, str, str], dict[str, float]] = defaultdict(
+        lambda: {"waiting": 0, "longest_wait_s": 0.0}
+    )
+    for book in books:
+        for c in book.contacts.values():
+            a = c.arrival
+            if a is None or c.answered or c.abandoned or c.ended:
+                continue
+            slot = out[(c.client, a.queue, a.channel)]
+            slot["waiting"] += 1
+            slot["longest_wait_s"] = max(slot["longest_wait_s"], (now_us - a.at_us) / 1e6)
+    return out
+
+
+def agents_by_state(board: AgentBoard) -> dict[tuple[str, str], dict[str, int]]:
+    counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for status in board.agents.values():
+        counts[(status.client, status.queue)][status.state] += 1
+    return {key: dict(counter) for key, counter in counts.items()}

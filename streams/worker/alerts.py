@@ -1,0 +1,112 @@
+"""The worker's alerts: evaluated after the batches it wrote, stored, shown, and sent to webhooks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from typing import Any
+
+import aiohttp
+
+from streams.alerting.watch import Health, Watch, lane_views
+from streams.alerting.webhooks import Delivery, Outbox, message, webhook_key
+from streams.engine.alerts import Alert
+from streams.stages.now import agents_by_state, waiting_now
+from streams.storage.alert_log import delivered, read_alerts, record_delivery, write_alerts
+from streams.worker.runtime import Runtime
+
+log = logging.getLogger("cckpi.alerts")
+WINDOW_S = 15 * 60
+
+
+class AlertService:
+    """Evaluates after new batches (at most every ``alert_every_s``), then hands changes to the outbox."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.watch = Watch(runtime.sla)
+        self.outbox = Outbox(runtime.sla.config.alerting.webhooks)
+        self._evaluated_batches = -1
+        self._rejected: deque[tuple[float, int]] = deque()  # (monotonic time, dead letters so far)
+        self._started = False
+        self.evaluations = 0
+
+    async def start(self) -> None:
+        """Resume the alerts firing and the deliveries not made, from ClickHouse."""
+        runtime = self.runtime
+        alerts = await runtime._persistently("alert restore", lambda: read_alerts(runtime.store))
+        self.watch = Watch(runtime.sla, [a for a in alerts if a.ended_us is None])
+        if alerts and self.outbox.webhooks:
+            since = min(a.started_us for a in alerts)
+            done = await runtime._persistently("delivery restore", lambda: delivered(runtime.store, since))
+            self.outbox.add(reversed(alerts), done)  # oldest first, as they were sent
+        self._started = True
+
+    def _dead_letters_15m(self, now: float) -> int:
+        rejected = self.runtime.contacts.rejected
+        self._rejected.append((now, rejected))
+        while self._rejected and self._rejected[0][0] < now - WINDOW_S:
+            self._rejected.popleft()
+        return rejected - self._rejected[0][1]
+
+    def health(self, consumer: Any) -> Health:
+        topic = self.runtime.settings.topic
+        lag = sum(max(0, high - done) for _, high, done in self.runtime.offsets(consumer, topic))
+        return Health(topic, lag, self._dead_letters_15m(time.monotonic()))
+
+    async def tick(self, consumer: Any) -> list[Alert]:
+        """Evaluate if batches were written since the last evaluation; store and send what changed."""
+        runtime = self.runtime
+        if not self._started:
+            await self.start()
+        batches = runtime.meter.batches
+        if batches == self._evaluated_batches:
+            return []
+        self._evaluated_batches = batches
+        stage = runtime.contacts
+        now_us = stage.watermark_us
+        if now_us <= 0:
+            return []
+        waiting = waiting_now(list(stage.books.values()), now_us)
+        agents = agents_by_state(stage.agents)
+        health = self.health(consumer)
+        views = await asyncio.to_thread(lane_views, runtime.store, runtime.sla, now_us, waiting, agents)
+        changed = self.watch.evaluate(views, health, now_us)
+        self.evaluations += 1
+        if changed:
+            await runtime._persistently("alert write", lambda: write_alerts(runtime.store, changed))
+            self.outbox.add(changed)
+            for alert in changed:
+                log.warning("alert %s", message(alert)["text"])
+        return changed
+
+    async def deliver(self) -> None:
+        """Post to the webhooks for ever (a task of its own: a slow receiver never holds a batch)."""
+        if not self.outbox.webhooks:
+            return
+        timeout = aiohttp.ClientTimeout(total=10)
+        json = {"Content-Type": "application/json"}
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+
+            async def post(url: str, body: bytes) -> int:
+                async with session.post(url, data=body, headers=json) as reply:
+                    return reply.status
+
+            async def record(delivery: Delivery) -> None:
+                key = webhook_key(delivery.webhook)
+                await asyncio.to_thread(
+                    record_delivery, self.runtime.store, delivery.alert.alert_id, delivery.state, key, 1
+                )
+
+            await self.outbox.run(post, record)
+
+    def shown(self) -> list[dict[str, object]]:
+        """The alerts firing now, as the wallboard and the status page show them."""
+        return [message(alert) for alert in self.watch.firing]
+
+    def status(self) -> dict[str, Any]:
+        return {"alerts_firing": len(self.watch.book.firing), "alert_evaluations": self.evaluations,
+                "webhook_deliveries": self.outbox.delivered, "webhook_pending": self.outbox.pending,
+                "webhook_failures": self.outbox.failures}  # fmt: skip
