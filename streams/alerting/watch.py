@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from schemas.sla import SlaSettings
 from streams.engine.alerts import Alert, AlertBook, Breach, LaneView, lane_breaches, pipeline_breaches
 from streams.engine.intervals import MINUTE_S, US_PER_S
-from streams.stages.now import Lane
+from streams.engine.totals import Lane
 from streams.storage.protocol import ClickHouse
 from streams.storage.reads import read_kpi_rows
 

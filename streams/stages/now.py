@@ -5,16 +5,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from streams.engine.agent_states import AgentBoard
+from streams.engine.totals import Lane
 from streams.stages.contact_book import ContactBook
 
-Lane = tuple[str, str, str]  # client, queue, channel
 
-
-def waiting_now(books: list[ContactBook], now_us: int) -> dict[tuple[str, str, str], dict[str, float]]:
+def waiting_now(books: list[ContactBook], now_us: int) -> dict[Lane, dict[str, float]]:
     """Contacts arrived and neither answered, abandoned nor ended, per client/queue/channel."""
-    out: dict[tuple[str, str, str], dict[str, float]] = defaultdict(
-        lambda: {"waiting": 0, "longest_wait_s": 0.0}
-    )
+    out: dict[Lane, dict[str, float]] = defaultdict(lambda: {"waiting": 0, "longest_wait_s": 0.0})
     for book in books:
         for c in book.contacts.values():
             a = c.arrival

@@ -10,7 +10,7 @@ from typing import Any
 
 import aiohttp
 
-from streams.alerting.watch import Health, Watch, lane_views
+from streams.alerting.watch import WINDOW_S, Health, Watch, lane_views
 from streams.alerting.webhooks import Delivery, Outbox, message, webhook_key
 from streams.engine.alerts import Alert
 from streams.stages.now import agents_by_state, waiting_now
@@ -18,7 +18,6 @@ from streams.storage.alert_log import delivered, read_alerts, record_delivery, w
 from streams.worker.runtime import Runtime
 
 log = logging.getLogger("cckpi.alerts")
-WINDOW_S = 15 * 60
 
 
 class AlertService:
