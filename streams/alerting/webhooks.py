@@ -24,7 +24,7 @@ from streams.engine.intervals import US_PER_S, iso_utc
 log = logging.getLogger("cckpi.alerts")
 MAX_BACKOFF_S = 60.0
 Post = Callable[[str, bytes], Awaitable[int]]  # (url, body) -> HTTP status
-Record = Callable[["Delivery"], Awaitable[None]]
+RecordDelivery = Callable[["Delivery"], Awaitable[None]]
 
 _WORDS = {
     "service_level": "service level over 15 min {value:.0%} below target {threshold:.0%}",
@@ -98,11 +98,11 @@ class Outbox:
     def pending(self) -> int:
         return sum(len(q) for q in self._queues.values())
 
-    async def run(self, post: Post, record: Record) -> None:
+    async def run(self, post: Post, record: RecordDelivery) -> None:
         """Deliver for ever, one task per webhook."""
         await asyncio.gather(*(self._deliver(w, post, record) for w in self.webhooks))
 
-    async def _deliver(self, webhook: Webhook, post: Post, record: Record) -> None:
+    async def _deliver(self, webhook: Webhook, post: Post, record: RecordDelivery) -> None:
         key = webhook_key(webhook)
         queue, ready = self._queues[key], self._ready[key]
         failures = 0
