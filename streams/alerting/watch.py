@@ -5,13 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from schemas.sla import SlaSettings
-from streams.engine.alerts import Alert, AlertBook, Breach, LaneView, lane_breaches, pipeline_breaches
+from streams.engine.alerts import (
+    WINDOW_S,
+    Alert,
+    AlertBook,
+    Breach,
+    LaneView,
+    lane_breaches,
+    pipeline_breaches,
+)
 from streams.engine.intervals import MINUTE_S, US_PER_S
 from streams.engine.totals import Lane
 from streams.storage.protocol import ClickHouse
 from streams.storage.reads import read_kpi_rows
-
-WINDOW_S = 15 * 60
 
 
 @dataclass(frozen=True)

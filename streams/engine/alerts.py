@@ -16,6 +16,7 @@ from streams.engine.intervals import US_PER_S
 
 Scope = tuple[str, str, str]  # client, queue, channel; pipeline rules: ("", topic, "")
 CLEAN_TO_RESOLVE = 2
+WINDOW_S = 15 * 60  # the SL and abandon-rate rules look at the arrivals of the last 15 minutes
 LANE_RULES = ("service_level", "abandon_rate", "longest_wait", "no_agent_available")
 PIPELINE_RULES = ("consumer_lag", "dead_letters")
 
@@ -52,7 +53,10 @@ def lane_breaches(scope: Scope, view: LaneView, rules: Thresholds) -> list[Breac
         return []
     found = []
     level = view.service_level
-    if view.offered >= rules.alert_min_offered and level is not None and level < rules.sl_target:
+    # A contact whose threshold is longer than the window (email: 2 h) cannot have met it yet:
+    # the window says nothing about its service level, and its longest-wait alert covers it.
+    judged = rules.sl_threshold_us <= WINDOW_S * US_PER_S
+    if judged and view.offered >= rules.alert_min_offered and level is not None and level < rules.sl_target:
         found.append(Breach("service_level", scope, level, rules.sl_target))
     ceiling = rules.abandon_rate_max
     if ceiling is not None and view.abandon_rate is not None and view.abandon_rate > ceiling:

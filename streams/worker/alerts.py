@@ -10,9 +10,9 @@ from typing import Any
 
 import aiohttp
 
-from streams.alerting.watch import WINDOW_S, Health, Watch, lane_views
+from streams.alerting.watch import Health, Watch, lane_views
 from streams.alerting.webhooks import Delivery, Outbox, message, webhook_key
-from streams.engine.alerts import Alert
+from streams.engine.alerts import WINDOW_S, Alert
 from streams.stages.now import agents_by_state, waiting_now
 from streams.storage.alert_log import delivered, read_alerts, record_delivery, write_alerts
 from streams.worker.runtime import Runtime

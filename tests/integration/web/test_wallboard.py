@@ -91,6 +91,20 @@ def test_wallboard_in_chromium(
             delay = time.monotonic() - sent
             assert page.evaluate("window.__marker") == "same page"
             assert int(page.inner_text('[data-queue="acme/billing/call"] [data-metric=waiting]')) >= 1
+
+            # A chat waiting in a queue nobody staffs: the alert shows as a banner and turns its card
+            # red. The queue's name is hostile markup: shown as text, never run.
+            hostile = '<img src=x onerror="window.__xss=1">'
+            event = {**event, "event_id": "wallboard-test-2", "queue": hostile, "channel": "chat",
+                     "contact_id": "wallboard-test-chat"}  # fmt: skip
+            produce(settings, [Message(b"wallboard-test-chat", orjson.dumps(event))])
+            page.wait_for_selector("[data-alert=no_agent_available]", timeout=20_000)
+            card = page.query_selector(f"section.card[data-queue='acme/{hostile}/chat']")
+            assert card is not None and "red" in (card.get_attribute("class") or "")
+            assert "no agent available" in card.inner_text() and hostile in card.inner_text()
+            assert page.evaluate("window.__xss") is None
+            shown = [a["rule"] for a in worker.get("/api/live?client=acme")["alerts"]]
+            assert page.eval_on_selector_all("[data-alert]", "as => as.length") == len(shown)
             shot = Path(os.environ.get("CCKPI_SCREENSHOT_DIR", tmp_path)) / "wallboard.png"
             shot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(shot))

@@ -29,6 +29,8 @@ def test_service_level_below_target_needs_the_minimum_volume() -> None:
     assert lane_breaches(LANE, LaneView(offered=5, service_level=0.8), rules()) == []  # at target: fine
     big = ("big", "q", "call")
     assert lane_breaches(big, LaneView(offered=49, service_level=0.1), rules(big)) == []
+    email = ("acme", "billing", "email")  # a 2-hour threshold: the last 15 minutes cannot judge it
+    assert lane_breaches(email, LaneView(offered=50, service_level=0.0), rules(email)) == []
 
 
 def test_abandon_rate_above_the_ceiling() -> None:
