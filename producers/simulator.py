@@ -29,9 +29,15 @@ from producers.scenario import (
     Scenario,
     Team,
 )
+from schemas.sla import SlaSettings
 
 EventDict = dict[str, Any]  # one event as its JSON object
 OpenAt = Callable[[str, float], bool]  # (client, epoch seconds) -> is its centre open
+
+
+def opening(sla: SlaSettings) -> OpenAt:
+    """The SLA file's opening hours, as the simulator asks about them."""
+    return lambda client, t: sla.is_open(client, datetime.fromtimestamp(t, UTC))
 
 
 def rfc3339(t: float) -> str:

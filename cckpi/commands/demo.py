@@ -22,7 +22,8 @@ from cckpi.processes import exit_on_sigterm
 from producers.outputs import KafkaOutput
 from producers.run import StopFlag, run_simulation
 from producers.scenario import DEFAULT_SCENARIO, busiest_start
-from producers.simulator import Simulator
+from producers.simulator import Simulator, opening
+from schemas.sla import load_sla
 from streams.kafka import ensure_topics
 from streams.settings import Settings
 
@@ -132,7 +133,8 @@ def run_demo(duration: float | None, speed: float, seed: int, partitions: int, s
         counting = _Counting(output, simulated)
 
         def simulate() -> None:
-            run_simulation(Simulator(start, seed=seed), counting, None, None, speed, stop)
+            hours = opening(load_sla(settings.sla_file)) if settings.sla_file else None
+            run_simulation(Simulator(start, seed=seed, open_at=hours), counting, None, None, speed, stop)
 
         thread = threading.Thread(target=simulate, name="simulator", daemon=True)
         thread.start()

@@ -25,6 +25,8 @@ def add(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     p.add_argument("--start", help="simulated start, RFC 3339 (default: today 00:00 UTC)")
+    p.add_argument("--sla", type=Path, help="SLA file: calls and chats outside its opening hours get "
+                   "the closed message and never arrive")  # fmt: skip
     p.add_argument("--duration", help="simulated time to cover, e.g. 90m, 6h, 30d")
     p.add_argument("--events", type=int, help="stop after this many events")
     p.add_argument(
@@ -80,8 +82,13 @@ def run(args: argparse.Namespace) -> int:
         output = QueueLogOutput(Path(args.output.removeprefix("queue_log:")))
     else:
         output = JsonlOutput(Path(args.output))
-    report = run_simulation(
-        Simulator(start, seed=args.seed), output, until, args.events, parse_speed(args.speed)
-    )
+    hours = None
+    if args.sla:
+        from producers.simulator import opening
+        from schemas.sla import load_sla
+
+        hours = opening(load_sla(args.sla))
+    simulator = Simulator(start, seed=args.seed, open_at=hours)
+    report = run_simulation(simulator, output, until, args.events, parse_speed(args.speed))
     print(f"cckpi simulate: {report.events} events in {report.wall_s:.1f}s", file=sys.stderr)
     return 0

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from producers.scenario import DEFAULT_SCENARIO, busiest_start, scaled
-from producers.simulator import Simulator
+from producers.simulator import Simulator, opening
+from schemas.sla import load_sla
 
 
 def _arrivals(factor: float, hours: int = 6) -> int:
@@ -41,3 +44,20 @@ def test_the_demo_starts_where_every_centre_is_at_work(hour: int) -> None:
     answering = {e["client"] for _, e in Simulator(start, seed=hour).events(start + timedelta(minutes=20))
                  if e["type"] == "contact.answered"}  # fmt: skip
     assert answering == {client.name for client in DEFAULT_SCENARIO.clients}
+
+
+def test_calls_and_chats_do_not_arrive_while_the_centre_is_closed() -> None:
+    """acme opens 08:00-18:00 Zurich time on weekdays: over a weekday and a Saturday its calls and
+    chats arrive only then (the IVR plays the closed message), its emails at any hour, and the
+    other clients (no opening hours) all day."""
+    sla = load_sla(Path(__file__).parents[3] / "sla.example.yaml")
+    start = datetime(2026, 11, 27, 0, tzinfo=UTC)  # a Friday (acme closes at 17:00) and a Saturday
+    hours: dict[tuple[str, str], set[int]] = {}
+    for _, e in Simulator(start, seed=5, open_at=opening(sla)).events(start + timedelta(days=2)):
+        if e["type"] == "contact.arrived":
+            local = datetime.fromisoformat(e["occurred_at"]).astimezone(ZoneInfo("Europe/Zurich"))
+            hours.setdefault((e["client"], e["channel"]), set()).add(local.weekday() * 24 + local.hour)
+    assert hours[("acme", "call")] | hours[("acme", "chat")] <= set(range(4 * 24 + 8, 4 * 24 + 17))
+    assert len(hours[("acme", "call")]) == 9
+    assert any(h < 4 * 24 + 8 or h >= 4 * 24 + 17 for h in hours[("acme", "email")])
+    assert any(h >= 5 * 24 for h in hours[("globex", "call")])  # no opening hours: open on Saturday
