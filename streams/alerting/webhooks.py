@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass
 
 import orjson
@@ -85,7 +85,7 @@ class Outbox:
         self.delivered = 0
         self.failures = 0
 
-    def add(self, alerts: Iterable[Alert], done: set[tuple[str, str, str]] = frozenset()) -> None:  # type: ignore[assignment]
+    def add(self, alerts: Iterable[Alert], done: Collection[tuple[str, str, str]] = ()) -> None:
         """Queue each alert state for every webhook, less those ``done`` (id, state, webhook)."""
         for alert in alerts:
             for webhook in self.webhooks:

@@ -115,12 +115,12 @@ def test_the_worker_starts_as_its_container_does(
     assert code == 0, (tmp_path / "worker.log").read_text()[-3000:]
     assert list(workdir.iterdir()) == []  # it wrote nothing where it was started
     assert (Path(environment["CCKPI_DATA_DIR"]) / "faust").is_dir()
+    sla = load_sla(Path(environment["CCKPI_SLA_FILE"]))  # the worker's, mounted from the repository
     store = connect(f"{clickhouse_server.url}/cckpi", tmp_path, "cckpi")
     try:
-        rows = read_kpi_rows(store, formula=load_sla(Path(environment["CCKPI_SLA_FILE"])).formula)
+        rows = read_kpi_rows(store, formula=sla.formula, cost=sla.hourly_cost)
     finally:
         store.close()
-    sla = load_sla(Path(environment["CCKPI_SLA_FILE"]))  # the worker's, mounted from the repository
     expected = compute_rows(read_events(stream.values(), ReadReport()), sla)
     assert [r.model_dump(include=set(OUTPUT_COLUMNS)) for r in rows] == [
         r.model_dump(include=set(OUTPUT_COLUMNS)) for r in expected
