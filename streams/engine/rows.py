@@ -15,7 +15,8 @@ _ROWS = TypeAdapter(list[KpiRow])
 CostLookup = Callable[[str, str, str], float | None]  # (client, queue, channel) -> hourly cost
 
 
-def _no_cost(_client: str, _queue: str, _channel: str) -> float | None:
+def no_cost(_client: str, _queue: str, _channel: str) -> float | None:
+    """No hourly cost anywhere: cost per contact stays null."""
     return None
 
 
@@ -28,7 +29,7 @@ def additive_values(vector: Sequence[int]) -> dict[str, float]:
 
 
 def _fields(
-    key: RowKey, vector: Sequence[int], sl_formula: str, cost: CostLookup = _no_cost
+    key: RowKey, vector: Sequence[int], sl_formula: str, cost: CostLookup = no_cost
 ) -> dict[str, object]:
     client, queue, channel, start = key
     values: dict[str, object] = {"client": client, "queue": queue, "channel": channel,
@@ -45,7 +46,7 @@ def kpi_row(key: RowKey, vector: Sequence[int], sl_formula: str = "default") -> 
 
 
 def output_rows(
-    rows: Iterable[tuple[RowKey, Sequence[int]]], formula: Callable[[str], str], cost: CostLookup = _no_cost
+    rows: Iterable[tuple[RowKey, Sequence[int]]], formula: Callable[[str], str], cost: CostLookup = no_cost
 ) -> list[KpiRow]:
     """Build many output rows, validated in one call (half the cost of one call per row);
     ``formula`` names each client's service-level formula, ``cost`` its hourly costs."""

@@ -9,7 +9,7 @@ from schemas.kpi import KpiRow
 from streams.engine.contacts import ContactState
 from streams.engine.intervals import INTERVAL_S, interval_start
 from streams.engine.retention import Retention
-from streams.engine.rows import CostLookup, output_rows
+from streams.engine.rows import CostLookup, no_cost, output_rows
 from streams.engine.totals import RowKey
 from streams.storage.protocol import ClickHouse
 from streams.storage.tables import CONTACT_STATE_COLUMNS, KPI_TABLE, STORED_COLUMNS, state_from_values
@@ -99,7 +99,7 @@ def read_kpi_rows(
     until_s: int | None = None,
     per_interval: bool = True,
     formula: Callable[[str], str] | None = None,
-    cost: CostLookup | None = None,
+    cost: CostLookup = no_cost,
 ) -> list[KpiRow]:
     """KPI rows as stored (the sum over sources of the latest partial sums).
 
@@ -107,8 +107,7 @@ def read_kpi_rows(
     and channel, and labelled with ``since``: the figures of a rolling window or a day.
     """
     pick = formula or (lambda _client: "default")
-    vectors = read_kpi_vectors(store, grain, client, since_s, until_s, per_interval)
-    return output_rows(vectors, pick) if cost is None else output_rows(vectors, pick, cost)
+    return output_rows(read_kpi_vectors(store, grain, client, since_s, until_s, per_interval), pick, cost)
 
 
 def read_kpi_vectors(
