@@ -1,4 +1,4 @@
-"""Write KPI rows as JSON Lines, CSV or a terminal table."""
+"""Write rows (KPI rows, or those of another grain) as JSON Lines, CSV or a terminal table."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 import orjson
+from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
@@ -16,18 +17,23 @@ from schemas.kpi import OUTPUT_COLUMNS, KpiRow
 FORMATS = ("jsonl", "csv", "table")
 
 
-def write_rows(rows: Sequence[KpiRow], fmt: str, out: TextIO = sys.stdout) -> None:
+def write_rows(
+    rows: Sequence[BaseModel], fmt: str, out: TextIO = sys.stdout, columns: Sequence[str] = OUTPUT_COLUMNS
+) -> None:
+    """Write ``rows`` with ``columns`` in that order (the KPI row's by default)."""
     if fmt == "jsonl":
         for row in rows:
             values = row.model_dump()
-            out.write(orjson.dumps({name: values[name] for name in OUTPUT_COLUMNS}).decode() + "\n")
+            out.write(orjson.dumps({name: values[name] for name in columns}).decode() + "\n")
     elif fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=OUTPUT_COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
         writer.writeheader()
         for row in rows:
             writer.writerow({k: ("" if v is None else v) for k, v in row.model_dump().items()})
+    elif fmt == "table" and columns == OUTPUT_COLUMNS:
+        write_table([row for row in rows if isinstance(row, KpiRow)], out)
     elif fmt == "table":
-        write_table(rows, out)
+        write_any_table(rows, columns, out)
     else:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
@@ -55,3 +61,20 @@ def write_table(rows: Sequence[KpiRow], out: TextIO) -> None:
             secs(r.aht_s), pct(r.fcr_rate), pct(r.csat), "—" if r.nps is None else f"{r.nps:.0f}",
         )  # fmt: skip
     Console(file=out, width=200).print(table)
+
+
+def cell(value: object) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.2f}" if isinstance(value, float) else str(value)
+
+
+def write_any_table(rows: Sequence[BaseModel], columns: Sequence[str], out: TextIO) -> None:
+    """Every column of rows of any grain, numbers to two decimals."""
+    table = Table(title=f"{len(rows)} rows")
+    for name in columns:
+        table.add_column(name.replace("_", " "), justify="right" if rows and not isinstance(
+            getattr(rows[0], name), str) else "left")  # fmt: skip
+    for row in rows:
+        table.add_row(*(cell(getattr(row, name)) for name in columns))
+    Console(file=out, width=max(200, 14 * len(columns))).print(table)

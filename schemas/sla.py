@@ -25,6 +25,7 @@ DEFAULT_TARGET = 0.80
 DEFAULT_FIRST_RESPONSE_S: dict[str, float | None] = {"call": None, "chat": 60.0, "email": 4 * 3600.0}
 SHORT_ABANDON_S = 5.0
 DEFAULT_ALERT_MIN_OFFERED = 5
+DEFAULT_CHAT_CONCURRENCY = 3  # kpis.md: staffing divides chat traffic by it
 FCR_WINDOW_S = 7 * 86_400
 SlFormula = Literal[
     "default", "abandons_in_sl_met", "answered_only", "abandons_missed", "abandons_in_sl_excluded"
@@ -52,6 +53,9 @@ class Targets(BaseModel):
         default=None, ge=0, description="loaded cost of one agent hour, for cost per contact"
     )
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. EUR")
+    chat_concurrency: int | None = Field(
+        default=None, ge=1, le=20, description="chats an agent handles at once"
+    )
     alerts: bool | None = Field(default=None, description="false: no lane alerts here")
     alert_min_offered: int | None = Field(default=None, ge=1, description="volume before an SL alert")
     alert_longest_wait_s: float | None = Field(default=None, gt=0, description="default: 2 x sl_threshold_s")
@@ -169,6 +173,7 @@ class Thresholds:
     business_hours: BusinessHours | None  # applies to email first response
     hourly_cost: float | None = None  # None: cost per contact is not computed
     currency: str = ""
+    chat_concurrency: int = DEFAULT_CHAT_CONCURRENCY
     alerts_enabled: bool = True
     alert_min_offered: int = DEFAULT_ALERT_MIN_OFFERED
     alert_longest_wait_us: int = 0  # set from the threshold when resolved
@@ -255,6 +260,7 @@ class SlaSettings:
             business_hours=settings.business_hours,
             hourly_cost=pick("hourly_cost"),
             currency=cast(str, first("currency") or ""),
+            chat_concurrency=int(pick("chat_concurrency") or DEFAULT_CHAT_CONCURRENCY),
             alerts_enabled=first("alerts") is not False,
             alert_min_offered=int(pick("alert_min_offered") or DEFAULT_ALERT_MIN_OFFERED),
             alert_longest_wait_us=round((pick("alert_longest_wait_s") or 2 * threshold) * 1e6),

@@ -6,8 +6,14 @@ import argparse
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cckpi.formats import FORMATS, write_rows
+from schemas.breakdowns import ROW_GRAINS
+
+if TYPE_CHECKING:
+    from schemas.sla import SlaSettings
+    from streams.batch.reading import ReadReport
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -15,6 +21,11 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--events", type=Path, required=True, help="JSON Lines file, one event per line")
     p.add_argument("--sla", type=Path, help="SLA file (YAML); contract defaults without it")
     p.add_argument("--format", choices=FORMATS, default="jsonl", help="output format (default jsonl)")
+    p.add_argument(
+        "--grain", choices=ROW_GRAINS, default="kpi",
+        help="kpi: per queue, channel and interval (default); reasons: per wrap-up reason too; "
+        "agents: per agent, queue and interval; staffing: required (Erlang C) vs staffed agents",
+    )  # fmt: skip
     p.set_defaults(run=run)
 
 
@@ -32,14 +43,39 @@ def run(args: argparse.Namespace) -> int:
     if not args.events.is_file():
         print(f"cckpi compute: {args.events}: no such file", file=sys.stderr)
         return 2
+    if args.grain != "kpi":
+        return run_grain(args, sla)
     with shown(f"computing {args.events.name}", progress):
         rows, report = compute_file(args.events, sla)
     write_rows(rows, args.format)
+    return say_counts(report, len(rows))
+
+
+def run_grain(args: argparse.Namespace, sla: SlaSettings) -> int:
+    """Rows by reason, per agent or for staffing (one process: the whole file at once)."""
+    from schemas.breakdowns import AGENT_ROW_COLUMNS, REASON_COLUMNS, STAFFING_COLUMNS
+    from streams.batch.breakdowns import grain_rows
+    from streams.batch.reading import ReadReport, read_events
+
+    report = ReadReport()
+    with args.events.open("rb") as lines:
+        rows = grain_rows(read_events(lines, report), sla, args.grain)
+    columns = {"reasons": REASON_COLUMNS, "agents": AGENT_ROW_COLUMNS, "staffing": STAFFING_COLUMNS}[
+        args.grain
+    ]
+    if args.format == "table" and args.grain == "reasons":  # the KPIs a reason is read for
+        columns = REASON_COLUMNS[:5] + ("handled", "aht_s", "fcr_rate", "csat", "ces", "transfer_rate")
+    write_rows(rows, args.format, columns=columns)
+    return say_counts(report, len(rows))
+
+
+def say_counts(report: ReadReport, rows: int) -> int:
+    """Say what was skipped and counted; exit 1 when nothing was valid."""
     if report.rejected:
         print(f"cckpi compute: skipped {len(report.rejected)} bad line(s):", file=sys.stderr)
         for reason, count in Counter(reason for _, reason in report.rejected).most_common():
             lines = [str(n) for n, r in report.rejected if r == reason][:5]
             more = "" if count <= 5 else ", …"
             print(f"  {count} × {reason} (line {', '.join(lines)}{more})", file=sys.stderr)
-    print(f"cckpi compute: {report.valid} valid event(s), {len(rows)} row(s)", file=sys.stderr)
+    print(f"cckpi compute: {report.valid} valid event(s), {rows} row(s)", file=sys.stderr)
     return 0 if report.valid else 1

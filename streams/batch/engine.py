@@ -51,26 +51,32 @@ def count_rows(contacts: Iterable[ContactState], thresholds: ThresholdLookup, in
     return rows
 
 
-def count_fcr(
-    contacts: Iterable[ContactState], rows: Rows, interval_s: int, window_us: int = FCR_WINDOW_US
-) -> None:
-    """Add first-contact resolutions to ``rows``, deciding each customer once."""
+def fcr_successes(contacts: Iterable[ContactState], window_us: int = FCR_WINDOW_US) -> list[ContactState]:
+    """The first-contact resolutions among ``contacts``, deciding each customer once."""
     customers: dict[tuple[str, str], list[ContactState]] = {}
     for contact in contacts:
         arrival = contact.arrival
         if arrival is not None:
             customers.setdefault((contact.client, arrival.customer_id), []).append(contact)
+    successes = []
     for members in customers.values():
         candidates = [m for m in members if m.ended is not None and m.ended.resolved and m.answered]
         if not candidates:
             continue
         arrivals = sorted((m.arrival.at_us, m.contact_id) for m in members if m.arrival)
-        for member in candidates:
-            if first_contact_resolved(member, arrivals, window_us):
-                arrival = member.arrival
-                assert arrival is not None
-                start = interval_start(arrival.at_us, interval_s)
-                rows.setdefault((member.client, arrival.queue, arrival.channel, start), [0] * WIDTH)[FCR] += 1
+        successes += [m for m in candidates if first_contact_resolved(m, arrivals, window_us)]
+    return successes
+
+
+def count_fcr(
+    contacts: Iterable[ContactState], rows: Rows, interval_s: int, window_us: int = FCR_WINDOW_US
+) -> None:
+    """Add first-contact resolutions to ``rows``."""
+    for member in fcr_successes(contacts, window_us):
+        arrival = member.arrival
+        assert arrival is not None
+        start = interval_start(arrival.at_us, interval_s)
+        rows.setdefault((member.client, arrival.queue, arrival.channel, start), [0] * WIDTH)[FCR] += 1
 
 
 def batch_rows(

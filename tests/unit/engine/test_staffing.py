@@ -1,5 +1,5 @@
-"""Erlang C against published results: the queueing textbook's closed forms, and a worked
-example contact centres learn it from."""
+"""Erlang C against published results: the queueing textbook's closed forms, and the worked
+examples contact centres learn it from."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from streams.engine.staffing import erlang_c, required_agents, staffing
+from streams.engine.staffing import erlang_c, required_agents, required_for, staffing
 
 
 @pytest.mark.parametrize("traffic", [0.1, 0.5, 0.9])
@@ -38,6 +38,32 @@ def test_the_call_centre_helper_worked_example() -> None:
     need = required_agents(100, 180, 20, 0.8, interval_s=1800)
     assert need.agents == 14 and need.service_level >= 0.8
     assert staffing(13, 100, 180, 20, interval_s=1800).service_level < 0.8
+
+
+def test_the_westbay_mitan_worked_example() -> None:
+    """ "The Erlang-C formula", Mitan Ltd / Westbay Engineers (www.mitan.co.uk/erlang/elgcmath.htm):
+    360 calls per half hour, 4 minutes average duration, 55 agents, 15 s target answer time.
+    Traffic 48 Erlangs, occupancy 0.873, probability of waiting 0.2387 (23.87 %), average speed
+    of answer 8.2 s, 84.6 % of calls answered within 15 s."""
+    s = staffing(55, 360, 240, 15, interval_s=1800)
+    assert s.traffic == 48 and round(s.occupancy, 3) == 0.873
+    assert round(s.wait_probability, 4) == 0.2387
+    assert round(s.asa_s, 1) == 8.2 and round(s.service_level, 3) == 0.846
+
+
+def test_rows_need_none_without_contacts_nothing_without_a_handling_time_and_ceil_for_email() -> None:
+    """kpis.md, "Staffing (Erlang C)": 0 where offered is 0, null where no AHT is known, email
+    ceil(A), chat traffic divided by the concurrency."""
+    assert required_for("call", 0, None, 20, 0.8, 900, 3) == (0.0, 0)
+    assert required_for("call", 5, None, 20, 0.8, 900, 3) == (None, None)
+    assert required_for("email", 10, 450, 3600, 0.8, 900, 3) == (5.0, 5)
+    assert required_for("email", 11, 450, 3600, 0.8, 900, 3) == (5.5, 6)
+    traffic, agents = required_for("chat", 60, 450, 30, 0.8, 900, 3)
+    assert traffic == 10 and agents == required_agents(20, 450, 30, 0.8).agents
+    assert (
+        required_for("call", 100, 180, 20, 1.0, 1800, 1)[1]
+        == required_agents(100, 180, 20, 0.9999, 1800).agents
+    )
 
 
 def test_more_agents_never_serve_worse_and_chat_concurrency_needs_fewer() -> None:
