@@ -113,6 +113,12 @@ def _edge_cases(
     for n, first in enumerate(sample):
         contact = by_contact[first["contact_id"]]
         t = _epoch(first)
+        if n % 25 == 0:  # an agent who never logs off: the last state counts 12 hours at most
+            ghost = {"event_id": _id(rng), "schema_version": 1, "type": "agent.state",
+                     "occurred_at": rfc3339(t), "client": first["client"], "queue": first["queue"],
+                     "agent_id": f"ghost-{n}",
+                     "state": rng.choice(["available", "away"])}  # fmt: skip
+            out.append((t + rng.uniform(0, 600), ghost))
         kind = n % 8
         if kind == 0:  # a rival arrival, same instant: the smaller event_id wins
             out.append((t + 30, {**first, "event_id": _id(rng), "queue": "overflow"}))

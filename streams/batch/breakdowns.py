@@ -20,7 +20,7 @@ from streams.engine.agent_time import (
     handled_part,
     ordered,
 )
-from streams.engine.intervals import INTERVAL_S
+from streams.engine.intervals import INTERVAL_S, interval_start
 from streams.engine.kpi import FCR, contribution
 from streams.engine.reasons import ReasonKey, reason_part
 from streams.engine.rows import agent_output_rows, reason_output_rows
@@ -72,14 +72,18 @@ def breakdown_vectors(
         if vector is None:
             continue
         resolved = (contact.client, contact.contact_id) in first_time
-        by_reason = reason_part(contact, vector, interval_s)
+        by_reason = reason_part(contact, vector)
         if by_reason is not None:
-            add_into(reasons, by_reason[0], by_reason[1])
-            reasons[by_reason[0]][FCR] += resolved
-        by_agent = handled_part(contact, vector, interval_s)
+            (client, queue, channel, reason, at_us), part = by_reason
+            key = (client, queue, channel, reason, interval_start(at_us, interval_s))
+            add_into(reasons, key, part)
+            reasons[key][FCR] += resolved
+        by_agent = handled_part(contact, vector)
         if by_agent is not None:
-            add_into(agents, by_agent[0], by_agent[1])
-            agents[by_agent[0]][FCR_SUCCESS] += resolved
+            (client, queue, agent_id, at_us), part = by_agent
+            agent_key = (client, queue, agent_id, interval_start(at_us, interval_s))
+            add_into(agents, agent_key, part)
+            agents[agent_key][FCR_SUCCESS] += resolved
     return Breakdowns(kpi, reasons, agents)
 
 

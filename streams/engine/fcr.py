@@ -42,6 +42,8 @@ class Fact(msgspec.Struct, array_like=True, gc=False):
     ended_id: str
     resolved: bool
     last_event_us: int
+    agent_id: str = ""  # of the first end: agent rows count its FCR (absent from older messages)
+    reason: str = ""  # of the first end: reason rows count its FCR
 
     @property
     def still_open(self) -> bool:
@@ -69,6 +71,7 @@ class Fact(msgspec.Struct, array_like=True, gc=False):
             self.ended_us is None or (other.ended_us, other.ended_id) < (self.ended_us, self.ended_id)
         ):
             self.ended_us, self.ended_id, self.resolved = other.ended_us, other.ended_id, other.resolved
+            self.agent_id, self.reason = other.agent_id, other.reason
             changed = True
         self.abandoned = self.abandoned or other.abandoned
         if other.last_event_us > self.last_event_us:
@@ -85,6 +88,7 @@ def fact_of(contact: ContactState) -> Fact:
         arrival.at_us, arrival.event_id, contact.answered is not None, contact.abandoned is not None,
         None if ended is None else ended.at_us, "" if ended is None else ended.event_id,
         ended is not None and ended.resolved, contact.last_event_us,
+        "" if ended is None else ended.agent_id, (ended.reason or "") if ended else "",
     )  # fmt: skip
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from schemas.wire import ContactArrived, ContactEvent
+from schemas.wire import AgentState, ContactArrived, ContactEvent
+from streams.engine.agent_time import AGENT_VECTOR, STATES, AgentClock, change_of, handled_part
 from streams.engine.contacts import ContactKey, ContactState, Slot
 from streams.engine.expiry import Anchored, Expiry
-from streams.engine.intervals import interval_start
+from streams.engine.intervals import INTERVAL_S, US_PER_S, interval_start
 from streams.engine.kpi import ThresholdLookup, Vector, contribution
+from streams.engine.reasons import reason_lane, reason_part
 from streams.engine.retention import Horizon, LateEvent, Retention
 from streams.engine.totals import GRAINS, Anchor, RowTotals
+
+Counted = tuple[Anchor, Vector]  # a contribution and the row it counts in
 
 
 class ContactBook:
@@ -31,8 +35,16 @@ class ContactBook:
         self.expiry: Expiry[ContactKey] = Expiry()  # filled only with a retention
         self.anchored = Anchored()  # intervals of the counted (arrived) contacts
         self.contacts: dict[ContactKey, ContactState] = {}
-        self.counted: dict[ContactKey, tuple[Anchor, Vector]] = {}
+        self.counted: dict[ContactKey, Counted] = {}
         self.totals = RowTotals(grains)
+        # Reason and agent rows, per 15-minute interval: contacts' parts, and (a source of its
+        # own: it is restored from other data, over other intervals) agents' state time.
+        self.reasons = RowTotals((INTERVAL_S,))
+        self.agents = RowTotals((INTERVAL_S,), AGENT_VECTOR)
+        self.parts: dict[ContactKey, tuple[Counted | None, Counted | None]] = {}
+        self.agent_time = RowTotals((INTERVAL_S,), AGENT_VECTOR[: len(STATES)])
+        self.clock = AgentClock(self.agent_time)
+        self.clock_floor_us = self.agent_floor_us
         self.changed: set[ContactKey] = set()
         self.fcr_changed: set[ContactKey] = set()
         self._pending: set[ContactKey] = set()  # merged, not yet recounted
@@ -70,6 +82,31 @@ class ContactBook:
         self._pending.add(key)
         self._fcr_pending.add(key)
         return True
+
+    @property
+    def agent_floor_us(self) -> int:
+        """Agents' state time from here on is live: the start of the interval of the cutoff, so
+        that every row the clock may write again holds the whole of its interval."""
+        return interval_start(self.horizon.cutoff_us) * US_PER_S
+
+    def hold_floor(self) -> None:
+        """Fix the agents' floor for a batch: the time its changes and latest events reveal is
+        not written yet, however far the batch moves the cutoff."""
+        self.clock_floor_us = self.agent_floor_us
+
+    def apply_agent(self, event: AgentState, restoring: bool = False) -> bool:
+        """Count an agent's change of state into its agent rows; once per event, in any order.
+        A change older than the retention is late, unless it is restored (its time before the
+        floor is final)."""
+        agent = (event.client, event.agent_id)
+        if self.clock.knows(agent, event.event_id):
+            return False
+        if event.occurred_us < self.horizon.cutoff_us and not restoring:
+            late = LateEvent(event.client, "", event.event_id, event.type, event.occurred_us,
+                             "older than the live retention")  # fmt: skip
+            self.horizon.late.append(late)
+            return False
+        return self.clock.apply(agent, change_of(event), self.clock_floor_us)
 
     def _late(self, event: ContactEvent, reason: str) -> bool:
         self.horizon.late.append(LateEvent(event.client, event.contact_id, event.event_id, event.type,
@@ -124,12 +161,16 @@ class ContactBook:
             counted = self.counted.pop(key, None)
             if counted is not None:
                 self.anchored.remove(interval_start(counted[0][3]))
+            self.parts.pop(key, None)
             for pending in (self.changed, self.fcr_changed, self._pending, self._fcr_pending):
                 pending.discard(key)
             horizon.forget(key)
             if contact.arrival is None:  # its events never counted: they are late too
                 horizon.late.extend(orphan_events(contact))
-        self.totals.evict_ended(horizon.cutoff_us, self.anchored)
+        for totals in (self.totals, self.reasons, self.agents):
+            totals.evict_ended(horizon.cutoff_us, self.anchored)
+        self.agent_time.evict_ended(self.agent_floor_us, ())  # the clock never goes back past its floor
+        self.clock.forget_before(self.agent_floor_us)
         horizon.swept()
 
     def _recount(self, key: ContactKey, contact: ContactState) -> None:
@@ -150,6 +191,24 @@ class ContactBook:
                 None if old is None else interval_start(old[0][3]),
                 None if new is None else interval_start(new[0][3]),
             )
+        self._recount_parts(key, contact, vector)
+
+    def _recount_parts(self, key: ContactKey, contact: ContactState, vector: Vector | None) -> None:
+        """Move the contact's reason and agent parts (only handled contacts have any)."""
+        by_reason = by_agent = None
+        if vector is not None:
+            found = reason_part(contact, vector)
+            if found is not None:
+                (client, queue, channel, reason, at_us), part = found
+                by_reason = ((client, queue, reason_lane(channel, reason), at_us), part)
+            by_agent = handled_part(contact, vector)
+        old_reason, old_agent = self.parts.get(key, (None, None))
+        self.reasons.replace(old_reason, by_reason)
+        self.agents.replace(old_agent, by_agent)
+        if by_reason is None and by_agent is None:
+            self.parts.pop(key, None)
+        else:
+            self.parts[key] = (by_reason, by_agent)
 
     def take_changed(self) -> list[ContactState]:
         """Contacts changed since the last call (to persist); settle first."""

@@ -7,7 +7,7 @@ so the stream and a test run the very same code.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from schemas.events import Rejection
 from schemas.sla import SlaSettings
@@ -15,6 +15,7 @@ from schemas.wire import AgentState, parse_events
 from streams.engine.agent_states import AgentBoard
 from streams.engine.contacts import ContactState
 from streams.engine.fcr import customer_partition
+from streams.engine.intervals import INTERVAL_S
 from streams.engine.retention import Retention
 from streams.engine.totals import GRAINS
 from streams.stages.contact_book import ContactBook
@@ -37,6 +38,7 @@ class ContactStage:
 
     name = "contacts"  # as its watermarks are stored
     partition_column = "kafka_partition"  # of the contacts table: the partitions it restores
+    restores_agents = True
 
     def __init__(
         self,
@@ -54,6 +56,7 @@ class ContactStage:
         self.valid = 0
         self.rejected = 0
         self.watermark_us = 0  # the latest event time seen: "now" for live views
+        self.latest_us: dict[str, int] = {}  # per client: how long agents' open states last
         self._targets_written: set[tuple[str, str, str]] = set()
 
     @property
@@ -64,15 +67,34 @@ class ContactStage:
     def loaded(self, partition: int) -> bool:
         return partition in self.books
 
-    def restore(self, partition: int, contacts: Sequence[ContactState], watermark_us: int = 0) -> None:
+    def restore(
+        self,
+        partition: int,
+        contacts: Sequence[ContactState],
+        watermark_us: int = 0,
+        agent_events: Sequence[AgentState] = (),
+        latest_us: Mapping[str, int] | None = None,
+    ) -> None:
         """Start a partition from the states stored for it (empty on a first run), at the
-        watermark stored with them."""
+        watermark stored with them, the agent changes of its archive and the latest event time
+        stored per client."""
         book = self.books[partition] = ContactBook(self.sla.thresholds, self.grains, self.retention)
         book.horizon.watermark_us = watermark_us
+        book.hold_floor()
         for contact in contacts:
             book.restore(contact)
-        for grain in self.grains:  # stored rows already hold these sums
-            book.totals.dirty[grain].clear()
+            self._saw(contact.client, contact.last_event_us)
+        for client, at_us in (latest_us or {}).items():
+            self._saw(client, at_us)
+        for event in agent_events:
+            book.apply_agent(event, restoring=True)
+            self._saw(event.client, event.occurred_us)
+        self._advance_agents(set(self.latest_us))
+        for totals in (book.totals, book.reasons, book.agents):  # stored rows hold these sums
+            for grain in totals.grains:
+                totals.dirty[grain].clear()
+        # Agents' state time is written again: the stored rows may have lasted until another
+        # latest event than the one known now, or their batch may have stopped before them.
         # Forward every recent restored contact to stage two again: a previous owner may have
         # written one and stopped before its fact was delivered. Stage two merges duplicates.
         cutoff = book.horizon.cutoff_us
@@ -82,6 +104,17 @@ class ContactStage:
 
     def drop(self, partition: int) -> None:
         self.books.pop(partition, None)
+
+    def _saw(self, client: str, at_us: int) -> None:
+        if at_us > self.latest_us.get(client, 0):
+            self.latest_us[client] = at_us
+
+    def _advance_agents(self, clients: set[str]) -> None:
+        """Agents' open states last until their client's latest event, in every partition."""
+        for client in clients:
+            latest = self.latest_us.get(client, 0)
+            for book in self.books.values():
+                book.clock.advance(client, latest, book.clock_floor_us)
 
     def _changed(self, contact: ContactState, partition: int) -> ChangedContact:
         arrival = contact.arrival
@@ -101,9 +134,12 @@ class ContactStage:
         out = StageOutput(version, now_s)
         received = out.received
         touched: set[int] = set()
+        clients: set[str] = set()
         by_target: dict[int, list[ContactState]] = defaultdict(list)
         # Watermarks before the batch: every fact in it was accepted at or after these.
         marks = {p: book.horizon.watermark_us for p, book in self.books.items()}
+        for book in self.books.values():
+            book.hold_floor()
         parsed = parse_events([payload for _, _, payload in records])
         for (partition, offset, payload), event in zip(records, parsed, strict=True):
             if isinstance(event, Rejection):
@@ -113,19 +149,29 @@ class ContactStage:
             self.valid += 1
             if event.occurred_us > self.watermark_us:
                 self.watermark_us = event.occurred_us
+            self._saw(event.client, event.occurred_us)
+            clients.add(event.client)
             received.append(Received(event, payload, partition, offset))
             if isinstance(event, AgentState):
                 self.agents.apply(event)
+                self.books[partition].apply_agent(event)
+                touched.add(partition)
             else:
                 self.books[partition].apply(event)
                 touched.add(partition)
+        self._advance_agents(clients)
+        out.latest.extend((client, self.latest_us[client]) for client in sorted(clients))
         pending_facts = {p for p, book in self.books.items() if book.fcr_changed}
-        for partition in sorted(touched | pending_facts):
+        moved_agents = {p for p, book in self.books.items() if book.agent_time.dirty[INTERVAL_S]}
+        for partition in sorted(touched | pending_facts | moved_agents):
             book = self.books[partition]
             book.settle()
             out.contacts.extend(self._changed(c, partition) for c in book.take_changed())
             self._new_targets(book, out)
             out.add_totals(book.totals, f"contacts/{partition}")
+            out.add_totals(book.reasons, f"contacts/{partition}", "reasons")
+            out.add_totals(book.agents, f"contacts/{partition}", "agents")
+            out.add_totals(book.agent_time, f"agents/{partition}", "agents")
             for contact in book.take_fcr_changed():
                 assert contact.arrival is not None
                 target = customer_partition(contact.client, contact.arrival.customer_id, self.partitions)

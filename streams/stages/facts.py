@@ -2,8 +2,9 @@
 
 Stage two decides first-contact resolution per customer and evicts a contact when stage one
 would. For that it needs the arrival (row, customer, which one is first), whether an agent
-answered or the customer abandoned, the first end (when, which one, resolved) and the last
-event; nothing else crosses the topic, and stage two keeps nothing else. It holds a contact
+answered or the customer abandoned, the first end (when, which one, resolved, by which agent,
+with which wrap-up reason: agent and reason rows count FCR too) and the last event; nothing
+else crosses the topic, and stage two keeps nothing else. It holds a contact
 for the retention plus the FCR window (ten days by default), so every byte of a fact counts.
 """
 

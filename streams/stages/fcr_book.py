@@ -7,12 +7,22 @@ import heapq
 from streams.engine.contacts import ContactKey
 from streams.engine.expiry import Anchored, Expiry
 from streams.engine.fcr import FCR_WINDOW_US, CustomerKey, Fact, fcr_final, fcr_final_after_us, resolved_first
-from streams.engine.intervals import interval_start
+from streams.engine.intervals import INTERVAL_S, interval_start
+from streams.engine.reasons import reason_lane
 from streams.engine.retention import Horizon, LateEvent, Retention
 from streams.engine.totals import GRAINS, Anchor, RowTotals
 
 FCR_COLUMNS = ("fcr_success",)  # what stage two's rows hold
 ONE = (1,)  # one first-contact resolution
+Where = tuple[Anchor, Anchor | None, Anchor | None]  # a success's KPI, reason and agent rows
+
+
+def rows_of(fact: Fact) -> Where:
+    """The KPI row a fact counts in, and its reason row and agent row where it has them."""
+    at = fact.arrived_us
+    reason = (fact.client, fact.queue, reason_lane(fact.channel, fact.reason), at) if fact.reason else None
+    agent = (fact.client, fact.queue, fact.agent_id, at) if fact.agent_id else None
+    return (fact.client, fact.queue, fact.channel, at), reason, agent
 
 
 class FcrBook:
@@ -35,8 +45,10 @@ class FcrBook:
         self.customers: dict[CustomerKey, list[ContactKey]] = {}
         self.past_arrivals: dict[CustomerKey, list[tuple[int, str]]] = {}
         self._past_order: list[tuple[int, CustomerKey, str]] = []  # a heap of the past arrivals
-        self.counted: dict[ContactKey, Anchor] = {}  # the successes, by the row they count in
+        self.counted: dict[ContactKey, Where] = {}  # the successes, by the rows they count in
         self.totals = RowTotals(grains, FCR_COLUMNS)
+        self.reasons = RowTotals((INTERVAL_S,), FCR_COLUMNS)
+        self.agents = RowTotals((INTERVAL_S,), FCR_COLUMNS)
         self.horizon = Horizon(retention)
         self.expiry: Expiry[ContactKey] = Expiry()  # filled only with a retention
         self.anchored = Anchored()  # the arrival intervals of the kept facts
@@ -75,8 +87,13 @@ class FcrBook:
                 self._leave((known.client, customer_id), key)
                 self._pending.add((known.client, customer_id))
                 self._join((known.client, known.customer_id), key)
-        # Its row is written even when no contact in it succeeds: it may hold an old count.
-        self.totals.touch((known.client, known.queue, known.channel, known.arrived_us))
+        # Its rows are written even when no contact in them succeeds: they may hold an old count.
+        row, reason, agent = rows_of(known)
+        self.totals.touch(row)
+        if reason is not None:
+            self.reasons.touch(reason)
+        if agent is not None:
+            self.agents.touch(agent)
         self._pending.add((known.client, known.customer_id))
         return True
 
@@ -129,21 +146,30 @@ class FcrBook:
             arrivals = [(fact.arrived_us, fact.contact_id)]
         else:
             arrivals = sorted([(facts[k].arrived_us, k[1]) for k in keys] + (past or []))
-        counted, totals, window = self.counted, self.totals, self.window_us
+        counted, window = self.counted, self.window_us
         for key in keys:
             fact = facts[key]
             new = None
             if resolved_first(key[1], fact.ended_us, fact.may_succeed, arrivals, window):
-                new = (fact.client, fact.queue, fact.channel, fact.arrived_us)
+                new = rows_of(fact)
             old = counted.get(key)
             if old != new:
                 if old is not None:
-                    totals.subtract(old, ONE)
+                    self._count(old, -1)
                 if new is None:
                     del counted[key]
                 else:
-                    totals.add(new, ONE)
+                    self._count(new, 1)
                     counted[key] = new
+
+    def _count(self, where: Where, sign: int) -> None:
+        """Add or take away one success in each of its rows."""
+        for totals, anchor in zip((self.totals, self.reasons, self.agents), where, strict=True):
+            if anchor is not None:
+                if sign > 0:
+                    totals.add(anchor, ONE)
+                else:
+                    totals.subtract(anchor, ONE)
 
     def sweep(self) -> None:
         """Evict facts that are quiet and final, then rows no live fact is anchored in.
@@ -176,7 +202,8 @@ class FcrBook:
             heapq.heappush(self._past_order, (fact.arrived_us, customer, fact.contact_id))
             horizon.forget(key)
         self._forget_past_arrivals(self.anchored.oldest_us(cutoff))
-        self.totals.evict_ended(cutoff, self.anchored)
+        for totals in (self.totals, self.reasons, self.agents):
+            totals.evict_ended(cutoff, self.anchored)
         horizon.swept()
 
     def _forget_past_arrivals(self, before_us: int) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from schemas.wire import AgentState
 from streams.engine.contacts import ContactState
 from streams.engine.fcr import FCR_WINDOW_US, fact_of
 from streams.engine.retention import Retention
@@ -23,6 +24,7 @@ class FcrStage:
 
     name = "fcr"
     partition_column = "customer_partition"
+    restores_agents = False
 
     def __init__(
         self, grains: tuple[int, ...] = GRAINS, retention: Retention | None = None, sources: int = 1
@@ -48,8 +50,16 @@ class FcrStage:
     def loaded(self, partition: int) -> bool:
         return partition in self.books
 
-    def restore(self, partition: int, contacts: Sequence[ContactState], watermark_us: int = 0) -> None:
-        """Start a customer partition from the contacts stored for it, at its stored watermark."""
+    def restore(
+        self,
+        partition: int,
+        contacts: Sequence[ContactState],
+        watermark_us: int = 0,
+        agent_events: Sequence[AgentState] = (),
+        latest_us: Mapping[str, int] | None = None,
+    ) -> None:
+        """Start a customer partition from the contacts stored for it, at its stored watermark
+        (agents are stage one's business: their changes and latest times are not used here)."""
         book = self.books[partition] = FcrBook(grains=self.grains, retention=self.retention)
         book.horizon.watermark_us = watermark_us
         for contact in contacts:
@@ -78,6 +88,8 @@ class FcrStage:
             book = self.books[partition]
             book.settle()
             out.add_totals(book.totals, f"fcr/{partition}")
+            out.add_totals(book.reasons, f"fcr/{partition}", "reasons")
+            out.add_totals(book.agents, f"fcr/{partition}", "agents")
             book.sweep()
             out.add_late(book.horizon.take_late(), self.name, book.horizon.watermark_us)
         after = {p: book.horizon.watermark_us for p, book in self.books.items()}

@@ -69,12 +69,13 @@ class StageMark(NamedTuple):
 
 
 class RowChanges(NamedTuple):
-    """KPI rows a batch changed at one grain: their full vectors (of ``columns``) as they stand."""
+    """Rows a batch changed at one grain: their full vectors (of ``columns``) as they stand."""
 
     grain: int
     columns: tuple[str, ...]
     source: str  # whose partial sums these are: "contacts/2", "fcr/0"
     rows: list[tuple[RowKey, tuple[int, ...]]]
+    kind: str = "kpi"  # or "reasons", "agents": rows of another table
 
 
 @dataclass
@@ -92,6 +93,7 @@ class StageOutput:
     contacts: list[ChangedContact] = field(default_factory=list)
     marks: list[StageMark] = field(default_factory=list)
     facts: list[tuple[int, bytes]] = field(default_factory=list)  # (stage-two partition, message)
+    latest: list[tuple[str, int]] = field(default_factory=list)  # (client, latest event time us)
 
     def add_late(self, late: Sequence[LateEvent], stage: str, watermark_us: int) -> None:
         self.late.extend(Late(e, stage, watermark_us) for e in late)
@@ -101,14 +103,14 @@ class StageOutput:
     ) -> None:
         self.marks.extend(StageMark(stage, p, before[p], after[p], ends[p]) for p in sorted(ends))
 
-    def add_totals(self, totals: RowTotals, source: str) -> None:
+    def add_totals(self, totals: RowTotals, source: str, kind: str = "kpi") -> None:
         """The rows changed since the last call, copied: the totals go on changing while this
         batch is written."""
         for grain in totals.grains:
             changed = totals.take_dirty(grain)
             if changed:
                 rows = [(key, tuple(vector)) for key, vector in changed]
-                self.kpi.append(RowChanges(grain, totals.columns, source, rows))
+                self.kpi.append(RowChanges(grain, totals.columns, source, rows, kind))
 
 
 def batch_ends(records: Sequence[Record]) -> dict[int, int]:

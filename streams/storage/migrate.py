@@ -17,11 +17,12 @@ from importlib.resources import files
 from pathlib import Path
 
 from streams.storage.protocol import ClickHouse
-from streams.storage.tenants import drop_client_views, provision_client
+from streams.storage.tenants import CLIENT_TABLES, drop_client_views, provision_client, provisioned_clients
 
 SQL_DIR = Path(str(files("sql")))  # the migration files: the design card's sql/ folder
 _NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 _ADD_COLUMN = re.compile(r"^ALTER TABLE (\w+) ADD COLUMN (\w+) ", re.IGNORECASE)
+_CREATE_TABLE = re.compile(r"^CREATE TABLE IF NOT EXISTS (\w+)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,11 @@ def migrate(store: ClickHouse, folder: Path = SQL_DIR) -> list[str]:
         if migration.version in done:
             continue
         altered = {m.group(1) for m in map(_ADD_COLUMN.match, migration.statements) if m}
+        created = {m.group(1) for m in map(_CREATE_TABLE.match, migration.statements) if m}
         database = store.query("SELECT currentDatabase()")[0][0]
         clients = drop_client_views(store, database, altered)
+        if created & set(CLIENT_TABLES):  # existing clients get views of the new table too
+            clients = sorted(set(clients) | set(provisioned_clients(store, database)))
         for statement in migration.statements:
             _apply(store, statement)
         for client in clients:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from schemas.kpi import KpiRow
+from schemas.wire import AgentState, parse_events
+from streams.engine.agent_time import LAST_STATE_CAP_US
 from streams.engine.contacts import ContactState
-from streams.engine.intervals import INTERVAL_S, interval_start
+from streams.engine.intervals import INTERVAL_S, US_PER_S, interval_start
 from streams.engine.retention import Retention
 from streams.engine.rows import CostLookup, no_cost, output_rows
 from streams.engine.totals import RowKey
@@ -73,22 +75,78 @@ def load_contacts(
     return [state_from_values(row) for row in rows]
 
 
+def load_agent_events(
+    store: ClickHouse, partition: int, keep: Retention | None = None, watermark_us: int = 0
+) -> list[AgentState]:
+    """The agent changes of a partition in the raw archive that were not turned away as late: the
+    changes counted in the agent rows (written before the archive). With a retention, those
+    whose time can reach the live floor (the interval of the cutoff): every change from 12 hours
+    before it (a last state lasts at most 12 hours), and each agent's latest one before that (it
+    lasts until the next change)."""
+    base = (
+        "FROM raw_events WHERE kafka_partition = %(p)s AND type = 'agent.state' AND event_id NOT IN "
+        "(SELECT event_id FROM late_events WHERE type = 'agent.state' AND stage = 'contacts')"
+    )
+    params = {"p": partition}
+    if keep is None:
+        rows = store.query(f"SELECT payload {base}", params)
+    else:
+        floor_us = interval_start(watermark_us - keep.closed_us) * US_PER_S
+        params["since"] = floor_us - LAST_STATE_CAP_US
+        rows = store.query(f"SELECT payload {base} AND occurred_us >= %(since)s", params)
+        rows += store.query(
+            f"SELECT payload {base} AND occurred_us < %(since)s "
+            "ORDER BY occurred_us DESC, event_id DESC LIMIT 1 BY client, agent_id",
+            params,
+        )
+    parsed = parse_events([payload.encode() if isinstance(payload, str) else payload for (payload,) in rows])
+    return [event for event in parsed if isinstance(event, AgentState)]
+
+
 class RestoringStage(Protocol):
     """What :func:`load_state` needs to know of a live stage."""
 
     name: str
     partition_column: str
+    restores_agents: bool  # stage one counts agents' state time: it needs their changes back
 
     @property
     def keeps(self) -> Retention | None: ...
 
 
-def load_state(
-    store: ClickHouse, stage: RestoringStage, partition: int, first_offset: int
-) -> tuple[int, list[ContactState]]:
-    """The watermark a stage resumes a partition at, and the contacts live at it."""
+class Restored(NamedTuple):
+    watermark_us: int
+    contacts: list[ContactState]
+    agent_events: list[AgentState]
+    latest_us: dict[str, int]  # per client: the latest event time written
+
+
+def load_state(store: ClickHouse, stage: RestoringStage, partition: int, first_offset: int) -> Restored:
+    """The watermark a stage resumes a partition at, the contacts live at it, and (stage one)
+    the agent changes already counted."""
     watermark_us = load_watermark(store, stage.name, partition, first_offset)
-    return watermark_us, load_contacts(store, stage.partition_column, partition, stage.keeps, watermark_us)
+    contacts = load_contacts(store, stage.partition_column, partition, stage.keeps, watermark_us)
+    if not stage.restores_agents:
+        return Restored(watermark_us, contacts, [], {})
+    agents = load_agent_events(store, partition, stage.keeps, watermark_us)
+    latest = store.query("SELECT client, max(latest_us) FROM client_latest GROUP BY client")
+    return Restored(watermark_us, contacts, agents, {client: int(at) for client, at in latest})
+
+
+def window(client: str | None, since_s: int | None, until_s: int | None) -> tuple[str, dict[str, Any]]:
+    """The WHERE clause (or nothing) and parameters of one client's rows of [since, until)."""
+    conditions: list[str] = []
+    params: dict[str, Any] = {}
+    if client is not None:
+        conditions.append("client = %(client)s")
+        params["client"] = client
+    if since_s is not None:
+        conditions.append("interval_start >= toDateTime(%(since)s, 'UTC')")
+        params["since"] = since_s
+    if until_s is not None:
+        conditions.append("interval_start < toDateTime(%(until)s, 'UTC')")
+        params["until"] = until_s
+    return (f"WHERE {' AND '.join(conditions)}" if conditions else ""), params
 
 
 def read_kpi_rows(
@@ -120,18 +178,7 @@ def read_kpi_vectors(
 ) -> list[tuple[RowKey, list[int]]]:
     """The stored sums of :func:`read_kpi_rows`, as engine vectors (an audit compares these)."""
     sums = ", ".join(f"sum({c})" for c in STORED_COLUMNS)
-    conditions: list[str] = []
-    params: dict[str, Any] = {}
-    if client is not None:
-        conditions.append("client = %(client)s")
-        params["client"] = client
-    if since_s is not None:
-        conditions.append("interval_start >= toDateTime(%(since)s, 'UTC')")
-        params["since"] = since_s
-    if until_s is not None:
-        conditions.append("interval_start < toDateTime(%(until)s, 'UTC')")
-        params["until"] = until_s
-    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    where, params = window(client, since_s, until_s)
     start = "toUInt32(interval_start)" if per_interval else "toUInt32(0)"
     group = "client, queue, channel" + (", interval_start" if per_interval else "")
     rows = store.query(

@@ -10,6 +10,7 @@ from streams.engine.agent_states import AgentStatus
 from streams.engine.contacts import Arrival, ContactState, Ending, Survey
 from streams.engine.intervals import US_PER_S, interval_start
 from streams.engine.kpi import COLUMNS
+from streams.engine.reasons import split_lane
 from streams.stages.output import (
     ChangedContact,
     DeadLetter,
@@ -24,6 +25,13 @@ STORED_COLUMNS: tuple[str, ...] = tuple(c.replace("_s_sum", "_us_sum") for c in 
 KPI_TABLE = {900: "kpi_interval", 60: "kpi_minute"}
 KPI_KEY_COLUMNS = ("client", "queue", "channel", "interval_start", "source", "version")
 KPI_COLUMNS = (*KPI_KEY_COLUMNS, *STORED_COLUMNS)
+# The tables of the other kinds of rows (15-minute grain only) and their key columns.
+ROW_TABLES = {"reasons": "reason_interval", "agents": "agent_interval"}
+ROW_KEY_COLUMNS = {
+    "kpi": KPI_KEY_COLUMNS,
+    "reasons": ("client", "queue", "channel", "reason", "interval_start", "source", "version"),
+    "agents": ("client", "queue", "agent_id", "interval_start", "source", "version"),
+}
 
 CONTACT_STATE_COLUMNS = (
     "client", "contact_id", "queue", "channel", "customer_id",
@@ -55,6 +63,7 @@ SLA_TARGET_COLUMNS = (
     "short_abandon_s", "abandon_rate_max", "aht_target_s", "fcr_target", "csat_target",
     "first_response_target_s", "hourly_cost", "currency",
 )  # fmt: skip
+LATEST_COLUMNS = ("client", "latest_us")
 WATERMARK_COLUMNS = ("stage", "stage_partition", "before_us", "after_us", "next_offset", "version")
 LAG_COLUMNS = ("observed_at", "worker", "topic", "kafka_partition", "highwater", "position", "lag")
 LATE_COLUMNS = (
@@ -119,14 +128,23 @@ def contact_row(changed: ChangedContact, version: int) -> list[Any]:
     return [version, changed.partition, changed.customer_partition, start, *state_values(c)]
 
 
-def kpi_columns(columns: tuple[str, ...]) -> tuple[str, ...]:
+def row_table(changes: RowChanges) -> str:
+    return KPI_TABLE[changes.grain] if changes.kind == "kpi" else ROW_TABLES[changes.kind]
+
+
+def kpi_columns(columns: tuple[str, ...], kind: str = "kpi") -> tuple[str, ...]:
     """The stored columns of rows holding these engine columns (stage two's: fcr_success only;
-    a KPI table's other columns are then 0)."""
-    return (*KPI_KEY_COLUMNS, *(c.replace("_s_sum", "_us_sum") for c in columns))
+    a table's other columns are then 0)."""
+    return (*ROW_KEY_COLUMNS[kind], *(c.replace("_s_sum", "_us_sum") for c in columns))
 
 
 def kpi_rows(changes: RowChanges, version: int) -> list[list[Any]]:
-    return [[*key, changes.source, version, *vector] for key, vector in changes.rows]
+    """Changed rows in the column order of :func:`kpi_columns`; a reason row's lane split in two."""
+    source = changes.source
+    if changes.kind == "reasons":
+        return [[client, queue, *split_lane(lane), start, source, version, *vector]
+                for (client, queue, lane, start), vector in changes.rows]  # fmt: skip
+    return [[*key, source, version, *vector] for key, vector in changes.rows]
 
 
 def raw_row(received: Received, now: int) -> list[Any]:

@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 from streams.storage.protocol import ClickHouse
 
 # What a client's SLA dashboard and monthly report read.
-CLIENT_TABLES = ("kpi_interval", "sla_targets")
+CLIENT_TABLES = ("kpi_interval", "sla_targets", "reason_interval")
 # Readers' settings: read queries only, and settings may change. Grafana's ClickHouse plugin sets
 # max_execution_time (and limit) on every query, which readonly = 1 refuses (Code 164), on 18.16
 # and on current servers alike; readonly = 2 allows changing settings except readonly itself.
@@ -43,7 +43,9 @@ def client_user(source_database: str, client: str) -> str:
 
 
 def provision_client(store: ClickHouse, source_database: str, client: str) -> str:
-    """Create the client's database and its filtered views of the shared tables; idempotent."""
+    """Create the client's database and its filtered views of the shared tables; idempotent. A
+    shared table a migration has not made yet gets its view when it does (see
+    :func:`provisioned_clients`)."""
     database = client_database(source_database, client)
     store.execute(f"CREATE DATABASE IF NOT EXISTS {database}")
     existing = {row[0] for row in store.query(
@@ -56,7 +58,9 @@ def provision_client(store: ClickHouse, source_database: str, client: str) -> st
             {"db": source_database, "table": table},
         )
         if not rows:
-            raise RuntimeError(f"{source_database}.{table} does not exist: run `cckpi migrate` first")
+            if table == CLIENT_TABLES[0]:
+                raise RuntimeError(f"{source_database}.{table} does not exist: run `cckpi migrate` first")
+            continue
         store.execute(
             f"CREATE MATERIALIZED VIEW IF NOT EXISTS {database}.{table} ENGINE = {rows[0][0]} "
             f"POPULATE AS SELECT * FROM {source_database}.{table} WHERE client = %(client)s",
@@ -75,6 +79,19 @@ def _client_of(view_sql: str) -> str | None:
     if found is None:
         return None
     return re.sub(r"\\(.)", lambda m: _UNESCAPE.get(m.group(1), m.group(1)), found.group(1))
+
+
+def provisioned_clients(store: ClickHouse, source_database: str) -> list[str]:
+    """The clients with a database of views (read back from their KPI view's SQL)."""
+    rows = store.query(
+        "SELECT database, create_table_query FROM system.tables WHERE engine = 'MaterializedView' "
+        "AND startsWith(database, %(prefix)s) AND name = %(table)s",
+        {"prefix": f"{source_database}_client_", "table": CLIENT_TABLES[0]},
+    )
+    found = ((_client_of(sql), database) for database, sql in rows)
+    return sorted(
+        c for c, database in found if c is not None and client_database(source_database, c) == database
+    )
 
 
 def drop_client_views(store: ClickHouse, source_database: str, tables: set[str]) -> list[str]:

@@ -12,8 +12,8 @@ from streams.storage.tables import (
     AGENT_COLUMNS,
     CONTACT_COLUMNS,
     DEAD_LETTER_COLUMNS,
-    KPI_TABLE,
     LATE_COLUMNS,
+    LATEST_COLUMNS,
     RAW_COLUMNS,
     SLA_TARGET_COLUMNS,
     WATERMARK_COLUMNS,
@@ -24,6 +24,7 @@ from streams.storage.tables import (
     kpi_rows,
     late_row,
     raw_row,
+    row_table,
     sla_target_row,
     watermark_row,
 )
@@ -36,14 +37,18 @@ COLUMNS_OF = {
     "agent_states": AGENT_COLUMNS,
     "contacts": CONTACT_COLUMNS,
     "stage_watermarks": WATERMARK_COLUMNS,
+    "client_latest": LATEST_COLUMNS,
 }
 # Rows before contacts: after a crash between the two, the restored (older) contact state
 # sees the batch's events as new again and rewrites every row they touch. The other way
 # round, restored state would already hold the events and the stale rows would stay.
 # Watermarks last: a restart never resumes at a watermark ahead of the contacts stored.
+# Agent rows and late events before the raw archive, for the same reason: a restart rebuilds
+# agents' state time from the archived agent events not turned away as late, until the latest
+# event time written per client (streams.storage.reads.load_state).
 ORDER = (
-    "raw_events", "dead_letters", "late_events", "sla_targets", "kpi_interval", "kpi_minute",
-    "agent_states", "contacts", "stage_watermarks",
+    "client_latest", "agent_interval", "late_events", "raw_events", "dead_letters", "sla_targets",
+    "kpi_interval", "kpi_minute", "reason_interval", "agent_states", "contacts", "stage_watermarks",
 )  # fmt: skip
 Insert = tuple[str, tuple[str, ...], list[list[Any]]]  # table, columns, rows
 
@@ -59,10 +64,11 @@ def inserts(out: StageOutput, source_topic: str, now: int) -> Iterator[Insert]:
         "agent_states": [agent_row(a) for a in out.agents],
         "contacts": [contact_row(c, version) for c in out.contacts],
         "stage_watermarks": [watermark_row(m, version) for m in out.marks],
+        "client_latest": [list(latest) for latest in out.latest],
     }
     kpi: dict[tuple[str, tuple[str, ...]], list[list[Any]]] = {}  # one insert per table and columns
     for changes in out.kpi:
-        kpi.setdefault((KPI_TABLE[changes.grain], kpi_columns(changes.columns)), []).extend(
+        kpi.setdefault((row_table(changes), kpi_columns(changes.columns, changes.kind)), []).extend(
             kpi_rows(changes, version)
         )
     for table in ORDER:

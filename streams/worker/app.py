@@ -132,7 +132,8 @@ def contact_agent(app: faust.App, runtime: Runtime, topics: Topics) -> AgentFn:
             runtime.meter.batch_started()
             records = _records(batch, app.consumer.assignment(), settings.topic)
             runtime.taken(settings.topic, records)
-            await runtime.ensure_loaded(runtime.contacts, records)
+            idle = [(p, done) for p, _, done in runtime.offsets(app.consumer, settings.topic)]
+            await runtime.ensure_loaded(runtime.contacts, records, idle)
             out = runtime.contacts.ingest(records, int(time.time()), time.time_ns())
             if finishing is not None:
                 await finishing  # raises what the previous batch's finish raised

@@ -81,14 +81,20 @@ class Runtime:
                 log.warning("ClickHouse %s failed (%s); retry %d in %.1fs", what, error, attempt, delay)
                 await asyncio.sleep(delay)
 
-    async def ensure_loaded(self, stage: ContactStage | FcrStage, records: Sequence[Record]) -> None:
-        """Restore the partitions of these records that this process has not yet loaded."""
-        for partition, first_offset in sorted(batch_starts(records).items()):
+    async def ensure_loaded(
+        self, stage: ContactStage | FcrStage, records: Sequence[Record], idle: Sequence[tuple[int, int]] = ()
+    ) -> None:
+        """Restore the partitions of these records that this process has not yet loaded, and the
+        ``idle`` ones (partition, next offset) too: agents' open states in a partition with no new
+        messages still last until their client's latest event."""
+        starts = dict(idle) | batch_starts(records)
+        for partition, first_offset in sorted(starts.items()):
             if not stage.loaded(partition):
                 load = functools.partial(load_state, self.store, stage, partition, first_offset)
-                watermark_us, contacts = await self._persistently("state load", load)
-                stage.restore(partition, contacts, watermark_us)
-                log.info("partition %s of %s: %d contacts restored", partition, stage.name, len(contacts))
+                watermark_us, contacts, agents, latest = await self._persistently("state load", load)
+                stage.restore(partition, contacts, watermark_us, agents, latest)
+                log.info("partition %s of %s: %d contacts, %d agent changes restored", partition, stage.name,
+                         len(contacts), len(agents))  # fmt: skip
 
     async def durable(self, out: StageOutput) -> None:
         """Write a batch's results; nothing is acked until this returns."""

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import orjson
 from clickhouse_driver.errors import ServerException
+from pydantic import BaseModel
 
 from cckpi.broker import free_port
 from cckpi.launcher import WorkerProcess, wait_drained
@@ -21,6 +22,7 @@ from streams.kafka import ensure_topics
 from streams.settings import Settings
 from streams.stages.contact_stage import ContactStage
 from streams.stages.fcr_stage import FcrStage
+from streams.storage.breakdown_reads import read_agent_rows, read_reason_rows, read_staffing_rows
 from streams.storage.connect import connect
 from streams.storage.migrate import migrate
 from streams.storage.protocol import ClickHouse
@@ -51,6 +53,25 @@ class PipelineRun:
             return read_kpi_rows(store, grain)
         finally:
             store.close()
+
+    def grain_rows(self, grain: str, sla: SlaSettings | None = None) -> list[dict[str, Any]]:
+        """Stored rows by reason, per agent or for staffing, as ``cckpi compute --grain`` prints them."""
+        store = self.open_store()
+        try:
+            return stored_grain_rows(store, grain, sla or SlaSettings())
+        finally:
+            store.close()
+
+
+def stored_grain_rows(store: ClickHouse, grain: str, sla: SlaSettings) -> list[dict[str, Any]]:
+    rows: Sequence[BaseModel]
+    if grain == "reasons":
+        rows = read_reason_rows(store, sla)
+    elif grain == "agents":
+        rows = read_agent_rows(store)
+    else:
+        rows = read_staffing_rows(store, sla)
+    return [row.model_dump() for row in rows]
 
 
 def new_settings(tmp: Path, bootstrap: str, store_url: str | None, partitions: int = 3) -> Settings:

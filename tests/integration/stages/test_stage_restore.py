@@ -21,6 +21,7 @@ import pytest
 
 from schemas.kpi import OUTPUT_COLUMNS
 from schemas.sla import SlaSettings
+from streams.batch.breakdowns import grain_rows
 from streams.batch.compute import ReadReport, compute_rows, read_events
 from streams.engine.retention import Retention
 from streams.stages.contact_stage import ContactStage
@@ -31,6 +32,7 @@ from streams.storage.migrate import migrate
 from streams.storage.protocol import ClickHouse
 from streams.storage.reads import load_state, read_kpi_rows
 from streams.storage.writer import write_batch
+from tests.integration.harness import stored_grain_rows
 from tests.messy import MessyStream, messy_stream
 
 pytestmark = pytest.mark.integration
@@ -46,8 +48,8 @@ def restored(stage: S, store: ClickHouse | None = None, first: dict[int, int] | 
             stage.restore(partition, [])
             continue
         assert first is not None
-        watermark_us, contacts = load_state(store, stage, partition, first.get(partition, 1 << 62))
-        stage.restore(partition, contacts, watermark_us)
+        loaded = load_state(store, stage, partition, first.get(partition, 1 << 62))
+        stage.restore(partition, loaded.contacts, loaded.watermark_us, loaded.agent_events, loaded.latest_us)
     return stage
 
 
@@ -121,6 +123,9 @@ def test_restarts_with_one_stage_days_ahead_give_the_rows_of_compute(
             take = [facts.popleft() for _ in range(min(len(facts), 7))]
             write_batch(store, two.ingest(take, version), "fcr")
         rows = read_kpi_rows(store)
+        breakdowns = {
+            grain: stored_grain_rows(store, grain, SlaSettings()) for grain in ("reasons", "agents")
+        }
         late = store.query("SELECT stage, type, reason FROM late_events WHERE reason NOT LIKE 'no arrival%'")
     finally:
         store.close()
@@ -131,4 +136,11 @@ def test_restarts_with_one_stage_days_ahead_give_the_rows_of_compute(
     diff = {k: {c: (got.get(k, {}).get(c), v[c]) for c in v if got.get(k, {}).get(c) != v[c]}
             for k, v in want.items() if got.get(k) != v}  # fmt: skip
     assert set(got) == set(want) and not diff, dict(list(diff.items())[:5])
+    events = list(read_events(stream.values(), ReadReport()))
+    for grain, stored in breakdowns.items():
+        offline = [r.model_dump() for r in grain_rows(events, SlaSettings(), grain)]
+        assert stored == offline, (
+            grain,
+            [(a, b) for a, b in zip(stored, offline, strict=False) if a != b][:2],
+        )
     assert late == []  # within the default retention: only events of contacts that never arrived

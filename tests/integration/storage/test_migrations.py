@@ -70,5 +70,13 @@ def test_an_upgrade_keeps_writes_and_client_views_working(store_url: str | None,
     seen = store.query(f"SELECT channel, offered, transferred, ces_sum FROM {client_db}.kpi_interval "
                        "ORDER BY channel")  # fmt: skip
     assert [tuple(row) for row in seen] == [("call", 3, 0, 0), ("chat", 4, 1, 11)]
+    # A shared table made by a later migration (014: rows by reason) gets the client's view too.
+    key = ("client", "queue", "channel", "reason", "interval_start", "source", "version", "handled")
+    rows = [
+        (name, "q", "call", "refund", 1_795_000_500, "s", 1, 2),
+        ("other", "q", "call", "x", 1_795_000_500, "s", 1, 5),
+    ]
+    store.insert("reason_interval", key, rows)
+    assert store.query(f"SELECT reason, handled FROM {client_db}.reason_interval") == [("refund", 2)]
     assert migrate(store) == []
     store.close()

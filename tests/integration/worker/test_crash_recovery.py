@@ -16,6 +16,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,14 +24,17 @@ from cckpi.broker import TansuBroker
 from cckpi.chserver import ClickHouseServer
 from cckpi.launcher import WorkerProcess, wait_drained
 from schemas.kpi import OUTPUT_COLUMNS, KpiRow
+from schemas.sla import SlaSettings
+from streams.batch.breakdowns import grain_rows
 from streams.batch.compute import ReadReport, compute_rows, read_events
 from streams.kafka import committed_offsets
 from streams.storage.reads import read_kpi_rows
 from tests.integration.conftest import record_fault
-from tests.integration.harness import PipelineRun, new_settings, produce_librdkafka
+from tests.integration.harness import PipelineRun, new_settings, produce_librdkafka, stored_grain_rows
 from tests.messy import MessyStream, messy_stream
 
 pytestmark = pytest.mark.integration
+BREAKDOWNS = ("reasons", "agents")
 ONE_CHDB = threading.Lock()  # a process opens one chDB folder at a time
 # Five streams of three kills each: a fault that breaks one restart in three would pass all
 # fifteen by chance once in 440 suites (issue 23 saw 8 restarts of 13 go wrong).
@@ -74,6 +78,7 @@ class Outcome:
     dead_letters: int
     bad_lines: int
     late: list[tuple[object, ...]]
+    breakdowns: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]]  # grain -> (stored, expected)
 
 
 def crash_and_recover(tmp_path: Path, broker: TansuBroker, seed: int, store_url: str | None) -> Outcome:
@@ -82,6 +87,9 @@ def crash_and_recover(tmp_path: Path, broker: TansuBroker, seed: int, store_url:
     stream = messy_stream(seed, days=rng.uniform(6, 10), contacts=rng.randint(2500, 4500))
     events = list(read_events(stream.values(), ReadReport()))
     expected = {grain: compute_rows(events, interval_s=grain) for grain in (900, 60)}
+    wanted = {
+        grain: [r.model_dump() for r in grain_rows(events, SlaSettings(), grain)] for grain in BREAKDOWNS
+    }
     settings = new_settings(tmp_path, broker.bootstrap, store_url).model_copy(
         update={"batch_size": rng.choice([1000, 5000, 20000])}
     )
@@ -122,6 +130,9 @@ def crash_and_recover(tmp_path: Path, broker: TansuBroker, seed: int, store_url:
         store = PipelineRun(settings, store_url).open_store()
         try:
             rows = {grain: read_kpi_rows(store, grain) for grain in (900, 60)}
+            stored = {
+                grain: (stored_grain_rows(store, grain, SlaSettings()), wanted[grain]) for grain in BREAKDOWNS
+            }
             ((dead,),) = store.query("SELECT count() FROM dead_letters FINAL")
             late = store.query(
                 "SELECT stage, reason, type, count() FROM late_events FINAL "
@@ -130,7 +141,7 @@ def crash_and_recover(tmp_path: Path, broker: TansuBroker, seed: int, store_url:
         finally:
             store.close()
     return Outcome(
-        seed, "server" if store_url else "chdb", killed, total, expected, rows, dead, stream.bad, late
+        seed, "server" if store_url else "chdb", killed, total, expected, rows, dead, stream.bad, late, stored
     )
 
 
@@ -153,6 +164,10 @@ def test_sigkill_early_mid_stream_and_near_the_end_gives_the_rows_of_compute(
             diff = differences(o.rows[grain], o.expected[grain])
             if diff:
                 failures.append((o.seed, o.backend, grain, len(diff), dict(list(diff.items())[:3])))
+        for grain, (got, want) in o.breakdowns.items():
+            if got != want:
+                wrong = [(g, w) for g, w in zip(got, want, strict=False) if g != w][:2]
+                failures.append((o.seed, o.backend, grain, len(got), len(want), wrong))
         if o.dead_letters != o.bad_lines or o.late:
             failures.append((o.seed, o.backend, "dead letters / late", o.dead_letters, o.bad_lines, o.late))
     assert not failures, failures

@@ -5,13 +5,17 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
 
 from cckpi.broker import TansuBroker
 from schemas.kpi import OUTPUT_COLUMNS
+from schemas.sla import SlaSettings
+from streams.batch.breakdowns import grain_rows
 from streams.batch.compute import ReadReport, compute_rows, read_events
 from tests.integration.conftest import as_messages, hold_back_early, record_fault, write_jsonl
 from tests.integration.harness import new_settings, run_pipeline
@@ -19,13 +23,27 @@ from tests.integration.harness import new_settings, run_pipeline
 pytestmark = pytest.mark.integration
 
 
-def cli_compute(events_file: Path) -> list[dict]:  # type: ignore[type-arg]
+def cli_compute(events_file: Path, grain: str = "kpi") -> list[dict]:  # type: ignore[type-arg]
     """``cckpi compute --format jsonl`` exactly as a user runs it."""
     done = subprocess.run(
-        [sys.executable, "-m", "cckpi", "compute", "--events", str(events_file), "--format", "jsonl"],
+        [sys.executable, "-m", "cckpi", "compute", "--events", str(events_file), "--format", "jsonl",
+         "--grain", grain],
         capture_output=True, check=True,
     )  # fmt: skip
     return [orjson.loads(line) for line in done.stdout.splitlines()]
+
+
+def same_rows(live: list[dict], expected: list[dict]) -> None:  # type: ignore[type-arg]
+    """Row by row, every column, floats to the microsecond (sums of durations are exact)."""
+    assert len(live) == len(expected), (len(live), len(expected))
+    for got, want in zip(live, expected, strict=True):
+        diff = {k: (got[k], want[k]) for k in want if got[k] != want[k] and not (
+            isinstance(want[k], float) and got[k] == pytest.approx(want[k], abs=1e-6))}  # fmt: skip
+        assert not diff, (want, diff)
+
+
+def offline(grain: str, lines: Iterable[bytes]) -> list[dict[str, Any]]:
+    return [r.model_dump() for r in grain_rows(read_events(lines, ReadReport()), SlaSettings(), grain)]
 
 
 def as_dicts(rows: list) -> list[dict]:  # type: ignore[type-arg]
@@ -51,6 +69,11 @@ def test_stream_rows_equal_cckpi_compute(
     # The 1-minute buckets add up to the same totals as the 15-minute rows.
     minute_offered = sum(r.offered for r in run.kpi_rows(60))
     assert minute_offered == sum(r["offered"] for r in expected)
+    # Rows by reason, per agent and for staffing too.
+    for grain in ("reasons", "agents", "staffing"):
+        wanted = cli_compute(tmp_path / "events.jsonl", grain)
+        assert len(wanted) > 100 and any(r.get("fcr_success") for r in wanted) == (grain != "staffing")
+        same_rows(run.grain_rows(grain), wanted)
     store = run.open_store()
     try:
         archived = store.query("SELECT count() FROM raw_events FINAL")[0][0]
@@ -95,6 +118,8 @@ def test_duplicated_and_shuffled_delivery_changes_nothing(
     record_fault(f"duplicates+shuffle [{'server' if store_url else 'chdb'}]", "every event twice, shuffled",
                  len(messages), recomputed, rows)  # fmt: skip
     assert as_dicts(rows) == expected
+    for grain in ("reasons", "agents"):
+        same_rows(run.grain_rows(grain), offline(grain, (m.value for m in messages)))
     # And the same as the events sent once, in order.
     once = as_dicts(compute_rows(read_events((orjson.dumps(e) for e in simulated_events), ReadReport())))
     assert expected == once
@@ -118,3 +143,5 @@ def test_events_arriving_hours_late_count_in_their_own_interval(
     record_fault("late events [chdb]", f"{len(late)} events delivered hours late", len(simulated_events),
                  expected, rows)  # fmt: skip
     assert as_dicts(rows) == as_dicts(expected)
+    for grain in ("reasons", "agents"):
+        same_rows(run.grain_rows(grain), offline(grain, (orjson.dumps(e) for e in simulated_events)))
