@@ -8,8 +8,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from schemas.kpi import KpiRow
-from schemas.sla import SlaSettings
-from streams.engine.intervals import MINUTE_S, US_PER_S, iso_utc
+from schemas.sla import SlaSettings, Thresholds
+from streams.engine.agent_time import STATES
+from streams.engine.intervals import INTERVAL_S, MINUTE_S, US_PER_S, iso_utc
+from streams.engine.staffing import required_for
 from streams.storage.protocol import ClickHouse
 from streams.storage.reads import read_kpi_rows
 
@@ -22,6 +24,25 @@ def local_day_start(now_s: int, timezone: str) -> int:
     """Epoch seconds of midnight starting the day that holds ``now_s`` in a time zone."""
     local = datetime.fromtimestamp(now_s, ZoneInfo(timezone))
     return int(local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp())
+
+
+def staffing_now(
+    channel: str, figures: dict[str, Any], states: dict[str, int], rules: Thresholds
+) -> dict[str, Any]:
+    """Agents staffing the queue now (any state but offline) against the agents Erlang C needs
+    for the last 15 minutes' contacts (kpis.md, "Staffing"; the handling time of the last 15 or
+    60 minutes, of today, or the target), and the occupancy of those on the queue now."""
+    offered = int((figures.get("15m") or {}).get("offered") or 0)
+    handling = [(figures.get(w) or {}).get("aht_s") for w in ("15m", "60m", "today")] + [rules.aht_target_s]
+    aht_s = next((a for a in handling if a), None)
+    threshold_s = rules.sl_threshold_us / US_PER_S
+    _, required = required_for(channel, offered, aht_s, threshold_s, rules.sl_target, INTERVAL_S,
+                               rules.chat_concurrency)  # fmt: skip
+    staffed = sum(states.get(state, 0) for state in STATES)
+    working = states.get("busy", 0) + states.get("wrap", 0)
+    on_queue = working + states.get("available", 0)
+    return {"required": required, "staffed": staffed, "short": required is not None and staffed < required,
+            "occupancy": working / on_queue if on_queue else None}  # fmt: skip
 
 
 def live_summary(
@@ -76,10 +97,11 @@ def live_summary(
     result = []
     for (client, queue, channel), figures in sorted(queues.items()):
         rules = sla.thresholds(client, queue, channel)
+        states = agents.get((client, queue), {})
         result.append({
             "client": client, "queue": queue, "channel": channel,
             "sl_target": rules.sl_target, "sl_threshold_s": rules.sl_threshold_us / 1e6,
-            "agents": agents.get((client, queue), {}),
+            "agents": states, "staffing": staffing_now(channel, figures, states, rules),
             **figures,
         })  # fmt: skip
     return {

@@ -17,6 +17,7 @@ from playwright.sync_api import sync_playwright
 
 from cckpi.broker import TansuBroker
 from cckpi.launcher import WorkerProcess, wait_drained
+from streams.engine.staffing import required_for
 from streams.kafka import ensure_topics
 from streams.storage.connect import connect
 from streams.storage.reads import read_kpi_rows
@@ -72,6 +73,18 @@ def test_wallboard_in_chromium(
                 assert offered(page, f"acme/{queue}/{channel}") == row.offered
             sl_text = page.inner_text('[data-queue="acme/billing/call"] [data-metric=sltoday]')
             assert sl_text == f"{round(today[('billing', 'call')].service_level * 100)}%"
+            # Agents staffed now against the agents Erlang C needs for the last 15 minutes.
+            lane = next(q for q in worker.get("/api/live?client=acme")["queues"]
+                        if (q["queue"], q["channel"]) == ("billing", "call"))  # fmt: skip
+            window, staffing = lane["15m"], lane["staffing"]
+            assert staffing["staffed"] == sum(
+                lane["agents"].get(s, 0) for s in ("available", "busy", "wrap", "away")
+            )
+            target = (lane["sl_threshold_s"], lane["sl_target"])
+            need = required_for("call", window["offered"], window["aht_s"], *target, 900, 3)[1]
+            assert staffing["required"] == need and need and need > 0
+            shown = page.inner_text('[data-queue="acme/billing/call"] [data-metric=staffing]')
+            assert f"agents {staffing['staffed']} on the queue / {need} needed here" in shown
 
             # A new event changes the numbers by push: same page, no reload.
             page.evaluate("window.__marker = 'same page'")
