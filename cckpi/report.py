@@ -9,6 +9,7 @@ import base64
 import csv
 import html
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -22,6 +23,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from schemas.breakdowns import ReasonRow, StaffingRow  # noqa: E402
 from schemas.kpi import KpiRow  # noqa: E402
 from schemas.sla import SlaSettings  # noqa: E402
 from streams.engine.periods import by_day, days_of, month_bounds, sum_rows  # noqa: E402
@@ -29,8 +31,12 @@ from streams.engine.periods import by_day, days_of, month_bounds, sum_rows  # no
 CSV_COLUMNS = (
     "date", "queue", "channel", "offered", "answered", "abandoned", "short_abandoned",
     "service_level", "sl_target", "abandon_rate", "aht_s", "avg_talk_s", "fcr_rate", "csat", "nps",
-    "first_response_s", "first_response_attainment",
+    "first_response_s", "first_response_attainment", "transfer_rate", "ces", "survey_response_rate",
+    "cost_per_contact",
 )  # fmt: skip
+EFFORT = ("ces", "transfer_rate", "survey_response_rate", "cost_per_contact")
+TOP_REASONS = 10
+INTERVAL_HOURS = 0.25
 # KPI, the figure's key, the target's attribute, and whether higher is better.
 KPIS = (
     ("service level", "service_level", "sl_target", True),
@@ -52,10 +58,47 @@ class Report:
     attainment: list[dict[str, Any]]
     breaches: list[KpiRow]
     volumes: dict[str, float]
+    effort: list[dict[str, Any]]  # per queue and channel: CES, transfer rate, surveys, cost
+    reasons: list[dict[str, Any]]  # the most handled wrap-up reasons, with their AHT and FCR
+    shortfall: list[dict[str, Any]]  # per queue and channel: hours below the Erlang C staffing
 
 
-def build_report(rows: list[KpiRow], client: str, period: str, sla: SlaSettings) -> Report:
-    """Aggregate a client's interval rows for one month into the report's tables."""
+def top_reasons(rows: Sequence[ReasonRow], limit: int = TOP_REASONS) -> list[dict[str, Any]]:
+    """The most handled wrap-up reasons of the month, with their AHT and FCR."""
+    sums: dict[tuple[str, str, str], list[float]] = {}
+    for r in rows:
+        total = sums.setdefault((r.queue, r.channel, r.reason), [0, 0.0, 0])
+        total[0] += r.handled
+        total[1] += r.handle_s_sum
+        total[2] += r.fcr_success
+    ranked = sorted(sums.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
+    return [{"queue": q, "channel": c, "reason": reason, "handled": int(n), "aht_s": h / n if n else None,
+             "fcr_rate": f / n if n else None} for (q, c, reason), (n, h, f) in ranked]  # fmt: skip
+
+
+def staffing_shortfall(rows: Sequence[StaffingRow]) -> list[dict[str, Any]]:
+    """Per queue and channel: the hours staffed below what Erlang C required, and the agent-hours
+    missing."""
+    found: dict[tuple[str, str], list[float]] = {}
+    for r in rows:
+        total = found.setdefault((r.queue, r.channel), [0.0, 0.0])
+        if r.shortfall_agents:
+            total[0] += INTERVAL_HOURS
+            total[1] += r.shortfall_agents * INTERVAL_HOURS
+    return [{"queue": q, "channel": c, "hours_short": h, "agent_hours_short": a}
+            for (q, c), (h, a) in sorted(found.items())]  # fmt: skip
+
+
+def build_report(
+    rows: list[KpiRow],
+    client: str,
+    period: str,
+    sla: SlaSettings,
+    reasons: Sequence[ReasonRow] = (),
+    staffing: Sequence[StaffingRow] = (),
+) -> Report:
+    """Aggregate a client's interval rows for one month (and its reason and staffing rows) into
+    the report's tables."""
     settings = sla.client(client)
     start, end = month_bounds(period, settings.timezone)
     formula = settings.sl_formula
@@ -69,12 +112,14 @@ def build_report(rows: list[KpiRow], client: str, period: str, sla: SlaSettings)
         daily.append(
             {"date": day.isoformat(), "queue": queue, "channel": channel, **figures, "sl_target": target}
         )
-    attainment = []
+    attainment, effort = [], []
     for queue, channel in sorted({(r.queue, r.channel) for r in rows}):
         month = sum_rows(
             [r for r in rows if (r.queue, r.channel) == (queue, channel)], formula, cost(queue, channel)
         )
         rules = sla.thresholds(client, queue, channel)
+        effort.append({"queue": queue, "channel": channel, "currency": rules.currency,
+                       **{k: month[k] for k in EFFORT}})  # fmt: skip
         for label, key, target_name, higher in KPIS:
             value, target = month[key], getattr(rules, target_name)
             met = (
@@ -91,7 +136,8 @@ def build_report(rows: list[KpiRow], client: str, period: str, sla: SlaSettings)
     for r in rows:
         volumes[r.channel] = volumes.get(r.channel, 0) + r.offered
     return Report(client, period, settings.timezone, formula, days_of(start, end, settings.timezone),
-                  daily, attainment, breaches, volumes)  # fmt: skip
+                  daily, attainment, breaches, volumes, effort, top_reasons(reasons),
+                  staffing_shortfall(staffing))  # fmt: skip
 
 
 def write_csv(report: Report, out: io.TextIOBase | Any) -> None:
@@ -195,6 +241,24 @@ def write_html(report: Report, path: Path) -> None:
         for b in report.breaches
     )
     volumes = "".join(f"<tr><td>{c}</td><td>{v:,.0f}</td></tr>" for c, v in sorted(report.volumes.items()))
+    effort = "".join(
+        f"<tr><td>{html.escape(e['queue'])}</td><td>{e['channel']}</td>"
+        f"<td>{'—' if e['ces'] is None else format(e['ces'], '.2f')}</td><td>{_fmt(e['transfer_rate'])}</td>"
+        f"<td>{_fmt(e['survey_response_rate'])}</td>"
+        f"<td>{'—' if e['cost_per_contact'] is None else format(e['cost_per_contact'], ',.2f')} "
+        f"{html.escape(e['currency'])}</td></tr>"
+        for e in report.effort
+    )
+    reasons = "".join(
+        f"<tr><td>{html.escape(r['queue'])}</td><td>{r['channel']}</td><td>{html.escape(r['reason'])}</td>"
+        f"<td>{r['handled']:,}</td><td>{_fmt(r['aht_s'], 'aht_s')}</td><td>{_fmt(r['fcr_rate'])}</td></tr>"
+        for r in report.reasons
+    )
+    shortfall = "".join(
+        f"<tr><td>{html.escape(s['queue'])}</td><td>{s['channel']}</td><td>{s['hours_short']:,.2f}</td>"
+        f"<td>{s['agent_hours_short']:,.1f}</td></tr>"
+        for s in report.shortfall
+    )
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>SLA report {html.escape(report.client)} {report.period}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2rem;color:#222}} table{{border-collapse:collapse;margin:1rem 0}}
 td,th{{border:1px solid #ccc;padding:.3rem .6rem;text-align:right}} td:first-child,th:first-child{{text-align:left}}
@@ -205,6 +269,13 @@ interval rows (kpis.md); the CSV export holds the daily numbers behind every cha
 <h2>Attainment against contract targets</h2>
 <table><tr><th>queue</th><th>channel</th><th>KPI</th><th>month</th><th>target</th><th></th></tr>{attainment}</table>
 <h2>Volumes by channel</h2><table><tr><th>channel</th><th>offered</th></tr>{volumes}</table>
+<h2>Effort, transfers, surveys and cost</h2>
+<table><tr><th>queue</th><th>channel</th><th>CES (1–7)</th><th>transfer rate</th><th>survey response</th><th>cost per contact</th></tr>{effort}</table>
+<h2>Top wrap-up reasons</h2>
+<table><tr><th>queue</th><th>channel</th><th>reason</th><th>handled</th><th>AHT (s)</th><th>FCR</th></tr>{reasons}</table>
+<h2>Staffing below Erlang C</h2>
+<p>Hours whose staffed agents were fewer than Erlang C required for the offered contacts, and the agent-hours missing.</p>
+<table><tr><th>queue</th><th>channel</th><th>hours short</th><th>agent-hours short</th></tr>{shortfall}</table>
 <h2>Daily charts</h2>{"".join(f'<img src="data:image/png;base64,{i}">' for i in images)}
 <h2>Intervals that breached the service level ({len(report.breaches)})</h2>
 <table><tr><th>interval (UTC)</th><th>queue</th><th>channel</th><th>service level</th><th>offered</th></tr>{breaches}</table>

@@ -5,8 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from streams.engine.intervals import parse_iso
+
+if TYPE_CHECKING:
+    from schemas.breakdowns import ReasonRow, StaffingRow
+    from schemas.sla import SlaSettings
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -38,7 +43,9 @@ def run(args: argparse.Namespace) -> int:
         computed, _ = compute_file(args.events, sla)
         rows = [r for r in computed if r.client == args.client
                 and start <= parse_iso(r.interval_start) < end]  # fmt: skip
+        reasons, staffing = offline_breakdowns(args.events, sla, args.client, start, end)
     else:
+        from streams.storage.breakdown_reads import read_reason_rows, read_staffing_rows
         from streams.storage.connect import connect
         from streams.storage.reads import read_kpi_rows
 
@@ -47,12 +54,29 @@ def run(args: argparse.Namespace) -> int:
             rows = read_kpi_rows(
                 store, 900, args.client, start, end, formula=sla.formula, cost=sla.hourly_cost
             )
+            reasons = read_reason_rows(store, sla, args.client, start, end)
+            staffing = read_staffing_rows(store, sla, args.client, start, end)
         finally:
             store.close()
     if not rows:
         print(f"cckpi report: no data for client {args.client!r} in {args.period}", file=sys.stderr)
         return 1
     output = args.output or Path(f"sla-report-{args.client}-{args.period}.{args.format}")
-    write_report(build_report(rows, args.client, args.period, sla), args.format, output)
+    write_report(build_report(rows, args.client, args.period, sla, reasons, staffing), args.format, output)
     print(f"cckpi report: wrote {output} ({len(rows)} interval rows)")
     return 0
+
+
+def offline_breakdowns(
+    events: Path, sla: SlaSettings, client: str, start: int, end: int
+) -> tuple[list[ReasonRow], list[StaffingRow]]:
+    """A client's reason and staffing rows of [start, end), recomputed from a file of events."""
+    from streams.batch.breakdowns import grain_rows
+    from streams.batch.reading import ReadReport, read_events
+
+    def mine(grain: str) -> list[Any]:
+        with events.open("rb") as lines:
+            found = grain_rows(read_events(lines, ReadReport()), sla, grain)
+        return [r for r in found if r.client == client and start <= parse_iso(r.interval_start) < end]
+
+    return mine("reasons"), mine("staffing")

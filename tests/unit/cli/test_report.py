@@ -11,9 +11,10 @@ import orjson
 import pytest
 
 from cckpi.report import build_report, charts, write_report
-from producers.simulator import Simulator
+from producers.simulator import Simulator, opening
 from schemas.sla import load_sla
-from streams.batch.compute import compute_file
+from streams.batch.breakdowns import grain_rows
+from streams.batch.compute import ReadReport, compute_file, compute_rows, read_events
 from streams.engine.intervals import parse_iso
 from streams.engine.periods import local_day, month_bounds
 
@@ -81,3 +82,44 @@ def test_report_documents_are_written(rows: list, tmp_path: Path, fmt: str) -> N
     else:
         text = data.decode()
         assert "SLA report — acme, 2026-10" in text and text.count("data:image/png;base64") == 3
+
+
+def test_report_has_effort_top_reasons_and_staffing_shortfall(tmp_path: Path) -> None:
+    """CES, transfer rate, survey response rate and cost per contact per queue; the most handled
+    wrap-up reasons with their AHT and FCR; hours staffed below Erlang C: each equal to the sums
+    of the rows ``cckpi compute --grain`` gives."""
+    sla = load_sla(EXAMPLE)
+    events = list(Simulator(datetime(2026, 10, 12, 7, tzinfo=UTC), seed=5, open_at=opening(sla)).events(
+        datetime(2026, 10, 12, 19, tzinfo=UTC)))  # fmt: skip
+    lines = [orjson.dumps(e) for _, e in events]
+    kpi = [r for r in compute_rows(read_events(lines, ReadReport()), sla) if r.client == "acme"]
+    reasons = [r for r in grain_rows(read_events(lines, ReadReport()), sla, "reasons") if r.client == "acme"]
+    staffing = [
+        r for r in grain_rows(read_events(lines, ReadReport()), sla, "staffing") if r.client == "acme"
+    ]
+    report = build_report(kpi, "acme", "2026-10", sla, reasons, staffing)  # type: ignore[arg-type]
+    call = next(e for e in report.effort if (e["queue"], e["channel"]) == ("billing", "call"))
+    lane = [r for r in kpi if (r.queue, r.channel) == ("billing", "call")]
+    assert call["ces"] == pytest.approx(sum(r.ces_sum for r in lane) / sum(r.ces_responses for r in lane))
+    assert call["transfer_rate"] == pytest.approx(
+        sum(r.transferred for r in lane) / sum(r.answered for r in lane)
+    )
+    hours = sum(r.handle_s_sum for r in lane) / 3600
+    assert call["cost_per_contact"] == pytest.approx(hours * 38.0 / sum(r.handled for r in lane))
+    assert call["currency"] == "EUR"
+    top = report.reasons[0]
+    same = [
+        r for r in reasons if (r.queue, r.channel, r.reason) == (top["queue"], top["channel"], top["reason"])
+    ]
+    assert top["handled"] == sum(r.handled for r in same) == max(x["handled"] for x in report.reasons)
+    assert top["fcr_rate"] == pytest.approx(sum(r.fcr_success for r in same) / top["handled"])
+    assert len(report.reasons) == 10
+    short = {(s["queue"], s["channel"]): s for s in report.shortfall}
+    for (queue, channel), s in short.items():
+        rows = [r for r in staffing if (r.queue, r.channel) == (queue, channel)]
+        assert s["hours_short"] == 0.25 * sum(1 for r in rows if r.shortfall_agents)
+    assert any(s["hours_short"] > 0 for s in report.shortfall)  # the lunch dip and short-staffed hours
+    out = tmp_path / "r.html"
+    write_report(report, "html", out)
+    text = out.read_text()
+    assert "Top wrap-up reasons" in text and top["reason"] in text and "EUR" in text
