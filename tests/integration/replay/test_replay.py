@@ -126,7 +126,9 @@ def test_replay_reads_everything_a_range_depends_on_however_late(
         raw("contact.arrived", 10, "c3", customer_id="u2"),
         raw("contact.answered", 20, "c3"),
         raw("contact.ended", 200, "c3"),
-        raw("survey.answered", 12 * day, "c3", csat=5),  # a survey answered twelve days later
+        raw(
+            "survey.answered", 12 * day, "c3", csat=5, ces=6, comment="Quick — merci, Zoë!"
+        ),  # twelve days later
         raw("agent.state", 5, state="available"),
     ]
     store = connect(store_url, tmp_path, f"late_{uuid.uuid4().hex[:8]}")
@@ -138,5 +140,9 @@ def test_replay_reads_everything_a_range_depends_on_however_late(
         assert result.events == 8  # the range's contacts, the customer's later arrival; no agent state
         rows = {r.channel: r for r in read_kpi_rows(store, 900, None, since, since + 3600)}
         assert (rows["call"].fcr_success, rows["call"].csat_responses, rows["email"].fcr_success) == (1, 1, 0)
+        # The customer's words reach the client's own drill-down, and no KPI table.
+        (c3,) = [c for c in contacts_behind(store, "acme", "billing", since) if c["contact_id"] == "c3"]
+        assert c3["survey"] == {"csat": 5, "nps": None, "ces": 6, "comment": "Quick — merci, Zoë!"}
+        assert c3["agent_id"] == "a1" and c3["reason"] == ""
     finally:
         store.close()
