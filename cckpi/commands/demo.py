@@ -7,6 +7,7 @@ import sys
 import threading
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,6 +29,9 @@ from streams.kafka import ensure_topics
 from streams.settings import Settings
 
 DEMO_DATABASE = "cckpi_demo"
+# A checkout's example SLA file (the simulator's clients): the demo's default, so that targets,
+# costs, opening hours and alerts show on a first run.
+EXAMPLE_SLA = Path(__file__).resolve().parents[2] / "sla.example.yaml"
 
 
 def _sl_cell(value: float | None, target: float) -> Text:
@@ -103,6 +107,8 @@ def run_demo(duration: float | None, speed: float, seed: int, partitions: int, s
     console = Console(width=None if sys.stdout.isatty() else 170)
     settings = Settings(web_port=free_port(), partitions=partitions, database=DEMO_DATABASE)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if settings.sla_file is None and EXAMPLE_SLA.is_file():  # targets, costs, alerts, opening hours
+        settings.sla_file = EXAMPLE_SLA
     broker = None
     if not settings.kafka_bootstrap:
         broker = TansuBroker(log_path=settings.data_dir / "broker.log")
@@ -112,6 +118,9 @@ def run_demo(duration: float | None, speed: float, seed: int, partitions: int, s
         console.print(f"[bold]broker[/] {settings.kafka_bootstrap}")
     where = "ClickHouse server" if settings.clickhouse_url else f"chDB in {settings.data_dir / 'chdb'}"
     console.print(f"[bold]storage[/] {where}, database {settings.database}")
+    console.print(
+        f"[bold]SLA file[/] {settings.sla_file or 'none: the contract defaults (set CCKPI_SLA_FILE)'}"
+    )
     worker = None
     stop = StopFlag()
     simulated: dict[str, int] = {"events": 0}

@@ -24,6 +24,7 @@ def test_demo_runs_on_embedded_defaults_and_exits_cleanly(tmp_path: Path) -> Non
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "Tansu" in done.stdout
     assert "final KPI summary" in done.stdout
+    assert "sla.example.yaml" in done.stdout  # the checkout's example: targets and alerts show
     assert "acme" in done.stdout and "billing" in done.stdout
     # Every child is gone: nothing listens or runs after the demo exits.
     port = re.search(r"Tansu \(in memory\) at 127\.0\.0\.1:(\d+)", done.stdout)
