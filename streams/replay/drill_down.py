@@ -14,13 +14,13 @@ from streams.storage.protocol import ClickHouse
 
 NAMES = ("contact_id", "channel", "customer_id", "arrived_us", "answered_us", "abandoned_us", "ended_us",
          "resolved", "transferred_us", "agent_id", "reason")  # fmt: skip
-COLUMNS = tuple("ended_agent" if name == "agent_id" else name for name in NAMES)  # of the contacts table
+STORED_AS = tuple("ended_agent" if name == "agent_id" else name for name in NAMES)  # contacts table columns
 
 
 def contacts_behind(store: ClickHouse, client: str, queue: str, interval_s: int) -> list[dict[str, Any]]:
     """Contacts that arrived in the row's interval and queue, each with its raw events."""
     contacts = store.query(
-        f"SELECT {', '.join(COLUMNS)}, survey_id, csat, nps, ces FROM contacts FINAL "
+        f"SELECT {', '.join(STORED_AS)}, survey_id, csat, nps, ces FROM contacts FINAL "
         "WHERE client = %(client)s AND queue = %(queue)s "
         "AND interval_start = toDateTime(%(start)s) AND arrived_us IS NOT NULL "
         "ORDER BY arrived_us, contact_id",
