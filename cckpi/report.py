@@ -26,6 +26,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from schemas.breakdowns import ReasonRow, StaffingRow  # noqa: E402
 from schemas.kpi import KpiRow  # noqa: E402
 from schemas.sla import SlaSettings  # noqa: E402
+from streams.engine.intervals import INTERVAL_S  # noqa: E402
 from streams.engine.periods import by_day, days_of, month_bounds, sum_rows  # noqa: E402
 
 CSV_COLUMNS = (
@@ -36,7 +37,7 @@ CSV_COLUMNS = (
 )  # fmt: skip
 EFFORT = ("ces", "transfer_rate", "survey_response_rate", "cost_per_contact")
 TOP_REASONS = 10
-INTERVAL_HOURS = 0.25
+INTERVAL_HOURS = INTERVAL_S / 3600
 # KPI, the figure's key, the target's attribute, and whether higher is better.
 KPIS = (
     ("service level", "service_level", "sl_target", True),

@@ -10,7 +10,7 @@ count for ever. ``offline`` is not staffed and adds to no column.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from schemas.wire import AgentState
 from streams.engine.contacts import ContactState
@@ -46,6 +46,16 @@ def change_of(event: AgentState) -> Change:
     return (event.occurred_us, event.event_id, event.queue, event.state)
 
 
+def split_at_intervals(start_us: int, end_us: int, interval_s: int) -> Iterator[tuple[int, int]]:
+    """``[start_us, end_us)`` cut at interval boundaries: (interval_start in s, microseconds in it)."""
+    at = start_us
+    while at < end_us:
+        start = interval_start(at, interval_s)
+        until = min(end_us, (start + interval_s) * US_PER_S)
+        yield start, until - at
+        at = until
+
+
 def add_state_time(
     rows: dict[AgentKey, list[int]], client: str, agent_id: str, queue: str, state: str,
     start_us: int, end_us: int, interval_s: int,
@@ -54,16 +64,12 @@ def add_state_time(
     column = STATE_INDEX.get(state)
     if column is None or end_us <= start_us:
         return
-    at = start_us
-    while at < end_us:
-        start = interval_start(at, interval_s)
-        until = min(end_us, (start + interval_s) * US_PER_S)
+    for start, spent_us in split_at_intervals(start_us, end_us, interval_s):
         key = (client, queue, agent_id, start)
         row = rows.get(key)
         if row is None:
             row = rows[key] = [0] * AGENT_WIDTH
-        row[column] += until - at
-        at = until
+        row[column] += spent_us
 
 
 def ordered(changes: Iterable[Change]) -> list[Change]:
@@ -147,13 +153,11 @@ class AgentClock:
         if column is None or low >= high:
             return
         client, agent_id = agent
-        at = low
-        while at < high:
-            until = min(high, (at // US_PER_S // INTERVAL_S + 1) * INTERVAL_S * US_PER_S)
-            piece = [0] * len(self.totals.columns)
-            piece[column] = sign * (until - at)
-            self.totals.add((client, queue, agent_id, at), tuple(piece))
-            at = until
+        width = len(self.totals.columns)
+        for start, spent_us in split_at_intervals(low, high, INTERVAL_S):
+            piece = [0] * width
+            piece[column] = sign * spent_us
+            self.totals.add((client, queue, agent_id, start * US_PER_S), tuple(piece))
 
     def knows(self, agent: AgentId, event_id: str) -> bool:
         seen = self.seen.get(agent)

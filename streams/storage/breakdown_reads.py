@@ -3,6 +3,8 @@ latest partial sums), in the forms ``cckpi compute --grain`` prints."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from schemas.breakdowns import AgentRow, ReasonRow, StaffingRow
 from schemas.sla import SlaSettings
 from streams.engine.agent_time import AGENT_VECTOR, AgentKey
@@ -15,33 +17,41 @@ from streams.storage.reads import read_kpi_vectors, window
 from streams.storage.tables import STORED_COLUMNS
 
 
+def summed_rows(
+    store: ClickHouse, table: str, keys: tuple[str, ...], columns: tuple[str, ...], having: str,
+    client: str | None, since_s: int | None, until_s: int | None,
+) -> list[tuple[tuple[object, ...], list[int]]]:  # fmt: skip
+    """Per key and interval of [since, until): the sums over sources of ``columns`` (rows of a
+    ReplacingMergeTree written per source), keys ending with the interval start in epoch seconds."""
+    where, params = window(client, since_s, until_s)
+    group = ", ".join((*keys, "interval_start"))
+    sums = ", ".join(f"sum({c})" for c in columns)
+    rows = store.query(
+        f"SELECT {', '.join(keys)}, toUInt32(interval_start), {sums} FROM {table} FINAL {where} "
+        f"GROUP BY {group} HAVING {having} ORDER BY {group}",
+        params,
+    )
+    width = len(keys) + 1
+    return [((*r[: width - 1], int(r[width - 1])), [int(v) for v in r[width:]]) for r in rows]
+
+
 def read_reason_vectors(
     store: ClickHouse, client: str | None = None, since_s: int | None = None, until_s: int | None = None
 ) -> list[tuple[ReasonKey, list[int]]]:
-    where, params = window(client, since_s, until_s)
-    sums = ", ".join(f"sum({c})" for c in STORED_COLUMNS)
-    group = "client, queue, channel, reason, interval_start"
-    rows = store.query(
-        f"SELECT client, queue, channel, reason, toUInt32(interval_start), {sums} FROM reason_interval FINAL "
-        f"{where} GROUP BY {group} HAVING sum(handled) > 0 ORDER BY {group}",
-        params,
+    keys = ("client", "queue", "channel", "reason")
+    found = summed_rows(
+        store, "reason_interval", keys, STORED_COLUMNS, "sum(handled) > 0", client, since_s, until_s
     )
-    return [((r[0], r[1], r[2], r[3], int(r[4])), [int(v) for v in r[5:]]) for r in rows]
+    return cast(list[tuple[ReasonKey, list[int]]], found)
 
 
 def read_agent_vectors(
     store: ClickHouse, client: str | None = None, since_s: int | None = None, until_s: int | None = None
 ) -> list[tuple[AgentKey, list[int]]]:
-    where, params = window(client, since_s, until_s)
-    sums = ", ".join(f"sum({c})" for c in AGENT_VECTOR)
-    group = "client, queue, agent_id, interval_start"
-    rows = store.query(
-        f"SELECT client, queue, agent_id, toUInt32(interval_start), {sums} FROM agent_interval FINAL "
-        f"{where} GROUP BY {group} "
-        f"HAVING sum(handled) > 0 OR sum(available_us + busy_us + wrap_us + away_us) > 0 ORDER BY {group}",
-        params,
-    )
-    return [((r[0], r[1], r[2], int(r[3])), [int(v) for v in r[4:]]) for r in rows]
+    having = "sum(handled) > 0 OR sum(available_us + busy_us + wrap_us + away_us) > 0"
+    keys = ("client", "queue", "agent_id")
+    found = summed_rows(store, "agent_interval", keys, AGENT_VECTOR, having, client, since_s, until_s)
+    return cast(list[tuple[AgentKey, list[int]]], found)
 
 
 def read_reason_rows(
