@@ -10,6 +10,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dashboards.alert_sql import ALERTS_IN_RANGE, FIRING
+from dashboards.effort_sql import EFFORT_BY_QUEUE, REASONS_RANKED
+from dashboards.people_sql import AGENTS_OVER_RANGE, OCCUPANCY_BY_QUEUE, STAFFING, STATE_TIME_BY_QUEUE
+from dashboards.sql_parts import (
+    FORMULA,
+    LAST_15,
+    LAST_60,
+    TARGETS,
+    TODAY,
+    UNTIL_NOW,
+    ratio,
+    service_level,
+    sums,
+)
+
 
 @dataclass(frozen=True)
 class Panel:
@@ -23,38 +38,8 @@ class Panel:
     columns: dict[str, str] = field(default_factory=dict)  # column -> unit override
 
 
-def _ratio(numerator: str, denominator: str) -> str:
-    """A ratio that is NULL (not 0, not an error) on a zero denominator, on 18.16 too."""
-    return f"if(({denominator}) = 0, NULL, ({numerator}) / ({denominator}))"
-
-
-def _sums(condition: str) -> dict[str, str]:
-    """Conditional sums of the additive columns over the rows matching ``condition``."""
-    s = {
-        c: f"sumIf({c}, {condition})"
-        for c in ("offered", "answered", "answered_in_sl", "abandoned", "short_abandoned",
-                  "handled", "fcr_success", "csat_responses", "csat_satisfied", "nps_responses",
-                  "nps_promoters", "nps_detractors", "first_responses", "first_responses_in_target")
-    }  # fmt: skip
-    for c in ("wait_us_sum", "handle_us_sum", "talk_us_sum", "first_response_us_sum"):
-        s[c] = f"sumIf({c}, {condition})"
-    return s
-
-
-def service_level(s: dict[str, str]) -> str:
-    return _ratio(s["answered_in_sl"], f"{s['offered']} - {s['short_abandoned']}")
-
-
-TARGETS = "ANY LEFT JOIN (SELECT client, queue, channel, sl_target, abandon_rate_max, aht_target_s, fcr_target, csat_target, first_response_target_s FROM sla_targets FINAL) AS targets USING (client, queue, channel)"  # noqa: E501
-
-LAST_15 = "interval_start >= $__toTime - 900"
-LAST_60 = "interval_start >= $__toTime - 3600"
-TODAY = "interval_start >= toStartOfDay($__toTime, '${timezone}')"
-UNTIL_NOW = "interval_start <= $__toTime"
-
-
 def _wallboard_sl() -> str:
-    m15, m60, day = _sums(LAST_15), _sums(LAST_60), _sums(TODAY)
+    m15, m60, day = sums(LAST_15), sums(LAST_60), sums(TODAY)
     return f"""SELECT client, queue, channel, sl_15m, sl_60m, sl_today, sl_target,
   multiIf(sl_today IS NULL, 'no calls', sl_today >= sl_target, 'in SLA',
           sl_today >= sl_target - 0.05, 'at risk', 'breached') AS status
@@ -63,7 +48,7 @@ FROM (
     {service_level(m15)} AS sl_15m,
     {service_level(m60)} AS sl_60m,
     {service_level(day)} AS sl_today
-  FROM kpi_minute FINAL
+  FROM kpi_minute FINAL {FORMULA}
   WHERE client = '${{client}}' AND interval_start >= toStartOfDay($__toTime, '${{timezone}}') - 3600
     AND {UNTIL_NOW}
   GROUP BY client, queue, channel
@@ -73,15 +58,15 @@ ORDER BY queue, channel"""
 
 
 def _wallboard_today() -> str:
-    s = _sums("1")
+    s = sums("1")
     return f"""SELECT client, queue, channel,
   {s["offered"]} AS offered_today,
   {s["answered"]} AS answered_today,
   {s["abandoned"]} AS abandoned_today,
-  {_ratio(s["answered"], f"{s['offered']} - {s['short_abandoned']}")} AS answer_rate,
-  {_ratio(f"{s['abandoned']} - {s['short_abandoned']}", f"{s['offered']} - {s['short_abandoned']}")} AS abandon_rate,
-  {_ratio(s["wait_us_sum"], s["answered"])} / 1000000 AS asa_s,
-  {_ratio(s["handle_us_sum"], s["handled"])} / 1000000 AS aht_s
+  {ratio(s["answered"], f"{s['offered']} - {s['short_abandoned']}")} AS answer_rate,
+  {ratio(f"{s['abandoned']} - {s['short_abandoned']}", f"{s['offered']} - {s['short_abandoned']}")} AS abandon_rate,
+  {ratio(s["wait_us_sum"], s["answered"])} / 1000000 AS asa_s,
+  {ratio(s["handle_us_sum"], s["handled"])} / 1000000 AS aht_s
 FROM kpi_minute FINAL
 WHERE client = '${{client}}' AND {TODAY} AND {UNTIL_NOW}
 GROUP BY client, queue, channel
@@ -125,15 +110,15 @@ ORDER BY day"""
 
 
 def _client_day_sl() -> str:
-    s = _sums("1")
+    s = sums("1")
     return _by_day(
         f"""{service_level(s)} AS service_level,
   any(target) AS sl_target,
   if(service_level IS NULL, NULL, toUInt8(service_level >= sl_target)) AS attained"""
     ).replace(
         "FROM kpi_interval FINAL",
-        "FROM kpi_interval FINAL ANY LEFT JOIN (SELECT client, queue, channel, sl_target AS target "
-        "FROM sla_targets FINAL) AS targets USING (client, queue, channel)",
+        "FROM kpi_interval FINAL ANY LEFT JOIN (SELECT client, queue, channel, sl_target AS target, "
+        "sl_formula FROM sla_targets FINAL) AS targets USING (client, queue, channel)",
     )
 
 
@@ -145,29 +130,38 @@ def _client_volume() -> str:
 
 
 def _client_handling() -> str:
-    s = _sums("1")
+    s = sums("1")
     return _by_day(
-        f"{_ratio(s['handle_us_sum'], s['handled'])} / 1000000 AS aht_s, "
-        f"{_ratio(s['talk_us_sum'], s['handled'])} / 1000000 AS avg_talk_s"
+        f"{ratio(s['handle_us_sum'], s['handled'])} / 1000000 AS aht_s, "
+        f"{ratio(s['talk_us_sum'], s['handled'])} / 1000000 AS avg_talk_s"
     )
 
 
 def _client_quality() -> str:
-    s = _sums("1")
+    s = sums("1")
     nps_net = f"toInt64({s['nps_promoters']}) - toInt64({s['nps_detractors']})"
     return _by_day(
-        f"{_ratio(s['fcr_success'], s['handled'])} AS fcr_rate, "
-        f"{_ratio(s['csat_satisfied'], s['csat_responses'])} AS csat, "
-        f"100 * {_ratio(nps_net, s['nps_responses'])} AS nps"
+        f"{ratio(s['fcr_success'], s['handled'])} AS fcr_rate, "
+        f"{ratio(s['csat_satisfied'], s['csat_responses'])} AS csat, "
+        f"100 * {ratio(nps_net, s['nps_responses'])} AS nps"
+    )
+
+
+def _client_effort() -> str:
+    s = sums("1")
+    return _by_day(
+        f"{ratio(s['transferred'], s['answered'])} AS transfer_rate, "
+        f"{ratio(s['surveyed'], s['handled'])} AS survey_response_rate, "
+        f"{ratio(s['ces_sum'], s['ces_responses'])} AS ces"
     )
 
 
 def _client_first_response() -> str:
-    s = _sums("1")
+    s = sums("1")
     return f"""SELECT channel,
   {s["first_responses"]} AS responses,
-  {_ratio(s["first_response_us_sum"], s["first_responses"])} / 1000000 AS avg_first_response_s,
-  {_ratio(s["first_responses_in_target"], s["first_responses"])} AS within_target
+  {ratio(s["first_response_us_sum"], s["first_responses"])} / 1000000 AS avg_first_response_s,
+  {ratio(s["first_responses_in_target"], s["first_responses"])} AS within_target
 FROM kpi_interval FINAL
 WHERE client = '${{client}}' AND $__timeFilter(interval_start) AND channel IN ('email', 'chat')
 GROUP BY channel
@@ -175,12 +169,12 @@ ORDER BY channel"""
 
 
 def _client_breaches() -> str:
-    s = _sums("1")
+    s = sums("1")
     return f"""SELECT interval_start, queue, channel, service_level, sl_target, offered_count
 FROM (
   SELECT interval_start, client, queue, channel,
     {service_level(s)} AS service_level, {s["offered"]} AS offered_count
-  FROM kpi_interval FINAL
+  FROM kpi_interval FINAL {FORMULA}
   WHERE client = '${{client}}' AND $__timeFilter(interval_start)
   GROUP BY interval_start, client, queue, channel
 ) AS kpis
@@ -236,6 +230,14 @@ DASHBOARDS: dict[str, tuple[str, list[Panel]]] = {
             Panel("Waiting now", WAITING_NOW, width=12),
             Panel("Agents by state", AGENTS_BY_STATE, width=12),
             Panel("Today by queue", _wallboard_today()),
+            Panel("Alerts firing now", FIRING),
+            Panel(
+                "Staffing: agents required (Erlang C) vs staffed, per interval",
+                STAFFING,
+                description="Required for the service-level target by Erlang C (chat traffic divided "
+                "by the chat concurrency; email: ceil(traffic)); staffed: the queue's agents' "
+                "available, busy, wrap and away time / 15 min.",
+            ),
         ],
     ),
     "cckpi-client-sla": (
@@ -258,6 +260,13 @@ DASHBOARDS: dict[str, tuple[str, list[Panel]]] = {
             Panel("FCR, CSAT and NPS, per period", _client_quality(), kind="timeseries"),
             Panel("First response, email and chat", _client_first_response(), width=12),
             Panel("Intervals that breached the SLA", _client_breaches(), width=12),
+            Panel(
+                "Transfer rate, survey response rate and CES, per period",
+                _client_effort(),
+                kind="timeseries",
+            ),
+            Panel("Effort and cost per contact, by queue", EFFORT_BY_QUEUE, width=12),
+            Panel("Top wrap-up reasons (AHT, FCR)", REASONS_RANKED, width=12),
         ],
     ),
     "cckpi-operations": (
@@ -269,6 +278,20 @@ DASHBOARDS: dict[str, tuple[str, list[Panel]]] = {
             Panel("Late events (received after occurring)", LATE_EVENTS, kind="barchart", width=12),
             Panel("Beyond the live retention: events to replay, by hour", BEYOND_RETENTION, width=12),
             Panel("Replay runs", REPLAY_RUNS, width=12),
+            Panel("Alerts (started in the range)", ALERTS_IN_RANGE),
+        ],
+    ),
+    "cckpi-agents": (
+        "Agents",
+        [
+            Panel("Agents over the range: state time, occupancy, handled, AHT", AGENTS_OVER_RANGE),
+            Panel("Occupancy by queue", OCCUPANCY_BY_QUEUE, kind="timeseries", unit="percentunit", width=12),
+            Panel(
+                "Agents in each state by queue (agent-intervals)",
+                STATE_TIME_BY_QUEUE,
+                kind="timeseries",
+                width=12,
+            ),  # fmt: skip
         ],
     ),
 }

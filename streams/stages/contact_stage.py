@@ -128,7 +128,10 @@ class ContactStage:
             if key not in self._targets_written:
                 self._targets_written.add(key)
                 thresholds, formula = self.sla.thresholds(*key), self.sla.formula(client)
-                out.targets.append(TargetsInForce(client, queue, channel, thresholds, formula))
+                limits = self.sla.config.alerting
+                out.targets.append(TargetsInForce(
+                    client, queue, channel, thresholds, formula, limits.max_lag, limits.max_dead_letters_15m
+                ))  # fmt: skip
 
     def ingest(self, records: Sequence[Record], now_s: int, version: int) -> StageOutput:
         out = StageOutput(version, now_s)

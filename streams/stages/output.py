@@ -50,6 +50,8 @@ class TargetsInForce(NamedTuple):
     channel: str
     thresholds: Thresholds
     formula: str
+    max_lag: int  # the pipeline alert limits in force, stored beside each lane for Grafana's rules
+    max_dead_letters_15m: int
 
 
 class Late(NamedTuple):

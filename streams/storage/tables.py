@@ -61,7 +61,8 @@ AGENT_COLUMNS = (
 SLA_TARGET_COLUMNS = (
     "client", "queue", "channel", "version", "timezone", "sl_formula", "sl_threshold_s", "sl_target",
     "short_abandon_s", "abandon_rate_max", "aht_target_s", "fcr_target", "csat_target",
-    "first_response_target_s", "hourly_cost", "currency",
+    "first_response_target_s", "hourly_cost", "currency", "chat_concurrency", "alerts_enabled",
+    "alert_min_offered", "alert_longest_wait_s", "alert_max_lag", "alert_max_dead_letters_15m",
 )  # fmt: skip
 LATEST_COLUMNS = ("client", "latest_us")
 WATERMARK_COLUMNS = ("stage", "stage_partition", "before_us", "after_us", "next_offset", "version")
@@ -183,12 +184,13 @@ def agent_row(status: AgentStatus) -> list[Any]:
 
 def sla_target_row(targets: TargetsInForce, version: int) -> list[Any]:
     """The targets in force for one (client, queue, channel), as dashboards read them."""
-    client, queue, channel, t, formula = targets
+    client, queue, channel, t, formula, max_lag, max_dead_letters = targets
     first = None if t.first_response_target_us is None else t.first_response_target_us / US_PER_S
     return [
         client, queue, channel, version, t.timezone, formula, t.sl_threshold_us / US_PER_S,
         t.sl_target, t.short_abandon_us / US_PER_S, t.abandon_rate_max, t.aht_target_s, t.fcr_target,
-        t.csat_target, first, t.hourly_cost, t.currency,
+        t.csat_target, first, t.hourly_cost, t.currency, t.chat_concurrency, int(t.alerts_enabled),
+        t.alert_min_offered, t.alert_longest_wait_us / US_PER_S, max_lag, max_dead_letters,
     ]  # fmt: skip
 
 

@@ -6,74 +6,30 @@ from __future__ import annotations
 import io
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 
-from cckpi.broker import TansuBroker
 from cckpi.report import build_report, write_csv
-from dashboards.generate import OUT, render
-from dashboards.panels import DASHBOARDS, expand_macros
+from dashboards.generate import ALERTING, OUT, render, render_alert_rules
+from dashboards.panels import DASHBOARDS
 from schemas.kpi import KpiRow
 from schemas.sla import load_sla
-from schemas.wire import AgentState, parse_event
+from schemas.wire import AgentState
 from streams.batch.compute import compute_rows
 from streams.engine.agent_states import AgentBoard
+from streams.engine.alerts import LANE_RULES, PIPELINE_RULES
 from streams.engine.periods import month_bounds
 from streams.stages.contact_book import ContactBook
 from streams.storage.protocol import ClickHouse
 from streams.storage.reads import read_kpi_rows
 from tests.bad_messages import BAD_MESSAGES
-from tests.integration.conftest import SIM_END, SIM_START, as_messages
-from tests.integration.harness import Message, new_settings, run_pipeline
+from tests.integration.dashboards.panel_runs import CLIENT, NOW, SLA_FILE, ZONE, close, run
 
 pytestmark = pytest.mark.integration
-
-SLA_FILE = Path(__file__).resolve().parents[3] / "sla.example.yaml"
-CLIENT, ZONE = "acme", "Europe/Zurich"
-NOW = int(datetime(2026, 11, 23, 11, 7, tzinfo=UTC).timestamp())  # "now" for the wallboard
-FROM, TO = int(SIM_START.timestamp()) - 3600, int(SIM_END.timestamp())
-
-
-def sql_of(title: str) -> str:
-    for _, panels in DASHBOARDS.values():
-        for panel in panels:
-            if panel.title == title:
-                return panel.sql
-    raise KeyError(title)
-
-
-def run(
-    store: ClickHouse, title: str, to: int = TO, start: int = FROM, grain: str = "day"
-) -> list[tuple[Any, ...]]:
-    variables = {"client": CLIENT, "timezone": ZONE, "grain": grain}
-    return store.query(expand_macros(sql_of(title), start, to, variables))
-
-
-def close(a: float | None, b: float | None) -> bool:
-    return (a is None and b is None) or (a is not None and b is not None and abs(a - b) <= 1e-9)
-
-
-@pytest.fixture(scope="module", params=["chdb", "server"])
-def seeded(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, broker: TansuBroker,
-    simulated_events: list[dict],  # type: ignore[type-arg]
-) -> Iterator[tuple[ClickHouse, list[Any]]]:  # fmt: skip
-    store_url = None if request.param == "chdb" else request.getfixturevalue("clickhouse_server").url
-    tmp = tmp_path_factory.mktemp(f"dash-{request.param}")
-    settings = new_settings(tmp, broker.bootstrap, store_url).model_copy(
-        update={"sla_file": SLA_FILE, "lag_every_s": 1.0}
-    )
-    bad = [Message(b"bad", payload) for payload, _ in BAD_MESSAGES]
-    run_ = run_pipeline(settings, as_messages(simulated_events) + bad, store_url)
-    events = [parse_event(m.value) for m in as_messages(simulated_events)]
-    store = run_.open_store()
-    yield store, events
-    store.close()
 
 
 def test_committed_dashboards_equal_the_generated_ones() -> None:
@@ -81,6 +37,12 @@ def test_committed_dashboards_equal_the_generated_ones() -> None:
         assert (OUT / f"{uid}.json").read_text() == render(uid), f"run python -m dashboards.generate ({uid})"
         model = json.loads(render(uid))
         assert all(p["datasource"]["uid"] == "cckpi-clickhouse" for p in model["panels"])
+    assert ALERTING.read_text() == render_alert_rules(), "run python -m dashboards.generate (alert rules)"
+    rules = yaml.safe_load(ALERTING.read_text())["groups"][0]["rules"]
+    assert [r["labels"]["cckpi_rule"] for r in rules] == list(LANE_RULES + PIPELINE_RULES)
+    for rule in rules:  # what Grafana checks when it provisions the file
+        assert len(rule["uid"]) <= 40 and rule["condition"] in {d["refId"] for d in rule["data"]}
+        assert rule["data"][0]["datasourceUid"] == "cckpi-clickhouse"
 
 
 def minute_sums(rows: list[KpiRow], since: int, until: int) -> dict[tuple[str, str], dict[str, float]]:

@@ -23,6 +23,7 @@ from clickhouse_driver import Client
 from clickhouse_driver.errors import ServerException
 
 from cckpi.chserver import ClickHouseServer
+from dashboards.alert_sql import RULES
 from dashboards.panels import DASHBOARDS, expand_macros
 from producers.simulator import Simulator
 from streams.storage.chdb_child import ChdbProcess
@@ -35,14 +36,17 @@ pytestmark = pytest.mark.integration
 PLUGIN_SETTINGS: dict[str, Any] = {"max_execution_time": 65, "limit": 1_000_000}
 START = datetime(2026, 11, 2, 8, tzinfo=UTC)
 SINCE, UNTIL = int(START.timestamp()), int(START.timestamp()) + 86_400
-SHARED = ("cckpi-wallboard", "cckpi-client-sla", "cckpi-operations")
+SHARED = ("cckpi-wallboard", "cckpi-client-sla", "cckpi-operations", "cckpi-agents", "alert rules")
 
 
 def panels(uids: tuple[str, ...], client: str) -> list[tuple[str, str]]:
+    """Each panel's SQL as Grafana sends it (and each alert rule's query, as Grafana's alerting
+    sends it through the same datasource)."""
     variables = {"client": client, "timezone": "UTC", "grain": "day"}
-    return [
-        (p.title, expand_macros(p.sql, SINCE, UNTIL, variables)) for uid in uids for p in DASHBOARDS[uid][1]
-    ]
+    queries = {uid: [(p.title, p.sql) for p in panels] for uid, (_, panels) in DASHBOARDS.items()}
+    queries["alert rules"] = list(RULES.values())
+    chosen = [query for uid in uids for query in queries[uid]]
+    return [(title, expand_macros(sql, SINCE, UNTIL, variables)) for title, sql in chosen]
 
 
 def seed(url: str, tmp_path: Path, database: str) -> None:

@@ -1,0 +1,48 @@
+"""The SQL pieces every panel is built from: NULL-safe ratios, sums of the additive columns, the
+client's service-level formula and the time windows of the wallboard (18.16 and chDB alike)."""
+
+from __future__ import annotations
+
+
+def ratio(numerator: str, denominator: str) -> str:
+    """A ratio that is NULL (not 0, not an error) on a zero denominator, on 18.16 too."""
+    return f"if(({denominator}) = 0, NULL, ({numerator}) / ({denominator}))"
+
+
+ADDITIVE = (
+    "offered", "answered", "answered_in_sl", "abandoned", "short_abandoned", "abandoned_in_sl",
+    "handled", "fcr_success", "csat_responses", "csat_satisfied", "nps_responses", "nps_promoters",
+    "nps_detractors", "first_responses", "first_responses_in_target", "transferred", "surveyed",
+    "ces_responses", "ces_sum", "wait_us_sum", "handle_us_sum", "talk_us_sum", "first_response_us_sum",
+)  # fmt: skip
+
+
+def sums(condition: str) -> dict[str, str]:
+    """Conditional sums of the additive columns over the rows matching ``condition``."""
+    return {c: f"sumIf({c}, {condition})" for c in ADDITIVE}
+
+
+def service_level(s: dict[str, str], formula: str = "any(sl_formula)") -> str:
+    """The client's service-level formula (kpis.md), chosen in SQL: ``formula`` is the
+    expression giving it (rows joined with :data:`FORMULA`)."""
+    in_sl, ab_in_sl = s["answered_in_sl"], s["abandoned_in_sl"]
+    handled_or_left = f"{s['answered']} + {s['abandoned']}"
+    return f"""multiIf(
+    {formula} = 'abandons_in_sl_met', {ratio(f"{in_sl} + {ab_in_sl}", handled_or_left)},
+    {formula} = 'answered_only', {ratio(in_sl, s["answered"])},
+    {formula} = 'abandons_missed', {ratio(in_sl, handled_or_left)},
+    {formula} = 'abandons_in_sl_excluded', {ratio(in_sl, f"{handled_or_left} - {ab_in_sl}")},
+    {ratio(in_sl, f"{s['offered']} - {s['short_abandoned']}")})"""
+
+
+# Each row with its client's service-level formula (rows of a lane not yet in sla_targets: default).
+FORMULA = (
+    "ANY LEFT JOIN (SELECT client, queue, channel, sl_formula FROM sla_targets FINAL) AS formulas "
+    "USING (client, queue, channel)"
+)
+TARGETS = "ANY LEFT JOIN (SELECT client, queue, channel, sl_target, abandon_rate_max, aht_target_s, fcr_target, csat_target, first_response_target_s FROM sla_targets FINAL) AS targets USING (client, queue, channel)"  # noqa: E501
+
+LAST_15 = "interval_start >= $__toTime - 900"
+LAST_60 = "interval_start >= $__toTime - 3600"
+TODAY = "interval_start >= toStartOfDay($__toTime, '${timezone}')"
+UNTIL_NOW = "interval_start <= $__toTime"
