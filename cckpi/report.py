@@ -223,6 +223,40 @@ def _fmt(value: Any, key: str = "") -> str:
     return f"{value:,.0f}" if isinstance(value, float) else str(value)
 
 
+@dataclass(frozen=True)
+class TextTable:
+    title: str
+    note: str
+    header: list[str]
+    rows: list[list[str]]
+
+
+def people_tables(report: Report) -> list[TextTable]:
+    """Effort and cost, top reasons, staffing shortfall: as text cells, for the HTML and the PDF."""
+
+    def cost(e: dict[str, Any]) -> str:
+        value = e["cost_per_contact"]
+        return "—" if value is None else f"{value:,.2f} {e['currency']}".strip()
+
+    effort = [[e["queue"], e["channel"], "—" if e["ces"] is None else format(e["ces"], ".2f"),
+               _fmt(e["transfer_rate"]), _fmt(e["survey_response_rate"]), cost(e)]
+              for e in report.effort]  # fmt: skip
+    reasons = [[r["queue"], r["channel"], r["reason"], f"{r['handled']:,}", _fmt(r["aht_s"], "aht_s"),
+                _fmt(r["fcr_rate"])] for r in report.reasons]  # fmt: skip
+    short = [[s["queue"], s["channel"], f"{s['hours_short']:,.2f}", f"{s['agent_hours_short']:,.1f}"]
+             for s in report.shortfall]  # fmt: skip
+    return [
+        TextTable("Effort, transfers, surveys and cost", "",
+                  ["queue", "channel", "CES (1–7)", "transfer rate", "survey response", "cost per contact"],
+                  effort),
+        TextTable("Top wrap-up reasons", "", ["queue", "channel", "reason", "handled", "AHT (s)", "FCR"],
+                  reasons),
+        TextTable("Staffing below Erlang C", "Hours whose staffed agents were fewer than Erlang C required "
+                  "for the offered contacts, and the agent-hours missing.",
+                  ["queue", "channel", "hours short", "agent-hours short"], short),
+    ]  # fmt: skip
+
+
 def write_html(report: Report, path: Path) -> None:
     images = []
     for figure in charts(report):
@@ -242,24 +276,13 @@ def write_html(report: Report, path: Path) -> None:
         for b in report.breaches
     )
     volumes = "".join(f"<tr><td>{c}</td><td>{v:,.0f}</td></tr>" for c, v in sorted(report.volumes.items()))
-    effort = "".join(
-        f"<tr><td>{html.escape(e['queue'])}</td><td>{e['channel']}</td>"
-        f"<td>{'—' if e['ces'] is None else format(e['ces'], '.2f')}</td><td>{_fmt(e['transfer_rate'])}</td>"
-        f"<td>{_fmt(e['survey_response_rate'])}</td>"
-        f"<td>{'—' if e['cost_per_contact'] is None else format(e['cost_per_contact'], ',.2f')} "
-        f"{html.escape(e['currency'])}</td></tr>"
-        for e in report.effort
-    )
-    reasons = "".join(
-        f"<tr><td>{html.escape(r['queue'])}</td><td>{r['channel']}</td><td>{html.escape(r['reason'])}</td>"
-        f"<td>{r['handled']:,}</td><td>{_fmt(r['aht_s'], 'aht_s')}</td><td>{_fmt(r['fcr_rate'])}</td></tr>"
-        for r in report.reasons
-    )
-    shortfall = "".join(
-        f"<tr><td>{html.escape(s['queue'])}</td><td>{s['channel']}</td><td>{s['hours_short']:,.2f}</td>"
-        f"<td>{s['agent_hours_short']:,.1f}</td></tr>"
-        for s in report.shortfall
-    )
+    tables = "".join(
+        f"<h2>{html.escape(t.title)}</h2>" + (f"<p>{html.escape(t.note)}</p>" if t.note else "")
+        + "<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in t.header) + "</tr>"
+        + "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in t.rows)
+        + "</table>"
+        for t in people_tables(report)
+    )  # fmt: skip
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>SLA report {html.escape(report.client)} {report.period}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2rem;color:#222}} table{{border-collapse:collapse;margin:1rem 0}}
 td,th{{border:1px solid #ccc;padding:.3rem .6rem;text-align:right}} td:first-child,th:first-child{{text-align:left}}
@@ -270,13 +293,7 @@ interval rows (kpis.md); the CSV export holds the daily numbers behind every cha
 <h2>Attainment against contract targets</h2>
 <table><tr><th>queue</th><th>channel</th><th>KPI</th><th>month</th><th>target</th><th></th></tr>{attainment}</table>
 <h2>Volumes by channel</h2><table><tr><th>channel</th><th>offered</th></tr>{volumes}</table>
-<h2>Effort, transfers, surveys and cost</h2>
-<table><tr><th>queue</th><th>channel</th><th>CES (1–7)</th><th>transfer rate</th><th>survey response</th><th>cost per contact</th></tr>{effort}</table>
-<h2>Top wrap-up reasons</h2>
-<table><tr><th>queue</th><th>channel</th><th>reason</th><th>handled</th><th>AHT (s)</th><th>FCR</th></tr>{reasons}</table>
-<h2>Staffing below Erlang C</h2>
-<p>Hours whose staffed agents were fewer than Erlang C required for the offered contacts, and the agent-hours missing.</p>
-<table><tr><th>queue</th><th>channel</th><th>hours short</th><th>agent-hours short</th></tr>{shortfall}</table>
+{tables}
 <h2>Daily charts</h2>{"".join(f'<img src="data:image/png;base64,{i}">' for i in images)}
 <h2>Intervals that breached the service level ({len(report.breaches)})</h2>
 <table><tr><th>interval (UTC)</th><th>queue</th><th>channel</th><th>service level</th><th>offered</th></tr>{breaches}</table>
@@ -299,6 +316,17 @@ def write_pdf(report: Report, path: Path) -> None:
                         loc="upper left").scale(1, 1.2)  # fmt: skip
         pdf.savefig(cover)
         plt.close(cover)
+        for table_page in people_tables(report):
+            page = plt.figure(figsize=(11.7, 8.3))
+            page.text(0.05, 0.93, table_page.title, fontsize=16, weight="bold")
+            if table_page.note:
+                page.text(0.05, 0.89, table_page.note, fontsize=10)
+            area = page.add_axes((0.05, 0.05, 0.9, 0.8))
+            area.axis("off")
+            rows = table_page.rows[:40] or [["(none)"] + [""] * (len(table_page.header) - 1)]
+            area.table(cellText=rows, colLabels=table_page.header, loc="upper left").scale(1, 1.2)
+            pdf.savefig(page)
+            plt.close(page)
         for figure in charts(report):
             pdf.savefig(figure)
             plt.close(figure)

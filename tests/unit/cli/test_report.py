@@ -10,7 +10,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from cckpi.report import build_report, charts, write_report
+from cckpi.report import build_report, charts, people_tables, write_report
 from producers.simulator import Simulator, opening
 from schemas.sla import load_sla
 from streams.batch.breakdowns import grain_rows
@@ -78,7 +78,8 @@ def test_report_documents_are_written(rows: list, tmp_path: Path, fmt: str) -> N
     write_report(report, fmt, out)
     data = out.read_bytes()
     if fmt == "pdf":
-        assert data.startswith(b"%PDF") and data.count(b"/Type /Page") >= 4
+        # the cover, effort / reasons / staffing tables, three charts
+        assert data.startswith(b"%PDF") and data.count(b"/Type /Page\n") + data.count(b"/Type /Page ") >= 7
     else:
         text = data.decode()
         assert "SLA report — acme, 2026-10" in text and text.count("data:image/png;base64") == 3
@@ -123,3 +124,6 @@ def test_report_has_effort_top_reasons_and_staffing_shortfall(tmp_path: Path) ->
     write_report(report, "html", out)
     text = out.read_text()
     assert "Top wrap-up reasons" in text and top["reason"] in text and "EUR" in text
+    tables = {t.title: t for t in people_tables(report)}  # what the PDF's table pages show
+    assert [top["queue"], top["channel"], top["reason"]] == tables["Top wrap-up reasons"].rows[0][:3]
+    assert len(tables["Staffing below Erlang C"].rows) == len(report.shortfall)
