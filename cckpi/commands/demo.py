@@ -75,8 +75,9 @@ def parse_start(text: str | None) -> datetime:
 
 def live_view(live: dict[str, Any], status: dict[str, Any], produced: int, started: float) -> Group:
     table = Table(title=f"cckpi — event time {live.get('as_of') or '…'}", expand=True)
-    headers = ("client", "queue", "chan", "waiting", "longest", "agents a/b/w/aw", "offered today",
-               "SL 15m", "SL today", "target", "abandon", "ASA", "AHT", "FCR", "CSAT", "NPS")  # fmt: skip
+    headers = ("client", "queue", "chan", "waiting", "longest", "agents a/b/w/aw", "staffed/need",
+               "offered today", "SL 15m", "SL today", "target", "abandon", "ASA", "AHT", "FCR", "CSAT",
+               "NPS")  # fmt: skip
     for name in headers:
         table.add_column(name, justify="left" if name in ("client", "queue", "chan") else "right")
     for q in live.get("queues", []):
@@ -85,7 +86,8 @@ def live_view(live: dict[str, Any], status: dict[str, Any], produced: int, start
         counts = "/".join(str(agents.get(s, 0)) for s in ("available", "busy", "wrap", "away"))
         table.add_row(
             q["client"], q["queue"], q["channel"], str(int(now.get("waiting", 0))),
-            secs(now.get("longest_wait_s")) if now else "—", counts, str(today.get("offered", 0)),
+            secs(now.get("longest_wait_s")) if now else "—", counts, _staffing_cell(q.get("staffing") or {}),
+            str(today.get("offered", 0)),
             _sl_cell(recent.get("service_level"), q["sl_target"]),
             _sl_cell(today.get("service_level"), q["sl_target"]),
             f"{100 * q['sl_target']:.0f}% in {q['sl_threshold_s']:.0f}s",
@@ -93,13 +95,22 @@ def live_view(live: dict[str, Any], status: dict[str, Any], produced: int, start
             pct(today.get("fcr_rate"), 0), pct(today.get("csat"), 0),
             "—" if today.get("nps") is None else f"{today['nps']:.0f}",
         )  # fmt: skip
+    # The webhook text without its Slack emoji: "cckpi firing: acme/billing/call: service level …".
+    alerts = [str(a.get("text", "")).replace(":red_circle: ", "") for a in live.get("alerts", [])]
     elapsed = time.monotonic() - started
     footer = Text(
         f"produced {produced:,} events · processed {status.get('valid_events', 0):,} valid, "
         f"{status.get('dead_letters', 0):,} dead letters · {elapsed:.0f}s · Ctrl-C to stop",
         style="dim",
     )
-    return Group(table, footer)
+    return Group(table, *(Text(line, style="bold red") for line in alerts), footer)
+
+
+def _staffing_cell(staffing: dict[str, Any]) -> Text:
+    """Agents on the queue / agents Erlang C needs for the last 15 minutes (red when short)."""
+    need = staffing.get("required")
+    text = f"{staffing.get('staffed', 0)}/{'—' if need is None else need}"
+    return Text(text, style="bold red" if staffing.get("short") else "")
 
 
 def run_demo(duration: float | None, speed: float, seed: int, partitions: int, start: datetime) -> int:
