@@ -17,9 +17,10 @@ from streams.engine.contacts import ContactState
 from streams.engine.fcr import customer_partition
 from streams.engine.intervals import INTERVAL_S
 from streams.engine.retention import Retention
-from streams.engine.totals import GRAINS
+from streams.engine.totals import GRAINS, Lane
 from streams.stages.contact_book import ContactBook
 from streams.stages.facts import encode_facts
+from streams.stages.now import waiting_now
 from streams.stages.output import (
     ChangedContact,
     DeadLetter,
@@ -58,6 +59,16 @@ class ContactStage:
         self.watermark_us = 0  # the latest event time seen: "now" for live views
         self.latest_us: dict[str, int] = {}  # per client: how long agents' open states last
         self._targets_written: set[tuple[str, str, str]] = set()
+        self._changes = 0  # batches and restores: what the waiting-now memo depends on
+        self._waiting: tuple[tuple[int, int], dict[Lane, dict[str, float]]] | None = None
+
+    def waiting(self, now_us: int) -> dict[Lane, dict[str, float]]:
+        """Contacts waiting at ``now_us`` per lane, scanned once per batch and "now": the alert
+        evaluation and every wallboard poll ask, and each scan walks every open contact."""
+        key = (self._changes, now_us)
+        if self._waiting is None or self._waiting[0] != key:
+            self._waiting = (key, waiting_now(list(self.books.values()), now_us))
+        return self._waiting[1]
 
     @property
     def keeps(self) -> Retention | None:
@@ -78,6 +89,7 @@ class ContactStage:
         """Start a partition from the states stored for it (empty on a first run), at the
         watermark stored with them, the agent changes of its archive and the latest event time
         stored per client."""
+        self._changes += 1
         book = self.books[partition] = ContactBook(self.sla.thresholds, self.grains, self.retention)
         book.horizon.watermark_us = watermark_us
         book.hold_floor()
@@ -134,6 +146,7 @@ class ContactStage:
                 ))  # fmt: skip
 
     def ingest(self, records: Sequence[Record], now_s: int, version: int) -> StageOutput:
+        self._changes += 1
         out = StageOutput(version, now_s)
         received = out.received
         touched: set[int] = set()

@@ -20,7 +20,7 @@ from aiohttp import web as aioweb
 from schemas.sla import SlaSettings
 from streams.settings import Settings
 from streams.stages.contact_stage import ContactStage
-from streams.stages.now import agents_by_state, waiting_now
+from streams.stages.now import agents_by_state
 from streams.storage.protocol import ClickHouse
 from streams.web.figures import live_summary
 
@@ -106,7 +106,7 @@ async def summary(
 ) -> dict[str, Any]:
     """Live figures; the in-memory parts are read on the loop, the query runs in a thread."""
     stage = runtime.contacts
-    waiting = waiting_now(list(stage.books.values()), stage.watermark_us)
+    waiting = stage.waiting(stage.watermark_us)
     agents = agents_by_state(stage.agents)
     shown = alerts_for((alerts or _NoAlerts()).shown(), client, queue)
     figures = await asyncio.to_thread(

@@ -13,7 +13,7 @@ import aiohttp
 from streams.alerting.watch import Health, Watch, lane_views
 from streams.alerting.webhooks import Delivery, Outbox, message, webhook_key
 from streams.engine.alerts import WINDOW_S, Alert
-from streams.stages.now import agents_by_state, waiting_now
+from streams.stages.now import agents_by_state
 from streams.storage.alert_log import delivered, read_alerts, record_delivery, write_alerts
 from streams.worker.runtime import Runtime
 
@@ -68,7 +68,7 @@ class AlertService:
         now_us = stage.watermark_us
         if now_us <= 0:
             return []
-        waiting = waiting_now(list(stage.books.values()), now_us)
+        waiting = stage.waiting(now_us)
         agents = agents_by_state(stage.agents)
         health = self.health(consumer)
         views = await asyncio.to_thread(lane_views, runtime.store, runtime.sla, now_us, waiting, agents)
