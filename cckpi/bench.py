@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import platform
+import shutil
 import statistics
 import tempfile
 import threading
@@ -304,6 +305,7 @@ def run_bench(
     console: Console | None = None,
     query_events: int = 0,
     query_repeats: int = 100,
+    keep_workdir: bool = False,
 ) -> dict[str, Any]:
     console = console or Console()
     workdir = Path(tempfile.mkdtemp(prefix="cckpi-bench-"))
@@ -338,6 +340,10 @@ def run_bench(
         broker.stop()
         if server is not None:
             server.stop()
+        if keep_workdir:
+            console.print(f"[bold]kept[/] {workdir}")
+        else:  # stores and logs of every run: hundreds of MB a bench
+            shutil.rmtree(workdir, ignore_errors=True)
     return report(figures, rate, latency_seconds, json_path, console)
 
 

@@ -24,6 +24,8 @@ def add(sub: argparse._SubParsersAction) -> None:
                    help="raw events loaded for the dashboard-query figures (0 skips them)")  # fmt: skip
     p.add_argument("--query-repeats", type=int, default=100, help="runs of each panel's SQL (default 100)")
     p.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    p.add_argument("--keep-workdir", action="store_true",
+                   help="keep the working folder (logs and stores, hundreds of MB)")  # fmt: skip
     p.set_defaults(run=run)
 
 
@@ -33,6 +35,6 @@ def run(args: argparse.Namespace) -> int:
     exit_on_sigterm()
     run_bench(
         args.events, args.runs, args.latency_seconds, args.rate, args.json, not args.one_worker_only,
-        query_events=args.query_events, query_repeats=args.query_repeats,
+        query_events=args.query_events, query_repeats=args.query_repeats, keep_workdir=args.keep_workdir,
     )  # fmt: skip
     return 0
