@@ -133,6 +133,12 @@ def contact_agent(app: faust.App, runtime: Runtime, topics: Topics) -> AgentFn:
             records = _records(batch, app.consumer.assignment(), settings.topic)
             runtime.taken(settings.topic, records)
             idle = [(p, done) for p, _, done in runtime.offsets(app.consumer, settings.topic)]
+            if finishing is not None and runtime.unloaded(runtime.contacts, records, idle):
+                # A partition to restore (a first batch, or assigned again after a rebalance):
+                # the store must hold the previous batch first, or the restored state would
+                # miss it (its agent changes, its contacts) while its offsets are acked.
+                await finishing
+                finishing = None
             await runtime.ensure_loaded(runtime.contacts, records, idle)
             out = runtime.contacts.ingest(records, int(time.time()), time.time_ns())
             if finishing is not None:

@@ -81,6 +81,12 @@ class Runtime:
                 log.warning("ClickHouse %s failed (%s); retry %d in %.1fs", what, error, attempt, delay)
                 await asyncio.sleep(delay)
 
+    def unloaded(
+        self, stage: ContactStage | FcrStage, records: Sequence[Record], idle: Sequence[tuple[int, int]] = ()
+    ) -> list[int]:
+        """The partitions of these records (and the idle ones) the stage has not loaded."""
+        return sorted(p for p in dict(idle) | batch_starts(records) if not stage.loaded(p))
+
     async def ensure_loaded(
         self, stage: ContactStage | FcrStage, records: Sequence[Record], idle: Sequence[tuple[int, int]] = ()
     ) -> None:
@@ -88,13 +94,12 @@ class Runtime:
         ``idle`` ones (partition, next offset) too: agents' open states in a partition with no new
         messages still last until their client's latest event."""
         starts = dict(idle) | batch_starts(records)
-        for partition, first_offset in sorted(starts.items()):
-            if not stage.loaded(partition):
-                load = functools.partial(load_state, self.store, stage, partition, first_offset)
-                watermark_us, contacts, agents, latest = await self._persistently("state load", load)
-                stage.restore(partition, contacts, watermark_us, agents, latest)
-                log.info("partition %s of %s: %d contacts, %d agent changes restored", partition, stage.name,
-                         len(contacts), len(agents))  # fmt: skip
+        for partition in self.unloaded(stage, records, idle):
+            load = functools.partial(load_state, self.store, stage, partition, starts[partition])
+            watermark_us, contacts, agents, latest = await self._persistently("state load", load)
+            stage.restore(partition, contacts, watermark_us, agents, latest)
+            log.info("partition %s of %s: %d contacts, %d agent changes restored", partition, stage.name,
+                     len(contacts), len(agents))  # fmt: skip
 
     async def durable(self, out: StageOutput) -> None:
         """Write a batch's results; nothing is acked until this returns."""
