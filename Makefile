@@ -41,7 +41,7 @@ integration: setup system-deps
 	$(BIN)/pytest -q tests/integration
 
 test: setup system-deps lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=20  # the slowest tests, to keep the suite well under 15 minutes
 
 bench: setup system-deps
 	$(BIN)/cckpi bench --json bench-results.json
