@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from schemas.wire import AgentState
 from streams.engine.contacts import ContactState
-from streams.engine.intervals import INTERVAL_S, US_PER_S, interval_start
+from streams.engine.intervals import US_PER_S, interval_start
 from streams.engine.kpi import CSAT_RESPONSES as KPI_CSAT_RESPONSES
 from streams.engine.kpi import CSAT_SATISFIED as KPI_CSAT_SATISFIED
 from streams.engine.kpi import HANDLE as KPI_HANDLE
@@ -128,9 +128,13 @@ class AgentClock:
     columns start with the state times).
 
     Each change is applied once, in any order: inserting one moves only the time after it (the
-    previous state now ends there). The open state of each agent grows as the client's latest
-    event time moves (:meth:`advance`). Time before ``floor_us`` (the live retention's cutoff)
-    is final: rows there were written and forgotten, and are not touched again.
+    previous state now ends there). The open state of each agent (its last change on) lasts
+    until the client's latest event time: :meth:`advance` puts it in the totals, and a later
+    change takes it out again once. Between the two, changes add only the closed time between
+    them, so a partition read hours behind its client's latest event (a backlog read one
+    partition after another) costs hours of rows per agent per batch, not per change. Time
+    before ``floor_us`` (the live retention's cutoff) is final: rows there were written and
+    forgotten, and are not touched again.
     """
 
     def __init__(self, totals: RowTotals) -> None:
@@ -139,6 +143,8 @@ class AgentClock:
         self.seen: dict[AgentId, set[str]] = {}
         self.agents_of: dict[str, set[AgentId]] = {}
         self.latest_us: dict[str, int] = {}  # per client, as the caller last advanced it
+        self.open: dict[AgentId, tuple[int, int]] = {}  # the open state's time in the totals
+        self.unsettled: set[AgentId] = set()  # agents whose open state is not (all) in the totals
 
     def _open_end(self, client: str, at_us: int) -> int:
         return min(max(self.latest_us.get(client, at_us), at_us), at_us + LAST_STATE_CAP_US)
@@ -148,54 +154,90 @@ class AgentClock:
     ) -> None:
         """Add (end after start) or take away (end before start) a state's time, from the floor on."""
         column = STATE_INDEX.get(state)
-        sign = 1 if end_us > start_us else -1
+        if column is not None:
+            self._move(agent, queue, ((column, 1 if end_us > start_us else -1),), start_us, end_us, floor_us)
+
+    def _move(
+        self, agent: AgentId, queue: str, moves: tuple[tuple[int, int], ...], start_us: int, end_us: int,
+        floor_us: int,
+    ) -> None:  # fmt: skip
         low, high = max(min(start_us, end_us), floor_us), max(start_us, end_us)
-        if column is None or low >= high:
+        if low < high:
+            self.totals.add_span((agent[0], queue, agent[1]), moves, low, high)
+
+    def _switch(
+        self, agent: AgentId, old: tuple[str, str], new: tuple[str, str], start_us: int, end_us: int,
+        floor_us: int,
+    ) -> None:  # fmt: skip
+        """Over ``[start_us, end_us)``, the time was the ``old`` (queue, state)'s and is now the
+        ``new`` one's: one pass over the span when the queue stays (the usual change)."""
+        if old[0] == new[0]:
+            moves = tuple((STATE_INDEX[state], sign) for state, sign in ((old[1], -1), (new[1], 1))
+                          if state in STATE_INDEX)  # fmt: skip
+            if moves:
+                self._move(agent, new[0], moves, start_us, end_us, floor_us)
             return
-        client, agent_id = agent
-        width = len(self.totals.columns)
-        for start, spent_us in split_at_intervals(low, high, INTERVAL_S):
-            piece = [0] * width
-            piece[column] = sign * spent_us
-            self.totals.add((client, queue, agent_id, start * US_PER_S), tuple(piece))
+        self._time(agent, old[0], old[1], end_us, start_us, floor_us)
+        self._time(agent, new[0], new[1], start_us, end_us, floor_us)
 
     def knows(self, agent: AgentId, event_id: str) -> bool:
         seen = self.seen.get(agent)
         return seen is not None and event_id in seen
 
     def apply(self, agent: AgentId, change: Change, floor_us: int) -> bool:
-        """Insert one change (once per event id); return whether it was new."""
+        """Insert one change (once per event id); return whether it was new. Its open state
+        counts from the next :meth:`advance` of its client."""
         seen = self.seen.setdefault(agent, set())
         if change[1] in seen:
             return False
         seen.add(change[1])
-        client = agent[0]
-        self.agents_of.setdefault(client, set()).add(agent)
+        self.agents_of.setdefault(agent[0], set()).add(agent)
         timeline = self.timelines.setdefault(agent, [])
         index = bisect_left(timeline, change)
         at = change[0]
-        end = timeline[index][0] if index < len(timeline) else self._open_end(client, at)
-        if index > 0:
-            prev_at, _, prev_queue, prev_state = timeline[index - 1]
-            was = end if index < len(timeline) else self._open_end(client, prev_at)
-            self._time(agent, prev_queue, prev_state, was, at, floor_us)  # it now ends at this change
+        if index == len(timeline):  # the latest change: the previous state now ends here
+            if timeline:
+                self._close(agent, floor_us)
+                prev_at, _, prev_queue, prev_state = timeline[-1]
+                self._time(agent, prev_queue, prev_state, prev_at, at, floor_us)
+            timeline.append(change)
+            self.unsettled.add(agent)
+            return True
+        end = timeline[index][0]  # an earlier change: it takes over part of a closed state
         timeline.insert(index, change)
-        self._time(agent, change[2], change[3], at, end, floor_us)
+        if index > 0:
+            _, _, prev_queue, prev_state = timeline[index - 1]
+            self._switch(agent, (prev_queue, prev_state), (change[2], change[3]), at, end, floor_us)
+        else:
+            self._time(agent, change[2], change[3], at, end, floor_us)
         return True
 
+    def _close(self, agent: AgentId, floor_us: int) -> None:
+        """Take the open state's time out of the totals (a later change ends it)."""
+        held = self.open.pop(agent, None)
+        if held is not None:
+            _, _, queue, state = self.timelines[agent][-1]
+            self._time(agent, queue, state, held[1], held[0], floor_us)
+
+    def _settle(self, agent: AgentId, floor_us: int) -> None:
+        """Make the totals hold the open state's time until the client's latest event."""
+        at, _, queue, state = self.timelines[agent][-1]
+        end = self._open_end(agent[0], at)
+        held = self.open.get(agent)
+        self._time(agent, queue, state, at if held is None else held[1], end, floor_us)
+        self.open[agent] = (at, end)
+        self.unsettled.discard(agent)
+
     def advance(self, client: str, latest_us: int, floor_us: int) -> None:
-        """The client's latest event time moved: the agents' open states last until it."""
+        """The client's latest event time (maybe) moved: the agents' open states last until it."""
         before = self.latest_us.get(client)
-        if before is not None and latest_us <= before:
-            return
-        ends = {
-            agent: self._open_end(client, self.timelines[agent][-1][0])
-            for agent in self.agents_of.get(client, ())
-        }
-        self.latest_us[client] = latest_us
-        for agent, was in ends.items():
-            at, _, queue, state = self.timelines[agent][-1]
-            self._time(agent, queue, state, was, self._open_end(client, at), floor_us)
+        if before is None or latest_us > before:
+            self.latest_us[client] = latest_us
+            agents: Iterable[AgentId] = self.agents_of.get(client, ())
+        else:
+            agents = [agent for agent in self.unsettled if agent[0] == client]
+        for agent in list(agents):
+            self._settle(agent, floor_us)
 
     def forget_before(self, floor_us: int) -> None:
         """Drop the changes whose state ended before the floor (their time is final)."""

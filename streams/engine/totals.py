@@ -82,6 +82,28 @@ class RowTotals:
     def add(self, anchor: Anchor, vector: Vector) -> None:
         self._add(anchor, vector, 1)
 
+    def add_span(self, lane: Lane, moves: Sequence[tuple[int, int]], start_us: int, end_us: int) -> None:
+        """Add the time of ``[start_us, end_us)`` split at each grain's boundaries, times each
+        ``(column, sign)`` of ``moves``, to the lane's rows: a state's time in one pass, or one
+        state's time moved to another (-1 and +1) over the same span. A row's columns are
+        touched directly, so a long span costs a few operations per interval it crosses."""
+        client, queue, channel = lane
+        for grain in self.grains:
+            rows, dirty, step = self.rows[grain], self.dirty[grain], grain * US_PER_S
+            at = start_us
+            while at < end_us:
+                start = at - at % step
+                until = min(end_us, start + step)
+                key = (client, queue, channel, start // US_PER_S)
+                row = rows.get(key)
+                if row is None:
+                    row = rows[key] = list(self._zeros)
+                    self._created(lane, key[3])
+                for column, sign in moves:
+                    row[column] += sign * (until - at)
+                dirty.add(key)
+                at = until
+
     def subtract(self, anchor: Anchor, vector: Vector) -> None:
         self._add(anchor, vector, -1)
 
