@@ -75,7 +75,7 @@ def parse_start(text: str | None) -> datetime:
 
 def live_view(live: dict[str, Any], status: dict[str, Any], produced: int, started: float) -> Group:
     table = Table(title=f"cckpi — event time {live.get('as_of') or '…'}", expand=True)
-    headers = ("client", "queue", "chan", "waiting", "longest", "agents a/b/w/aw", "staffed/need",
+    headers = ("client", "queue", "chan", "waiting", "longest", "agents a/b/w/aw", "staffed / need",
                "offered today", "SL 15m", "SL today", "target", "abandon", "ASA", "AHT", "FCR", "CSAT",
                "NPS")  # fmt: skip
     for name in headers:
