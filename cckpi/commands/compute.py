@@ -26,6 +26,11 @@ def add(sub: argparse._SubParsersAction) -> None:
         help="kpi: per queue, channel and interval (default); reasons: per wrap-up reason too; "
         "agents: per agent, queue and interval; staffing: required (Erlang C) vs staffed agents",
     )  # fmt: skip
+    p.add_argument(
+        "--engine", choices=("python", "sql"), default="python",
+        help="python: the batch engine (default); sql: kpis.md as ClickHouse SQL (sql/derive/), run by the "
+        "embedded ClickHouse over the file, an independent second derivation (valid events only; kpi grain)",
+    )  # fmt: skip
     p.set_defaults(run=run)
 
 
@@ -43,12 +48,40 @@ def run(args: argparse.Namespace) -> int:
     if not args.events.is_file():
         print(f"cckpi compute: {args.events}: no such file", file=sys.stderr)
         return 2
+    if args.engine == "sql":
+        return run_sql(args, sla)
     if args.grain != "kpi":
         return run_grain(args, sla)
     with shown(f"computing {args.events.name}", progress):
         rows, report = compute_file(args.events, sla)
     write_rows(rows, args.format)
     return say_counts(report, len(rows))
+
+
+def run_sql(args: argparse.Namespace, sla: SlaSettings) -> int:
+    """The KPI rows as the SQL derivation gives them, by an embedded ClickHouse in a scratch folder."""
+    import tempfile
+
+    from streams.engine.rows import output_rows
+    from streams.storage.connect import connect
+    from streams.storage.sql_derive import SqlEngineError, derive_kpi_vectors, file_source
+
+    if args.grain != "kpi":
+        print(f"cckpi compute: --engine sql gives the kpi grain only, not {args.grain}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="cckpi-sql-") as scratch:
+        store = connect(None, Path(scratch))
+        try:
+            vectors = derive_kpi_vectors(store, file_source(args.events), sla)
+        except SqlEngineError as error:
+            print(f"cckpi compute: {error}", file=sys.stderr)
+            return 2
+        finally:
+            store.close()
+    rows = output_rows(sorted(vectors.items()), sla.formula, sla.hourly_cost)
+    write_rows(rows, args.format)
+    print(f"cckpi compute: {len(rows)} row(s) (SQL engine)", file=sys.stderr)
+    return 0 if rows else 1
 
 
 def run_grain(args: argparse.Namespace, sla: SlaSettings) -> int:

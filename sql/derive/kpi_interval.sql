@@ -1,0 +1,61 @@
+-- KPI rows (kpis.md "Additive columns"): per (client, queue, channel, interval_start) of each
+-- contact's first arrival, every additive column, durations in microseconds (the *_s_sum
+-- columns). Inputs, in braces below: contacts (contacts.sql), lanes (the SLA file's thresholds
+-- of every lane, in microseconds), interval_s, fcr_window_us.
+SELECT
+    client, queue, channel, interval_start,
+    count() AS offered,
+    countIf(has_answer) AS answered,
+    countIf(has_answer AND wait_us <= sl_threshold_us) AS answered_in_sl,
+    sumIf(wait_us, has_answer) AS wait_s_sum,
+    -- a contact with an answer counts as answered and never as abandoned
+    countIf(gave_up) AS abandoned,
+    countIf(gave_up AND channel != 'email' AND gave_up_us < short_abandon_us) AS short_abandoned,
+    countIf(gave_up AND gave_up_us <= sl_threshold_us) AS abandoned_in_sl,
+    countIf(is_handled) AS handled,
+    sumIf(ending.2, is_handled) AS talk_s_sum,
+    sumIf(ending.3, is_handled) AS hold_s_sum,
+    sumIf(ending.4, is_handled) AS wrap_s_sum,
+    sumIf(ending.2 + ending.3 + ending.4, is_handled) AS handle_s_sum,
+    -- handled and resolved, and no other contact of the customer (same client, any queue or
+    -- channel) arrived after the end and within the FCR window
+    countIf(is_handled AND ending.5 AND NOT arrayExists(
+        (other_us, other_id) -> other_us > ending.1 AND other_us <= ending.1 + {fcr_window_us} AND other_id != contact_id,
+        customer_arrivals.1, customer_arrivals.2)) AS fcr_success,
+    countIf(has_reply) AS first_responses,
+    sumIf(replied_us - arrived_us, has_reply) AS first_response_s_sum,
+    countIf(has_survey AND survey.1 IS NOT NULL) AS csat_responses,
+    countIf(has_survey AND survey.1 >= 4) AS csat_satisfied,
+    countIf(has_survey AND survey.2 IS NOT NULL) AS nps_responses,
+    countIf(has_survey AND survey.2 >= 9) AS nps_promoters,
+    countIf(has_survey AND survey.2 <= 6) AS nps_detractors,
+    -- email counts business time (opening hours); lanes with opening hours are refused before
+    -- this runs, so elapsed time is business time here
+    countIf(has_reply AND first_response_target_us IS NOT NULL
+            AND greatest(replied_us - arrived_us, 0) <= first_response_target_us) AS first_responses_in_target,
+    countIf(has_transfer) AS transferred,
+    countIf(has_survey) AS surveyed,
+    countIf(has_survey AND survey.3 IS NOT NULL) AS ces_responses,
+    sumIf(ifNull(survey.3, 0), has_survey AND survey.3 IS NOT NULL) AS ces_sum
+FROM (
+    SELECT
+        contacts.*,
+        arrival.1 AS arrived_us, arrival.2 AS queue, arrival.3 AS channel, arrival.4 AS customer_id,
+        intDiv(arrived_us, {interval_s} * 1000000) * {interval_s} AS interval_start,
+        answered_us - arrived_us AS wait_us,
+        has_abandon AND NOT has_answer AS gave_up,
+        abandoned_us - arrived_us AS gave_up_us,
+        has_answer AND has_end AS is_handled
+    FROM {contacts} AS contacts
+    WHERE has_arrival
+) AS counted
+LEFT JOIN (
+    SELECT client, arrival.4 AS customer_id,
+        arraySort(groupArray((arrival.1, contact_id))) AS customer_arrivals
+    FROM {contacts}
+    WHERE has_arrival
+    GROUP BY client, customer_id
+) AS customers USING (client, customer_id)
+LEFT JOIN {lanes} AS lanes USING (client, queue, channel)
+GROUP BY client, queue, channel, interval_start
+ORDER BY client, queue, channel, interval_start

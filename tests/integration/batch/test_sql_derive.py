@@ -1,0 +1,111 @@
+"""The SQL derivation (sql/derive/, run by the embedded ClickHouse) gives the Python engine's KPI
+rows, every column, on the suite's streams: a simulated day, messy streams (duplicates, rival
+arrivals, events out of order and days late, transfers, surveys), with the contract defaults and
+with an SLA file; and it refuses, by name, what it cannot derive."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+import pytest
+
+from cckpi.chserver import ClickHouseServer
+from producers.simulator import Simulator
+from schemas.kpi import KpiRow
+from schemas.sla import SlaFile, SlaSettings, load_sla
+from streams.batch.compute import ReadReport, compute_rows, read_events
+from streams.engine.rows import output_rows
+from streams.storage.connect import connect
+from streams.storage.sql_derive import SqlEngineError, derive_kpi_vectors, file_source
+from tests.messy import messy_stream
+
+pytestmark = pytest.mark.integration
+EXAMPLE = Path(__file__).resolve().parents[3] / "sla.example.yaml"
+
+
+def without_opening_hours(path: Path) -> SlaSettings:
+    """The example SLA file with its opening hours taken out (the SQL engine does not derive
+    business time yet), everything else as it is."""
+    data = load_sla(path).config.model_dump()
+    for client in data["clients"].values():
+        client["business_hours"] = None
+    return SlaSettings(SlaFile.model_validate(data))
+
+
+def simulated(start: datetime, hours: int, seed: int) -> list[bytes]:
+    until = datetime.fromtimestamp(start.timestamp() + hours * 3600, UTC)
+    return [orjson.dumps(e) for _, e in Simulator(start, seed=seed).events(until)]
+
+
+def by_key(rows: list[KpiRow]) -> dict[tuple[str, str, str, str], dict[str, object]]:
+    return {(r.client, r.queue, r.channel, r.interval_start): r.model_dump() for r in rows}
+
+
+def sql_rows(tmp_path: Path, lines: list[bytes], sla: SlaSettings) -> list[KpiRow]:
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    store = connect(None, tmp_path / "chdb")
+    try:
+        vectors = derive_kpi_vectors(store, file_source(path), sla)
+    finally:
+        store.close()
+    return output_rows(sorted(vectors.items()), sla.formula, sla.hourly_cost)
+
+
+def assert_same(got: list[KpiRow], want: list[KpiRow]) -> None:
+    g, w = by_key(got), by_key(want)
+    diff = {k: {c: (g.get(k, {}).get(c), v[c]) for c in v if g.get(k, {}).get(c) != v[c]}
+            for k, v in w.items() if g.get(k) != v}  # fmt: skip
+    assert set(g) == set(w) and not diff, (len(g), len(w), dict(list(diff.items())[:3]))
+
+
+@pytest.mark.parametrize("with_sla", [False, True])
+def test_a_simulated_day(tmp_path: Path, with_sla: bool) -> None:
+    sla = without_opening_hours(EXAMPLE) if with_sla else SlaSettings()
+    lines = simulated(datetime(2026, 11, 23, 5, tzinfo=UTC), 10, seed=11)
+    want = compute_rows(read_events(lines, ReadReport()), sla)
+    got = sql_rows(tmp_path, lines, sla)
+    assert_same(got, want)
+    assert sum(r.fcr_success for r in got) > 0 and sum(r.transferred for r in got) > 0
+    assert sum(r.ces_responses for r in got) > 0 and sum(r.first_responses_in_target for r in got) > 0
+
+
+@pytest.mark.parametrize("seed", [21, 22, 23])
+def test_messy_streams(tmp_path: Path, seed: int) -> None:
+    stream = messy_stream(seed, days=4, contacts=4000)
+    lines = [m.value for m in stream.messages if not (m.key or b"").startswith(b"bad-")]
+    report = ReadReport()
+    want = compute_rows(read_events(lines, report), SlaSettings())
+    assert not report.rejected  # valid events only: the SQL engine's input
+    assert_same(sql_rows(tmp_path, lines, SlaSettings()), want)
+
+
+def test_it_refuses_business_time_and_an_old_server(tmp_path: Path) -> None:
+    lines = simulated(datetime(2026, 11, 23, 7, tzinfo=UTC), 2, seed=4)
+    with pytest.raises(SqlEngineError, match="business time"):
+        sql_rows(tmp_path, lines, load_sla(EXAMPLE))  # acme's email first responses: opening hours
+    server = ClickHouseServer(tmp_path / "server")
+    store = connect(server.url, tmp_path)
+    try:
+        with pytest.raises(SqlEngineError, match="too old"):
+            derive_kpi_vectors(store, "(SELECT '' AS payload)")
+    finally:
+        store.close()
+        server.stop()
+
+
+def test_cckpi_compute_with_either_engine_writes_the_same_rows(tmp_path: Path) -> None:
+    events = tmp_path / "events.jsonl"
+    lines = simulated(datetime(2026, 11, 24, 8, tzinfo=UTC), 3, seed=6)
+    events.write_bytes(b"".join(line + b"\n" for line in lines))
+    outputs = []
+    for engine in ("python", "sql"):
+        command = [sys.executable, "-m", "cckpi", "compute", "--events", str(events), "--engine", engine]
+        done = subprocess.run(command, capture_output=True, timeout=300)
+        assert done.returncode == 0, done.stderr.decode()[-2000:]
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1] and outputs[0].count(b"\n") > 20
