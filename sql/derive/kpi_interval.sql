@@ -1,7 +1,8 @@
 -- KPI rows (kpis.md "Additive columns"): per (client, queue, channel, interval_start) of each
 -- contact's first arrival, every additive column, durations in microseconds (the *_s_sum
 -- columns). Inputs, in braces below: contacts (contacts.sql), lanes (the SLA file's thresholds
--- of every lane, in microseconds), interval_s, fcr_window_us.
+-- of every lane, in microseconds), calendar (each client's open stretches, from its opening
+-- hours and holidays), interval_s, fcr_window_us.
 SELECT
     client, queue, channel, interval_start,
     count() AS offered,
@@ -29,10 +30,11 @@ SELECT
     countIf(has_survey AND survey.2 IS NOT NULL) AS nps_responses,
     countIf(has_survey AND survey.2 >= 9) AS nps_promoters,
     countIf(has_survey AND survey.2 <= 6) AS nps_detractors,
-    -- email counts business time (opening hours); lanes with opening hours are refused before
-    -- this runs, so elapsed time is business time here
-    countIf(has_reply AND first_response_target_us IS NOT NULL
-            AND greatest(replied_us - arrived_us, 0) <= first_response_target_us) AS first_responses_in_target,
+    -- email waits in business time where the client has opening hours: the part of
+    -- [arrived, replied) inside the open stretches of its calendar; elsewhere all of it
+    countIf(has_reply AND first_response_target_us IS NOT NULL AND if(business,
+            arraySum(arrayMap((open_us, close_us) -> greatest(0, least(replied_us, close_us) - greatest(arrived_us, open_us)), opens, closes)),
+            greatest(replied_us - arrived_us, 0)) <= first_response_target_us) AS first_responses_in_target,
     countIf(has_transfer) AS transferred,
     countIf(has_survey) AS surveyed,
     countIf(has_survey AND survey.3 IS NOT NULL) AS ces_responses,
@@ -57,5 +59,6 @@ LEFT JOIN (
     GROUP BY client, customer_id
 ) AS customers USING (client, customer_id)
 LEFT JOIN {lanes} AS lanes USING (client, queue, channel)
+LEFT JOIN {calendar} AS calendar USING (client)
 GROUP BY client, queue, channel, interval_start
 ORDER BY client, queue, channel, interval_start

@@ -6,7 +6,7 @@ answered on Monday at 09:30 with opening hours from 09:00 waited 30 business min
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -25,25 +25,34 @@ def _local_us(day: datetime, minute: int, zone: ZoneInfo) -> int:
     return int(moment.timestamp()) * US
 
 
+def opening_intervals(first: date, last: date, hours: BusinessHours, timezone: str) -> list[tuple[int, int]]:
+    """The open stretches of the local days ``first`` to ``last``, epoch microseconds
+    ``(open, close)``, one per day and opening range (holidays closed)."""
+    zone = _zone(timezone)
+    closed = set(hours.holidays)
+    out = []
+    day = first
+    while day <= last:
+        if day not in closed:
+            midnight = datetime(day.year, day.month, day.day)
+            for open_min, close_min in hours.minutes(day.weekday()):
+                out.append((_local_us(midnight, open_min, zone), _local_us(midnight, close_min, zone)))
+        day += timedelta(days=1)
+    return out
+
+
+def local_date(at_us: int, timezone: str) -> date:
+    return datetime.fromtimestamp(at_us / US, _zone(timezone)).date()
+
+
 def business_us(start_us: int, end_us: int, hours: BusinessHours | None, timezone: str) -> int:
     """Open time inside [start, end), in microseconds; with no opening hours, all of it counts."""
     if end_us <= start_us:
         return 0
     if hours is None:
         return end_us - start_us
-    zone = _zone(timezone)
-    closed = set(hours.holidays)
-    first = datetime.fromtimestamp(start_us / US, zone).date()
-    last = datetime.fromtimestamp(end_us / US, zone).date()
-    total = 0
-    day = first
-    while day <= last:
-        if day not in closed:
-            midnight = datetime(day.year, day.month, day.day)
-            for open_min, close_min in hours.minutes(day.weekday()):
-                lo = max(start_us, _local_us(midnight, open_min, zone))
-                hi = min(end_us, _local_us(midnight, close_min, zone))
-                if hi > lo:
-                    total += hi - lo
-        day += timedelta(days=1)
-    return total
+    first, last = local_date(start_us, timezone), local_date(end_us, timezone)
+    return sum(
+        max(0, min(end_us, close) - max(start_us, opening))
+        for opening, close in opening_intervals(first, last, hours, timezone)
+    )

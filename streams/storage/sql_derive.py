@@ -2,10 +2,9 @@
 (``sql/derive/``, one readable file per step), run where the events are: chDB embedded, or a
 current ClickHouse server (it needs ``VALUES``, tuples in ``argMin`` and array lambdas).
 
-It shares no code with the Python engine but the SLA file's resolved thresholds, so the audit
-can set one against the other. Its input is valid events (the raw archive holds nothing else);
-email first responses through opening hours are not derived yet, and a lane that needs them is
-refused with a clear error rather than counted wrong.
+It shares no code with the Python engine but the SLA file's resolved thresholds and the
+calendar of opening hours they give (email first responses count business time), so the audit
+can set one against the other. Its input is valid events (the raw archive holds nothing else).
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from schemas.sla import FCR_WINDOW_S, SlaSettings
+from streams.engine.business_time import local_date, opening_intervals
 from streams.engine.intervals import INTERVAL_S, US_PER_S
 from streams.engine.kpi import COLUMNS, Vector
 from streams.engine.totals import RowKey
@@ -21,12 +21,13 @@ from streams.storage.protocol import ClickHouse
 DERIVE = Path(__file__).resolve().parents[2] / "sql" / "derive"
 LANE_COLUMNS = (
     "client String, queue String, channel String, sl_threshold_us Int64, short_abandon_us Int64, "
-    "first_response_target_us Nullable(Int64)"
+    "first_response_target_us Nullable(Int64), business UInt8"
 )
+CALENDAR_COLUMNS = "client String, opens Array(Int64), closes Array(Int64)"
 
 
 class SqlEngineError(ValueError):
-    """What the SQL derivation cannot do for this input, said before anything is counted."""
+    """What the SQL derivation cannot do here, said before anything is counted."""
 
 
 def step(name: str, **inputs: str) -> str:
@@ -41,27 +42,52 @@ def quoted(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def lanes_table(store: ClickHouse, contacts: str, sla: SlaSettings) -> str:
-    """The thresholds of every lane with an arrival, as a ``VALUES`` relation."""
+def lanes_table(store: ClickHouse, contacts: str, sla: SlaSettings) -> tuple[str, set[str]]:
+    """The thresholds of every lane with an arrival, as a ``VALUES`` relation, and the clients
+    whose email first responses count business time."""
     found = store.query(
         f"SELECT DISTINCT client, arrival.2, arrival.3 FROM {contacts} WHERE has_arrival ORDER BY 1, 2, 3"
     )
-    rows = []
+    rows, business = [], set()
     for client, queue, channel in found:
         rules = sla.thresholds(client, queue, channel)
         target = rules.first_response_target_us
-        if channel == "email" and target is not None and rules.business_hours is not None:
-            raise SqlEngineError(
-                f"{client}/{queue}/email: first responses are judged in business time (opening hours "
-                "in the SLA file), which the SQL engine does not derive yet; use --engine python"
-            )
+        timed = channel == "email" and target is not None and rules.business_hours is not None
+        if timed:
+            business.add(client)
         rows.append(
             f"({quoted(client)}, {quoted(queue)}, {quoted(channel)}, {rules.sl_threshold_us}, "
-            f"{rules.short_abandon_us}, {'NULL' if target is None else target})"
+            f"{rules.short_abandon_us}, {'NULL' if target is None else target}, {int(timed)})"
         )
+    return values(LANE_COLUMNS, rows, "('', '', '', 0, 0, NULL, 0)"), business
+
+
+def calendar_table(store: ClickHouse, contacts: str, sla: SlaSettings, clients: set[str]) -> str:
+    """Each client's open stretches over the days its answered emails span (the SLA file's
+    opening hours and holidays, in its time zone), as arrays of (open, close) microseconds."""
+    rows = []
+    spans = store.query(
+        f"SELECT client, min(arrival.1), max(replied_us) FROM {contacts} "
+        "WHERE has_arrival AND has_reply AND arrival.3 = 'email' GROUP BY client ORDER BY client"
+    )
+    for client, first_us, last_us in spans:
+        if client not in clients:
+            continue
+        rules = sla.thresholds(client, "", "email")
+        hours = rules.business_hours
+        assert hours is not None  # a client in ``clients`` has opening hours
+        zone = rules.timezone
+        stretches = opening_intervals(local_date(first_us, zone), local_date(last_us, zone), hours, zone)
+        rows.append(f"({quoted(client)}, [{', '.join(str(o) for o, _ in stretches)}], "
+                    f"[{', '.join(str(c) for _, c in stretches)}])")  # fmt: skip
+    return values(CALENDAR_COLUMNS, rows, "('', [], [])")
+
+
+def values(columns: str, rows: list[str], empty: str) -> str:
+    """Rows given as SQL literals, as a relation (an empty one: a row filtered out)."""
     if not rows:
-        return f"(SELECT * FROM VALUES({quoted(LANE_COLUMNS)}, ('', '', '', 0, 0, NULL)) WHERE 0)"
-    return f"(SELECT * FROM VALUES({quoted(LANE_COLUMNS)}, {', '.join(rows)}))"
+        return f"(SELECT * FROM VALUES({quoted(columns)}, {empty}) WHERE 0)"
+    return f"(SELECT * FROM VALUES({quoted(columns)}, {', '.join(rows)}))"
 
 
 OLDEST_MAJOR = 22  # VALUES with a structure, tuples in argMin, lambdas over several arrays
@@ -87,10 +113,12 @@ def derive_kpi_vectors(
     check_version(store)
     events = f"({step('events', source=source)})"
     contacts = f"({step('contacts', events=events)})"
+    lanes, business = lanes_table(store, contacts, sla)
     sql = step(
         "kpi_interval",
         contacts=contacts,
-        lanes=lanes_table(store, contacts, sla),
+        lanes=lanes,
+        calendar=calendar_table(store, contacts, sla, business),
         interval_s=str(interval_s),
         fcr_window_us=str(FCR_WINDOW_S * US_PER_S),
     )
