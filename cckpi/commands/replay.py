@@ -25,6 +25,11 @@ def add(sub: argparse._SubParsersAction) -> None:
                    help="the raw archive in ClickHouse, or the topic at $KAFKA_BOOTSTRAP (by timestamp, "
                    "outside the live consumer group)")  # fmt: skip
     p.add_argument("--sla", type=Path, help="SLA file (default $CCKPI_SLA_FILE)")
+    p.add_argument(
+        "--engine", choices=("python", "sql", "both"), default="python",
+        help="python: the batch engine (default); sql: kpis.md as SQL run inside ClickHouse over the "
+        "archive (sql/derive); both: each, and any difference between them is reported",
+    )  # fmt: skip
     p.add_argument("--report", type=Path, help="audit report path (default <run id>.json)")
     p.set_defaults(run=run)
 
@@ -57,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
 
             inputs = read_kafka(settings.require_bootstrap(), settings.topic, since, until, args.client)
         with shown("replaying", progress):
-            result = replay(store, sla, since, until, args.client, inputs)
+            engines = ("python", "sql") if args.engine == "both" else (args.engine,)
+            result = replay(store, sla, since, until, args.client, inputs, engines)
         elapsed = time.perf_counter() - began
     finally:
         store.close()

@@ -24,9 +24,11 @@ from streams.batch.parallel import batch_messages
 from streams.batch.routing import Routes, known_routes
 from streams.engine.fcr import FCR_WINDOW_US
 from streams.engine.intervals import US_PER_S, iso_utc, whole_intervals
-from streams.replay.comparison import differences, totals
+from streams.engine.totals import RowKey
+from streams.replay.comparison import Vectors, differences, totals
 from streams.storage.protocol import ClickHouse
 from streams.storage.reads import read_kpi_vectors
+from streams.storage.sql_derive import derive_kpi_vectors, quoted
 from streams.storage.tables import STORED_COLUMNS
 
 REPLAY_COLUMNS = ("run_id", "client", "queue", "channel", "interval_start", "inputs_sha256", "events",
@@ -92,6 +94,24 @@ def read_archive(store: ClickHouse, since_s: int, until_s: int, client: str | No
     return Inputs(event_ids, payloads, routes=known_routes(contact_keys, customer_keys))
 
 
+def archive_relation(store: ClickHouse, since_s: int, until_s: int, client: str | None) -> str:
+    """The archived events the rows of [since, until) depend on (as :func:`read_archive` reads
+    them), as a relation with a ``payload`` column for the SQL derivation, run where they are."""
+    where_client = f"AND client = {quoted(client)}" if client else ""
+    inline = {"lo": since_s, "hi": until_s}
+    contacts = _ARRIVALS_IN_RANGE.format(what="client, contact_id", client=where_client) % inline
+    customers = _ARRIVALS_IN_RANGE.format(what="client, customer_id", client=where_client) % inline
+    contact_ids = _ARRIVALS_IN_RANGE.format(what="contact_id", client=where_client) % inline
+    [(found, first_us, last_us)] = store.query(_EXTENT.format(contact_ids=contact_ids))
+    if not found:
+        return "(SELECT '' AS payload WHERE 0)"
+    last_us += FCR_WINDOW_US
+    bounds = {"first_us": first_us, "last_us": last_us, "first_s": first_us // US_PER_S,
+              "last_s": last_us // US_PER_S}  # fmt: skip
+    relevant = _RELEVANT.format(contacts=contacts, customers=customers) % bounds
+    return f"(SELECT payload FROM ({relevant}))"
+
+
 @dataclass
 class ReplayResult:
     run_id: str
@@ -112,33 +132,54 @@ def replay(
     until_s: int,
     client: str | None,
     inputs: Inputs | None = None,
+    engines: tuple[str, ...] = ("python",),
 ) -> ReplayResult:
     """Recompute [since, until), widened to whole intervals, from the archive (or the given
-    inputs, read for that widened range), compare with the live rows, store the run."""
+    inputs, read for that widened range), compare with the live rows, store the run.
+
+    ``engines``: the Python batch engine, the SQL derivation run in ClickHouse over the archive
+    (``sql/derive``), or both, each a derivation of its own: the first one's rows are stored
+    and compared with the live rows, and a difference between the two is reported likewise."""
     since_s, until_s = whole_intervals(since_s, until_s)
     run_id = f"replay-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     started = int(time.time())
-    archived = inputs or read_archive(store, since_s, until_s, client)
-    result = batch_messages(archived.payloads, sla, WORKERS, archived.event_ids, archived.routes)
-    if result.report.rejected:  # the inputs hold valid events only
-        number, reason = result.report.rejected[0]
-        event_id = archived.event_ids[number - 1].decode()
-        raise ValueError(f"archived event {event_id} no longer validates: {reason}")
-    merged, count = result.rows, len(archived.payloads)
-    in_range = {
-        key: vector for key, vector in merged.items() if vector[0] > 0 and since_s <= key[3] < until_s
+    derived: dict[str, Vectors] = {}
+    digests_of: dict[RowKey, tuple[str, int]] = {}
+    count = 0
+    archived = Inputs(Packed.messages([]), Packed.messages([]))
+    if "python" in engines:
+        archived = inputs or read_archive(store, since_s, until_s, client)
+        result = batch_messages(archived.payloads, sla, WORKERS, archived.event_ids, archived.routes)
+        if result.report.rejected:  # the inputs hold valid events only
+            number, reason = result.report.rejected[0]
+            event_id = archived.event_ids[number - 1].decode()
+            raise ValueError(f"archived event {event_id} no longer validates: {reason}")
+        derived["python"], count = result.rows, len(archived.payloads)
+        digests_of = result.inputs
+    if "sql" in engines:
+        if inputs is not None:
+            raise ValueError("the SQL engine reads the archive where it is stored (--source archive)")
+        relation = archive_relation(store, since_s, until_s, client)
+        derived["sql"] = derive_kpi_vectors(store, relation, sla)
+        if "python" not in engines:
+            ((count,),) = store.query(f"SELECT count() FROM {relation}")
+    in_ranges = {
+        engine: {key: v for key, v in rows.items() if v[0] > 0 and since_s <= key[3] < until_s}
+        for engine, rows in derived.items()
     }
+    in_range = in_ranges[engines[0]]
     live = dict(read_kpi_vectors(store, 900, client, since_s, until_s))
     found = differences(live, in_range)
+    between = differences(in_ranges["python"], in_ranges["sql"]) if len(in_ranges) == 2 else []
     digests = {}
     rows = []
     for key, vector in sorted(in_range.items()):
-        digest, events = result.inputs.get(key, _NO_INPUTS)
+        digest, events = digests_of.get(key, _NO_INPUTS)
         row_client, queue, channel, start = key
         digests["/".join((row_client, queue, channel, iso_utc(start)))] = digest
         rows.append([run_id, row_client, queue, channel, start, digest, events, *vector])
     store.insert("replay_kpi", REPLAY_COLUMNS, rows)
-    differing_rows = len({d.row for d in found})
+    differing_rows = len({d.row for d in found} | {d.row for d in between})
     run = [run_id, started, archived.source, client or "", since_s, until_s, count, differing_rows,
            int(differing_rows == 0)]  # fmt: skip
     store.insert("replay_runs", RUN_COLUMNS, [run])
@@ -152,13 +193,17 @@ def replay(
         "events_read": count,
         "rows_live": len(live),
         "rows_replay": len(in_range),
+        "engines": list(engines),
         "rows_differing": differing_rows,
+        "engine_differences": [
+            {"row": "/".join(d.row), "column": d.column, "python": d.live, "sql": d.replay} for d in between
+        ],
         "agrees": differing_rows == 0,
         "totals": {"live": totals(live.values()), "replay": totals(in_range.values())},
         "differences": [
             {"row": "/".join(d.row), "column": d.column, "live": d.live, "replay": d.replay} for d in found
         ],
-        "inputs_sha256": digests,
+        "inputs_sha256": digests,  # from the Python engine's read (empty with the SQL engine alone)
         "digest_rule": "sha256 over the events of every contact arriving in the row, sorted by event_id, "
         "each as event_id 0x1f payload 0x0a",
     }

@@ -19,6 +19,7 @@ from streams.replay.kafka_source import read_kafka
 from streams.replay.run import replay
 from streams.storage.connect import connect
 from streams.storage.reads import read_kpi_rows
+from streams.storage.sql_derive import SqlEngineError
 from streams.storage.tables import KPI_COLUMNS
 from tests.integration.conftest import SIM_END, SIM_START, as_messages
 from tests.integration.harness import load_through_stages, new_settings, run_pipeline
@@ -55,6 +56,17 @@ def test_replay_agrees_then_detects_a_tampered_row(
             (1,)
         ]
 
+        # The SQL derivation, run inside ClickHouse over the archive: the same rows, alone and
+        # beside the Python engine (where the server is too old for it, it says so).
+        if store_url is None:
+            both = replay(store, SlaSettings(), since, until, None, engines=("python", "sql"))
+            assert both.agrees and both.report["engine_differences"] == [] and both.rows == result.rows
+            alone = replay(store, SlaSettings(), since, until, None, engines=("sql",))
+            assert alone.agrees and alone.rows == result.rows and alone.events == result.events
+        else:
+            with pytest.raises(SqlEngineError, match="too old"):
+                replay(store, SlaSettings(), since, until, None, engines=("sql",))
+
         # The same range read back from Kafka, outside the live group: same inputs, same rows.
         group_offsets = committed_offsets(broker.bootstrap, settings.group, settings.topic)
         from_kafka = replay(store, SlaSettings(), since, until, None,
@@ -86,6 +98,9 @@ def test_replay_agrees_then_detects_a_tampered_row(
         tampered = replay(store, SlaSettings(), since, until, None)
         assert not tampered.agrees and tampered.differing_rows == 1
         assert {d["column"] for d in tampered.report["differences"]} == {"offered"}
+        if store_url is None:  # the SQL engine sees it too, and the two engines still agree
+            both = replay(store, SlaSettings(), since, until, None, engines=("python", "sql"))
+            assert both.differing_rows == 1 and both.report["engine_differences"] == []
     finally:
         store.close()
 
