@@ -9,6 +9,7 @@ can set one against the other. Its input is valid events (the raw archive holds 
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 from schemas.sla import FCR_WINDOW_S, SlaSettings
@@ -18,7 +19,7 @@ from streams.engine.kpi import COLUMNS, Vector
 from streams.engine.totals import RowKey
 from streams.storage.protocol import ClickHouse
 
-DERIVE = Path(__file__).resolve().parents[2] / "sql" / "derive"
+DERIVE = files("sql") / "derive"  # installed with the package (pyproject's package data)
 LANE_COLUMNS = (
     "client String, queue String, channel String, sl_threshold_us Int64, short_abandon_us Int64, "
     "first_response_target_us Nullable(Int64), business UInt8"
