@@ -25,6 +25,7 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
+from cckpi.bench_engines import engines
 from cckpi.broker import TansuBroker, free_port
 from cckpi.chserver import ClickHouseServer
 from cckpi.launcher import WorkerProcess
@@ -327,6 +328,12 @@ def run_bench(
         for run in range(1, runs + 1):
             console.print(f"run {run}/{runs}: cckpi compute …")
             figures.add("compute_events_per_s", recompute(messages, workdir))
+            console.print(f"run {run}/{runs}: cckpi compute --engine sql, and the DuckDB peer …")
+            found = engines(workdir / "events.jsonl", len(messages))
+            for key in ("compute_sql_events_per_s", "duckdb_peer_events_per_s"):
+                figures.add(key, found.get(key))
+            if found.get("duckdb_peer_agrees") is False:
+                figures.extra["duckdb_peer_differs"] = True
         for run in range(1, runs + 1):
             _throughput_runs(stack, messages, f"{run}/{runs}", figures, console)
         console.print(f"latency at {rate:.0f} events/s for {latency_seconds:.0f}s …")
@@ -345,6 +352,16 @@ def run_bench(
         else:  # stores and logs of every run: hundreds of MB a bench
             shutil.rmtree(workdir, ignore_errors=True)
     return report(figures, rate, latency_seconds, json_path, console)
+
+
+def peer_ratio(figures: Figures) -> float | None:
+    """The best engine against the DuckDB peer over the same file (None: no DuckDB, or its rows
+    differ from ours, when the ratio would compare unequal work)."""
+    m = figures.median
+    peer = m("duckdb_peer_events_per_s")
+    if not peer or figures.extra.get("duckdb_peer_differs"):
+        return None
+    return max(m("compute_events_per_s") or 0, m("compute_sql_events_per_s") or 0) / peer
 
 
 def report(
@@ -368,6 +385,9 @@ def report(
         "wallboard_latency_p99_s": figures.extra.get("wallboard_latency_p99_s"),
         "wallboard_delivery_max_s": figures.extra.get("wallboard_delivery_max_s"),
         "compute_events_per_s": m("compute_events_per_s"),
+        "compute_sql_events_per_s": m("compute_sql_events_per_s"),
+        "duckdb_peer_events_per_s": m("duckdb_peer_events_per_s"),
+        "compute_vs_duckdb": peer_ratio(figures),
         "replay_events_per_s": figures.extra.get("queries", {}).get("replay_events_per_s"),
         "query_p95_ms": figures.extra.get("queries", {}).get("query_p95_ms"),
         "queries": figures.extra.get("queries"),
@@ -384,6 +404,7 @@ def report(
         "latency_p99_s": ("≤ 1 s", lambda v: v <= 1.0),
         "wallboard_latency_p99_s": ("≤ 2 s", lambda v: v <= 2.0),
         "compute_events_per_s": ("≥ 300,000", lambda v: v >= 300_000),
+        "compute_vs_duckdb": ("≥ 1.0", lambda v: v >= 1.0),
         "replay_events_per_s": ("≥ 200,000", lambda v: v >= 200_000),
         "query_p95_ms": ("≤ 100 ms", lambda v: v <= 100),
         "worker_peak_rss_mb": ("≤ 500 MB", lambda v: v <= 500),

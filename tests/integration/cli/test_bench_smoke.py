@@ -12,6 +12,7 @@ import pytest
 pytestmark = pytest.mark.integration
 
 REQUIRED = ("live_events_per_s", "bare_faust_events_per_s", "latency_p99_s", "compute_events_per_s",
+            "compute_sql_events_per_s", "duckdb_peer_events_per_s", "compute_vs_duckdb",
             "replay_events_per_s", "query_p95_ms", "worker_peak_rss_mb")  # fmt: skip
 
 
@@ -27,6 +28,7 @@ def test_bench_smoke_writes_every_figure(tmp_path: Path) -> None:
     for key in REQUIRED:
         assert key in figures
     positive = ("live_events_per_s", "bare_faust_events_per_s", "compute_events_per_s", "query_p95_ms",
+                "compute_sql_events_per_s", "duckdb_peer_events_per_s", "compute_vs_duckdb",
                 "live_server_2w_events_per_s", "worker_peak_rss_mb", "replay_events_per_s",
                 "live_vs_bare_paired")  # fmt: skip
     for key in positive:

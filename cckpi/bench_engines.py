@@ -1,0 +1,100 @@
+"""``cckpi bench``: the batch engines over one events file, beside the query a data engineer
+would write instead (DuckDB over the same file, the core columns only).
+
+The peer's rows are checked against ours on the columns it computes, so the ratio compares
+equal work, not a shortcut: if they ever differ, the bench says so instead of a speed.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from schemas.sla import SlaSettings
+from streams.engine.kpi import IDX, Vector
+from streams.engine.totals import RowKey
+from streams.storage.connect import connect
+from streams.storage.sql_derive import derive_kpi_vectors, file_source
+
+# The contract's defaults (kpis.md "Settings and defaults"), which the bench runs with.
+PEER_SQL = """
+WITH events AS (
+    SELECT type, event_id, client, contact_id, queue, channel,
+        epoch_us(CAST(occurred_at AS TIMESTAMPTZ)) AS at_us,
+        CAST(round(coalesce(talk_s, 0) * 1000000) AS BIGINT)
+          + CAST(round(coalesce(hold_s, 0) * 1000000) AS BIGINT)
+          + CAST(round(coalesce(wrap_s, 0) * 1000000) AS BIGINT) AS handle_us
+    FROM read_json($path, format = 'newline_delimited', columns = {
+        type: 'VARCHAR', event_id: 'VARCHAR', client: 'VARCHAR', contact_id: 'VARCHAR',
+        queue: 'VARCHAR', channel: 'VARCHAR', occurred_at: 'VARCHAR',
+        talk_s: 'DOUBLE', hold_s: 'DOUBLE', wrap_s: 'DOUBLE'})
+    WHERE contact_id IS NOT NULL
+),
+contacts AS (
+    SELECT client, contact_id,
+        arg_min(queue, (at_us, event_id)) FILTER (WHERE type = 'contact.arrived') AS queue,
+        arg_min(channel, (at_us, event_id)) FILTER (WHERE type = 'contact.arrived') AS channel,
+        min(at_us) FILTER (WHERE type = 'contact.arrived') AS arrived_us,
+        min(at_us) FILTER (WHERE type = 'contact.answered') AS answered_us,
+        min(at_us) FILTER (WHERE type = 'contact.abandoned') AS abandoned_us,
+        arg_min(handle_us, (at_us, event_id)) FILTER (WHERE type = 'contact.ended') AS handle_us
+    FROM events GROUP BY client, contact_id
+)
+SELECT client, queue, channel, (arrived_us // 900000000) * 900 AS interval_start,
+    count(*) AS offered,
+    count(answered_us) AS answered,
+    count(*) FILTER (WHERE answered_us - arrived_us
+        <= CASE channel WHEN 'email' THEN 7200000000 ELSE 20000000 END) AS answered_in_sl,
+    coalesce(sum(answered_us - arrived_us), 0) AS wait_s_sum,
+    count(*) FILTER (WHERE answered_us IS NULL AND abandoned_us IS NOT NULL) AS abandoned,
+    coalesce(sum(handle_us) FILTER (WHERE answered_us IS NOT NULL), 0) AS handle_s_sum
+FROM contacts WHERE arrived_us IS NOT NULL
+GROUP BY ALL
+"""
+PEER_COLUMNS = ("offered", "answered", "answered_in_sl", "wait_s_sum", "abandoned", "handle_s_sum")
+
+
+def duckdb_peer(path: Path) -> tuple[float, dict[RowKey, tuple[int, ...]]] | None:
+    """Seconds the peer query takes over the file, and its rows; None without DuckDB."""
+    try:
+        import duckdb
+    except ImportError:
+        return None
+    began = time.perf_counter()
+    with duckdb.connect() as connection:
+        found = connection.execute(PEER_SQL, {"path": str(path)}).fetchall()
+    elapsed = time.perf_counter() - began
+    return elapsed, {(c, q, ch, int(s)): tuple(int(v) for v in rest) for c, q, ch, s, *rest in found}
+
+
+def sql_engine(path: Path) -> tuple[float, dict[RowKey, Vector]]:
+    """Seconds the SQL derivation takes over the file (embedded ClickHouse in its own process),
+    and its rows."""
+    with tempfile.TemporaryDirectory(prefix="cckpi-bench-sql-") as scratch:
+        store = connect(None, Path(scratch), own_process=True)
+        try:
+            began = time.perf_counter()
+            vectors = derive_kpi_vectors(store, file_source(path), SlaSettings())
+            return time.perf_counter() - began, vectors
+        finally:
+            store.close()
+
+
+def peer_agrees(peer: dict[RowKey, tuple[int, ...]], ours: dict[RowKey, Vector]) -> bool:
+    """Whether the peer's rows equal ours on the columns it computes."""
+    mine = {key: tuple(v[IDX[c]] for c in PEER_COLUMNS) for key, v in ours.items() if v[IDX["offered"]]}
+    return peer == mine
+
+
+def engines(path: Path, events: int) -> dict[str, Any]:
+    """Events per second of the SQL engine and of the DuckDB peer over the file."""
+    sql_s, ours = sql_engine(path)
+    out: dict[str, Any] = {"compute_sql_events_per_s": events / sql_s}
+    peer = duckdb_peer(path)
+    if peer is not None:
+        peer_s, rows = peer
+        out["duckdb_peer_events_per_s"] = events / peer_s
+        out["duckdb_peer_agrees"] = peer_agrees(rows, ours)
+    return out
