@@ -97,7 +97,8 @@ def read_archive(store: ClickHouse, since_s: int, until_s: int, client: str | No
 def archive_relation(store: ClickHouse, since_s: int, until_s: int, client: str | None) -> str:
     """The archived events the rows of [since, until) depend on (as :func:`read_archive` reads
     them), as a relation with a ``payload`` column for the SQL derivation, run where they are."""
-    where_client = f"AND client = {quoted(client)}" if client else ""
+    # %-formatted below with the range: a '%' in the client's name must survive it
+    where_client = f"AND client = {quoted(client).replace('%', '%%')}" if client else ""
     inline = {"lo": since_s, "hi": until_s}
     contacts = _ARRIVALS_IN_RANGE.format(what="client, contact_id", client=where_client) % inline
     customers = _ARRIVALS_IN_RANGE.format(what="client, customer_id", client=where_client) % inline

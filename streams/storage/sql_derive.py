@@ -74,10 +74,9 @@ def calendar_table(store: ClickHouse, contacts: str, sla: SlaSettings, clients: 
     for client, first_us, last_us in spans:
         if client not in clients:
             continue
-        rules = sla.thresholds(client, "", "email")
-        hours = rules.business_hours
+        settings = sla.client(client)
+        hours, zone = settings.business_hours, settings.timezone
         assert hours is not None  # a client in ``clients`` has opening hours
-        zone = rules.timezone
         stretches = opening_intervals(local_date(first_us, zone), local_date(last_us, zone), hours, zone)
         rows.append(f"({quoted(client)}, [{', '.join(str(o) for o, _ in stretches)}], "
                     f"[{', '.join(str(c) for _, c in stretches)}])")  # fmt: skip
