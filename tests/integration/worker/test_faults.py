@@ -161,10 +161,10 @@ def test_slow_clickhouse_holds_memory_bounded_and_loses_nothing(
 ) -> None:
     server = ClickHouseServer(tmp_path / "clickhouse")
     once = as_messages(simulated_events)
-    # every event 48 times: a backlog far larger than a batch and Faust's buffers, the same rows
-    messages = once * 48
+    # every event 28 times: a backlog far larger than a batch and Faust's buffers, the same rows
+    messages = once * 28
     expected = compute_rows(read_events((m.value for m in once), ReadReport()))
-    settings = new_settings(tmp_path, broker.bootstrap, server.url)
+    settings = new_settings(tmp_path, broker.bootstrap, server.url).model_copy(update={"batch_size": 5000})
     worker = None
     slow = threading.Event()
 
@@ -203,7 +203,8 @@ def test_slow_clickhouse_holds_memory_bounded_and_loses_nothing(
         # Back-pressure: the backlog waits in the broker, not in the worker. Holding it would
         # cost the worker more than its raw size (a Python object per message). What it does
         # hold is one batch on its way to ClickHouse and Faust's buffers, the same for any
-        # backlog: measured here +75 to +115 MB at 20,000 a batch, for 83 MB waiting or 166.
+        # backlog: measured +75 to +115 MB at 20,000 a batch (83 or 166 MB waiting), +58 to
+        # +60 MB at 5,000 a batch (84 MB waiting), which this test runs with to drain sooner.
         assert peak - settled < backlog_mb, (settled, peak, backlog_mb)
         rows = PipelineRun(settings, server.url).kpi_rows()
         record_fault("slow clickhouse [server]", f"frozen 95% of 10 s; RSS +{peak - settled:.0f} MB",
