@@ -9,6 +9,7 @@ can set one against the other. Its input is valid events (the raw archive holds 
 
 from __future__ import annotations
 
+import uuid
 from importlib.resources import files
 from pathlib import Path
 
@@ -112,18 +113,24 @@ def derive_kpi_vectors(
     sla = sla or SlaSettings()
     check_version(store)
     events = f"({step('events', source=source)})"
-    contacts = f"({step('contacts', events=events)})"
-    lanes, business = lanes_table(store, contacts, sla)
-    sql = step(
-        "kpi_interval",
-        contacts=contacts,
-        lanes=lanes,
-        calendar=calendar_table(store, contacts, sla, business),
-        interval_s=str(interval_s),
-        fcr_window_us=str(FCR_WINDOW_S * US_PER_S),
-    )
+    # The contacts are read three times (lanes, rows, customers' arrivals): made once, in memory.
+    table = f"derive_contacts_{uuid.uuid4().hex}"
+    store.execute(f"CREATE TABLE {table} ENGINE = Memory AS {step('contacts', events=events)}")
+    try:
+        lanes, business = lanes_table(store, table, sla)
+        sql = step(
+            "kpi_interval",
+            contacts=table,
+            lanes=lanes,
+            calendar=calendar_table(store, table, sla, business),
+            interval_s=str(interval_s),
+            fcr_window_us=str(FCR_WINDOW_S * US_PER_S),
+        )
+        found = store.query(sql)
+    finally:
+        store.execute(f"DROP TABLE IF EXISTS {table}")
     out: dict[RowKey, Vector] = {}
-    for row in store.query(sql):
+    for row in found:
         client, queue, channel, start = row[:4]
         out[(client, queue, channel, int(start))] = tuple(int(v) for v in row[4 : 4 + len(COLUMNS)])
     return out
