@@ -64,7 +64,7 @@ def run_sql(args: argparse.Namespace, sla: SlaSettings) -> int:
 
     from streams.engine.rows import output_rows
     from streams.storage.connect import connect
-    from streams.storage.sql_derive import SqlEngineError, derive_kpi_vectors, file_source
+    from streams.storage.sql_derive import SqlEngineError, derive_kpi_vectors, file_source, unreadable
 
     if args.grain != "kpi":
         print(f"cckpi compute: --engine sql gives the kpi grain only, not {args.grain}", file=sys.stderr)
@@ -72,6 +72,12 @@ def run_sql(args: argparse.Namespace, sla: SlaSettings) -> int:
     with tempfile.TemporaryDirectory(prefix="cckpi-sql-") as scratch:
         store = connect(None, Path(scratch))
         try:
+            bad, first = unreadable(store, file_source(args.events))
+            if bad:
+                print(f"cckpi compute: {bad} line(s) of {args.events} are not events the SQL engine can read "
+                      f"(the first: line {first}); --engine python skips each with its reason",
+                      file=sys.stderr)  # fmt: skip
+                return 2
             vectors = derive_kpi_vectors(store, file_source(args.events), sla)
         except SqlEngineError as error:
             print(f"cckpi compute: {error}", file=sys.stderr)

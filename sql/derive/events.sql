@@ -22,4 +22,5 @@ SELECT
 FROM (
     SELECT JSONExtract(payload, 'Tuple(type String, event_id String, client String, contact_id String, occurred_at String, queue String, channel String, customer_id String, talk_s Float64, hold_s Float64, wrap_s Float64, resolved Bool, csat Nullable(Int64), nps Nullable(Int64), ces Nullable(Int64))') AS e
     FROM {source}
+    WHERE payload != ''  -- a blank line of a file is no event
 )

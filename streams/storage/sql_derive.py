@@ -136,6 +136,19 @@ def derive_kpi_vectors(
     return out
 
 
+def unreadable(store: ClickHouse, source: str) -> tuple[int, int]:
+    """How many lines of an events file the SQL engine cannot read as events (not JSON, no type
+    or event id, no RFC 3339 time), and the number of the first; blank lines are skipped. The
+    contract's full checks are the Python engine's, which says why for each line."""
+    ((count, first),) = store.query(
+        "SELECT countIf(bad), minIf(line, bad) FROM (SELECT rowNumberInAllBlocks() + 1 AS line, "
+        "payload != '' AND (NOT isValidJSON(payload) OR JSONExtractString(payload, 'type') = '' "
+        "OR JSONExtractString(payload, 'event_id') = '' OR parseDateTime64BestEffortOrNull("
+        f"JSONExtractString(payload, 'occurred_at'), 6, 'UTC') IS NULL) AS bad FROM {source})"
+    )
+    return int(count), int(first)
+
+
 def file_source(path: Path) -> str:
     """An events file (JSON Lines) as a relation the embedded ClickHouse reads in place."""
     return f"(SELECT line AS payload FROM file({quoted(str(path.resolve()))}, 'LineAsString'))"

@@ -90,6 +90,7 @@ def test_cckpi_compute_with_either_engine_writes_the_same_rows(tmp_path: Path) -
     events = tmp_path / "events.jsonl"
     lines = simulated(datetime(2026, 11, 24, 8, tzinfo=UTC), 3, seed=6)
     events.write_bytes(b"".join(line + b"\n" for line in lines))
+    events.write_bytes(events.read_bytes().replace(b"\n", b"\n\n", 3))  # blank lines count nothing
     outputs = []
     for engine in ("python", "sql"):
         command = [sys.executable, "-m", "cckpi", "compute", "--events", str(events), "--engine", engine]
@@ -113,3 +114,14 @@ def test_email_first_responses_in_business_time_over_holidays_and_a_weekend(tmp_
     elapsed = compute_rows(events, SlaSettings(SlaFile.model_validate(data)))
     assert sum(r.first_responses_in_target for r in want) != sum(r.first_responses_in_target for r in elapsed)
     assert_same(sql_rows(tmp_path, lines, sla), want)
+
+
+def test_cckpi_compute_with_the_sql_engine_names_a_line_it_cannot_read(tmp_path: Path) -> None:
+    lines = simulated(datetime(2026, 11, 24, 8, tzinfo=UTC), 1, seed=7)
+    lines.insert(4, b'{"type": "contact.arrived", "event_id": "x1", "occurred_at": "yesterday"}')
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(b"".join(line + b"\n" for line in lines) + b"\n")  # a blank line at the end
+    command = [sys.executable, "-m", "cckpi", "compute", "--events", str(events), "--engine", "sql"]
+    done = subprocess.run(command, capture_output=True, timeout=300)
+    assert done.returncode == 2 and done.stdout == b""
+    assert b"1 line(s)" in done.stderr and b"line 5" in done.stderr and b"--engine python" in done.stderr
