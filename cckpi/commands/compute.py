@@ -71,14 +71,15 @@ def run_sql(args: argparse.Namespace, sla: SlaSettings) -> int:
         return 2
     with tempfile.TemporaryDirectory(prefix="cckpi-sql-") as scratch:
         store = connect(None, Path(scratch))
+        source = file_source(args.events)
         try:
-            bad, first = unreadable(store, file_source(args.events))
+            bad, first = unreadable(store, source)
             if bad:
                 print(f"cckpi compute: {bad} line(s) of {args.events} are not events the SQL engine can read "
                       f"(the first: line {first}); --engine python skips each with its reason",
                       file=sys.stderr)  # fmt: skip
                 return 2
-            vectors = derive_kpi_vectors(store, file_source(args.events), sla)
+            vectors = derive_kpi_vectors(store, source, sla)
         except SqlEngineError as error:
             print(f"cckpi compute: {error}", file=sys.stderr)
             return 2

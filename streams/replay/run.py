@@ -26,9 +26,9 @@ from streams.engine.fcr import FCR_WINDOW_US
 from streams.engine.intervals import US_PER_S, iso_utc, whole_intervals
 from streams.engine.totals import RowKey
 from streams.replay.comparison import Vectors, differences, totals
-from streams.storage.protocol import ClickHouse
+from streams.storage.protocol import ClickHouse, bind
 from streams.storage.reads import read_kpi_vectors
-from streams.storage.sql_derive import derive_kpi_vectors, quoted
+from streams.storage.sql_derive import derive_kpi_vectors
 from streams.storage.tables import STORED_COLUMNS
 
 REPLAY_COLUMNS = ("run_id", "client", "queue", "channel", "interval_start", "inputs_sha256", "events",
@@ -74,8 +74,11 @@ class Inputs:
     routes: Routes | None = None  # known from the archive's columns
 
 
-def read_archive(store: ClickHouse, since_s: int, until_s: int, client: str | None) -> Inputs:
-    """The archived events the rows of [since, until) depend on."""
+def relevant_query(
+    store: ClickHouse, since_s: int, until_s: int, client: str | None
+) -> tuple[str, dict[str, Any]] | None:
+    """The query of the archived events the rows of [since, until) depend on, with its
+    parameters (None: no contact arrived in the range)."""
     where_client = "AND client = %(client)s" if client else ""
     contacts = _ARRIVALS_IN_RANGE.format(what="client, contact_id", client=where_client)
     customers = _ARRIVALS_IN_RANGE.format(what="client, customer_id", client=where_client)
@@ -83,34 +86,30 @@ def read_archive(store: ClickHouse, since_s: int, until_s: int, client: str | No
     params: dict[str, Any] = {"lo": since_s, "hi": until_s, "client": client}
     [(found, first_us, last_us)] = store.query(_EXTENT.format(contact_ids=contact_ids), params)
     if not found:
-        return Inputs(Packed.messages([]), Packed.messages([]))
+        return None
     last_us += FCR_WINDOW_US
     params.update(
         first_us=first_us, last_us=last_us, first_s=first_us // US_PER_S, last_s=last_us // US_PER_S
     )
-    (event_ids, payloads), (contact_keys, customer_keys) = store.query_packed(
-        _RELEVANT.format(contacts=contacts, customers=customers), params
-    )
+    return _RELEVANT.format(contacts=contacts, customers=customers), params
+
+
+def read_archive(store: ClickHouse, since_s: int, until_s: int, client: str | None) -> Inputs:
+    """The archived events the rows of [since, until) depend on."""
+    relevant = relevant_query(store, since_s, until_s, client)
+    if relevant is None:
+        return Inputs(Packed.messages([]), Packed.messages([]))
+    (event_ids, payloads), (contact_keys, customer_keys) = store.query_packed(*relevant)
     return Inputs(event_ids, payloads, routes=known_routes(contact_keys, customer_keys))
 
 
 def archive_relation(store: ClickHouse, since_s: int, until_s: int, client: str | None) -> str:
-    """The archived events the rows of [since, until) depend on (as :func:`read_archive` reads
-    them), as a relation with a ``payload`` column for the SQL derivation, run where they are."""
-    # %-formatted below with the range: a '%' in the client's name must survive it
-    where_client = f"AND client = {quoted(client).replace('%', '%%')}" if client else ""
-    inline = {"lo": since_s, "hi": until_s}
-    contacts = _ARRIVALS_IN_RANGE.format(what="client, contact_id", client=where_client) % inline
-    customers = _ARRIVALS_IN_RANGE.format(what="client, customer_id", client=where_client) % inline
-    contact_ids = _ARRIVALS_IN_RANGE.format(what="contact_id", client=where_client) % inline
-    [(found, first_us, last_us)] = store.query(_EXTENT.format(contact_ids=contact_ids))
-    if not found:
+    """The same events as :func:`read_archive` reads, as a relation with a ``payload`` column,
+    for the SQL derivation to run where they are."""
+    relevant = relevant_query(store, since_s, until_s, client)
+    if relevant is None:
         return "(SELECT '' AS payload WHERE 0)"
-    last_us += FCR_WINDOW_US
-    bounds = {"first_us": first_us, "last_us": last_us, "first_s": first_us // US_PER_S,
-              "last_s": last_us // US_PER_S}  # fmt: skip
-    relevant = _RELEVANT.format(contacts=contacts, customers=customers) % bounds
-    return f"(SELECT payload FROM ({relevant}))"
+    return f"(SELECT payload FROM ({bind(*relevant)}))"
 
 
 @dataclass

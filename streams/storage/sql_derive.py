@@ -18,7 +18,7 @@ from streams.engine.business_time import local_date, opening_intervals
 from streams.engine.intervals import INTERVAL_S, US_PER_S
 from streams.engine.kpi import COLUMNS, Vector
 from streams.engine.totals import RowKey
-from streams.storage.protocol import ClickHouse
+from streams.storage.protocol import ClickHouse, bind
 
 DERIVE = files("sql") / "derive"  # installed with the package (pyproject's package data)
 LANE_COLUMNS = (
@@ -40,8 +40,9 @@ def step(name: str, **inputs: str) -> str:
     return text
 
 
-def quoted(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+def literal(value: object) -> str:
+    """A value as an SQL literal, escaped as every query's parameters are (never by hand)."""
+    return bind("%(value)s", {"value": value})
 
 
 def lanes_table(store: ClickHouse, contacts: str, sla: SlaSettings) -> tuple[str, set[str]]:
@@ -57,10 +58,8 @@ def lanes_table(store: ClickHouse, contacts: str, sla: SlaSettings) -> tuple[str
         timed = channel == "email" and target is not None and rules.business_hours is not None
         if timed:
             business.add(client)
-        rows.append(
-            f"({quoted(client)}, {quoted(queue)}, {quoted(channel)}, {rules.sl_threshold_us}, "
-            f"{rules.short_abandon_us}, {'NULL' if target is None else target}, {int(timed)})"
-        )
+        fields = (client, queue, channel, rules.sl_threshold_us, rules.short_abandon_us, target, int(timed))
+        rows.append(f"({', '.join(literal(field) for field in fields)})")
     return values(LANE_COLUMNS, rows, "('', '', '', 0, 0, NULL, 0)"), business
 
 
@@ -79,16 +78,16 @@ def calendar_table(store: ClickHouse, contacts: str, sla: SlaSettings, clients: 
         hours, zone = settings.business_hours, settings.timezone
         assert hours is not None  # a client in ``clients`` has opening hours
         stretches = opening_intervals(local_date(first_us, zone), local_date(last_us, zone), hours, zone)
-        rows.append(f"({quoted(client)}, [{', '.join(str(o) for o, _ in stretches)}], "
-                    f"[{', '.join(str(c) for _, c in stretches)}])")  # fmt: skip
+        opens, closes = [o for o, _ in stretches], [c for _, c in stretches]
+        rows.append(f"({literal(client)}, {literal(opens)}, {literal(closes)})")
     return values(CALENDAR_COLUMNS, rows, "('', [], [])")
 
 
 def values(columns: str, rows: list[str], empty: str) -> str:
     """Rows given as SQL literals, as a relation (an empty one: a row filtered out)."""
     if not rows:
-        return f"(SELECT * FROM VALUES({quoted(columns)}, {empty}) WHERE 0)"
-    return f"(SELECT * FROM VALUES({quoted(columns)}, {', '.join(rows)}))"
+        return f"(SELECT * FROM VALUES({literal(columns)}, {empty}) WHERE 0)"
+    return f"(SELECT * FROM VALUES({literal(columns)}, {', '.join(rows)}))"
 
 
 OLDEST_MAJOR = 22  # VALUES with a structure, tuples in argMin, lambdas over several arrays
@@ -151,4 +150,4 @@ def unreadable(store: ClickHouse, source: str) -> tuple[int, int]:
 
 def file_source(path: Path) -> str:
     """An events file (JSON Lines) as a relation the embedded ClickHouse reads in place."""
-    return f"(SELECT line AS payload FROM file({quoted(str(path.resolve()))}, 'LineAsString'))"
+    return f"(SELECT line AS payload FROM file({literal(str(path.resolve()))}, 'LineAsString'))"
