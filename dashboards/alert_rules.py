@@ -15,21 +15,20 @@ from typing import Any
 
 from dashboards.alert_sql import RULES
 
-DATASOURCE_UID = "cckpi-clickhouse"
 EVERY = "1m"
 CLEAN_EVALUATIONS = 2
 LOOK_BACK_S = 86_400  # the waiting rules read contacts that arrived within the last day
 
 
 def _labels_text(rule: str) -> str:
-    if rule in ("consumer_lag",):
+    if rule == "consumer_lag":
         return "{{ $labels.topic }}"
     if rule == "dead_letters":
         return "pipeline"
     return "{{ $labels.client }} / {{ $labels.queue }} / {{ $labels.channel }}"
 
 
-def _rule(name: str, title: str, sql: str) -> dict[str, Any]:
+def _rule(name: str, title: str, sql: str, datasource: dict[str, str]) -> dict[str, Any]:
     return {
         "uid": f"cckpi-{name.replace('_', '-')}",
         "title": f"cckpi: {title}",
@@ -38,10 +37,10 @@ def _rule(name: str, title: str, sql: str) -> dict[str, Any]:
             {
                 "refId": "A",
                 "relativeTimeRange": {"from": LOOK_BACK_S, "to": 0},
-                "datasourceUid": DATASOURCE_UID,
+                "datasourceUid": datasource["uid"],
                 "model": {
                     "refId": "A",
-                    "datasource": {"type": "grafana-clickhouse-datasource", "uid": DATASOURCE_UID},
+                    "datasource": dict(datasource),  # a copy each: no YAML aliases in the file
                     "editorType": "sql",
                     "format": 1,
                     "queryType": "table",
@@ -70,8 +69,9 @@ def _rule(name: str, title: str, sql: str) -> dict[str, Any]:
     }
 
 
-def alert_rules() -> dict[str, Any]:
-    """The provisioning file's content: one group, every rule of kpis.md."""
+def alert_rules(datasource: dict[str, str]) -> dict[str, Any]:
+    """The provisioning file's content: one group, every rule of kpis.md, reading ``datasource``
+    (the dashboards' ClickHouse)."""
     return {
         "apiVersion": 1,
         "groups": [{
@@ -79,6 +79,6 @@ def alert_rules() -> dict[str, Any]:
             "name": "cckpi",
             "folder": "cckpi",
             "interval": EVERY,
-            "rules": [_rule(name, title, sql) for name, (title, sql) in RULES.items()],
+            "rules": [_rule(name, title, sql, datasource) for name, (title, sql) in RULES.items()],
         }],
     }  # fmt: skip
