@@ -17,9 +17,11 @@ from streams.stages.output import Record, StageOutput, batch_ends
 class FcrStage:
     """Stage two: FCR per customer partition, from the facts stage one forwards.
 
-    Its clock is the slowest stage-one partition's watermark: facts from a partition that
-    lags must not find their contacts evicted by the pace of another. Until every source
-    has reported, nothing is evicted.
+    A partition's clock is the slowest stage-one partition's watermark, as the fact messages
+    on that partition announce it: facts from a source that lags must not find their contacts
+    evicted by the pace of another. Marks read on one partition say nothing of the messages
+    still queued on another (a stage-one batch sent them at lower watermarks), so each
+    partition keeps its own. Until every source has reported on it, nothing is evicted there.
     """
 
     name = "fcr"
@@ -32,7 +34,7 @@ class FcrStage:
         self.grains = grains
         self.retention = retention
         self.sources = sources
-        self.marks: dict[int, int] = {}  # stage-one partition -> its latest watermark
+        self.marks: dict[int, dict[int, int]] = {}  # own partition -> source -> its latest watermark
         self.books: dict[int, FcrBook] = {}
 
     @property
@@ -43,9 +45,10 @@ class FcrStage:
             return None
         return Retention(retention.closed_us + FCR_WINDOW_US, retention.open_us + FCR_WINDOW_US)
 
-    @property
-    def clock_us(self) -> int:
-        return min(self.marks.values()) if len(self.marks) >= self.sources else 0
+    def clock_us(self, partition: int) -> int:
+        """The watermark every fact still to come on ``partition`` was accepted at or after."""
+        marks = self.marks.get(partition, {})
+        return min(marks.values()) if len(marks) >= self.sources else 0
 
     def loaded(self, partition: int) -> bool:
         return partition in self.books
@@ -70,6 +73,7 @@ class FcrStage:
 
     def drop(self, partition: int) -> None:
         self.books.pop(partition, None)
+        self.marks.pop(partition, None)
 
     def ingest(self, records: Sequence[Record], version: int, now_s: int = 0) -> StageOutput:
         out = StageOutput(version, now_s)
@@ -78,9 +82,10 @@ class FcrStage:
         for partition, _offset, payload in records:
             book = self.books[partition]
             marks, facts = decode_facts(payload)
+            known = self.marks.setdefault(partition, {})
             for source, watermark in marks.items():
-                self.marks[source] = max(self.marks.get(source, 0), watermark)
-            book.horizon.see(self.clock_us)
+                known[source] = max(known.get(source, 0), watermark)
+            book.horizon.see(self.clock_us(partition))
             for fact in facts:
                 book.apply(fact)
             touched.add(partition)
