@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from streams.engine.fcr import FCR_WINDOW_US
 from streams.engine.intervals import US_PER_S, iso_utc, whole_intervals
 from streams.engine.totals import RowKey
 from streams.replay.comparison import Vectors, differences, totals
+from streams.replay.shard import Shard, shard_filter
 from streams.storage.protocol import ClickHouse, bind
 from streams.storage.reads import read_kpi_vectors
 from streams.storage.sql_derive import derive_kpi_vectors
@@ -36,6 +38,10 @@ REPLAY_COLUMNS = ("run_id", "client", "queue", "channel", "interval_start", "inp
 RUN_COLUMNS = ("run_id", "started_at", "source", "client", "from_time", "to_time", "events",
                "rows_differing", "agrees")  # fmt: skip
 WORKERS = None
+DIGEST_RULE = (
+    "sha256 over the events of every contact arriving in the row, sorted by event_id, "
+    "each as event_id 0x1f payload 0x0a"
+)
 _NO_INPUTS = inputs_digest(())  # a row no arrival fed (none in practice: rows count arrivals)
 _ARRIVALS_IN_RANGE = (
     "SELECT {what} FROM raw_events WHERE type = 'contact.arrived' "
@@ -51,16 +57,18 @@ _EXTENT = (
     "SELECT count(), min(occurred_us), max(occurred_us) FROM raw_events WHERE contact_id IN ({contact_ids})"
 )
 # Each event's routing keys come along (streams.batch.routing.known_routes), so the workers need
-# not read every payload once more to split them.
+# not read every payload once more to split them; the last columns are what a shard decides by.
 _RELEVANT = (
-    "SELECT event_id, payload, toInt64(cityHash64(client, contact_id)), "
-    "if(type = 'contact.arrived', toInt64(cityHash64(client, customer_id)), toInt64(-1)) "
+    "SELECT event_id, payload, toInt64(cityHash64(client, contact_id)) AS contact_key, "
+    "if(type = 'contact.arrived', toInt64(cityHash64(client, customer_id)), toInt64(-1)) AS customer_key, "
+    "client, contact_id, type, customer_id, occurred_us "
     "FROM raw_events FINAL "
     "WHERE occurred_at >= toDateTime(%(first_s)s) AND occurred_at <= toDateTime(%(last_s)s) "
     "AND ((client, contact_id) IN ({contacts}) "
     "OR (type = 'contact.arrived' AND occurred_us >= %(first_us)s AND occurred_us <= %(last_us)s "
     "AND (client, customer_id) IN ({customers})))"
 )
+_READ = "SELECT event_id, payload, contact_key, customer_key FROM ({relevant}) {shard}"
 
 
 @dataclass
@@ -75,10 +83,10 @@ class Inputs:
 
 
 def relevant_query(
-    store: ClickHouse, since_s: int, until_s: int, client: str | None
+    store: ClickHouse, since_s: int, until_s: int, client: str | None, shard: Shard | None = None
 ) -> tuple[str, dict[str, Any]] | None:
-    """The query of the archived events the rows of [since, until) depend on, with its
-    parameters (None: no contact arrived in the range)."""
+    """The query of the archived events the rows of [since, until) depend on (those of one
+    shard's contacts, if given), with its parameters (None: no contact arrived in the range)."""
     where_client = "AND client = %(client)s" if client else ""
     contacts = _ARRIVALS_IN_RANGE.format(what="client, contact_id", client=where_client)
     customers = _ARRIVALS_IN_RANGE.format(what="client, customer_id", client=where_client)
@@ -91,12 +99,19 @@ def relevant_query(
     params.update(
         first_us=first_us, last_us=last_us, first_s=first_us // US_PER_S, last_s=last_us // US_PER_S
     )
-    return _RELEVANT.format(contacts=contacts, customers=customers), params
+    relevant = _RELEVANT.format(contacts=contacts, customers=customers)
+    where = ""
+    if shard is not None:
+        where = f"WHERE {shard_filter(relevant)}"
+        params.update(shard=shard.part, shards=shard.parts)
+    return _READ.format(relevant=relevant, shard=where), params
 
 
-def read_archive(store: ClickHouse, since_s: int, until_s: int, client: str | None) -> Inputs:
-    """The archived events the rows of [since, until) depend on."""
-    relevant = relevant_query(store, since_s, until_s, client)
+def read_archive(
+    store: ClickHouse, since_s: int, until_s: int, client: str | None, shard: Shard | None = None
+) -> Inputs:
+    """The archived events the rows of [since, until) depend on (one shard's, if given)."""
+    relevant = relevant_query(store, since_s, until_s, client, shard)
     if relevant is None:
         return Inputs(Packed.messages([]), Packed.messages([]))
     (event_ids, payloads), (contact_keys, customer_keys) = store.query_packed(*relevant)
@@ -125,6 +140,28 @@ class ReplayResult:
         return self.differing_rows == 0
 
 
+def new_run_id() -> str:
+    return f"replay-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+
+
+Digests = dict[RowKey, tuple[str, int]]  # per row: the digest of its inputs, and their count
+
+
+def python_rows(archived: Inputs, sla: SlaSettings) -> tuple[Vectors, Digests]:
+    """The Python batch engine's row vectors of archived events, and each row's input digest."""
+    result = batch_messages(archived.payloads, sla, WORKERS, archived.event_ids, archived.routes)
+    if result.report.rejected:  # the inputs hold valid events only
+        number, reason = result.report.rejected[0]
+        event_id = archived.event_ids[number - 1].decode()
+        raise ValueError(f"archived event {event_id} no longer validates: {reason}")
+    return result.rows, result.inputs
+
+
+def in_range(rows: Vectors, since_s: int, until_s: int) -> dict[RowKey, Sequence[int]]:
+    """The rows a replay of [since, until) stands for: those of its intervals that count a contact."""
+    return {key: v for key, v in rows.items() if v[0] > 0 and since_s <= key[3] < until_s}
+
+
 def replay(
     store: ClickHouse,
     sla: SlaSettings,
@@ -141,7 +178,6 @@ def replay(
     (``sql/derive``), or both, each a derivation of its own: the first one's rows are stored
     and compared with the live rows, and a difference between the two is reported likewise."""
     since_s, until_s = whole_intervals(since_s, until_s)
-    run_id = f"replay-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     started = int(time.time())
     derived: dict[str, Vectors] = {}
     digests_of: dict[RowKey, tuple[str, int]] = {}
@@ -149,13 +185,8 @@ def replay(
     archived = Inputs(Packed.messages([]), Packed.messages([]))
     if "python" in engines:
         archived = inputs or read_archive(store, since_s, until_s, client)
-        result = batch_messages(archived.payloads, sla, WORKERS, archived.event_ids, archived.routes)
-        if result.report.rejected:  # the inputs hold valid events only
-            number, reason = result.report.rejected[0]
-            event_id = archived.event_ids[number - 1].decode()
-            raise ValueError(f"archived event {event_id} no longer validates: {reason}")
-        derived["python"], count = result.rows, len(archived.payloads)
-        digests_of = result.inputs
+        derived["python"], digests_of = python_rows(archived, sla)
+        count = len(archived.payloads)
     if "sql" in engines:
         if inputs is not None:
             raise ValueError("the SQL engine reads the archive where it is stored (--source archive)")
@@ -163,34 +194,61 @@ def replay(
         derived["sql"] = derive_kpi_vectors(store, relation, sla)
         if "python" not in engines:
             ((count,),) = store.query(f"SELECT count() FROM {relation}")
-    in_ranges = {
-        engine: {key: v for key, v in rows.items() if v[0] > 0 and since_s <= key[3] < until_s}
-        for engine, rows in derived.items()
-    }
-    in_range = in_ranges[engines[0]]
+    derivation = Derivation(
+        new_run_id(), started, archived.source, since_s, until_s, client, count,
+        {engine: in_range(rows, since_s, until_s) for engine, rows in derived.items()},
+        digests_of, archived.skipped,
+    )  # fmt: skip
+    return conclude(store, derivation)
+
+
+@dataclass
+class Derivation:
+    """What a replay derived, by engine (the first one's rows are the run's), before comparing."""
+
+    run_id: str
+    started: int
+    source: str
+    since_s: int
+    until_s: int
+    client: str | None
+    events: int
+    rows: dict[str, Vectors]  # engine -> the rows of the range
+    digests: Mapping[RowKey, tuple[str, int]]  # per row: the digest of its inputs, and their count
+    skipped: int = 0
+    digest_rule: str = DIGEST_RULE
+
+
+def conclude(store: ClickHouse, derived: Derivation) -> ReplayResult:
+    """Compare a derivation with the live rows (and its engines with each other), store its rows
+    and run, and make its audit report."""
+    since_s, until_s, client, run_id = derived.since_s, derived.until_s, derived.client, derived.run_id
+    engines = tuple(derived.rows)
+    in_range = derived.rows[engines[0]]
     live = dict(read_kpi_vectors(store, 900, client, since_s, until_s))
     found = differences(live, in_range)
-    between = differences(in_ranges["python"], in_ranges["sql"]) if len(in_ranges) == 2 else []
+    both = derived.rows if len(engines) == 2 else None
+    between = differences(both["python"], both["sql"]) if both else []
     digests = {}
     rows = []
     for key, vector in sorted(in_range.items()):
-        digest, events = digests_of.get(key, _NO_INPUTS)
+        digest, events = derived.digests.get(key, _NO_INPUTS)
         row_client, queue, channel, start = key
         digests["/".join((row_client, queue, channel, iso_utc(start)))] = digest
         rows.append([run_id, row_client, queue, channel, start, digest, events, *vector])
     store.insert("replay_kpi", REPLAY_COLUMNS, rows)
     differing_rows = len({d.row for d in found} | {d.row for d in between})
-    run = [run_id, started, archived.source, client or "", since_s, until_s, count, differing_rows,
-           int(differing_rows == 0)]  # fmt: skip
+    run = [run_id, derived.started, derived.source, client or "", since_s, until_s, derived.events,
+           differing_rows, int(differing_rows == 0)]  # fmt: skip
     store.insert("replay_runs", RUN_COLUMNS, [run])
     report = {
         "run_id": run_id,
-        "source": archived.source,
-        "invalid_messages_skipped": archived.skipped,
+        "source": derived.source,
+        "invalid_messages_skipped": derived.skipped,
         "from": iso_utc(since_s),
         "to": iso_utc(until_s),
         "client": client,
-        "events_read": count,
+        "events_read": derived.events,
         "rows_live": len(live),
         "rows_replay": len(in_range),
         "engines": list(engines),
@@ -204,10 +262,9 @@ def replay(
             {"row": "/".join(d.row), "column": d.column, "live": d.live, "replay": d.replay} for d in found
         ],
         "inputs_sha256": digests,  # from the Python engine's read (empty with the SQL engine alone)
-        "digest_rule": "sha256 over the events of every contact arriving in the row, sorted by event_id, "
-        "each as event_id 0x1f payload 0x0a",
+        "digest_rule": derived.digest_rule,
     }
-    return ReplayResult(run_id, count, len(in_range), differing_rows, report)
+    return ReplayResult(run_id, derived.events, len(in_range), differing_rows, report)
 
 
 def write_audit_report(result: ReplayResult, path: Path) -> None:
