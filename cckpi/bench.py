@@ -389,6 +389,7 @@ def report(
         "duckdb_peer_events_per_s": m("duckdb_peer_events_per_s"),
         "compute_vs_duckdb": peer_ratio(figures),
         "replay_events_per_s": figures.extra.get("queries", {}).get("replay_events_per_s"),
+        "replay_sql_events_per_s": figures.extra.get("queries", {}).get("replay_sql_events_per_s"),
         "query_p95_ms": figures.extra.get("queries", {}).get("query_p95_ms"),
         "queries": figures.extra.get("queries"),
         "worker_peak_rss_mb": m("worker_peak_rss_mb"),
@@ -406,6 +407,7 @@ def report(
         "compute_events_per_s": ("≥ 300,000", lambda v: v >= 300_000),
         "compute_vs_duckdb": ("≥ 1.0", lambda v: v >= 1.0),
         "replay_events_per_s": ("≥ 200,000", lambda v: v >= 200_000),
+        "replay_sql_events_per_s": ("≥ 1,000,000", lambda v: v >= 1_000_000),
         "query_p95_ms": ("≤ 100 ms", lambda v: v <= 100),
         "worker_peak_rss_mb": ("≤ 500 MB", lambda v: v <= 500),
     }

@@ -74,18 +74,26 @@ def load(store: ClickHouse, events: int) -> tuple[int, int]:
 def measure_replay(
     store: ClickHouse, start: int, end: int, replay_events: int, total: int, runs: int = 1
 ) -> dict[str, Any]:
-    """Replay a range holding about ``replay_events`` events of the loaded ones, ``runs``
-    times; the median events/s."""
+    """Replay a range holding about ``replay_events`` events of the loaded ones with the Python
+    engine, and the whole archive with the SQL engine, ``runs`` times each; the median events/s."""
     from streams.replay.run import replay
 
     span = max(86_400, int((end - start) * min(1.0, replay_events / total)))
-    rates = []
+    rates, sql_rates = [], []
     for _ in range(runs):
         began = time.perf_counter()
         result = replay(store, SlaSettings(), start, start + span, None)
         rates.append(result.events / (time.perf_counter() - began))
-    return {"replay_events": result.events, "replay_rows": result.rows, "replay_agrees": result.agrees,
-            "replay_events_per_s": statistics.median(rates), "replay_samples": rates}  # fmt: skip
+    for _ in range(runs):
+        began = time.perf_counter()
+        whole = replay(store, SlaSettings(), start, end + 1, None, engines=("sql",))
+        sql_rates.append(whole.events / (time.perf_counter() - began))
+    return {
+        "replay_events": result.events, "replay_rows": result.rows, "replay_agrees": result.agrees,
+        "replay_events_per_s": statistics.median(rates), "replay_samples": rates,
+        "replay_sql_events": whole.events, "replay_sql_agrees": whole.agrees,
+        "replay_sql_events_per_s": statistics.median(sql_rates), "replay_sql_samples": sql_rates,
+    }  # fmt: skip
 
 
 def measure(

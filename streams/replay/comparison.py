@@ -31,7 +31,7 @@ def differences(live: Vectors, replay: Vectors) -> list[Difference]:
     found = []
     for key in sorted(set(live) | set(replay)):
         a, b = live.get(key), replay.get(key)
-        if a is not None and b is not None and a == b:
+        if a is not None and b is not None and tuple(a) == tuple(b):  # lists from storage, tuples here
             continue
         named_a = None if a is None else additive_values(a)
         named_b = None if b is None else additive_values(b)

@@ -30,7 +30,7 @@ from streams.replay.comparison import Vectors, differences, totals
 from streams.replay.shard import Shard, shard_filter
 from streams.storage.protocol import ClickHouse, bind
 from streams.storage.reads import read_kpi_vectors
-from streams.storage.sql_derive import derive_kpi_vectors
+from streams.storage.sql_derive import derive
 from streams.storage.tables import STORED_COLUMNS
 
 REPLAY_COLUMNS = ("run_id", "client", "queue", "channel", "interval_start", "inputs_sha256", "events",
@@ -191,9 +191,9 @@ def replay(
         if inputs is not None:
             raise ValueError("the SQL engine reads the archive where it is stored (--source archive)")
         relation = archive_relation(store, since_s, until_s, client)
-        derived["sql"] = derive_kpi_vectors(store, relation, sla)
+        derived["sql"], read = derive(store, relation, sla)
         if "python" not in engines:
-            ((count,),) = store.query(f"SELECT count() FROM {relation}")
+            count = read
     derivation = Derivation(
         new_run_id(), started, archived.source, since_s, until_s, client, count,
         {engine: in_range(rows, since_s, until_s) for engine, rows in derived.items()},

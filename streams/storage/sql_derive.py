@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from importlib.resources import files
 from pathlib import Path
+from typing import NamedTuple
 
 from schemas.sla import FCR_WINDOW_S, SlaSettings
 from streams.engine.business_time import local_date, opening_intervals
@@ -104,11 +105,23 @@ def check_version(store: ClickHouse) -> None:
         )
 
 
+class Derived(NamedTuple):
+    vectors: dict[RowKey, Vector]
+    events: int  # the contact events read (each counted once per copy)
+
+
 def derive_kpi_vectors(
     store: ClickHouse, source: str, sla: SlaSettings | None = None, interval_s: int = INTERVAL_S
 ) -> dict[RowKey, Vector]:
     """The additive columns of every KPI row, derived by SQL from ``source`` (a relation with
     a ``payload`` column of events), keyed as the Python engine keys them."""
+    return derive(store, source, sla, interval_s).vectors
+
+
+def derive(
+    store: ClickHouse, source: str, sla: SlaSettings | None = None, interval_s: int = INTERVAL_S
+) -> Derived:
+    """:func:`derive_kpi_vectors`, and how many contact events it read (no second pass to count)."""
     sla = sla or SlaSettings()
     check_version(store)
     events = f"({step('events', source=source)})"
@@ -126,13 +139,14 @@ def derive_kpi_vectors(
             fcr_window_us=str(FCR_WINDOW_S * US_PER_S),
         )
         found = store.query(sql)
+        ((events,),) = store.query(f"SELECT sum(events) FROM {table}")
     finally:
         store.execute(f"DROP TABLE IF EXISTS {table}")
     out: dict[RowKey, Vector] = {}
     for row in found:
         client, queue, channel, start = row[:4]
         out[(client, queue, channel, int(start))] = tuple(int(v) for v in row[4 : 4 + len(COLUMNS)])
-    return out
+    return Derived(out, int(events or 0))
 
 
 def unreadable(store: ClickHouse, source: str) -> tuple[int, int]:

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.integration
 
 REQUIRED = ("live_events_per_s", "bare_faust_events_per_s", "latency_p99_s", "compute_events_per_s",
             "compute_sql_events_per_s", "duckdb_peer_events_per_s", "compute_vs_duckdb",
-            "replay_events_per_s", "query_p95_ms", "worker_peak_rss_mb")  # fmt: skip
+            "replay_events_per_s", "replay_sql_events_per_s", "query_p95_ms", "worker_peak_rss_mb")  # fmt: skip
 
 
 def test_bench_smoke_writes_every_figure(tmp_path: Path) -> None:
@@ -30,7 +30,7 @@ def test_bench_smoke_writes_every_figure(tmp_path: Path) -> None:
     positive = ("live_events_per_s", "bare_faust_events_per_s", "compute_events_per_s", "query_p95_ms",
                 "compute_sql_events_per_s", "duckdb_peer_events_per_s", "compute_vs_duckdb",
                 "live_server_2w_events_per_s", "worker_peak_rss_mb", "replay_events_per_s",
-                "live_vs_bare_paired")  # fmt: skip
+                "replay_sql_events_per_s", "live_vs_bare_paired")  # fmt: skip
     for key in positive:
         assert figures[key] > 0, key
     assert 0 < figures["latency_p50_s"] <= figures["latency_p99_s"]
@@ -38,4 +38,5 @@ def test_bench_smoke_writes_every_figure(tmp_path: Path) -> None:
     assert figures["latency_p99_s"] <= figures["wallboard_latency_p99_s"]
     assert 0 <= figures["wallboard_delivery_max_s"] < 1
     assert figures["conditions"]["events"] == 4000
+    assert figures["queries"]["replay_agrees"] and figures["queries"]["replay_sql_agrees"]
     assert "cckpi bench" in done.stdout
