@@ -13,7 +13,8 @@ pytestmark = pytest.mark.integration
 
 REQUIRED = ("live_events_per_s", "bare_faust_events_per_s", "latency_p99_s", "compute_events_per_s",
             "compute_sql_events_per_s", "duckdb_peer_events_per_s", "compute_vs_duckdb",
-            "replay_events_per_s", "replay_sql_events_per_s", "query_p95_ms", "worker_peak_rss_mb")  # fmt: skip
+            "replay_events_per_s", "replay_sql_events_per_s", "query_p95_ms",
+            "worker_peak_rss_mb")  # fmt: skip
 
 
 def test_bench_smoke_writes_every_figure(tmp_path: Path) -> None:
