@@ -48,11 +48,12 @@ def server_binary() -> str:
 class ClickHouseServer:
     """A server in its own folder and ports; it can be stopped and started again (fault tests)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, tcp_port: int | None = None, extra_config: str = "") -> None:
         self.root = root
-        self.tcp_port = free_port()
+        self.tcp_port = tcp_port or free_port()
         root.mkdir(parents=True, exist_ok=True)
-        (root / "config.xml").write_text(CONFIG.format(root=root, tcp=self.tcp_port, http=free_port()))
+        config = CONFIG.format(root=root, tcp=self.tcp_port, http=free_port())
+        (root / "config.xml").write_text(config.replace("</yandex>", f"{extra_config}</yandex>"))
         (root / "users.xml").write_text(USERS)
         self.url = f"clickhouse://default@127.0.0.1:{self.tcp_port}"
         self.start()
@@ -79,3 +80,46 @@ class ClickHouseServer:
 
     def stop(self) -> None:
         stop_process(self.process)
+
+
+CLUSTER_CONFIG = """
+  <remote_servers><{name}><shard><internal_replication>true</internal_replication>{replicas}</shard></{name}>
+  </remote_servers>
+  <zookeeper><node><host>127.0.0.1</host><port>{zookeeper}</port></node></zookeeper>
+  <macros><shard>01</shard><replica>{replica}</replica></macros>
+  <distributed_ddl><path>/clickhouse/task_queue/ddl</path></distributed_ddl>
+  <interserver_http_host>127.0.0.1</interserver_http_host><interserver_http_port>{interserver}</interserver_http_port>
+"""
+
+
+class ClickHouseCluster:
+    """One shard of ``replicas`` servers on loopback, replicated through a ZooKeeper of their own:
+    the smallest replicated cluster, as the migrations make tables for it."""
+
+    def __init__(self, root: Path, replicas: int = 2, name: str = "cckpi") -> None:
+        from cckpi.zookeeper import ZooKeeper
+
+        self.name = name
+        self.zookeeper = ZooKeeper(root / "zookeeper")
+        ports = [free_port() for _ in range(replicas)]
+        members = "".join(f"<replica><host>127.0.0.1</host><port>{p}</port></replica>" for p in ports)
+        self.servers: list[ClickHouseServer] = []
+        try:
+            for number, port in enumerate(ports, 1):
+                config = CLUSTER_CONFIG.format(
+                    name=name, replicas=members, zookeeper=self.zookeeper.port,
+                    replica=f"replica{number}", interserver=free_port(),
+                )  # fmt: skip
+                self.servers.append(ClickHouseServer(root / f"replica{number}", port, config))
+        except BaseException:
+            self.stop()
+            raise
+
+    def url(self, replica: int, insert_quorum: int = 0) -> str:
+        """The URL of one replica (0-based), naming the cluster as CCKPI_CLICKHOUSE_CLUSTER does."""
+        return f"{self.servers[replica].url}?cluster={self.name}&insert_quorum={insert_quorum}"
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.stop()
+        self.zookeeper.stop()

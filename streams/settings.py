@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +28,14 @@ class Settings(BaseSettings):
     # The server's user and password apart from the URL, so that a password may hold any character.
     clickhouse_user: str | None = Field(None, validation_alias=_env("CLICKHOUSE_USER"))
     clickhouse_password: SecretStr | None = Field(None, validation_alias=_env("CLICKHOUSE_PASSWORD"))
+    # A replicated cluster the server belongs to (its remote_servers name): tables become replicated
+    # and distributed (streams.storage.cluster); inserts wait for this many replicas (0: one).
+    clickhouse_cluster: str | None = Field(
+        None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", validation_alias=_env("CCKPI_CLICKHOUSE_CLUSTER")
+    )
+    clickhouse_insert_quorum: int = Field(
+        0, ge=0, le=16, validation_alias=_env("CCKPI_CLICKHOUSE_INSERT_QUORUM")
+    )
     data_dir: Path = Field(Path("data"), validation_alias=_env("CCKPI_DATA_DIR"))
     database: str = Field(
         "cckpi", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", validation_alias=_env("CCKPI_DATABASE")
@@ -94,10 +102,14 @@ class Settings(BaseSettings):
         return f"{self.group}-fcr-facts"
 
     def clickhouse(self) -> str | None:
-        """The server's URL, with CLICKHOUSE_USER and CLICKHOUSE_PASSWORD in it (quoted) when set."""
+        """The server's URL, with CLICKHOUSE_USER and CLICKHOUSE_PASSWORD in it (quoted) when set,
+        and the cluster and insert quorum as its query."""
         if self.clickhouse_url is None:
             return None
         url = self.clickhouse_url.get_secret_value()
+        if self.clickhouse_cluster:
+            cluster = {"cluster": self.clickhouse_cluster, "insert_quorum": self.clickhouse_insert_quorum}
+            url = urlunsplit(urlsplit(url)._replace(query=urlencode(cluster)))
         if self.clickhouse_user is None and self.clickhouse_password is None:
             return url
         parts = urlsplit(url)

@@ -36,6 +36,7 @@ class ChdbProcess(ChdbClickHouse):
 
     def _open(self, path: Path, database: str) -> None:
         self.description = f"chDB at {path} (own process)"
+        self.cluster: str | None = None  # one process, no cluster
         self._path, self._database = path, database
         self._conn: Connection | None = None
         self._child: subprocess.Popen[bytes] | None = None

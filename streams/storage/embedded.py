@@ -40,6 +40,7 @@ class ChdbClickHouse:
     def __init__(self, path: Path, database: str) -> None:
         path.mkdir(parents=True, exist_ok=True)
         self.description = f"chDB at {path}"
+        self.cluster: str | None = None  # one process, no cluster
         self._lock = threading.Lock()  # one session, used from the worker's threads
         self._metas: dict[tuple[str, tuple[str, ...]], list[dict[str, str]]] = {}
         self._open(path, database)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
+from streams.storage.cluster import clustered_add_column, clustered_create, distributed, sharding_key
 from streams.storage.protocol import ClickHouse
 from streams.storage.tenants import CLIENT_TABLES, drop_client_views, provision_client, provisioned_clients
 
@@ -52,12 +53,21 @@ def load_migrations(folder: Path = SQL_DIR) -> list[Migration]:
     return found
 
 
+_MIGRATIONS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, name String, "
+    "applied_at DateTime('UTC')) ENGINE = ReplacingMergeTree() ORDER BY version"
+)
+
+
 def migrate(store: ClickHouse, folder: Path = SQL_DIR) -> list[str]:
-    """Apply the migrations not yet recorded; return the names applied now."""
-    store.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, name String, "
-        "applied_at DateTime('UTC')) ENGINE = ReplacingMergeTree() ORDER BY version"
-    )
+    """Apply the migrations not yet recorded; return the names applied now. On a cluster
+    (``store.cluster``), every table is made replicated and distributed, ``ON CLUSTER``."""
+    if store.cluster:
+        database = store.query("SELECT currentDatabase()")[0][0]
+        for clustered in clustered_create(_MIGRATIONS_TABLE, store.cluster, database):
+            store.execute(clustered)
+    else:
+        store.execute(_MIGRATIONS_TABLE)
     done = {row[0] for row in store.query("SELECT version FROM schema_migrations")}
     applied = []
     for migration in load_migrations(folder):
@@ -70,7 +80,10 @@ def migrate(store: ClickHouse, folder: Path = SQL_DIR) -> list[str]:
         if created & set(CLIENT_TABLES):  # existing clients get views of the new table too
             clients = sorted(set(clients) | set(provisioned_clients(store, database)))
         for statement in migration.statements:
-            _apply(store, statement)
+            if store.cluster:
+                _apply_on_cluster(store, statement, store.cluster, database)
+            else:
+                _apply(store, statement)
         for client in clients:
             provision_client(store, database, client)
         store.insert(
@@ -87,6 +100,27 @@ def _has_column(store: ClickHouse, table: str, column: str) -> bool:
         "SELECT 1 FROM system.columns WHERE database = currentDatabase() AND table = %(t)s AND name = %(c)s",
         {"t": table, "c": column},
     ))  # fmt: skip
+
+
+def _apply_on_cluster(store: ClickHouse, statement: str, cluster: str, database: str) -> None:
+    """:func:`_apply` on a cluster: a table made replicated and distributed; a column added to the
+    local tables, then the distributed table made again with it (see streams.storage.cluster)."""
+    if _CREATE_TABLE.match(statement):
+        for clustered in clustered_create(statement, cluster, database):
+            store.execute(clustered)
+        return
+    table, local, alter = clustered_add_column(statement, cluster, database)
+    column = _ADD_COLUMN.match(statement)
+    assert column is not None  # clustered_add_column accepted it
+    if not _has_column(store, local, column.group(2)):
+        store.execute(alter)
+    if not _has_column(store, table, column.group(2)):
+        ((engine,),) = store.query(
+            "SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = %(t)s",
+            {"t": table},
+        )
+        store.execute(f"DROP TABLE IF EXISTS {database}.{table} ON CLUSTER {cluster}")
+        store.execute(distributed(table, cluster, database, sharding_key(engine)))
 
 
 def _apply(store: ClickHouse, statement: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import numpy as np
 
@@ -13,6 +13,18 @@ from streams.batch.packed import Packed
 from streams.storage.protocol import Columns, Row, bind
 
 _READONLY, _ACCESS_DENIED = 164, 291  # ClickHouse error codes
+
+
+def cluster_settings(cluster: str | None, insert_quorum: int) -> dict[str, Any]:
+    """Query settings on a cluster (``streams.storage.cluster``): an insert returns once its rows
+    are on their shard (with a quorum, on that many replicas), since a batch's offsets are committed
+    when it returns; a subquery of a distributed table is sent whole to every shard."""
+    if cluster is None:
+        return {}
+    found: dict[str, Any] = {"insert_distributed_sync": 1, "distributed_product_mode": "global"}
+    if insert_quorum > 1:
+        found["insert_quorum"] = insert_quorum
+    return found
 
 
 class ServerClickHouse:
@@ -24,7 +36,11 @@ class ServerClickHouse:
 
         parts = urlsplit(url)
         database = parts.path.strip("/") or database
-        self.description = f"ClickHouse server at {parts.hostname}:{parts.port or 9000}/{database}"
+        options = dict(parse_qsl(parts.query))
+        self.cluster: str | None = options.get("cluster") or None
+        self.description = f"ClickHouse server at {parts.hostname}:{parts.port or 9000}/{database}" + (
+            f" on cluster {self.cluster}" if self.cluster else ""
+        )
         address = {
             "host": parts.hostname or "127.0.0.1",
             "port": parts.port or 9000,
@@ -32,14 +48,16 @@ class ServerClickHouse:
             "password": unquote(parts.password or ""),
         }
         bootstrap = Client(**address)  # no database yet: it may not exist
+        on_cluster = f" ON CLUSTER {self.cluster}" if self.cluster else ""
         try:
-            bootstrap.execute(f"CREATE DATABASE IF NOT EXISTS {database}")
+            bootstrap.execute(f"CREATE DATABASE IF NOT EXISTS {database}{on_cluster}")
         except ServerException as error:
             if error.code not in (_READONLY, _ACCESS_DENIED):  # a client's readonly read path
                 raise
         finally:
             bootstrap.disconnect()
-        self._client = Client(**address, database=database, settings={"use_numpy": False})
+        self._client = Client(**address, database=database, settings={"use_numpy": False, **cluster_settings(
+            self.cluster, int(options.get("insert_quorum", 0)))})  # fmt: skip
         self._lock = threading.Lock()  # a driver connection serves one query at a time
 
     def execute(self, sql: str, params: dict[str, Any] | None = None) -> None:

@@ -13,6 +13,7 @@ import hashlib
 import re
 from xml.sax.saxutils import escape
 
+from streams.storage.cluster import ClusterError
 from streams.storage.protocol import ClickHouse
 
 # What a client's SLA dashboard and monthly report read.
@@ -46,6 +47,11 @@ def provision_client(store: ClickHouse, source_database: str, client: str) -> st
     """Create the client's database and its filtered views of the shared tables; idempotent. A
     shared table a migration has not made yet gets its view when it does (see
     :func:`provisioned_clients`)."""
+    if store.cluster:
+        raise ClusterError(
+            f"client {client!r}: per-client databases are made on one server only; on cluster "
+            f"{store.cluster} give clients readers of views you make on each replica (README, 'A cluster')"
+        )
     database = client_database(source_database, client)
     store.execute(f"CREATE DATABASE IF NOT EXISTS {database}")
     existing = {row[0] for row in store.query(

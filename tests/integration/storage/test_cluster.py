@@ -1,0 +1,99 @@
+"""A replicated cluster: two Debian 18.16 servers on loopback, one shard, and a ZooKeeper of their
+own. With CCKPI_CLICKHOUSE_CLUSTER the migrations make every table a Replicated local table and a
+Distributed table over them, ON CLUSTER; what one replica writes, the other reads, row for row;
+writing again replaces by key; an upgrade adds columns on both; replay agrees on either replica."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from cckpi.chserver import ClickHouseCluster
+from schemas.kpi import KpiRow
+from schemas.sla import SlaSettings
+from streams.batch.compute import ReadReport, compute_rows, read_events
+from streams.replay.run import replay
+from streams.settings import Settings
+from streams.storage.connect import connect
+from streams.storage.migrate import SQL_DIR, load_migrations, migrate
+from streams.storage.protocol import ClickHouse
+from streams.storage.reads import read_kpi_rows
+from tests.integration.conftest import SIM_END, SIM_START
+from tests.integration.harness import load_through_stages
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClickHouseCluster]:
+    started = ClickHouseCluster(tmp_path_factory.mktemp("cluster"))
+    yield started
+    started.stop()
+
+
+def tables(store: ClickHouse, database: str) -> dict[str, str]:
+    rows = store.query("SELECT name, engine FROM system.tables WHERE database = %(d)s", {"d": database})
+    return dict(rows)
+
+
+def kpi_rows(store: ClickHouse) -> list[KpiRow]:
+    return [row for row in read_kpi_rows(store, 900) if row.client != "legacy"]
+
+
+def test_what_one_replica_writes_the_other_reads(
+    tmp_path: Path,
+    cluster: ClickHouseCluster,
+    simulated_events: list[dict[str, Any]],
+) -> None:
+    before = tmp_path / "before"  # a database made before migration 012, upgraded in place
+    before.mkdir()
+    for path in SQL_DIR.glob("*.sql"):
+        if int(path.name[:3]) < 12:
+            shutil.copy(path, before / path.name)
+    one = connect(cluster.url(0, insert_quorum=2), tmp_path, "clustered")
+    two = connect(cluster.url(1, insert_quorum=2), tmp_path, "clustered")
+    try:
+        migrate(one, before)
+        old = ("client", "queue", "channel", "interval_start", "source", "version", "offered", "handled")
+        one.insert("kpi_interval", old, [("legacy", "q", "call", 1_795_000_500, "s", 1, 3, 2)])
+        assert "012_transfers_effort_cost" in migrate(two)  # new columns on every replica
+        assert migrate(one) == []  # recorded cluster-wide
+        for store in (one, two):
+            found = tables(store, "clustered")
+            shared = {name for name in found if not name.endswith("_local")}
+            created = [s for m in load_migrations() for s in m.statements if s.startswith("CREATE TABLE")]
+            assert len(shared) == len(created) + 1  # and schema_migrations
+            assert all(found[name] == "Distributed" for name in shared)
+            assert all(found[f"{name}_local"].startswith("Replicated") for name in shared)
+            seen = store.query(
+                "SELECT offered, transferred, ces_sum FROM kpi_interval FINAL WHERE client = 'legacy'"
+            )
+            assert [tuple(row) for row in seen] == [(3, 0, 0)]  # the old row, with the new columns' defaults
+        replicas = two.query("SELECT table, total_replicas, active_replicas FROM system.replicas "
+                             "WHERE database = 'clustered'")  # fmt: skip
+        assert len(replicas) == len(shared) and all(r[1:] == (2, 2) for r in replicas)
+
+        load_through_stages(one, simulated_events)  # what a worker would write, through replica one
+        want = compute_rows(read_events((orjson.dumps(e) for e in simulated_events), ReadReport()))
+        assert kpi_rows(two) == want  # the other replica, at once: the insert had a quorum of 2
+        load_through_stages(two, simulated_events)  # everything written again, from the other side
+        assert kpi_rows(one) == want  # replaced by key, not added
+        since, until = int(SIM_START.timestamp()), int(SIM_END.timestamp())
+        result = replay(two, SlaSettings(), since, until, None)
+        assert result.agrees and result.events == sum(e["type"] != "agent.state" for e in simulated_events)
+    finally:
+        one.close()
+        two.close()
+
+
+def test_the_settings_name_the_cluster_in_the_url() -> None:
+    settings = Settings(clickhouse_url="clickhouse://h:9000/db", clickhouse_cluster="main",
+                        clickhouse_insert_quorum=2)  # fmt: skip
+    assert settings.clickhouse() == "clickhouse://h:9000/db?cluster=main&insert_quorum=2"
+    with pytest.raises(ValueError, match="clickhouse_cluster|CCKPI_CLICKHOUSE_CLUSTER"):
+        Settings(clickhouse_cluster="main; DROP")
