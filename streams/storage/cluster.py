@@ -64,14 +64,13 @@ def clustered_create(statement: str, cluster: str, database: str) -> list[str]:
     return [replicated, distributed(table, cluster, database, f"cityHash64({order['key'].strip()})")]
 
 
-def clustered_add_column(statement: str, cluster: str, database: str) -> tuple[str, str, str]:
-    """An ``ALTER TABLE t ADD COLUMN ...`` of ``sql/``: (the table, its local table, the
-    statement altering the local tables on every server)."""
+def clustered_add_column(statement: str) -> tuple[str, str]:
+    """An ``ALTER TABLE t ADD COLUMN ...`` of ``sql/``: the table, and the clause to apply to its
+    local tables on every server (the caller joins a migration's clauses per table)."""
     found = _ADD_COLUMN.match(statement.strip())
     if found is None:
         raise ClusterError(f"cannot run on a cluster: {statement[:120]}")
-    table, local = found["table"], local_table(found["table"])
-    return table, local, f"ALTER TABLE {database}.{local} ON CLUSTER {cluster} {found['rest']}"
+    return found["table"], found["rest"]
 
 
 def sharding_key(engine_full: str) -> str:

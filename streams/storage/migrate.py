@@ -12,11 +12,18 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
-from streams.storage.cluster import clustered_add_column, clustered_create, distributed, sharding_key
+from streams.storage.cluster import (
+    clustered_add_column,
+    clustered_create,
+    distributed,
+    local_table,
+    sharding_key,
+)
 from streams.storage.protocol import ClickHouse
 from streams.storage.tenants import CLIENT_TABLES, drop_client_views, provision_client, provisioned_clients
 
@@ -79,11 +86,10 @@ def migrate(store: ClickHouse, folder: Path = SQL_DIR) -> list[str]:
         clients = drop_client_views(store, database, altered)
         if created & set(CLIENT_TABLES):  # existing clients get views of the new table too
             clients = sorted(set(clients) | set(provisioned_clients(store, database)))
-        for statement in migration.statements:
-            if store.cluster:
-                _apply_on_cluster(store, statement, store.cluster, database)
-            else:
-                _apply(store, statement)
+        if store.cluster:
+            _apply_on_cluster(store, migration.statements, store.cluster, database)
+        for statement in () if store.cluster else migration.statements:
+            _apply(store, statement)
         for client in clients:
             provision_client(store, database, client)
         store.insert(
@@ -102,25 +108,33 @@ def _has_column(store: ClickHouse, table: str, column: str) -> bool:
     ))  # fmt: skip
 
 
-def _apply_on_cluster(store: ClickHouse, statement: str, cluster: str, database: str) -> None:
-    """:func:`_apply` on a cluster: a table made replicated and distributed; a column added to the
-    local tables, then the distributed table made again with it (see streams.storage.cluster)."""
-    if _CREATE_TABLE.match(statement):
-        for clustered in clustered_create(statement, cluster, database):
-            store.execute(clustered)
-        return
-    table, local, alter = clustered_add_column(statement, cluster, database)
-    column = _ADD_COLUMN.match(statement)
-    assert column is not None  # clustered_add_column accepted it
-    if not _has_column(store, local, column.group(2)):
-        store.execute(alter)
-    if not _has_column(store, table, column.group(2)):
-        ((engine,),) = store.query(
-            "SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = %(t)s",
-            {"t": table},
-        )
-        store.execute(f"DROP TABLE IF EXISTS {database}.{table} ON CLUSTER {cluster}")
-        store.execute(distributed(table, cluster, database, sharding_key(engine)))
+def _apply_on_cluster(store: ClickHouse, statements: Sequence[str], cluster: str, database: str) -> None:
+    """:func:`_apply` for a migration on a cluster: each table made replicated and distributed; the
+    columns it adds to a table added to the local tables in one statement (each ``ON CLUSTER``
+    statement waits for every server), then the distributed table made again with them (see
+    streams.storage.cluster)."""
+    added: dict[str, list[tuple[str, str]]] = {}  # table -> (column, its ADD COLUMN clause)
+    for statement in statements:
+        if _CREATE_TABLE.match(statement):
+            for clustered in clustered_create(statement, cluster, database):
+                store.execute(clustered)
+            continue
+        table, clause = clustered_add_column(statement)
+        column = _ADD_COLUMN.match(statement)
+        assert column is not None  # clustered_add_column accepted it
+        added.setdefault(table, []).append((column.group(2), clause))
+    for table, columns in added.items():
+        local = local_table(table)
+        missing = [clause for column, clause in columns if not _has_column(store, local, column)]
+        if missing:
+            store.execute(f"ALTER TABLE {database}.{local} ON CLUSTER {cluster} " + ", ".join(missing))
+        if not all(_has_column(store, table, column) for column, _ in columns):
+            ((engine,),) = store.query(
+                "SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = %(t)s",
+                {"t": table},
+            )
+            store.execute(f"DROP TABLE IF EXISTS {database}.{table} ON CLUSTER {cluster}")
+            store.execute(distributed(table, cluster, database, sharding_key(engine)))
 
 
 def _apply(store: ClickHouse, statement: str) -> None:

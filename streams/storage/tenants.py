@@ -13,7 +13,7 @@ import hashlib
 import re
 from xml.sax.saxutils import escape
 
-from streams.storage.cluster import ClusterError
+from streams.storage.cluster import LOCAL, distributed, local_table, sharding_key, zookeeper_path
 from streams.storage.protocol import ClickHouse
 
 # What a client's SLA dashboard and monthly report read.
@@ -47,12 +47,9 @@ def provision_client(store: ClickHouse, source_database: str, client: str) -> st
     """Create the client's database and its filtered views of the shared tables; idempotent. A
     shared table a migration has not made yet gets its view when it does (see
     :func:`provisioned_clients`)."""
-    if store.cluster:
-        raise ClusterError(
-            f"client {client!r}: per-client databases are made on one server only; on cluster "
-            f"{store.cluster} give clients readers of views you make on each replica (README, 'A cluster')"
-        )
     database = client_database(source_database, client)
+    if store.cluster:
+        return _provision_on_cluster(store, source_database, database, client, store.cluster)
     store.execute(f"CREATE DATABASE IF NOT EXISTS {database}")
     existing = {row[0] for row in store.query(
         "SELECT name FROM system.tables WHERE database = %(db)s", {"db": database})}  # fmt: skip
@@ -75,6 +72,44 @@ def provision_client(store: ClickHouse, source_database: str, client: str) -> st
     return database
 
 
+def _provision_on_cluster(store: ClickHouse, source: str, database: str, client: str, cluster: str) -> str:
+    """:func:`provision_client` on a cluster: on every server a materialized view of the shared
+    local table, kept in a replicated table of its own (a view fires where the insert lands; its
+    rows replicate like the source's), and a distributed table of the shared name over them,
+    filled once through it so that rows meet on the shard of their key."""
+    store.execute(f"CREATE DATABASE IF NOT EXISTS {database} ON CLUSTER {cluster}")
+    existing = {row[0] for row in store.query(
+        "SELECT name FROM system.tables WHERE database = %(db)s", {"db": database})}  # fmt: skip
+    for table in CLIENT_TABLES:
+        local = local_table(table)
+        if table in existing:
+            continue
+        rows = store.query(
+            "SELECT engine_full FROM system.tables WHERE database = %(db)s AND name = %(table)s",
+            {"db": source, "table": local},
+        )
+        if not rows:
+            if table == CLIENT_TABLES[0]:
+                raise RuntimeError(f"{source}.{local} does not exist: run `cckpi migrate` first")
+            continue
+        engine = rows[0][0].replace(zookeeper_path(source, local), zookeeper_path(database, local))
+        store.execute(
+            f"CREATE MATERIALIZED VIEW IF NOT EXISTS {database}.{local} ON CLUSTER {cluster} "
+            f"ENGINE = {engine} AS SELECT * FROM {source}.{local} WHERE client = %(client)s",
+            {"client": client},
+        )
+        ((shared,),) = store.query(
+            "SELECT engine_full FROM system.tables WHERE database = %(db)s AND name = %(table)s",
+            {"db": source, "table": table},
+        )
+        store.execute(distributed(table, cluster, database, sharding_key(shared)))
+        store.execute(
+            f"INSERT INTO {database}.{table} SELECT * FROM {source}.{table} WHERE client = %(client)s",
+            {"client": client},
+        )  # rows the view missed, or saw too: the tables replace by key
+    return database
+
+
 _CLIENT_FILTER = re.compile(r"WHERE client = '((?:[^'\\]|\\.)*)'")
 _UNESCAPE = {"b": "\b", "f": "\f", "r": "\r", "n": "\n", "t": "\t", "0": "\0", "a": "\a", "v": "\v"}
 
@@ -87,12 +122,17 @@ def _client_of(view_sql: str) -> str | None:
     return re.sub(r"\\(.)", lambda m: _UNESCAPE.get(m.group(1), m.group(1)), found.group(1))
 
 
+def _view_name(store: ClickHouse, table: str) -> str:
+    """What a client's view of a shared table is called: on a cluster, the view is the local table."""
+    return local_table(table) if store.cluster else table
+
+
 def provisioned_clients(store: ClickHouse, source_database: str) -> list[str]:
     """The clients with a database of views (read back from their KPI view's SQL)."""
     rows = store.query(
         "SELECT database, create_table_query FROM system.tables WHERE engine = 'MaterializedView' "
         "AND startsWith(database, %(prefix)s) AND name = %(table)s",
-        {"prefix": f"{source_database}_client_", "table": CLIENT_TABLES[0]},
+        {"prefix": f"{source_database}_client_", "table": _view_name(store, CLIENT_TABLES[0])},
     )
     found = ((_client_of(sql), database) for database, sql in rows)
     return sorted(
@@ -109,13 +149,16 @@ def drop_client_views(store: ClickHouse, source_database: str, tables: set[str])
     rows = store.query(
         "SELECT database, name, create_table_query FROM system.tables WHERE engine = 'MaterializedView' "
         "AND startsWith(database, %(prefix)s) AND has(%(tables)s, name)",
-        {"prefix": f"{source_database}_client_", "tables": wanted},
+        {"prefix": f"{source_database}_client_", "tables": [_view_name(store, t) for t in wanted]},
     )
     clients = set()
+    on_cluster = f" ON CLUSTER {store.cluster}" if store.cluster else ""
     for database, name, sql in rows:
         client = _client_of(sql)
         if client is not None and client_database(source_database, client) == database:
-            store.execute(f"DROP TABLE IF EXISTS {database}.{name}")
+            if store.cluster:  # its distributed table first
+                store.execute(f"DROP TABLE IF EXISTS {database}.{name.removesuffix(LOCAL)}{on_cluster}")
+            store.execute(f"DROP TABLE IF EXISTS {database}.{name}{on_cluster}")
             clients.add(client)
     return sorted(clients)
 

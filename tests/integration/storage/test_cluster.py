@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 import pytest
 
+from cckpi.broker import TansuBroker
 from cckpi.chserver import ClickHouseCluster
 from schemas.kpi import KpiRow
 from schemas.sla import SlaSettings
@@ -23,8 +24,9 @@ from streams.storage.connect import connect
 from streams.storage.migrate import SQL_DIR, load_migrations, migrate
 from streams.storage.protocol import ClickHouse
 from streams.storage.reads import read_kpi_rows
-from tests.integration.conftest import SIM_END, SIM_START
-from tests.integration.harness import load_through_stages
+from streams.storage.tenants import provision_client
+from tests.integration.conftest import SIM_END, SIM_START, as_messages
+from tests.integration.harness import load_through_stages, new_settings, run_pipeline
 
 pytestmark = pytest.mark.integration
 
@@ -61,6 +63,8 @@ def test_what_one_replica_writes_the_other_reads(
         migrate(one, before)
         old = ("client", "queue", "channel", "interval_start", "source", "version", "offered", "handled")
         one.insert("kpi_interval", old, [("legacy", "q", "call", 1_795_000_500, "s", 1, 3, 2)])
+        client = sorted({e["client"] for e in simulated_events})[0]
+        views = provision_client(one, "clustered", client)  # before the upgrade: made again by it
         assert "012_transfers_effort_cost" in migrate(two)  # new columns on every replica
         assert migrate(one) == []  # recorded cluster-wide
         for store in (one, two):
@@ -83,6 +87,12 @@ def test_what_one_replica_writes_the_other_reads(
         assert kpi_rows(two) == want  # the other replica, at once: the insert had a quorum of 2
         load_through_stages(two, simulated_events)  # everything written again, from the other side
         assert kpi_rows(one) == want  # replaced by key, not added
+        theirs = [r for r in want if r.client == client]
+        for store in (one, two):  # the client's database holds its rows, and only those, on each replica
+            seen = store.query(f"SELECT client, sum(offered), sum(handled) FROM {views}.kpi_interval FINAL "
+                               "GROUP BY client")  # fmt: skip
+            assert seen == [(client, sum(r.offered for r in theirs), sum(r.handled for r in theirs))]
+        assert provision_client(two, "clustered", client) == views  # idempotent
         since, until = int(SIM_START.timestamp()), int(SIM_END.timestamp())
         result = replay(two, SlaSettings(), since, until, None)
         assert result.agrees and result.events == sum(e["type"] != "agent.state" for e in simulated_events)
@@ -97,3 +107,20 @@ def test_the_settings_name_the_cluster_in_the_url() -> None:
     assert settings.clickhouse() == "clickhouse://h:9000/db?cluster=main&insert_quorum=2"
     with pytest.raises(ValueError, match="clickhouse_cluster|CCKPI_CLICKHOUSE_CLUSTER"):
         Settings(clickhouse_cluster="main; DROP")
+
+
+def test_a_worker_on_one_replica_gives_the_rows_of_compute_on_the_other(
+    tmp_path: Path,
+    cluster: ClickHouseCluster,
+    broker: TansuBroker,
+    simulated_events: list[dict[str, Any]],
+) -> None:
+    settings = new_settings(tmp_path, broker.bootstrap, cluster.url(0, insert_quorum=2))
+    run_pipeline(settings, as_messages(simulated_events), settings.clickhouse())
+    other = connect(cluster.url(1), tmp_path, settings.database)
+    try:
+        want = compute_rows(read_events((orjson.dumps(e) for e in simulated_events), ReadReport()))
+        assert read_kpi_rows(other, 900) == want
+        assert tables(other, settings.database)["raw_events"] == "Distributed"
+    finally:
+        other.close()
