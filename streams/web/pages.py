@@ -138,7 +138,9 @@ def register_pages(app: faust.App, runtime: WorkerView, alerts: AlertView | None
 
     @app.page("/api/live/stream")
     async def stream(web: Any, request: Any) -> Any:
-        """Server-sent events: a new summary whenever the worker wrote a batch, else a keepalive."""
+        """Server-sent events: a new summary whenever the worker wrote a batch, else a keepalive;
+        it ends when the worker stops (an open stream would hold the shutdown for the web
+        server's whole grace period, past a container's stop timeout)."""
         if not _allowed(runtime, request):
             return _denied()
         response = aioweb.StreamResponse(
@@ -149,7 +151,7 @@ def register_pages(app: faust.App, runtime: WorkerView, alerts: AlertView | None
         seen: tuple[int, int] | None = None
         reflected = runtime.meter.batches  # batches this client saw reflected already
         quiet = 0.0
-        while True:
+        while not app.should_stop:
             marker = (runtime.meter.batches, runtime.meter.facts_received)
             if marker != seen or quiet >= KEEPALIVE_S:
                 figures = await summary(runtime, client, queue, alerting)
@@ -163,6 +165,7 @@ def register_pages(app: faust.App, runtime: WorkerView, alerts: AlertView | None
                 seen, quiet = marker, 0.0
             await asyncio.sleep(PUSH_EVERY_S)
             quiet += PUSH_EVERY_S
+        return response
 
     @app.page("/wallboard")
     async def wallboard(web: Any, request: Any) -> Any:
