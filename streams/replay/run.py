@@ -56,19 +56,20 @@ _ARRIVALS_IN_RANGE = (
 _EXTENT = (
     "SELECT count(), min(occurred_us), max(occurred_us) FROM raw_events WHERE contact_id IN ({contact_ids})"
 )
-# Each event's routing keys come along (streams.batch.routing.known_routes), so the workers need
-# not read every payload once more to split them; the last columns are what a shard decides by.
 _RELEVANT = (
-    "SELECT event_id, payload, toInt64(cityHash64(client, contact_id)) AS contact_key, "
-    "if(type = 'contact.arrived', toInt64(cityHash64(client, customer_id)), toInt64(-1)) AS customer_key, "
-    "client, contact_id, type, customer_id, occurred_us "
-    "FROM raw_events FINAL "
+    "SELECT {columns} FROM raw_events FINAL "
     "WHERE occurred_at >= toDateTime(%(first_s)s) AND occurred_at <= toDateTime(%(last_s)s) "
     "AND ((client, contact_id) IN ({contacts}) "
     "OR (type = 'contact.arrived' AND occurred_us >= %(first_us)s AND occurred_us <= %(last_us)s "
     "AND (client, customer_id) IN ({customers})))"
 )
-_READ = "SELECT event_id, payload, contact_key, customer_key FROM ({relevant}) {shard}"
+# Each event's routing keys come along (streams.batch.routing.known_routes), so the workers need
+# not read every payload once more to split them.
+_READ = (
+    "event_id, payload, toInt64(cityHash64(client, contact_id)), "
+    "if(type = 'contact.arrived', toInt64(cityHash64(client, customer_id)), toInt64(-1))"
+)
+_SHARD_BY = "client, contact_id, type, customer_id, occurred_us, event_id"  # see streams.replay.shard
 
 
 @dataclass
@@ -99,12 +100,12 @@ def relevant_query(
     params.update(
         first_us=first_us, last_us=last_us, first_s=first_us // US_PER_S, last_s=last_us // US_PER_S
     )
-    relevant = _RELEVANT.format(contacts=contacts, customers=customers)
-    where = ""
-    if shard is not None:
-        where = f"WHERE {shard_filter(relevant)}"
+    sets = {"contacts": contacts, "customers": customers}
+    read = _RELEVANT.format(columns=_READ, **sets)
+    if shard is not None:  # a subquery only then: through one, the read takes a fifth longer
+        read += " AND " + shard_filter(_RELEVANT.format(columns=_SHARD_BY, **sets))
         params.update(shard=shard.part, shards=shard.parts)
-    return _READ.format(relevant=relevant, shard=where), params
+    return read, params
 
 
 def read_archive(
