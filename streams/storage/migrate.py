@@ -18,6 +18,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from streams.storage.cluster import (
+    ClusterError,
     clustered_add_column,
     clustered_create,
     distributed,
@@ -69,6 +70,7 @@ _MIGRATIONS_TABLE = (
 def migrate(store: ClickHouse, folder: Path = SQL_DIR) -> list[str]:
     """Apply the migrations not yet recorded; return the names applied now. On a cluster
     (``store.cluster``), every table is made replicated and distributed, ``ON CLUSTER``."""
+    _check_layout(store)
     if store.cluster:
         database = store.query("SELECT currentDatabase()")[0][0]
         for clustered in clustered_create(_MIGRATIONS_TABLE, store.cluster, database):
@@ -99,6 +101,27 @@ def migrate(store: ClickHouse, folder: Path = SQL_DIR) -> list[str]:
         )
         applied.append(migration.name)
     return applied
+
+
+def _check_layout(store: ClickHouse) -> None:
+    """Refuse a database made for one server when a cluster is named, and the other way round:
+    either would leave tables of both kinds."""
+    rows = store.query(
+        "SELECT engine, currentDatabase() FROM system.tables "
+        "WHERE database = currentDatabase() AND name = 'schema_migrations'"
+    )
+    if not rows:
+        return
+    ((engine, database),) = rows
+    if store.cluster and engine != "Distributed":
+        raise ClusterError(
+            f"database {database} was made on one server: CCKPI_CLICKHOUSE_CLUSTER={store.cluster} "
+            "cannot convert it; use a new database (CCKPI_DATABASE) and replay, or unset the cluster"
+        )
+    if not store.cluster and engine == "Distributed":
+        raise ClusterError(
+            f"database {database} was made on a cluster: set CCKPI_CLICKHOUSE_CLUSTER to its name"
+        )
 
 
 def _has_column(store: ClickHouse, table: str, column: str) -> bool:

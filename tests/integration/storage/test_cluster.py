@@ -21,6 +21,7 @@ from schemas.sla import SlaSettings
 from streams.batch.compute import ReadReport, compute_rows, read_events
 from streams.replay.run import replay
 from streams.settings import Settings
+from streams.storage.cluster import ClusterError
 from streams.storage.connect import connect
 from streams.storage.migrate import SQL_DIR, load_migrations, migrate
 from streams.storage.protocol import ClickHouse
@@ -80,6 +81,18 @@ def test_what_one_replica_writes_the_other_reads(
                 "SELECT offered, transferred, ces_sum FROM kpi_interval FINAL WHERE client = 'legacy'"
             )
             assert [tuple(row) for row in seen] == [(3, 0, 0)]  # the old row, with the new columns' defaults
+        # A database and the cluster setting must agree: either mistake is refused, by name.
+        alone = connect(cluster.servers[0].url, tmp_path, "clustered")  # the cluster's name left out
+        single = connect(cluster.servers[0].url, tmp_path, "single")
+        try:
+            with pytest.raises(ClusterError, match="made on a cluster: set CCKPI_CLICKHOUSE_CLUSTER"):
+                migrate(alone)
+            migrate(single)  # a database of one server's tables, on a server of the cluster
+            with pytest.raises(ClusterError, match="database single was made on one server"):
+                migrate(connect(cluster.url(0), tmp_path, "single"))
+        finally:
+            alone.close()
+            single.close()
         replicas = two.query("SELECT table, total_replicas, active_replicas FROM system.replicas "
                              "WHERE database = 'clustered'")  # fmt: skip
         assert len(replicas) == len(shared) and all(r[1:] == (2, 2) for r in replicas)
