@@ -116,7 +116,8 @@ def _check_layout(store: ClickHouse) -> None:
     if store.cluster and engine != "Distributed":
         raise ClusterError(
             f"database {database} was made on one server: CCKPI_CLICKHOUSE_CLUSTER={store.cluster} "
-            "cannot convert it; use a new database (CCKPI_DATABASE) and replay, or unset the cluster"
+            "cannot convert it; use a new database and consumer group (CCKPI_DATABASE, CCKPI_GROUP), "
+            "or unset the cluster"
         )
     if not store.cluster and engine == "Distributed":
         raise ClusterError(
