@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from streams.engine.intervals import parse_iso, whole_intervals
-from streams.replay.run import ReplayResult, write_audit_report
 from streams.replay.shard import Shard, parse_shard
-from streams.settings import Settings
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the command's modules load when it runs, not with every command's parser
     from schemas.sla import SlaSettings
+    from streams.replay.run import ReplayResult
+    from streams.settings import Settings
     from streams.storage.protocol import ClickHouse
 
 
@@ -69,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
     from schemas.sla import SlaError, load_sla
     from streams.batch.parallel import progress
     from streams.replay.run import replay
+    from streams.settings import Settings
     from streams.storage.connect import connect
 
     settings = Settings()
@@ -113,6 +114,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _concluded(result: ReplayResult, report: Path | None, speed: str = "") -> int:
     """Write the audit report, say the verdict; exit 0 when replay and live agree, 1 when not."""
+    from streams.replay.run import write_audit_report
+
     path = report or Path(f"{result.run_id}.json")
     write_audit_report(result, path)
     verdict = "agrees with the live rows" if result.agrees else f"DIFFERS in {result.differing_rows} row(s)"
