@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -181,7 +181,7 @@ def replay(
     since_s, until_s = whole_intervals(since_s, until_s)
     started = int(time.time())
     derived: dict[str, Vectors] = {}
-    digests_of: dict[RowKey, tuple[str, int]] = {}
+    digests_of: Digests = {}
     count = 0
     archived = Inputs(Packed.messages([]), Packed.messages([]))
     if "python" in engines:
@@ -215,7 +215,7 @@ class Derivation:
     client: str | None
     events: int
     rows: dict[str, Vectors]  # engine -> the rows of the range
-    digests: Mapping[RowKey, tuple[str, int]]  # per row: the digest of its inputs, and their count
+    digests: Digests
     skipped: int = 0
     digest_rule: str = DIGEST_RULE
 

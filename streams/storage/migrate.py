@@ -26,7 +26,13 @@ from streams.storage.cluster import (
     sharding_key,
 )
 from streams.storage.protocol import ClickHouse
-from streams.storage.tenants import CLIENT_TABLES, drop_client_views, provision_client, provisioned_clients
+from streams.storage.tenants import (
+    CLIENT_TABLES,
+    drop_client_views,
+    engine_of,
+    provision_client,
+    provisioned_clients,
+)
 
 SQL_DIR = Path(str(files("sql")))  # the migration files: the design card's sql/ folder
 _NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
@@ -153,10 +159,8 @@ def _apply_on_cluster(store: ClickHouse, statements: Sequence[str], cluster: str
         if missing:
             store.execute(f"ALTER TABLE {database}.{local} ON CLUSTER {cluster} " + ", ".join(missing))
         if not all(_has_column(store, table, column) for column, _ in columns):
-            ((engine,),) = store.query(
-                "SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = %(t)s",
-                {"t": table},
-            )
+            engine = engine_of(store, database, table)
+            assert engine is not None  # made with its local table
             store.execute(f"DROP TABLE IF EXISTS {database}.{table} ON CLUSTER {cluster}")
             store.execute(distributed(table, cluster, database, sharding_key(engine)))
 

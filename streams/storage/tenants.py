@@ -43,6 +43,15 @@ def client_user(source_database: str, client: str) -> str:
     return client_database(source_database, client)  # users and databases are separate namespaces
 
 
+def engine_of(store: ClickHouse, database: str, table: str) -> str | None:
+    """A table's full engine clause as the server reports it (None: no such table)."""
+    rows = store.query(
+        "SELECT engine_full FROM system.tables WHERE database = %(db)s AND name = %(table)s",
+        {"db": database, "table": table},
+    )
+    return str(rows[0][0]) if rows else None
+
+
 def provision_client(store: ClickHouse, source_database: str, client: str) -> str:
     """Create the client's database and its filtered views of the shared tables; idempotent. A
     shared table a migration has not made yet gets its view when it does (see
@@ -56,16 +65,13 @@ def provision_client(store: ClickHouse, source_database: str, client: str) -> st
     for table in CLIENT_TABLES:
         if table in existing:
             continue
-        rows = store.query(
-            "SELECT engine_full FROM system.tables WHERE database = %(db)s AND name = %(table)s",
-            {"db": source_database, "table": table},
-        )
-        if not rows:
+        engine = engine_of(store, source_database, table)
+        if engine is None:
             if table == CLIENT_TABLES[0]:
                 raise RuntimeError(f"{source_database}.{table} does not exist: run `cckpi migrate` first")
             continue
         store.execute(
-            f"CREATE MATERIALIZED VIEW IF NOT EXISTS {database}.{table} ENGINE = {rows[0][0]} "
+            f"CREATE MATERIALIZED VIEW IF NOT EXISTS {database}.{table} ENGINE = {engine} "
             f"POPULATE AS SELECT * FROM {source_database}.{table} WHERE client = %(client)s",
             {"client": client},
         )
@@ -84,24 +90,19 @@ def _provision_on_cluster(store: ClickHouse, source: str, database: str, client:
         local = local_table(table)
         if table in existing:
             continue
-        rows = store.query(
-            "SELECT engine_full FROM system.tables WHERE database = %(db)s AND name = %(table)s",
-            {"db": source, "table": local},
-        )
-        if not rows:
+        found = engine_of(store, source, local)
+        if found is None:
             if table == CLIENT_TABLES[0]:
                 raise RuntimeError(f"{source}.{local} does not exist: run `cckpi migrate` first")
             continue
-        engine = rows[0][0].replace(zookeeper_path(source, local), zookeeper_path(database, local))
+        engine = found.replace(zookeeper_path(source, local), zookeeper_path(database, local))
         store.execute(
             f"CREATE MATERIALIZED VIEW IF NOT EXISTS {database}.{local} ON CLUSTER {cluster} "
             f"ENGINE = {engine} AS SELECT * FROM {source}.{local} WHERE client = %(client)s",
             {"client": client},
         )
-        ((shared,),) = store.query(
-            "SELECT engine_full FROM system.tables WHERE database = %(db)s AND name = %(table)s",
-            {"db": source, "table": table},
-        )
+        shared = engine_of(store, source, table)
+        assert shared is not None  # made with its local table by the migrations
         store.execute(distributed(table, cluster, database, sharding_key(shared)))
         store.execute(
             f"INSERT INTO {database}.{table} SELECT * FROM {source}.{table} WHERE client = %(client)s",
