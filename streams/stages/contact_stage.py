@@ -13,9 +13,10 @@ from schemas.events import Rejection
 from schemas.sla import SlaSettings
 from schemas.wire import AgentState, parse_events
 from streams.engine.agent_states import AgentBoard
+from streams.engine.agent_time import AgentKey
 from streams.engine.contacts import ContactState
 from streams.engine.fcr import customer_partition
-from streams.engine.intervals import INTERVAL_S
+from streams.engine.intervals import INTERVAL_S, US_PER_S
 from streams.engine.retention import Retention
 from streams.engine.totals import GRAINS, Lane
 from streams.stages.contact_book import ContactBook
@@ -32,6 +33,11 @@ from streams.stages.output import (
 )
 
 FACTS_PER_MESSAGE = 2000  # ~0.5 MB: under the broker's and producer's message size limits
+
+
+def agent_time_source(partition: int) -> str:
+    """The source of a partition's agent state-time rows: one owner, rewritten whole on restore."""
+    return f"agents/{partition}"
 
 
 class ContactStage:
@@ -85,10 +91,11 @@ class ContactStage:
         watermark_us: int = 0,
         agent_events: Sequence[AgentState] = (),
         latest_us: Mapping[str, int] | None = None,
+        agent_rows: Sequence[AgentKey] = (),
     ) -> None:
         """Start a partition from the states stored for it (empty on a first run), at the
-        watermark stored with them, the agent changes of its archive and the latest event time
-        stored per client."""
+        watermark stored with them, the agent changes of its archive, the latest event time
+        stored per client and the keys of its agent state-time rows stored from the floor on."""
         self._changes += 1
         book = self.books[partition] = ContactBook(self.sla.thresholds, self.grains, self.retention)
         book.horizon.watermark_us = watermark_us
@@ -102,11 +109,16 @@ class ContactStage:
             book.apply_agent(event, restoring=True)
             self._saw(event.client, event.occurred_us)
         self._advance_agents(set(self.latest_us))
+        # A batch that stopped after its agent rows but before archiving its agent events may
+        # have left rows this clock never makes (an open state carried past a change not yet
+        # read): every stored row is written again, zero where the clock has no time.
+        for client, queue, agent_id, start_s in agent_rows:
+            book.agent_time.touch((client, queue, agent_id, start_s * US_PER_S))
         for totals in (book.totals, book.reasons, book.agents):  # stored rows hold these sums
             for grain in totals.grains:
                 totals.dirty[grain].clear()
-        # Agents' state time is written again: the stored rows may have lasted until another
-        # latest event than the one known now, or their batch may have stopped before them.
+        # Agents' state time is written again (its dirty rows stay): the stored rows may have
+        # lasted until another latest event than the one known now.
         # Forward every recent restored contact to stage two again: a previous owner may have
         # written one and stopped before its fact was delivered. Stage two merges duplicates.
         cutoff = book.horizon.cutoff_us
@@ -187,7 +199,7 @@ class ContactStage:
             out.add_totals(book.totals, f"contacts/{partition}")
             out.add_totals(book.reasons, f"contacts/{partition}", "reasons")
             out.add_totals(book.agents, f"contacts/{partition}", "agents")
-            out.add_totals(book.agent_time, f"agents/{partition}", "agents")
+            out.add_totals(book.agent_time, agent_time_source(partition), "agents")
             for contact in book.take_fcr_changed():
                 assert contact.arrival is not None
                 target = customer_partition(contact.client, contact.arrival.customer_id, self.partitions)

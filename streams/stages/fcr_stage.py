@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from schemas.wire import AgentState
+from streams.engine.agent_time import AgentKey
 from streams.engine.contacts import ContactState
 from streams.engine.fcr import FCR_WINDOW_US, fact_of
 from streams.engine.retention import Retention
@@ -60,9 +61,10 @@ class FcrStage:
         watermark_us: int = 0,
         agent_events: Sequence[AgentState] = (),
         latest_us: Mapping[str, int] | None = None,
+        agent_rows: Sequence[AgentKey] = (),
     ) -> None:
         """Start a customer partition from the contacts stored for it, at its stored watermark
-        (agents are stage one's business: their changes and latest times are not used here)."""
+        (agents are stage one's business: their changes, latest times and rows are not used here)."""
         book = self.books[partition] = FcrBook(grains=self.grains, retention=self.retention)
         book.horizon.watermark_us = watermark_us
         for contact in contacts:

@@ -7,12 +7,13 @@ from typing import Any, NamedTuple, Protocol
 
 from schemas.kpi import KpiRow
 from schemas.wire import AgentState, parse_events
-from streams.engine.agent_time import LAST_STATE_CAP_US
+from streams.engine.agent_time import LAST_STATE_CAP_US, AgentKey
 from streams.engine.contacts import ContactState
 from streams.engine.intervals import INTERVAL_S, US_PER_S, interval_start
 from streams.engine.retention import Retention
 from streams.engine.rows import CostLookup, no_cost, output_rows
 from streams.engine.totals import RowKey
+from streams.stages.contact_stage import agent_time_source
 from streams.storage.protocol import ClickHouse
 from streams.storage.tables import CONTACT_STATE_COLUMNS, KPI_TABLE, STORED_COLUMNS, state_from_values
 
@@ -75,23 +76,20 @@ def load_contacts(
     return [state_from_values(row) for row in rows]
 
 
-def load_agent_events(
-    store: ClickHouse, partition: int, keep: Retention | None = None, watermark_us: int = 0
-) -> list[AgentState]:
+def load_agent_events(store: ClickHouse, partition: int, floor_us: int | None = None) -> list[AgentState]:
     """The agent changes of a partition in the raw archive that were not turned away as late: the
-    changes counted in the agent rows (written before the archive). With a retention, those
-    whose time can reach the live floor (the interval of the cutoff): every change from 12 hours
-    before it (a last state lasts at most 12 hours), and each agent's latest one before that (it
-    lasts until the next change)."""
+    changes counted in the agent rows (written before the archive). With a live floor (see
+    :func:`agent_floor_us`), those whose time can reach it: every change from 12 hours before it
+    (a last state lasts at most 12 hours), and each agent's latest one before that (it lasts
+    until the next change)."""
     base = (
         "FROM raw_events WHERE kafka_partition = %(p)s AND type = 'agent.state' AND event_id NOT IN "
         "(SELECT event_id FROM late_events WHERE type = 'agent.state' AND stage = 'contacts')"
     )
     params = {"p": partition}
-    if keep is None:
+    if floor_us is None:
         rows = store.query(f"SELECT payload {base}", params)
     else:
-        floor_us = interval_start(watermark_us - keep.closed_us) * US_PER_S
         params["since"] = floor_us - LAST_STATE_CAP_US
         rows = store.query(f"SELECT payload {base} AND occurred_us >= %(since)s", params)
         rows += store.query(
@@ -119,6 +117,7 @@ class Restored(NamedTuple):
     contacts: list[ContactState]
     agent_events: list[AgentState]
     latest_us: dict[str, int]  # per client: the latest event time written
+    agent_rows: list[AgentKey]  # keys of the partition's agent state-time rows from the floor on
 
 
 def load_state(store: ClickHouse, stage: RestoringStage, partition: int, first_offset: int) -> Restored:
@@ -127,10 +126,28 @@ def load_state(store: ClickHouse, stage: RestoringStage, partition: int, first_o
     watermark_us = load_watermark(store, stage.name, partition, first_offset)
     contacts = load_contacts(store, stage.partition_column, partition, stage.keeps, watermark_us)
     if not stage.restores_agents:
-        return Restored(watermark_us, contacts, [], {})
-    agents = load_agent_events(store, partition, stage.keeps, watermark_us)
+        return Restored(watermark_us, contacts, [], {}, [])
+    floor_us = None if stage.keeps is None else agent_floor_us(stage.keeps, watermark_us)
+    agents = load_agent_events(store, partition, floor_us)
     latest = store.query("SELECT client, max(latest_us) FROM client_latest GROUP BY client")
-    return Restored(watermark_us, contacts, agents, {client: int(at) for client, at in latest})
+    written = load_agent_rows(store, partition, floor_us or 0)
+    return Restored(watermark_us, contacts, agents, {client: int(at) for client, at in latest}, written)
+
+
+def agent_floor_us(keep: Retention, watermark_us: int) -> int:
+    """Where a restored partition's agent time becomes live: the interval of its cutoff."""
+    return interval_start(watermark_us - keep.closed_us) * US_PER_S
+
+
+def load_agent_rows(store: ClickHouse, partition: int, floor_us: int) -> list[AgentKey]:
+    """The keys of a partition's agent state-time rows stored from the floor on (written again
+    by its new owner: see :meth:`streams.stages.contact_stage.ContactStage.restore`)."""
+    rows = store.query(
+        "SELECT DISTINCT client, queue, agent_id, toUInt32(interval_start) FROM agent_interval "
+        "WHERE source = %(source)s AND interval_start >= toDateTime(%(floor)s, 'UTC')",
+        {"source": agent_time_source(partition), "floor": max(floor_us // US_PER_S, 0)},  # 18.16 wraps < 0
+    )
+    return [(client, queue, agent_id, int(start)) for client, queue, agent_id, start in rows]
 
 
 def window(client: str | None, since_s: int | None, until_s: int | None) -> tuple[str, dict[str, Any]]:

@@ -45,7 +45,9 @@ COLUMNS_OF = {
 # Watermarks last: a restart never resumes at a watermark ahead of the contacts stored.
 # Agent rows and late events before the raw archive, for the same reason: a restart rebuilds
 # agents' state time from the archived agent events not turned away as late, until the latest
-# event time written per client (streams.storage.reads.load_state).
+# event time written per client, and writes every stored agent row of the live range again, so
+# that none is left from a batch whose agent events never reached the archive
+# (streams.storage.reads.load_state).
 ORDER = (
     "client_latest", "agent_interval", "late_events", "raw_events", "dead_letters", "sla_targets",
     "kpi_interval", "kpi_minute", "reason_interval", "agent_states", "contacts", "stage_watermarks",

@@ -96,8 +96,8 @@ class Runtime:
         starts = dict(idle) | batch_starts(records)
         for partition in self.unloaded(stage, records, idle):
             load = functools.partial(load_state, self.store, stage, partition, starts[partition])
-            watermark_us, contacts, agents, latest = await self._persistently("state load", load)
-            stage.restore(partition, contacts, watermark_us, agents, latest)
+            watermark_us, contacts, agents, latest, rows = await self._persistently("state load", load)
+            stage.restore(partition, contacts, watermark_us, agents, latest, rows)
             log.info("partition %s of %s: %d contacts, %d agent changes restored", partition, stage.name,
                      len(contacts), len(agents))  # fmt: skip
 

@@ -49,7 +49,14 @@ def restored(stage: S, store: ClickHouse | None = None, first: dict[int, int] | 
             continue
         assert first is not None
         loaded = load_state(store, stage, partition, first.get(partition, 1 << 62))
-        stage.restore(partition, loaded.contacts, loaded.watermark_us, loaded.agent_events, loaded.latest_us)
+        stage.restore(
+            partition,
+            loaded.contacts,
+            loaded.watermark_us,
+            loaded.agent_events,
+            loaded.latest_us,
+            loaded.agent_rows,
+        )
     return stage
 
 
