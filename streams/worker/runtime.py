@@ -98,8 +98,8 @@ class Runtime:
             load = functools.partial(load_state, self.store, stage, partition, starts[partition])
             watermark_us, contacts, agents, latest, rows = await self._persistently("state load", load)
             stage.restore(partition, contacts, watermark_us, agents, latest, rows)
-            log.info("partition %s of %s: %d contacts, %d agent changes restored", partition, stage.name,
-                     len(contacts), len(agents))  # fmt: skip
+            log.info("partition %s of %s: %d contacts, %d agent changes, %d agent rows restored", partition,
+                     stage.name, len(contacts), len(agents), len(rows))  # fmt: skip
 
     async def durable(self, out: StageOutput) -> None:
         """Write a batch's results; nothing is acked until this returns."""
