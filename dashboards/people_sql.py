@@ -67,6 +67,7 @@ AGENTS_OVER_RANGE = f"""SELECT agent_id, queue,
 FROM agent_interval FINAL
 WHERE client = '${{client}}' AND $__timeFilter(interval_start)
 GROUP BY agent_id, queue
+HAVING sum({STAFFED_US}) > 0 OR sum(handled) > 0
 ORDER BY queue, agent_id"""
 
 OCCUPANCY_BY_QUEUE = f"""SELECT interval_start, queue,

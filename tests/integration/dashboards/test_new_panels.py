@@ -4,8 +4,10 @@ reasons, alerts) and Grafana's alert rules, run on the seeded store (chDB and 18
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +25,8 @@ from streams.engine.alerts import WINDOW_S, LaneView, lane_breaches
 from streams.engine.kpi import ratios
 from streams.stages.contact_book import ContactBook
 from streams.stages.now import agents_by_state, waiting_now
+from streams.storage.connect import connect
+from streams.storage.migrate import migrate
 from streams.storage.protocol import ClickHouse
 from tests.integration.dashboards.panel_runs import CLIENT, FROM, SLA_FILE, TO, close, run, sql_of
 
@@ -211,3 +215,25 @@ def test_pipeline_alert_rules(seeded: tuple[ClickHouse, list[Any]]) -> None:
     assert rule_rows(store, "dead_letters", now) == ({()} if dead > limit else set())
     assert rule_rows(store, "dead_letters", now + 3600) == set()  # a quiet quarter hour later
     assert rule_rows(store, "consumer_lag", now) == set()  # drained
+
+
+def test_agents_dashboard_leaves_out_agents_with_nothing_in_the_range(
+    tmp_path: Path, store_url: str | None
+) -> None:
+    """Rows of zero are stored (an open state taken back by a later change, or written again after
+    a restart); an agent with nothing else in the range is not on the panel, as in compute."""
+    store = connect(store_url, tmp_path, f"agents_zero_{time.time_ns() % 10**9}")
+    try:
+        migrate(store)
+        at = datetime.fromtimestamp(FROM + 3600, UTC)
+        columns = ("client", "queue", "agent_id", "interval_start", "source", "version", "available_us")
+        store.insert("agent_interval", columns, [
+            [CLIENT, "billing", "was-here", at, "agents/0", 1, 900 * 10**6],
+            [CLIENT, "billing", "left-before", at, "agents/0", 1, 0],
+        ])  # fmt: skip
+        got = run(store, "Agents over the range: state time, occupancy, handled, AHT")
+    finally:
+        store.close()
+    assert [(agent, queue, staffed_h) for agent, queue, staffed_h, *_ in got] == [
+        ("was-here", "billing", 0.25)
+    ]
