@@ -174,7 +174,7 @@ def one_partition_stage(store: ClickHouse | None) -> ContactStage:
     return stage
 
 
-@pytest.mark.parametrize("seed", [9, 11])
+@pytest.mark.parametrize("seed", [9])  # failed before the fix (so did 11 and 18 of seeds 1-18)
 def test_kills_mid_write_end_with_the_rows_of_compute(tmp_path: Path, seed: int) -> None:
     """On chDB only: the many restarts test the stages' logic; the test above and
     ``test_stage_restore`` read back through clickhouse-server too."""
