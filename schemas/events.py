@@ -131,12 +131,22 @@ class ContactEnded(_ContactEnvelope):
         return float(value)
 
 
+def integral(value: object) -> object:
+    """A JSON number with an integral value as that integer (``4.0`` is 4; events.md): platforms
+    that store scores as decimals write them so. Anything else is left for the type to refuse."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 class SurveyAnswered(_ContactEnvelope):
     type: Literal["survey.answered"]
     csat: Annotated[StrictInt, Field(ge=1, le=5)] | None = None
     nps: Annotated[StrictInt, Field(ge=0, le=10)] | None = None
     ces: Annotated[StrictInt, Field(ge=1, le=7)] | None = None
     comment: Annotated[str, Field(max_length=2000)] | None = None  # the customer's words: personal data
+
+    _scores = field_validator("csat", "nps", "ces", mode="before")(integral)
 
     @model_validator(mode="after")
     def _one_score(self) -> SurveyAnswered:

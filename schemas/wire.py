@@ -82,9 +82,10 @@ class ContactEnded(_ContactEvent, tag="contact.ended"):
 
 
 class SurveyAnswered(_ContactEvent, tag="survey.answered"):
-    csat: Annotated[int, Meta(ge=1, le=5)] | None = None
-    nps: Annotated[int, Meta(ge=0, le=10)] | None = None
-    ces: Annotated[int, Meta(ge=1, le=7)] | None = None
+    # Any JSON number in range: _complete keeps those with an integral value, as ints (4.0 is 4).
+    csat: Annotated[float, Meta(ge=1, le=5)] | None = None
+    nps: Annotated[float, Meta(ge=0, le=10)] | None = None
+    ces: Annotated[float, Meta(ge=1, le=7)] | None = None
     comment: Annotated[str, Meta(max_length=2000)] | None = None
     type: ClassVar[str] = "survey.answered"
 
@@ -160,9 +161,19 @@ def _parse_slice(raws: list[bytes | memoryview]) -> list[Event | Rejection]:
 
 
 def _complete(event: Event) -> bool:
-    """The rules a struct cannot state: a survey scores something, durations are finite."""
+    """The rules a struct cannot state: a survey scores something with integral scores (made
+    ints here), durations are finite."""
     if isinstance(event, SurveyAnswered):
-        return event.csat is not None or event.nps is not None or event.ces is not None
+        csat, nps, ces = event.csat, event.nps, event.ces
+        if csat is None and nps is None and ces is None:
+            return False
+        for score in (csat, nps, ces):
+            if score is not None and not float(score).is_integer():
+                return False
+        event.csat = None if csat is None else int(csat)
+        event.nps = None if nps is None else int(nps)
+        event.ces = None if ces is None else int(ces)
+        return True
     if isinstance(event, ContactEnded):
         return event.talk_s < _INF and event.hold_s < _INF and event.wrap_s < _INF
     return True

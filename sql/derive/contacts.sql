@@ -1,7 +1,8 @@
--- One row per contact: the first event of each kind (kpis.md "Grain and attribution").
+-- One row per contact: the event of each kind that counts (kpis.md "Grain and attribution").
 -- "First" is the earliest occurred_at, ties broken by the smaller event_id: every argMin below
 -- orders by the pair (at_us, event_id), so a duplicate (same event_id, same bytes) changes
--- nothing and the order events were stored in never matters.
+-- nothing and the order events were stored in never matters. A survey is the latest answer
+-- (kpis.md, "Which event counts"): argMax over the same pair.
 -- Where only the time of the first counts (answered, abandoned, replied), the earliest time is it.
 -- Input `events`: one row per stored event with the columns its payload gives (see events.sql).
 SELECT
@@ -19,7 +20,7 @@ SELECT
     countIf(type = 'contact.ended') > 0 AS has_end,
     argMinIf((at_us, talk_us, hold_us, wrap_us, resolved), (at_us, event_id), type = 'contact.ended') AS ending,
     countIf(type = 'survey.answered') > 0 AS has_survey,
-    argMinIf((csat, nps, ces), (at_us, event_id), type = 'survey.answered') AS survey,
+    argMaxIf((csat, nps, ces), (at_us, event_id), type = 'survey.answered') AS survey,
     countIf(type = 'contact.transferred') > 0 AS has_transfer
 FROM {events}
 WHERE contact_id != ''

@@ -27,6 +27,7 @@ class Packed:
     data: bytes | mmap.mmap
     starts: array[int]
     ends: array[int]
+    lines_of_text: bool = False  # lines of a file: a line's end ("\r\n" too) is not its content
 
     @classmethod
     def lines(cls, data: bytes | mmap.mmap) -> Packed:
@@ -37,7 +38,8 @@ class Packed:
             found = np.flatnonzero(raw[at : at + _CHUNK] == ord("\n")) + at
             ends.frombytes(found.astype(np.int64).tobytes())
         ends.append(len(data))
-        return cls._from_ends(data, ends)
+        packed = cls._from_ends(data, ends)
+        return cls(packed.data, packed.starts, packed.ends, lines_of_text=True)
 
     @classmethod
     def messages(cls, items: Sequence[bytes]) -> Packed:
@@ -84,6 +86,11 @@ class Packed:
         """The messages at ``numbers``, as bytes (a method call per message cost more)."""
         data, starts, ends = self.data, self.starts, self.ends
         return (data[starts[n] : ends[n]] for n in numbers)
+
+    def content(self, n: int) -> bytes:
+        """Message ``n`` as received: a line without the "\r" of a "\r\n" line end."""
+        raw = self[n]
+        return raw[:-1] if self.lines_of_text and raw.endswith(b"\r") else raw
 
     def views(self, numbers: Iterable[int]) -> Iterator[memoryview]:
         """The messages at ``numbers``, read in place (nothing is copied)."""

@@ -20,16 +20,19 @@ import numpy.typing as npt
 
 from schemas.sla import SlaSettings
 from schemas.wire import ContactEvent
+from streams.batch.conflicts import event_keys, settle_messages
 from streams.batch.digests import inputs_digest, messages_by_row
 from streams.batch.engine import Rows, arrival_rows, gc_paused, run_engine
 from streams.batch.packed import Packed
 from streams.batch.reading import ReadReport, read_contact_events
 from streams.batch.routing import Routes, owners, route_keys
+from streams.engine.copies import CONFLICT_REASON, Settled
 from streams.engine.totals import RowKey, add_into
 
 RowInputs = tuple[str, int]  # SHA-256 of a row's input events, and how many distinct ones
 LINES_PER_WORKER = 100_000  # below this, starting a process costs more than it saves
 MAX_WORKERS = 64  # owners are bytes
+DROPPED = 255  # the owner of a copy that does not count (streams.batch.conflicts): no worker
 
 
 @dataclass
@@ -46,6 +49,7 @@ class _Job:
     sla: SlaSettings
     event_ids: Packed | None  # the messages' event ids, to digest each row's inputs
     routes: Routes | None  # the messages' routing keys, where they are known already
+    keys: bytes | None  # the messages' event-id keys, where they are known already
 
 
 # What forked workers read: set before the pool starts, inherited, never pickled.
@@ -69,19 +73,23 @@ def progress() -> tuple[int, int]:
 
 def _start_progress(job: _Job) -> None:
     _DONE[:] = [0] * MAX_WORKERS
-    _PASSES.value = (job.routes is None and job.workers > 1) + 1 + (job.event_ids is not None)
+    _PASSES.value = (
+        ((job.routes is None or job.keys is None) and job.workers > 1) + 1 + (job.event_ids is not None)
+    )
     _TOTAL.value = len(job.messages)
 
 
-def _route_part(part: int) -> tuple[bytes, bytes]:
-    """Phase one: the routing keys of one slice of the messages."""
+def _route_part(part: int) -> tuple[bytes, bytes, bytes]:
+    """Phase one: the routing keys of one slice of the messages (none when they are known),
+    and their event-id keys (none when they are known)."""
     job = _JOB
     assert job is not None
     count = len(job.messages)
     start, end = count * part // job.workers, count * (part + 1) // job.workers
-    keys = route_keys(job.messages, start, end)
+    keys, pairs = route_keys(job.messages, start, end) if job.routes is None else (b"", b"")
+    ids = event_keys(job.messages, start, end) if job.keys is None else b""
     _DONE[part] += end - start
-    return keys
+    return keys, pairs, ids
 
 
 def _work(task: tuple[int, bytes]) -> tuple[BatchResult, dict[RowKey, list[int]]]:
@@ -149,23 +157,36 @@ def batch_messages(
     workers: int | None = None,
     event_ids: Packed | None = None,
     routes: Routes | None = None,
+    keys: bytes | None = None,
 ) -> BatchResult:
     """Recompute the row vectors of JSON messages over ``workers`` processes (default: the cores).
 
     Given the messages' ``event_ids``, also digest the events behind every row (an audit);
-    given their ``routes``, skip reading them for routing (one worker routes nothing)."""
+    given their ``routes`` and event-id ``keys``, skip reading them for routing (one worker
+    routes nothing). Copies of one event id with different content are settled first, over
+    every message (``streams.batch.conflicts``)."""
     workers = default_workers(len(messages)) if workers is None else workers
-    job = _Job(messages, workers, sla, event_ids, routes)
+    job = _Job(messages, workers, sla, event_ids, routes, keys)
     _start_progress(job)
     with gc_paused():
         if workers > 1:
             return _in_workers(job)
-        result, fed = _count(messages, list(range(len(messages))), sla, event_ids is not None)
+        settled = settle_messages(messages, _int64([keys if keys is not None else event_keys(messages)]))
+        numbers = [n for n in range(len(messages)) if n not in settled.dropped]
+        _DONE[0] += len(settled.dropped)  # through: they count for nothing
+        result, fed = _count(messages, numbers, sla, event_ids is not None)
         _KEPT.clear()  # in this process, not a worker's: free it now
+        report_dead(result.report, settled)
         if event_ids is not None:
             result.inputs = dict(_digests(messages, event_ids, list(fed.items())))
             _DONE[0] += len(messages)
         return result
+
+
+def report_dead(report: ReadReport, settled: Settled) -> None:
+    """Each losing content of a conflicting duplicate, as a skipped line with its reason."""
+    report.rejected.extend((copy.number + 1, CONFLICT_REASON) for copy in settled.dead)
+    report.rejected.sort()
 
 
 def _in_workers(job: _Job) -> BatchResult:
@@ -173,11 +194,12 @@ def _in_workers(job: _Job) -> BatchResult:
     _JOB = job
     try:
         with ProcessPoolExecutor(job.workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            if job.routes is None:
-                keys, pairs = zip(*pool.map(_route_part, range(job.workers)), strict=True)
-                owner = owners(_int64(keys), _int64(pairs), job.workers)
-            else:
-                owner = owners(*job.routes, job.workers)
+            if job.routes is None or job.keys is None:
+                keys, pairs, ids = zip(*pool.map(_route_part, range(job.workers)), strict=True)
+            routes = job.routes or (_int64(keys), _int64(pairs))
+            settled = settle_messages(job.messages, _int64([job.keys] if job.keys is not None else ids))
+            owner = _without(owners(*routes, job.workers), settled.dropped)
+            _DONE[0] += len(settled.dropped) * (1 + (job.event_ids is not None))  # no pass reads them
             counted = list(pool.map(_work, [(worker, owner) for worker in range(job.workers)]))
             fed: dict[RowKey, list[int]] = {}
             for _, part_fed in counted:
@@ -197,5 +219,15 @@ def _in_workers(job: _Job) -> BatchResult:
                 add_into(total.rows, key, vector)
         total.report.valid += part.report.valid
         total.report.rejected.extend(part.report.rejected)
-    total.report.rejected.sort()
+    report_dead(total.report, settled)
     return total
+
+
+def _without(owner: bytes, dropped: set[int]) -> bytes:
+    """The owners, with the copies that do not count given to no worker."""
+    if not dropped:
+        return owner
+    marked = bytearray(owner)
+    for number in dropped:
+        marked[number] = DROPPED
+    return bytes(marked)

@@ -6,28 +6,38 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from schemas.events import Rejection
-from schemas.wire import AgentState, ContactEvent, parse_event, parse_events
+from schemas.wire import AgentState, ContactEvent, Event, parse_event, parse_events
 from streams.batch.packed import Packed
+from streams.engine.copies import CONFLICT_REASON, Copy, settle_copies
 
 
 @dataclass
 class ReadReport:
-    """What reading the input found: valid events and the lines that were skipped."""
+    """What reading the input found: valid events that count and the lines that were skipped
+    (a conflicting duplicate's losing content among them, once per content)."""
 
     valid: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
 
 
 def read_events(lines: Iterable[bytes], report: ReadReport) -> Iterator[ContactEvent | AgentState]:
-    """Parse JSONL lines, skipping blank ones and recording bad ones in ``report``."""
+    """Parse JSONL lines, skipping blank ones and recording bad ones in ``report``; copies of one
+    event id with different content are settled over all of them first (``streams.engine.copies``)."""
+    kept: list[tuple[int, bytes, Event]] = []
     for number, line in enumerate(lines, start=1):
         parsed = parse_event(line)
         if isinstance(parsed, Rejection):
             if line.strip():  # blank lines are skipped, not bad
                 report.rejected.append((number, parsed.reason))
             continue
-        report.valid += 1
-        yield parsed
+        kept.append((number, line, parsed))
+    settled = settle_copies(Copy(number, line.rstrip(b"\r\n"), event) for number, line, event in kept)
+    report.rejected.extend((copy.number, CONFLICT_REASON) for copy in settled.dead)
+    report.rejected.sort()
+    for number, _, event in kept:
+        if number not in settled.dropped:
+            report.valid += 1
+            yield event
 
 
 def read_contact_events(

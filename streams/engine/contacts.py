@@ -1,12 +1,15 @@
-"""Per-contact state: the first event of each kind, merged so that order never matters.
+"""Per-contact state: the event of each kind that counts, merged so that order never matters.
 
-"First" is the earliest ``occurred_at``, ties broken by the smaller ``event_id`` (kpis.md);
-merging keeps the minimum, so duplicates and any delivery order give the same state.
+"First" is the earliest ``occurred_at``, ties broken by the smaller ``event_id`` (kpis.md); a
+survey is the exception: the latest answer counts (the greatest pair), as a customer who edits a
+rating changes it. Merging keeps the minimum (the maximum for surveys), so duplicates and any
+delivery order give the same state.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from msgspec import Struct
 
@@ -127,8 +130,9 @@ class ContactState:
                 return True
         elif isinstance(event, SurveyAnswered):
             survey = self.survey
-            if survey is None or (at, eid) < (survey.at_us, survey.event_id):
-                self.survey = Survey(at, eid, event.csat, event.nps, event.ces)
+            if survey is None or (at, eid) > (survey.at_us, survey.event_id):  # the latest counts
+                scores = (event.csat, event.nps, event.ces)  # ints: parse_event made them so
+                self.survey = Survey(at, eid, *cast(tuple[int | None, int | None, int | None], scores))
                 return True
         elif isinstance(event, ContactTransferred):
             slot = self.transferred

@@ -43,7 +43,7 @@ def contacts_behind(store: ClickHouse, client: str, queue: str, interval_s: int)
 
 
 def survey(values: tuple[Any, ...], events: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The survey that counts (the first), with the customer's comment from its raw event."""
+    """The survey that counts (the latest answer), with the customer's comment from its raw event."""
     survey_id, csat, nps, ces = values
     if not survey_id:
         return None

@@ -12,6 +12,7 @@ from kafka import KafkaConsumer, TopicPartition
 from schemas.events import Rejection
 from schemas.wire import Event, parse_events
 from streams.batch.packed import Packed
+from streams.engine.copies import Copy, settle_copies
 from streams.engine.intervals import US_PER_S
 from streams.kafka import polled_until_idle
 from streams.replay.relevance import relevant
@@ -57,6 +58,13 @@ def read_kafka(bootstrap: str, topic: str, since_s: int, until_s: int, client: s
         if not isinstance(event, Rejection):
             events.append(event)
             valid.append(payload)
+    # Copies of one id that differ are settled over the whole read, before relevance: the
+    # losing copy may name another contact.
+    copies = (Copy(n, raw, event) for n, (raw, event) in enumerate(zip(valid, events, strict=True)))
+    settled = settle_copies(copies)
+    if settled.dropped:
+        counted = [n for n in range(len(events)) if n not in settled.dropped]
+        events, valid = [events[n] for n in counted], [valid[n] for n in counted]
     keep = relevant(events, since_s * US_PER_S, until_s * US_PER_S, client)
     picked = [events[i] for i in keep]
     return Inputs(

@@ -23,6 +23,7 @@ from streams.batch.digests import inputs_digest
 from streams.batch.packed import Packed
 from streams.batch.parallel import batch_messages
 from streams.batch.routing import Routes, known_routes
+from streams.engine.copies import CONFLICT_REASON
 from streams.engine.fcr import FCR_WINDOW_US
 from streams.engine.intervals import US_PER_S, iso_utc, whole_intervals
 from streams.engine.totals import RowKey
@@ -67,7 +68,8 @@ _RELEVANT = (
 # not read every payload once more to split them.
 _READ = (
     "event_id, payload, toInt64(cityHash64(client, contact_id)), "
-    "if(type = 'contact.arrived', toInt64(cityHash64(client, customer_id)), toInt64(-1))"
+    "if(type = 'contact.arrived', toInt64(cityHash64(client, customer_id)), toInt64(-1)), "
+    "toInt64(cityHash64(event_id))"  # copies of one id are settled over the whole read
 )
 _SHARD_BY = "client, contact_id, type, customer_id, occurred_us, event_id"  # see streams.replay.shard
 
@@ -81,6 +83,7 @@ class Inputs:
     source: str = "archive"
     skipped: int = 0
     routes: Routes | None = None  # known from the archive's columns
+    keys: bytes | None = None  # the event ids' keys (streams.batch.conflicts), known likewise
 
 
 def relevant_query(
@@ -115,8 +118,8 @@ def read_archive(
     relevant = relevant_query(store, since_s, until_s, client, shard)
     if relevant is None:
         return Inputs(Packed.messages([]), Packed.messages([]))
-    (event_ids, payloads), (contact_keys, customer_keys) = store.query_packed(*relevant)
-    return Inputs(event_ids, payloads, routes=known_routes(contact_keys, customer_keys))
+    (event_ids, payloads), (contact_keys, customer_keys, keys) = store.query_packed(*relevant)
+    return Inputs(event_ids, payloads, routes=known_routes(contact_keys, customer_keys), keys=keys.tobytes())
 
 
 def archive_relation(store: ClickHouse, since_s: int, until_s: int, client: str | None) -> str:
@@ -150,9 +153,14 @@ Digests = dict[RowKey, tuple[str, int]]  # per row: the digest of its inputs, an
 
 def python_rows(archived: Inputs, sla: SlaSettings) -> tuple[Vectors, Digests]:
     """The Python batch engine's row vectors of archived events, and each row's input digest."""
-    result = batch_messages(archived.payloads, sla, WORKERS, archived.event_ids, archived.routes)
-    if result.report.rejected:  # the inputs hold valid events only
-        number, reason = result.report.rejected[0]
+    result = batch_messages(
+        archived.payloads, sla, WORKERS, archived.event_ids, archived.routes, archived.keys
+    )
+    # The inputs hold valid events only; copies of one id that differ (archived under other
+    # times) are settled as live settled them, the losing one not counted.
+    invalid = [(n, reason) for n, reason in result.report.rejected if reason != CONFLICT_REASON]
+    if invalid:
+        number, reason = invalid[0]
         event_id = archived.event_ids[number - 1].decode()
         raise ValueError(f"archived event {event_id} no longer validates: {reason}")
     return result.rows, result.inputs

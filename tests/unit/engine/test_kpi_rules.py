@@ -307,9 +307,26 @@ def test_csat_and_nps() -> None:
     assert row["nps"] == pytest.approx(100 * (3 - 2) / 7)
 
 
-def test_only_the_first_survey_counts() -> None:
+def test_the_latest_survey_answer_counts_whole() -> None:
+    # kpis.md, "Which event counts": the latest answer replaces every score of earlier ones; a
+    # score it lacks is absent.
     row = one_row([arrived(0), survey(100, csat=1), survey(50, csat=5, nps=10)])
-    assert (row["csat_satisfied"], row["nps_promoters"]) == (1, 1)
+    counted = (row["csat_responses"], row["csat_satisfied"], row["nps_responses"], row["surveyed"])
+    assert counted == (1, 0, 0, 1)
+    edited = one_row([arrived(0), survey(50, csat=2, nps=3), survey(900, csat=5)])
+    assert (edited["csat_satisfied"], edited["nps_responses"]) == (1, 0)
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_a_tie_on_time_goes_to_the_greater_event_id_whatever_the_order(order: int) -> None:
+    answers = [survey(100, csat=1, event_id="s-a"), survey(100, csat=5, event_id="s-b")][::order]
+    row = one_row([arrived(0), *answers])
+    assert row["csat_satisfied"] == 1  # "s-b": the greater id
+
+
+def test_a_score_written_as_an_integral_decimal_is_that_integer() -> None:
+    row = one_row([arrived(0), survey(100, csat=4.0, nps=10.0, ces=7.0)])
+    assert (row["csat_satisfied"], row["nps_promoters"], row["ces_sum"]) == (1, 1, 7)
 
 
 # --- additions to version 1: transfers, effort, survey response, cost --------------------------
@@ -320,14 +337,14 @@ def test_transfers_effort_and_survey_response() -> None:
               event("contact.transferred", 60, "t", to_queue="billing"), ended(200, "t"),  # two: one contact
               arrived(0, "e1"), answered(5, "e1"), ended(100, "e1"), survey(300, "e1", ces=6, comment="easy"),
               arrived(0, "e2"), answered(5, "e2"), ended(100, "e2"), survey(300, "e2", csat=2, ces=3),
-              survey(400, "e2", ces=7),  # a second survey does not count
+              survey(400, "e2", ces=7),  # the latest answer counts, and it has no csat
               arrived(0, "n"), answered(5, "n"), ended(100, "n"), survey(300, "n", nps=9),
               arrived(0, "x"), abandoned(40, "x")]  # fmt: skip
     row = one_row(events)
     assert (row["transferred"], row["answered"], row["transfer_rate"]) == (1, 4, 0.25)
     assert (row["surveyed"], row["handled"], row["survey_response_rate"]) == (3, 4, 0.75)
-    assert (row["ces_responses"], row["ces_sum"], row["ces"]) == (2, 9, 4.5)
-    assert row["csat_responses"] == 1 and row["nps_responses"] == 1
+    assert (row["ces_responses"], row["ces_sum"], row["ces"]) == (2, 13, 6.5)
+    assert row["csat_responses"] == 0 and row["nps_responses"] == 1
     assert row["cost_per_contact"] is None  # no hourly cost in the SLA file
 
 
