@@ -36,8 +36,11 @@ _MICROSECOND = timedelta(microseconds=1)
 def parse_rfc3339(text: str) -> datetime:
     """Parse a timestamp that matched RFC3339_PATTERN; digits past microseconds are cut.
 
-    Raises ValueError for impossible dates (e.g. February 30).
+    Raises ValueError for impossible dates (e.g. February 30) and offsets (minutes past 59,
+    which datetime alone would carry into the hours).
     """
+    if text[-1] not in "Zz" and int(text[-2:]) > 59:
+        raise ValueError("offset minutes must be in 0..59")
     return datetime.fromisoformat(text[:-1] + "Z" if text[-1] == "z" else text)
 
 
@@ -60,7 +63,7 @@ class _Envelope(BaseModel):
     @field_validator("schema_version", mode="before")
     @classmethod
     def _version(cls, value: object) -> object:
-        if isinstance(value, bool):  # JSON true is not the integer 1
+        if isinstance(value, bool | float):  # JSON true, or 1.0, is not the integer 1
             raise ValueError("must be the integer 1")
         return value
 
@@ -108,7 +111,10 @@ class ContactTransferred(_ContactEnvelope):
     to_queue: NonEmpty
 
 
-Seconds = Annotated[float, Field(ge=0)]
+# A duration the columns can hold: they sum microseconds in 64 bits, and a producer's unit error
+# (or a fuzzer) must be a dead letter with its reason, not an overflow that stops the writer.
+MAX_SECONDS = 1e9  # about 31 years
+Seconds = Annotated[float, Field(ge=0, le=MAX_SECONDS)]
 
 
 class ContactEnded(_ContactEnvelope):

@@ -29,7 +29,8 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--engine", choices=("python", "sql"), default="python",
         help="python: the batch engine (default); sql: kpis.md as ClickHouse SQL (sql/derive/), run by the "
-        "embedded ClickHouse over the file, an independent second derivation (valid events only; kpi grain)",
+        "embedded ClickHouse over the file, an independent second derivation that skips the same lines "
+        "(kpi grain)",
     )  # fmt: skip
     p.set_defaults(run=run)
 
@@ -62,9 +63,10 @@ def run_sql(args: argparse.Namespace, sla: SlaSettings) -> int:
     """The KPI rows as the SQL derivation gives them, by an embedded ClickHouse in a scratch folder."""
     import tempfile
 
+    from streams.batch.reading import ReadReport
     from streams.engine.rows import output_rows
     from streams.storage.connect import connect
-    from streams.storage.sql_derive import SqlEngineError, derive_kpi_vectors, file_source, unreadable
+    from streams.storage.sql_derive import SqlEngineError, derive, file_source
 
     if args.grain != "kpi":
         print(f"cckpi compute: --engine sql gives the kpi grain only, not {args.grain}", file=sys.stderr)
@@ -73,22 +75,15 @@ def run_sql(args: argparse.Namespace, sla: SlaSettings) -> int:
         store = connect(None, Path(scratch))
         source = file_source(args.events)
         try:
-            bad, first = unreadable(store, source)
-            if bad:
-                print(f"cckpi compute: {bad} line(s) of {args.events} are not events the SQL engine can read "
-                      f"(the first: line {first}); --engine python skips each with its reason",
-                      file=sys.stderr)  # fmt: skip
-                return 2
-            vectors = derive_kpi_vectors(store, source, sla)
+            derived = derive(store, source, sla)
         except SqlEngineError as error:
             print(f"cckpi compute: {error}", file=sys.stderr)
             return 2
         finally:
             store.close()
-    rows = output_rows(sorted(vectors.items()), sla.formula, sla.hourly_cost)
+    rows = output_rows(sorted(derived.vectors.items()), sla.formula, sla.hourly_cost)
     write_rows(rows, args.format)
-    print(f"cckpi compute: {len(rows)} row(s) (SQL engine)", file=sys.stderr)
-    return 0 if rows else 1
+    return say_counts(ReadReport(derived.skipped.valid, derived.skipped.rejected), len(rows), " (SQL engine)")
 
 
 def run_grain(args: argparse.Namespace, sla: SlaSettings) -> int:
@@ -109,7 +104,7 @@ def run_grain(args: argparse.Namespace, sla: SlaSettings) -> int:
     return say_counts(report, len(rows))
 
 
-def say_counts(report: ReadReport, rows: int) -> int:
+def say_counts(report: ReadReport, rows: int, engine: str = "") -> int:
     """Say what was skipped and counted; exit 1 when nothing was valid."""
     if report.rejected:
         print(f"cckpi compute: skipped {len(report.rejected)} bad line(s):", file=sys.stderr)
@@ -117,5 +112,5 @@ def say_counts(report: ReadReport, rows: int) -> int:
             lines = [str(n) for n, r in report.rejected if r == reason][:5]
             more = "" if count <= 5 else ", …"
             print(f"  {count} × {reason} (line {', '.join(lines)}{more})", file=sys.stderr)
-    print(f"cckpi compute: {report.valid} valid event(s), {rows} row(s)", file=sys.stderr)
+    print(f"cckpi compute: {report.valid} valid event(s), {rows} row(s){engine}", file=sys.stderr)
     return 0 if report.valid else 1

@@ -127,8 +127,8 @@ def archive_relation(store: ClickHouse, since_s: int, until_s: int, client: str 
     for the SQL derivation to run where they are."""
     relevant = relevant_query(store, since_s, until_s, client)
     if relevant is None:
-        return "(SELECT '' AS payload WHERE 0)"
-    return f"(SELECT payload FROM ({bind(*relevant)}))"
+        return "(SELECT toUInt64(0) AS line, '' AS payload WHERE 0)"
+    return f"(SELECT rowNumberInAllBlocks() + 1 AS line, payload FROM ({bind(*relevant)}))"
 
 
 @dataclass
@@ -200,7 +200,10 @@ def replay(
         if inputs is not None:
             raise ValueError("the SQL engine reads the archive where it is stored (--source archive)")
         relation = archive_relation(store, since_s, until_s, client)
-        derived["sql"], read = derive(store, relation, sla)
+        derived["sql"], read, skipped = derive(store, relation, sla)
+        invalid = [(n, reason) for n, reason in skipped.rejected if reason != CONFLICT_REASON]
+        if invalid:  # the archive holds valid events only
+            raise ValueError(f"an archived event no longer validates: {invalid[0][1]}")
         if "python" not in engines:
             count = read
     derivation = Derivation(

@@ -4,18 +4,25 @@ current ClickHouse server (it needs ``VALUES``, tuples in ``argMin`` and array l
 
 It shares no code with the Python engine but the SLA file's resolved thresholds and the
 calendar of opening hours they give (email first responses count business time), so the audit
-can set one against the other. Its input is valid events (the raw archive holds nothing else).
+can set one against the other. It reads any input: the contract's validation is its own
+(``events.sql``); the contract models only word the reason of each message it refuses, and
+settle the rare copies of one event id that differ (``streams.engine.copies``), so both engines
+skip the same messages for the same reasons.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, get_args
 
+from schemas.events import EVENT_TYPES, AgentStateName, Channel, Rejection
 from schemas.sla import FCR_WINDOW_S, SlaSettings
+from schemas.wire import parse_event
 from streams.engine.business_time import local_date, opening_intervals
+from streams.engine.copies import CONFLICT_REASON, Copy, settle_copies
 from streams.engine.intervals import INTERVAL_S, US_PER_S
 from streams.engine.kpi import COLUMNS, Vector
 from streams.engine.totals import RowKey
@@ -105,30 +112,73 @@ def check_version(store: ClickHouse) -> None:
         )
 
 
+@dataclass
+class Skipped:
+    """What the derivation did not count: each refused message (its number, the contract's
+    reason) and each losing content of a conflicting duplicate, as the Python engine reports them."""
+
+    valid: int = 0  # the messages that count: events, and plain duplicates of them
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+
 class Derived(NamedTuple):
     vectors: dict[RowKey, Vector]
     events: int  # the contact events read (each counted once per copy)
+    skipped: Skipped
 
 
 def derive_kpi_vectors(
     store: ClickHouse, source: str, sla: SlaSettings | None = None, interval_s: int = INTERVAL_S
 ) -> dict[RowKey, Vector]:
     """The additive columns of every KPI row, derived by SQL from ``source`` (a relation with
-    a ``payload`` column of events), keyed as the Python engine keys them."""
+    a ``payload`` column of messages and their ``line`` numbers), keyed as the Python engine
+    keys them."""
     return derive(store, source, sla, interval_s).vectors
+
+
+_EVENT_COLUMNS = (
+    "line, copy, valid, unsure, if(valid AND NOT unsure, '', hex(payload)) AS doubt, type, event_id, client, "
+    "contact_id, at_us, "
+    "queue, channel, customer_id, talk_us, hold_us, wrap_us, resolved, csat, nps, ces"
+)
+
+
+# events.sql's checks are total functions: run over whole columns, not lazily row by row (the
+# setting applies only to the outermost query that reads the step).
+WHOLE_COLUMNS = " SETTINGS short_circuit_function_evaluation = 'disable'"
+
+
+def events_step(source: str) -> str:
+    """The messages of ``source`` as events, with the contract's names in place."""
+    return step(
+        "events",
+        source=source,
+        types=literal(list(EVENT_TYPES)),
+        channels=literal(list(get_args(Channel))),
+        states=literal(list(get_args(AgentStateName))),
+    )
 
 
 def derive(
     store: ClickHouse, source: str, sla: SlaSettings | None = None, interval_s: int = INTERVAL_S
 ) -> Derived:
-    """:func:`derive_kpi_vectors`, and how many contact events it read (no second pass to count)."""
+    """:func:`derive_kpi_vectors`, how many contact events it read (no second pass to count),
+    and what it skipped."""
     sla = sla or SlaSettings()
     check_version(store)
-    events = f"({step('events', source=source)})"
-    # The contacts are read three times (lanes, rows, customers' arrivals): made once, in memory.
-    table = f"derive_contacts_{uuid.uuid4().hex}"
-    store.execute(f"CREATE TABLE {table} ENGINE = Memory AS {step('contacts', events=events)}")
+    # The events and the contacts are each read several times: made once, in memory.
+    events, table = (f"derive_{name}_{uuid.uuid4().hex}" for name in ("events", "contacts"))
+    store.execute(
+        f"CREATE TABLE {events} ENGINE = Memory AS SELECT {_EVENT_COLUMNS} FROM ({events_step(source)})"
+        + WHOLE_COLUMNS
+    )
     try:
+        rejected, refused = refusals(store, events)
+        skipped = Skipped(rejected=rejected)
+        dropped = conflicts(store, source, events, refused, skipped)
+        counted = f"(SELECT * FROM {events} WHERE valid{refused}{dropped})"
+        ((skipped.valid,),) = store.query(f"SELECT count() FROM {counted}")
+        store.execute(f"CREATE TABLE {table} ENGINE = Memory AS {step('contacts', events=counted)}")
         lanes, business = lanes_table(store, table, sla)
         sql = step(
             "kpi_interval",
@@ -139,29 +189,78 @@ def derive(
             fcr_window_us=str(FCR_WINDOW_S * US_PER_S),
         )
         found = store.query(sql)
-        ((events,),) = store.query(f"SELECT sum(events) FROM {table}")
+        ((read,),) = store.query(f"SELECT sum(events) FROM {table}")
     finally:
+        store.execute(f"DROP TABLE IF EXISTS {events}")
         store.execute(f"DROP TABLE IF EXISTS {table}")
     out: dict[RowKey, Vector] = {}
     for row in found:
         client, queue, channel, start = row[:4]
         out[(client, queue, channel, int(start))] = tuple(int(v) for v in row[4 : 4 + len(COLUMNS)])
-    return Derived(out, int(events or 0))
+    skipped.rejected.sort()
+    return Derived(out, int(read or 0), skipped)
 
 
-def unreadable(store: ClickHouse, source: str) -> tuple[int, int]:
-    """How many lines of an events file the SQL engine cannot read as events (not JSON, no type
-    or event id, no RFC 3339 time), and the number of the first; blank lines are skipped. The
-    contract's full checks are the Python engine's, which says why for each line."""
-    ((count, first),) = store.query(
-        "SELECT countIf(bad), minIf(line, bad) FROM (SELECT rowNumberInAllBlocks() + 1 AS line, "
-        "payload != '' AND (NOT isValidJSON(payload) OR JSONExtractString(payload, 'type') = '' "
-        "OR JSONExtractString(payload, 'event_id') = '' OR parseDateTime64BestEffortOrNull("
-        f"JSONExtractString(payload, 'occurred_at'), 6, 'UTC') IS NULL) AS bad FROM {source})"
+def refusals(store: ClickHouse, events: str) -> tuple[list[tuple[int, str]], str]:
+    """The messages the derivation refused or left to the contract models (``unsure``), each
+    refused one with the contract's reason (blank lines are no message), and the condition that
+    leaves out those it had taken. A message the contract takes but the derivation refused is its
+    bug: said."""
+    found, taken = [], []
+    query = f"SELECT line, valid, copy, event_id, doubt FROM {events} WHERE NOT valid OR unsure ORDER BY line"
+    for line, valid, copy, event_id, doubt in store.query(query):
+        raw = bytes.fromhex(doubt)  # as hex: a refused message need not be UTF-8
+        if not raw.strip():
+            continue
+        verdict = parse_event(raw)
+        if not isinstance(verdict, Rejection):
+            if not valid:
+                raise SqlEngineError(
+                    f"message {line}: the SQL engine refused what the contract takes (a bug): {raw[:200]!r}"
+                )
+            continue
+        found.append((int(line), verdict.reason))
+        if valid:
+            taken.append(f"({literal(event_id)}, {int(copy)})")
+    if not taken:
+        return found, ""
+    return found, f" AND (event_id, copy) NOT IN {values('event_id String, copy UInt64', taken, '')}"
+
+
+def conflicts(store: ClickHouse, source: str, events: str, refused: str, skipped: Skipped) -> str:
+    """Settle the copies of one event id that differ (read again in full: they are rare); the
+    condition that leaves out the losing ones, and their dead letters in ``skipped``."""
+    ids = [row[0] for row in store.query(
+        f"SELECT event_id FROM {events} WHERE valid{refused} GROUP BY event_id HAVING min(copy) != max(copy)"
+    )]  # fmt: skip
+    if not ids:
+        return ""
+    rows = store.query(
+        f"SELECT line, copy, unsure, hex(payload) FROM ({events_step(source)}) "
+        f"WHERE valid AND event_id IN {literal(tuple(ids))}" + WHOLE_COLUMNS
     )
-    return int(count), int(first)
+    copies, keys = [], {}
+    for line, copy, unsure, payload in rows:
+        raw = bytes.fromhex(payload)
+        event = parse_event(raw)
+        raw = raw.removesuffix(b"\r")  # a line's end is not its content (its "\r\n" either)
+        if isinstance(event, Rejection):
+            if unsure:  # refused by the contract models, and reported so already
+                continue
+            raise SqlEngineError(f"message {line}: the SQL engine took what the contract refuses (a bug): "
+                                 f"{event.reason}")  # fmt: skip
+        copies.append(Copy(int(line), raw, event))
+        keys[int(line)] = (event.event_id, int(copy))
+    settled = settle_copies(copies)
+    skipped.rejected += [(copy.number, CONFLICT_REASON) for copy in settled.dead]
+    losing = [f"({literal(key)}, {copy})" for key, copy in sorted({keys[n] for n in settled.dropped})]
+    if not losing:
+        return ""
+    return f" AND (event_id, copy) NOT IN {values('event_id String, copy UInt64', losing, '')}"
 
 
 def file_source(path: Path) -> str:
-    """An events file (JSON Lines) as a relation the embedded ClickHouse reads in place."""
-    return f"(SELECT line AS payload FROM file({literal(str(path.resolve()))}, 'LineAsString'))"
+    """An events file (JSON Lines) as a relation the embedded ClickHouse reads in place: each line
+    and its number, from 1 (a "\r\n" end keeps its "\r" here, as the Python engine reads it)."""
+    lines = f"file({literal(str(path.resolve()))}, 'LineAsString', 'text String')"
+    return f"(SELECT _row_number + 1 AS line, text AS payload FROM {lines})"
