@@ -50,7 +50,7 @@ class _AgentLog:
             if event.occurred_us > latest.get(event.client, 0):
                 latest[event.client] = event.occurred_us
             if isinstance(event, AgentState):
-                self.changes[(event.client, event.agent_id)].append(
+                self.changes[(event.client, event.queue, event.agent_id)].append(
                     (event.occurred_us, event.event_id, event.queue, event.state)
                 )
             yield event

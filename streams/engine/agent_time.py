@@ -1,10 +1,12 @@
 """Agent rows (kpis.md, "Agents"): time in each state, split at interval boundaries, and the
 contacts each agent handled.
 
-A state lasts from its ``agent.state`` event to the agent's next one (ordered by
-``occurred_at`` then ``event_id``, a duplicate counted once). The last known state lasts until
-the latest ``occurred_at`` seen for the client, at most 12 hours: a missing log-off does not
-count for ever. ``offline`` is not staffed and adds to no column.
+A state lasts from its ``agent.state`` event to the agent's next one in the same queue (ordered
+by ``occurred_at`` then ``event_id``, a duplicate counted once): an agent who is a member of
+several queues has a state in each, as telephony platforms keep one per queue membership, and
+staffs each. The last known state lasts until the latest ``occurred_at`` seen for the client, at
+most 12 hours: a missing log-off does not count for ever. ``offline`` is not staffed and adds to
+no column.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ HANDLED, HANDLE, FCR_SUCCESS, CSAT_RESPONSES, CSAT_SATISFIED = range(len(STATES)
 LAST_STATE_CAP_US = 12 * 3600 * US_PER_S
 
 AgentKey = tuple[str, str, str, int]  # client, queue, agent_id, interval_start (epoch s)
-AgentId = tuple[str, str]  # client, agent_id
+AgentId = tuple[str, str, str]  # client, queue, agent_id: one timeline per queue membership
 Change = tuple[int, str, str, str]  # occurred_us, event_id, queue, state
 
 
@@ -92,7 +94,7 @@ def agent_state_rows(
     """Sum every agent's state time into its rows. ``changes`` are each agent's, in event order
     (see :func:`ordered`); ``latest_us`` is the latest event time seen per client."""
     rows = {} if rows is None else rows
-    for (client, agent_id), timeline in changes.items():
+    for (client, _, agent_id), timeline in changes.items():
         for n, (at_us, _, queue, state) in enumerate(timeline):
             if n + 1 < len(timeline):
                 end_us = timeline[n + 1][0]
@@ -163,7 +165,7 @@ class AgentClock:
     ) -> None:  # fmt: skip
         low, high = max(min(start_us, end_us), floor_us), max(start_us, end_us)
         if low < high:
-            self.totals.add_span((agent[0], queue, agent[1]), moves, low, high)
+            self.totals.add_span((agent[0], queue, agent[2]), moves, low, high)
 
     def _switch(
         self, agent: AgentId, old: tuple[str, str], new: tuple[str, str], start_us: int, end_us: int,

@@ -98,7 +98,7 @@ class ContactBook:
         """Count an agent's change of state into its agent rows; once per event, in any order.
         A change older than the retention is late, unless it is restored (its time before the
         floor is final)."""
-        agent = (event.client, event.agent_id)
+        agent = (event.client, event.queue, event.agent_id)
         if self.clock.knows(agent, event.event_id):
             return False
         if event.occurred_us < self.horizon.cutoff_us and not restoring:
