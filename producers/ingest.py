@@ -18,8 +18,10 @@ from schemas.wire import parse_event
 PARTIAL = 207  # some lines taken, some refused (WebDAV's multi-status)
 
 
-def ingest(body: bytes) -> Converted:
-    """The messages to produce of a body, and the answer: 200 all taken, 207 some, 400 none."""
+def ingest(body: bytes, received_s: float = 0.0) -> Converted:
+    """The messages to produce of a body, and the answer: 200 all taken, 207 some, 400 none
+    (``received_s`` is the receiver's: contract events carry their own times)."""
+    del received_s
     messages: list[KeyedMessage] = []
     rejected: list[dict[str, Any]] = []
     for number, line in enumerate(body.split(b"\n"), start=1):

@@ -32,6 +32,16 @@ class EventOutput(Protocol):
     def close(self) -> None: ...
 
 
+def open_output(target: str, topic: str, compression: str, bootstrap: str | None) -> EventOutput:
+    """Where a producer's events go: ``kafka`` (at ``bootstrap``) or a JSON Lines file path;
+    ValueError naming what is missing."""
+    if target != "kafka":
+        return JsonlOutput(Path(target))
+    if not bootstrap:
+        raise ValueError("--output kafka needs KAFKA_BOOTSTRAP")
+    return KafkaOutput(bootstrap, topic, compression)
+
+
 class JsonlOutput:
     """One JSON object per line."""
 

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from producers.envelope import EventDict, envelope
 from producers.scenario import (
     COMMENTS,
     DEFAULT_SCENARIO,
@@ -31,19 +32,12 @@ from producers.scenario import (
 )
 from schemas.sla import SlaSettings
 
-EventDict = dict[str, Any]  # one event as its JSON object
 OpenAt = Callable[[str, float], bool]  # (client, epoch seconds) -> is its centre open
 
 
 def opening(sla: SlaSettings) -> OpenAt:
     """The SLA file's opening hours, as the simulator asks about them."""
     return lambda client, t: sla.is_open(client, datetime.fromtimestamp(t, UTC))
-
-
-def rfc3339(t: float) -> str:
-    """Epoch seconds as RFC 3339 UTC with milliseconds."""
-    moment = datetime.fromtimestamp(round(t, 3), UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 @dataclass
@@ -122,16 +116,8 @@ class Simulator:
         heapq.heappush(self._heap, (t, next(self._seq), action))
 
     def _emit(self, kind: str, t: float, client: str, queue: str, **fields: Any) -> None:
-        event: EventDict = {
-            "event_id": str(uuid.UUID(int=self.rng.getrandbits(128), version=4)),
-            "schema_version": 1,
-            "type": kind,
-            "occurred_at": rfc3339(t),
-            "client": client,
-            "queue": queue,
-        }
-        event.update(fields)
-        self._out.append(event)
+        event_id = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        self._out.append(envelope(event_id, kind, t, client, queue, **fields))
 
     def _lognormal(self, median: float, sigma: float) -> float:
         return median * math.exp(self.rng.gauss(0.0, sigma))

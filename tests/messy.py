@@ -15,9 +15,10 @@ from typing import Any
 
 import orjson
 
+from producers.envelope import rfc3339
 from producers.outputs import message_key
 from producers.scenario import DEFAULT_SCENARIO, scaled
-from producers.simulator import Simulator, rfc3339
+from producers.simulator import Simulator
 
 Event = dict[str, Any]
 DAILY_CONTACTS = sum(team.daily_contacts for client in DEFAULT_SCENARIO.clients for team in client.teams)

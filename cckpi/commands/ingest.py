@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cckpi.commands.bridge import add_output, listen_address, open_output, receiver_token
+from cckpi.options import add_output, output_of, receiver_token
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -23,7 +23,7 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from producers.bridges.receiver import receiver_app, serve
+    from producers.bridges.receiver import listen_address, receiver_app, serve
     from producers.ingest import ingest
 
     try:
@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"cckpi ingest: {error}", file=sys.stderr)
         return 2
     token = receiver_token("ingest")
-    output = open_output(args, "ingest") if token is not None else None
+    output = output_of(args, "ingest") if token is not None else None
     if token is None or output is None:
         return 2
     try:

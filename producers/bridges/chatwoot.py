@@ -1,91 +1,134 @@
 """Chatwoot's webhooks as contract events: each payload gives the same events every time.
 
 Chatwoot sends its conversation (``conversation_created``, ``conversation_status_changed``,
-``conversation_updated``) and message (``message_created``, ``message_updated``) objects as
-they stand after the change. A conversation is a contact; its inbox says the client, queue and
-channel (the queue map, keyed by inbox id). The mapping, and what a webhook cannot tell, is
-the README's table ("Chatwoot").
+``conversation_updated``, before 2.5 ``conversation_resolved``) and message (``message_created``,
+``message_updated``) objects as they stand when the webhook is built. A conversation is a contact;
+its inbox says the client, queue and channel (the queue map, keyed by inbox id). InboxPlace each value
+is in each version's payload is :mod:`producers.bridges.chatwoot_shapes`'s; the mapping, and what a
+webhook cannot tell, is the README's table ("Chatwoot").
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
+import orjson
+
+from producers.bridges.archive import read_record
+from producers.bridges.base import Account, Unreadable
+from producers.bridges.chatwoot_shapes import (
+    Unconvertible,
+    changed_s,
+    created_s,
+    epoch_s,
+    first_reply_s,
+    from_customer,
+    message_s,
+    obj,
+    rating,
+    sent_by_agent,
+    status_now,
+)
 from producers.bridges.ids import event_id
 from producers.bridges.queue_map import QueueMap
-from producers.simulator import rfc3339
+from producers.bridges.receiver import Converted
+from producers.envelope import EventDict, envelope
+from producers.outputs import message_key
+
+__all__ = ["ChatwootBridge", "Unconvertible"]
 
 EMAIL_CHANNELS = ("Channel::Email",)  # every other inbox type is a written conversation: chat
 UNASSIGNED = "unassigned"  # the agent of a conversation resolved with nobody assigned
-
-
-class Unconvertible(ValueError):
-    """A payload this bridge cannot turn into events (its reason says why)."""
-
-
-def _epoch_s(value: Any) -> float:
-    """Chatwoot's times: epoch numbers, or ISO strings (``2021-07-23T18:02:48.000Z``,
-    ``2020-03-03 13:05:57 UTC``)."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, str) and value:
-        text = value.replace(" UTC", "+00:00").replace("Z", "+00:00")
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            raise Unconvertible(f"time {value!r} is neither epoch seconds nor ISO 8601") from None
-        if moment.tzinfo is None:
-            raise Unconvertible(f"time {value!r} has no offset")
-        return moment.timestamp()
-    raise Unconvertible(f"no time in {value!r}")
-
-
-def _status_change(payload: dict[str, Any]) -> str | None:
-    """The status a conversation changed to, where the payload says it changed."""
-    if payload.get("event") == "conversation_status_changed":
-        return str(payload.get("status") or "")
-    for change in payload.get("changed_attributes") or []:
-        if isinstance(change, dict) and "status" in change:
-            return str((change["status"] or {}).get("current_value") or "")
-    return None
+CONVERSATION_EVENTS = ("conversation_created", "conversation_status_changed", "conversation_updated",
+                       "conversation_resolved")  # fmt: skip
+NO_TIME = "resolved, no time in the payload (Chatwoot before 4.0.2, replayed without its receipt time)"
+NO_CREATION_TIME = (
+    "conversation_created without a time (before 2.14: its first customer message is its arrival)"
+)
+InboxPlace = tuple[str, str, str, str]  # client, queue, channel, contact id
 
 
 @dataclass
 class ChatwootBridge:
     """Converts payloads in the order Chatwoot sent them; remembers each conversation's first
-    agent reply where the payload does not carry it (older Chatwoot versions)."""
+    agent reply where the payload does not carry it (Chatwoot before 2.12)."""
 
     queues: QueueMap
     answered: dict[str, float] = field(default_factory=dict)  # contact id -> first agent reply
-    ignored: Counter[str] = field(default_factory=Counter)
-    payloads: int = 0
-    events: int = 0
+    account: Account = field(default_factory=Account)
 
-    def convert(self, payload: dict[str, Any]) -> list[dict[str, Any]]:
-        """The events of one webhook payload (none for what it ignores, which is counted);
-        :class:`Unconvertible` for a payload it cannot read."""
-        self.payloads += 1
+    def convert(self, number: int, record: str | bytes) -> list[EventDict]:
+        """The events of one archive line or payload (the Bridge protocol): what cannot be read is
+        counted with its line and reason, never raised."""
+        raw = record.encode() if isinstance(record, str) else record
+        if not raw.strip():
+            return []
+        received = read_record(raw.strip())
+        try:
+            return self.convert_body(received.body, received.received_s)
+        except Unconvertible as error:
+            self.account.refuse(Unreadable(number, str(error), raw.decode("utf-8", "replace")[:2000]))
+            return []
+
+    def webhook(self, body: bytes, received_s: float) -> Converted:
+        """The receiver's conversion of one webhook: its events to produce, and the answer."""
+        try:
+            events = self.convert_body(body, received_s)
+        except Unconvertible as error:
+            self.account.refuse(Unreadable(0, str(error), body.decode("utf-8", "replace")[:2000]))
+            return 422, {"error": str(error)}, []
+        return 200, {"events": len(events)}, [(message_key(e), orjson.dumps(e)) for e in events]
+
+    def memory(self) -> dict[str, Any]:
+        """What later payloads need (first agent replies), kept with a replay's position."""
+        return {"answered": self.answered}
+
+    def recall(self, memory: Mapping[str, Any]) -> None:
+        self.answered = dict(memory.get("answered", {}))
+
+    def convert_body(self, body: bytes, received_s: float | None = None) -> list[EventDict]:
+        """The events of one webhook body; :class:`Unconvertible` for one it cannot read."""
+        try:
+            payload = orjson.loads(body)
+        except orjson.JSONDecodeError as error:
+            self.account.records += 1
+            raise Unconvertible(f"not JSON: {error}") from None
+        if not isinstance(payload, dict):
+            self.account.records += 1
+            raise Unconvertible("the body is not a JSON object")
+        return self.convert_payload(payload, received_s)
+
+    def convert_payload(self, payload: dict[str, Any], received_s: float | None = None) -> list[EventDict]:
+        """The events of one payload (none for what it ignores, which is counted); ``received_s``
+        is when the webhook came, for times the payload does not hold."""
+        self.account.records += 1
         kind = payload.get("event")
-        if kind in ("conversation_created", "conversation_status_changed", "conversation_updated"):
-            made = self._conversation(payload, kind)
-        elif kind in ("message_created", "message_updated"):
-            made = self._message(payload)
-        else:
-            made = []
+        try:
+            if kind in CONVERSATION_EVENTS:
+                made = self._conversation(payload, str(kind), received_s)
+            elif kind in ("message_created", "message_updated"):
+                made = self._message(payload, received_s)
+            else:
+                made = []
+        except Unconvertible:
+            raise
+        except Exception as error:  # a shape nobody has seen: reported with its line, not a traceback
+            raise Unconvertible(
+                f"{kind}: a payload of an unexpected shape ({type(error).__name__}: {error})"
+            ) from error
         if not made:
-            self.ignored[str(kind)] += 1
-        self.events += len(made)
+            self.account.ignored[str(kind)] += 1
+        self.account.events += len(made)
         return made
 
     # -- conversations -------------------------------------------------------------------
 
-    def _where(self, conversation: dict[str, Any]) -> tuple[str, str, str, str]:
+    def _where(self, conversation: dict[str, Any]) -> InboxPlace:
         """(client, queue, channel, contact id) of a conversation."""
         inbox, number = conversation.get("inbox_id"), conversation.get("id")
-        if inbox is None or number is None:
+        if not isinstance(inbox, int | str) or not isinstance(number, int | str) or isinstance(inbox, bool):
             raise Unconvertible("a conversation without its id or inbox_id")
         target = self.queues.target(str(inbox))
         if target is None:
@@ -97,73 +140,97 @@ class ChatwootBridge:
         system = self.queues.system
         return client, queue, channel, f"{system + ':' if system else ''}cw:{inbox}:{number}"
 
-    def _event(
-        self, conversation: dict[str, Any], kind: str, at: float, source: str, **extra: Any
-    ) -> dict[str, Any]:
-        return self._made(self._where(conversation), kind, at, source, **extra)
-
-    def _made(
-        self, where: tuple[str, str, str, str], kind: str, at: float, source: str, **extra: Any
-    ) -> dict[str, Any]:
+    def _made(self, where: InboxPlace, kind: str, at: float, source: str, **extra: Any) -> EventDict:
         client, queue, channel, contact = where
-        return {
-            "event_id": event_id("chatwoot", contact, kind, source),
-            "schema_version": 1, "type": kind, "occurred_at": rfc3339(at),
-            "client": client, "channel": channel, "queue": queue, "contact_id": contact, **extra,
-        }  # fmt: skip
+        return envelope(event_id("chatwoot", contact, kind, source), kind, at, client, queue,
+                        channel=channel, contact_id=contact, **extra)  # fmt: skip
 
-    def _conversation(self, payload: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    def _conversation(self, payload: dict[str, Any], kind: str, received_s: float | None) -> list[EventDict]:
         if kind == "conversation_created":
-            sender = (payload.get("meta") or {}).get("sender") or {}
-            if sender.get("id") is None:
+            sender = obj(obj(payload.get("meta")).get("sender"))
+            if not isinstance(sender.get("id"), int | str) or isinstance(sender.get("id"), bool):
                 raise Unconvertible("conversation_created without meta.sender.id (the customer)")
-            at = _epoch_s(payload.get("created_at") or payload.get("timestamp"))
-            return [self._event(payload, "contact.arrived", at, "created", customer_id=f"cw:{sender['id']}")]
-        if _status_change(payload) == "resolved":
-            return self._resolved(payload)
+            at = created_s(payload)
+            if at is None:  # 2.2 to 2.13 on a new conversation: its first customer message arrives it
+                self.account.ignored[NO_CREATION_TIME] += 1
+                return []
+            where = self._where(payload)
+            return [self._made(where, "contact.arrived", at, "created", customer_id=f"cw:{sender['id']}")]
+        if status_now(payload) == "resolved":
+            return self._resolved(payload, received_s)
         return []
 
-    def _resolved(self, payload: dict[str, Any]) -> list[dict[str, Any]]:
+    def _resolved(self, payload: dict[str, Any], received_s: float | None) -> list[EventDict]:
         """Ended when an agent resolves it; a chat nobody answered was abandoned first."""
-        at = _epoch_s(payload.get("updated_at") or payload.get("timestamp"))
         where = self._where(payload)
         channel, contact = where[2], where[3]
-        first_reply = payload.get("first_reply_created_at")
+        at = changed_s(payload, received_s)
+        if at is None:  # never guessed: the end is left out, and said
+            self.account.ignored[NO_TIME] += 1
+            return []
         remembered = self.answered.pop(contact, None)  # resolved: no longer needed here
-        answered_at = _epoch_s(first_reply) if first_reply else remembered
-        assignee = ((payload.get("meta") or {}).get("assignee") or {}).get("id")
+        answered_at = first_reply_s(payload) or remembered
+        assignee = obj(obj(payload.get("meta")).get("assignee")).get("id")
         source = f"resolved@{at:.3f}"  # each resolution its own record; the first one counts
         made = []
         if answered_at is None and channel == "chat":
             made.append(self._made(where, "contact.abandoned", at, source))
         talk = max(0.0, at - answered_at) if answered_at is not None else 0.0
-        made.append(self._made(where, "contact.ended", at, source, agent_id=str(assignee or UNASSIGNED),
-                                talk_s=round(talk, 3), hold_s=0, wrap_s=0, resolved=True))  # fmt: skip
+        agent = str(assignee) if isinstance(assignee, int | str) and str(assignee) else UNASSIGNED
+        made.append(self._made(where, "contact.ended", at, source, agent_id=agent[:256],
+                               talk_s=round(talk, 3), hold_s=0, wrap_s=0, resolved=True))  # fmt: skip
         return made
 
     # -- messages ----------------------------------------------------------------------------
 
-    def _message(self, payload: dict[str, Any]) -> list[dict[str, Any]]:
-        conversation = payload.get("conversation") or {}
-        attributes = payload.get("content_attributes") or {}
+    def _message(self, payload: dict[str, Any], received_s: float | None) -> list[EventDict]:
+        conversation = obj(payload.get("conversation"))
         if payload.get("content_type") == "input_csat":
-            rating = (attributes.get("submitted_values") or {}).get("csat_survey_response") or {}
-            if rating.get("rating") is None:
-                return []  # the survey sent, not yet answered
-            at = _epoch_s(payload.get("updated_at") or payload.get("created_at"))
-            extra: dict[str, Any] = {"csat": int(rating["rating"])}
-            if rating.get("feedback_message"):
-                extra["comment"] = str(rating["feedback_message"])[:2000]
-            return [self._event(conversation, "survey.answered", at, f"csat:{payload.get('id')}", **extra)]
-        sender = payload.get("sender") or {}
-        human = sender.get("type") == "user"  # an agent, not the customer or a bot
-        if payload.get("message_type") != "outgoing" or payload.get("private") or not human:
+            return self._survey(payload, conversation, received_s)
+        if from_customer(payload):
+            return self._customer_wrote(payload, conversation)
+        if not sent_by_agent(payload):
             return []
-        at = _epoch_s(payload.get("created_at"))
+        at = message_s(payload)
+        if at is None:
+            raise Unconvertible(f"message {payload.get('id')!r} without a time (created_at)")
         where = self._where(conversation)
         self.answered[where[3]] = min(at, self.answered.get(where[3], at))
-        agent, source = str(sender.get("id")), f"message:{payload.get('id')}"
+        agent, source = str(obj(payload.get("sender")).get("id"))[:256], f"message:{payload.get('id')}"
         return [
             self._made(where, "contact.answered", at, source, agent_id=agent),
             self._made(where, "contact.replied", at, source, agent_id=agent),
         ]
+
+    def _customer_wrote(self, payload: dict[str, Any], conversation: dict[str, Any]) -> list[EventDict]:
+        """Before 2.14 a conversation's creation carries no time (and before 2.2 there is no
+        conversation_created): a customer's message is then an arrival at its time, the first of
+        which counts (kpis.md); later versions' conversation_created is the arrival."""
+        if "created_at" in conversation or payload.get("event") != "message_created":
+            return []
+        sender = obj(obj(conversation.get("meta")).get("sender"))
+        at = message_s(payload)
+        if at is None or not isinstance(sender.get("id"), int | str) or isinstance(sender.get("id"), bool):
+            return []
+        where = self._where(conversation)
+        return [self._made(where, "contact.arrived", at, f"message:{payload.get('id')}",
+                           customer_id=f"cw:{sender['id']}")]  # fmt: skip
+
+    def _survey(
+        self, payload: dict[str, Any], conversation: dict[str, Any], received_s: float | None
+    ) -> list[EventDict]:
+        """A CSAT answer. The customer may change it (for 14 days): each answer is its own event,
+        at the time it was given (the conversation's ``updated_at``, which the answer moves, else
+        the receipt), and the latest counts."""
+        answer = rating(payload)
+        if answer is None:
+            return []  # the survey sent, not yet answered
+        score, words = answer
+        at = epoch_s(conversation.get("updated_at")) or received_s or message_s(payload)
+        if at is None:
+            raise Unconvertible(f"CSAT message {payload.get('id')!r} without a time")
+        extra: dict[str, Any] = {"csat": score}
+        if words:
+            extra["comment"] = words[:2000]
+        source = f"csat:{payload.get('id')}:{score}:{words}"  # a changed answer is another record
+        return [self._made(self._where(conversation), "survey.answered", at, source, **extra)]

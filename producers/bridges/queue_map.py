@@ -4,8 +4,9 @@ bridge fills what the platform does not record."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from schemas.config_file import ConfigError, read_config
 
@@ -25,11 +26,15 @@ class QueueTarget(BaseModel):
 
 class QueueMap(BaseModel):
     """``queues`` maps a platform queue to its client; others go to ``default_client`` (or, when
-    that is empty, are reported and not converted)."""
+    that is empty, are reported and not converted). ``agents`` names the people behind the names
+    a platform logs (agent id: every other name it appears under); ``withheld_callers`` adds the
+    PBX's own values for a withheld caller id to the usual ones."""
 
     model_config = ConfigDict(extra="forbid")
 
     queues: dict[str, QueueTarget] = Field(default_factory=dict)
+    agents: dict[str, list[Annotated[str, Field(pattern=NAME)]]] = Field(default_factory=dict)
+    withheld_callers: list[str] = Field(default_factory=list)
     default_client: str | None = Field("default", pattern=NAME)
     system: str = Field(
         "", pattern=r"^[^\s|:]{0,64}$", description="prefix of contact ids: several PBXs, one topic"
@@ -38,11 +43,30 @@ class QueueMap(BaseModel):
     hash_callers: bool = False  # caller numbers as salted pseudonyms ($CCKPI_CALLER_SALT)
 
     def target(self, queue: str) -> tuple[str, str] | None:
-        """(client, queue) of a platform queue, or None where the map has no client for it."""
-        found = self.queues.get(queue)
+        """(client, queue) of a platform queue, or None where the map has no client for it.
+        Names match in any case, as platforms look queues up (Asterisk logs a queue as the
+        dialplan wrote it on some lines and as configured on others)."""
+        found = self.queues.get(queue) or self._folded().get(queue.casefold())
         if found is not None:
             return found.client, found.queue or queue
         return None if self.default_client is None else (self.default_client, queue)
+
+    def _folded(self) -> dict[str, QueueTarget]:
+        return {name.casefold(): target for name, target in self.queues.items()}
+
+    @field_validator("agents")
+    @classmethod
+    def _one_person_a_name(cls, agents: dict[str, list[str]]) -> dict[str, list[str]]:
+        found: dict[str, str] = {}
+        for agent, names in agents.items():
+            for name in (agent, *names):
+                if found.setdefault(name, agent) != agent:
+                    raise ValueError(f"{name!r} names both {found[name]!r} and {agent!r}")
+        return agents
+
+    def agent_aliases(self) -> dict[str, str]:
+        """Every name of the ``agents`` section to the agent it names (the agent's id to itself)."""
+        return {name: agent for agent, names in self.agents.items() for name in (agent, *names)}
 
 
 def load_queue_map(path: str | Path | None) -> QueueMap:

@@ -16,9 +16,9 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 HEAD_BYTES = 64
 
@@ -34,6 +34,7 @@ class Position:
     offset: int = 0  # bytes of whole lines read
     line: int = 0  # lines read, for line numbers in reports
     head: str = ""  # the file's first bytes: a file truncated and written again past the offset
+    memory: dict[str, Any] = field(default_factory=dict)  # what the reader keeps of the lines before
 
     @classmethod
     def load(cls, path: Path | None) -> Position:
@@ -67,7 +68,8 @@ class Tail:
         except FileNotFoundError:
             return None
         if self._replaced(handle.fileno()):
-            self.position = Position(os.fstat(handle.fileno()).st_ino)  # a new or truncated file: its start
+            # A new or truncated file: its start (what the reader keeps of the lines before, it keeps).
+            self.position = Position(os.fstat(handle.fileno()).st_ino, memory=self.position.memory)
         handle.seek(self.position.offset)
         return handle
 

@@ -1,6 +1,7 @@
 """The HTTP receivers on real parts: ``cckpi ingest`` and ``cckpi bridge chatwoot --listen`` take
-what platforms post, refuse what they must with a reason, and the worker's rows are
-``cckpi compute``'s of what was taken (Chatwoot's replayed from the payloads it archived)."""
+what platforms post, refuse what they must with a reason (never a 500), the Chatwoot receiver keeps
+every payload before it answers, and the worker's rows are ``cckpi compute``'s of what was taken
+(Chatwoot's replayed from the payloads it archived)."""
 
 from __future__ import annotations
 
@@ -70,13 +71,18 @@ def test_posted_events_and_webhooks_reach_the_rows(
     (tmp_path / "inboxes.yaml").write_text(MAP)
     archive = tmp_path / "chatwoot.jsonl"
     ingest, ingest_url = start(["ingest"], env, tmp_path / "ingest.log")
-    chatwoot, chatwoot_url = start(["bridge", "chatwoot", "--map", str(tmp_path / "inboxes.yaml"),
-                                    "--archive", str(archive)], env, tmp_path / "chatwoot.log")  # fmt: skip
+    chatwoot, chatwoot_url = start(
+        ["bridge", "chatwoot", "--map", str(tmp_path / "inboxes.yaml"), "--archive", str(archive)],
+        env,
+        tmp_path / "chatwoot.log",
+    )
     events = simulated_events[:3000]
     try:
         assert post(f"{ingest_url}/ingest", b"{}", token=None)[0] == 401
         assert post(f"{ingest_url}/ingest", b"{}", token="wrong-token-0000")[0] == 401
         assert post(f"{ingest_url}/ingest", b" " * (9 << 20))[0] == 413
+        for junk in (b"\xff\xfe", b"[]", b"null", b'{"type": 5}', b""):  # refused with reasons
+            assert post(f"{ingest_url}/ingest", junk)[0] == 400
         for start_at in range(0, len(events), 700):
             lines = [orjson.dumps(e) for e in events[start_at : start_at + 700]]
             status, answer = post(f"{ingest_url}/ingest", b"\n".join([*lines[:3], b"{broken", *lines[3:]]))
@@ -90,7 +96,27 @@ def test_posted_events_and_webhooks_reach_the_rows(
         for payload in webhooks:
             assert post(f"{chatwoot_url}/chatwoot", orjson.dumps(payload))[0] == 200
         refused = post(f"{chatwoot_url}/chatwoot", orjson.dumps({**webhooks[0], "meta": {}}))
-        assert refused == (422, {"error": "conversation_created without meta.sender.id (the customer)"})
+        assert refused == (
+            200,
+            {
+                "error": "conversation_created without meta.sender.id (the customer)",
+                "archived": len(webhooks) + 1,
+            },
+        )  # kept: replayable once the map is fixed
+        odd = [
+            b"[1, 2]",
+            b"not json",
+            b'{"event": "message_created", "conversation": "x", "content_attributes": "[]"}',
+            b'{"event": "conversation_updated", "changed_attributes": {"status": 5}, "id": [], '
+            b'"inbox_id": {}}',
+            b'{"event": "message_updated", "content_type": "input_csat", "content_attributes": '
+            b'{"submitted_values": [{"name": "a", "value": 1}]}}',
+        ]
+        for number, body in enumerate(odd, start=len(webhooks) + 2):
+            status, answer = post(f"{chatwoot_url}/chatwoot", body)
+            assert (status, answer["archived"]) == (200, number) and (
+                "error" in answer or answer["events"] == 0
+            )
     finally:
         for process in (ingest, chatwoot):
             process.send_signal(signal.SIGTERM)
@@ -98,9 +124,10 @@ def test_posted_events_and_webhooks_reach_the_rows(
     inboxes, converted = str(tmp_path / "inboxes.yaml"), str(tmp_path / "cw.jsonl")
     command = ["bridge", "chatwoot", "--replay", str(archive), "--map", inboxes, "--output", converted]
     replayed = subprocess.run([sys.executable, "-m", "cckpi", *command], capture_output=True, text=True)
-    assert (
-        replayed.returncode == 1 and "line 17: conversation_created without" in replayed.stderr
+    assert replayed.returncode == 1 and "line 17: conversation_created without" in replayed.stderr, (
+        replayed.stderr
     )  # the refused one
+    assert archive.read_bytes().count(b"\n") == len(webhooks) + 1 + len(odd)  # every payload kept
     both = tmp_path / "both.jsonl"
     both.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in events) + (tmp_path / "cw.jsonl").read_bytes())
     expected, _ = compute_file(both)

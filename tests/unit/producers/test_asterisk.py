@@ -50,7 +50,7 @@ HAND_MADE = log(
 
 
 def events_of(bridge: AsteriskBridge, lines: list[tuple[int, str]]) -> list[dict]:  # type: ignore[type-arg]
-    return list(bridge.convert(lines))
+    return list(bridge.convert_all(lines))
 
 
 def test_a_hand_made_log_gives_the_kpis_worked_out_by_hand() -> None:
@@ -64,9 +64,9 @@ def test_a_hand_made_log_gives_the_kpis_worked_out_by_hand() -> None:
     assert (row.abandoned, row.short_abandoned, row.abandoned_in_sl) == (2, 1, 1)  # c5 was answered
     assert (row.handled, row.talk_s_sum, row.hold_s_sum) == (3, 180 + 60 + 60, 0)
     assert row.fcr_success == 1  # c5 only: c1 was called about again, c4 was handed on
-    assert [(u.number, u.reason[:24]) for u in bridge.unreadable] == [
+    assert [(u.number, u.reason[:24]) for u in bridge.account.unreadable] == [
         (20, "1 fields, not time|calli"), (21, "COMPLETEAGENT: data2 (ca")]  # fmt: skip
-    assert bridge.ignored == {"QUEUESTART": 1, "RINGNOANSWER": 1}
+    assert bridge.account.ignored == {"QUEUESTART": 1, "RINGNOANSWER": 1}
     states = [(e["agent_id"], e["state"]) for e in events if e["type"] == "agent.state"]
     assert states[:2] == [("PJSIP/alice", "available"), ("PJSIP/bob", "away")]
     assert ("PJSIP/carol", "busy") in states and states[-1] == ("PJSIP/carol", "available")
@@ -105,7 +105,7 @@ def test_a_queue_without_a_client_is_reported_not_guessed() -> None:
         bridge, log(f"{T}|2.1|support|NONE|ENTERQUEUE||1|1", f"{T}|2.2|other|NONE|ENTERQUEUE||2|1")
     )
     assert [(e["client"], e["queue"]) for e in events] == [("acme", "help")]
-    assert [(u.number, u.reason) for u in bridge.unreadable] == [
+    assert [(u.number, u.reason) for u in bridge.account.unreadable] == [
         (2, "queue 'other' is not in the queue map (and it has no default_client)")]  # fmt: skip
 
 
@@ -125,11 +125,16 @@ def test_a_queue_without_a_client_is_reported_not_guessed() -> None:
         (f"{T}|1700000000.7|700|NONE|EXITWITHKEY|5|1|1|30", "contact.abandoned"),
         (f"{T}|1700000000.8|700|NONE|WITHDRAW|1|1|12|callback", "contact.abandoned"),
         (f"{T}|NONE|NONE|PJSIP/201|PAUSEALL|break", "agent.state"),
-        (f"{T}|1700000000.9|NONE|Agent/1001|AGENTLOGOFF|PJSIP/1001-0001|3600", "agent.state"),
+        (f"{T}|1700000000.9|NONE|1001|AGENTLOGOFF|PJSIP/1001-0001|3600", "agent.state"),
     ],
 )
 def test_real_shaped_lines_of_several_versions(line: str, kind: str) -> None:
-    events = events_of(AsteriskBridge(QueueMap()), log(line))
+    bridge = AsteriskBridge(QueueMap())
+    # Members of queue 700 first: a line without a queue applies to the agent's queues.
+    events_of(
+        bridge, log(f"{T - 9}|NONE|700|PJSIP/201|ADDMEMBER|", f"{T - 9}|NONE|700|Agent/1001|ADDMEMBER|")
+    )
+    events = events_of(bridge, log(line))
     assert events and events[0]["type"] == kind
     for event in events:
         assert not isinstance(parse_event(orjson.dumps(event)), Rejection), event
