@@ -9,7 +9,7 @@ delivery order give the same state.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 from msgspec import Struct
 
@@ -79,12 +79,16 @@ class ContactState:
     survey: Survey | None = None
     last_event_us: int = 0
     transferred: Slot | None = None  # the first transfer: any one makes the contact "transferred"
+    # Live only (streams.engine.contact_copies): a record of each event id's counting copy, and
+    # the events that hold no slot. The batch engine settles copies before it merges.
+    copies: bytes = b""
+    spares: tuple[tuple[int, Any], ...] = ()
 
     def snapshot(self) -> ContactState:
         """A copy that later events leave as it is (the slots themselves are immutable)."""
         return ContactState(self.client, self.contact_id, self.arrival, self.answered, self.abandoned,
                             self.replied, self.ended, self.survey, self.last_event_us,
-                            self.transferred)  # fmt: skip
+                            self.transferred, self.copies, self.spares)  # fmt: skip
 
     @property
     def still_open(self) -> bool:

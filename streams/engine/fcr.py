@@ -13,6 +13,7 @@ from bisect import bisect_right
 import msgspec
 
 from schemas.sla import FCR_WINDOW_S
+from streams.engine.contact_copies import revision_of
 from streams.engine.contacts import ContactState
 from streams.engine.intervals import US_PER_S
 from streams.engine.retention import NEVER
@@ -24,6 +25,11 @@ CustomerKey = tuple[str, str]  # client, customer_id
 def customer_partition(client: str, customer_id: str, partitions: int) -> int:
     """Stage two's partition for a customer: stable across processes and restarts."""
     return zlib.crc32(f"{client}\x1f{customer_id}".encode()) % partitions
+
+
+# What a fact of a later revision replaces.
+_VIEW = ("customer_id", "queue", "channel", "arrived_us", "arrived_id", "answered", "abandoned", "ended_us",
+         "ended_id", "resolved", "agent_id", "reason", "revision")  # fmt: skip
 
 
 class Fact(msgspec.Struct, array_like=True, gc=False):
@@ -44,6 +50,9 @@ class Fact(msgspec.Struct, array_like=True, gc=False):
     last_event_us: int
     agent_id: str = ""  # of the first end: agent rows count its FCR (absent from older messages)
     reason: str = ""  # of the first end: reason rows count its FCR
+    # How many times a conflicting copy changed what counts (streams.engine.contact_copies): a
+    # fact of a later revision replaces what an earlier one said, which may have been taken back.
+    revision: int = 0
 
     @property
     def still_open(self) -> bool:
@@ -56,10 +65,22 @@ class Fact(msgspec.Struct, array_like=True, gc=False):
         return self.answered and self.resolved and self.ended_us is not None
 
     def merge(self, other: Fact) -> bool:
-        """Take the first arrival and end of both views, and any answer or abandon.
+        """Take the first arrival and end of both views, and any answer or abandon; a view of a
+        later revision replaces this one, one of an earlier revision only moves the last event.
 
         Return whether what decides FCR (arrival, answer, end) changed.
         """
+        if other.revision != self.revision:
+            if other.last_event_us > self.last_event_us:
+                self.last_event_us = other.last_event_us
+            if other.revision < self.revision:
+                return False
+            decides = (self.arrived_us, self.arrived_id, self.customer_id, self.answered, self.ended_us,
+                       self.ended_id, self.resolved, self.abandoned)  # fmt: skip
+            for name in _VIEW:
+                setattr(self, name, getattr(other, name))
+            return decides != (self.arrived_us, self.arrived_id, self.customer_id, self.answered,
+                               self.ended_us, self.ended_id, self.resolved, self.abandoned)  # fmt: skip
         changed = False
         if (other.arrived_us, other.arrived_id) < (self.arrived_us, self.arrived_id):
             self.arrived_us, self.arrived_id = other.arrived_us, other.arrived_id
@@ -89,6 +110,7 @@ def fact_of(contact: ContactState) -> Fact:
         None if ended is None else ended.at_us, "" if ended is None else ended.event_id,
         ended is not None and ended.resolved, contact.last_event_us,
         "" if ended is None else ended.agent_id, (ended.reason or "") if ended else "",
+        revision_of(contact.copies),
     )  # fmt: skip
 
 

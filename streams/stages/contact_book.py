@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from schemas.wire import AgentState, ContactArrived, ContactEvent
 from streams.engine.agent_time import AGENT_VECTOR, STATES, AgentClock, change_of, handled_part
+from streams.engine.contact_copies import Verdict, merge
 from streams.engine.contacts import ContactKey, ContactState, Slot
 from streams.engine.expiry import Anchored, Expiry
 from streams.engine.intervals import INTERVAL_S, US_PER_S, interval_start
@@ -56,6 +57,35 @@ class ContactBook:
         Rows are brought up to date by :meth:`settle`, once per contact however many of
         its events a batch holds.
         """
+        contact = self._live(event)
+        if contact is None:
+            return False
+        last = contact.last_event_us
+        counted = contact.apply(event)
+        self._merged(event, counted, counted or contact.last_event_us != last)
+        return counted
+
+    def apply_copy(self, event: ContactEvent, rank: int, digest: int) -> tuple[Verdict, int]:
+        """:meth:`apply` for a copy as received (its rank and content digest,
+        ``streams.engine.contact_copies``): whether it counts, and the rank it was set against.
+        A late event counts nothing here (NEW: archived, as every late event is)."""
+        contact = self._live(event)
+        if contact is None:
+            return Verdict.NEW, 0
+        last, copies = contact.last_event_us, contact.copies
+        before = (contact.arrival, contact.answered, contact.abandoned, contact.replied, contact.ended,
+                  contact.survey, contact.transferred)  # fmt: skip
+        verdict, rank_set = merge(contact, event, rank, digest)
+        after = (contact.arrival, contact.answered, contact.abandoned, contact.replied, contact.ended,
+                 contact.survey, contact.transferred)  # fmt: skip
+        counted = before != after
+        self._merged(event, counted, counted or contact.last_event_us != last)
+        if contact.copies != copies:  # its copies are stored with it, for a restart to know them
+            self.changed.add((event.client, event.contact_id))
+        return verdict, rank_set
+
+    def _live(self, event: ContactEvent) -> ContactState | None:
+        """The live contact an event merges into, made if new; None when the event is late."""
         key = (event.client, event.contact_id)
         at = event.occurred_us
         horizon = self.horizon
@@ -64,24 +94,29 @@ class ContactBook:
         contact = self.contacts.get(key)
         if contact is None:
             if key in horizon.evicted:
-                return self._late(event, "contact evicted from live state")
+                self._late(event, "contact evicted from live state")
+                return None
             if at < horizon.cutoff_us:
-                return self._late(event, "older than the live retention")
+                self._late(event, "older than the live retention")
+                return None
             contact = self.contacts[key] = ContactState(event.client, event.contact_id)
         elif contact.last_event_us < horizon.cutoff_us and horizon.quiet(contact):
-            return self._late(event, "contact quiet beyond the live retention")  # not swept yet
+            self._late(event, "contact quiet beyond the live retention")
+            return None  # not swept yet
         elif at < horizon.cutoff_us and isinstance(event, ContactArrived):
-            return self._late(event, "arrival older than the live retention")
-        before_last = contact.last_event_us
-        if not contact.apply(event):
-            if contact.last_event_us != before_last:
-                self.changed.add(key)
-                self._fcr_pending.add(key)  # stage two evicts by the same last event
-            return False
-        self.changed.add(key)
-        self._pending.add(key)
-        self._fcr_pending.add(key)
-        return True
+            self._late(event, "arrival older than the live retention")
+            return None
+        return contact
+
+    def _merged(self, event: ContactEvent, counted: bool, moved: bool) -> None:
+        """Note what a merge changed: the rows to recount (``counted``: a slot), the state to
+        store and stage two's facts (``moved``: a slot or the last event, by which both evict)."""
+        key = (event.client, event.contact_id)
+        if counted:
+            self._pending.add(key)
+        if moved:
+            self.changed.add(key)
+            self._fcr_pending.add(key)
 
     @property
     def agent_floor_us(self) -> int:
@@ -108,10 +143,9 @@ class ContactBook:
             return False
         return self.clock.apply(agent, change_of(event), self.clock_floor_us)
 
-    def _late(self, event: ContactEvent, reason: str) -> bool:
+    def _late(self, event: ContactEvent, reason: str) -> None:
         self.horizon.late.append(LateEvent(event.client, event.contact_id, event.event_id, event.type,
                                    event.occurred_us, reason))  # fmt: skip
-        return False
 
     def settle(self) -> None:
         """Recount the contacts merged since the last settle."""

@@ -14,7 +14,9 @@ from schemas.sla import SlaSettings
 from schemas.wire import AgentState, parse_events
 from streams.engine.agent_states import AgentBoard
 from streams.engine.agent_time import AgentKey
+from streams.engine.contact_copies import Verdict, digest_of, rank_of
 from streams.engine.contacts import ContactState
+from streams.engine.copies import CONFLICT_REASON
 from streams.engine.fcr import customer_partition
 from streams.engine.intervals import INTERVAL_S, US_PER_S
 from streams.engine.retention import Retention
@@ -28,6 +30,7 @@ from streams.stages.output import (
     Received,
     Record,
     StageOutput,
+    Superseded,
     TargetsInForce,
     batch_ends,
 )
@@ -161,6 +164,8 @@ class ContactStage:
         self._changes += 1
         out = StageOutput(version, now_s)
         received = out.received
+        counting: dict[tuple[str, str], int] = {}  # (client, event id) -> its counting copy in `received`
+        dropped: set[int] = set()  # copies in `received` that count no longer
         touched: set[int] = set()
         clients: set[str] = set()
         by_target: dict[int, list[ContactState]] = defaultdict(list)
@@ -179,14 +184,36 @@ class ContactStage:
                 self.watermark_us = event.occurred_us
             self._saw(event.client, event.occurred_us)
             clients.add(event.client)
-            received.append(Received(event, payload, partition, offset))
+            touched.add(partition)
             if isinstance(event, AgentState):
+                received.append(Received(event, payload, partition, offset))
                 self.agents.apply(event)
                 self.books[partition].apply_agent(event)
-                touched.add(partition)
-            else:
-                self.books[partition].apply(event)
-                touched.add(partition)
+                continue
+            rank = rank_of(payload)
+            verdict, against = self.books[partition].apply_copy(event, rank, digest_of(event))
+            if verdict is Verdict.LOSES:  # another content counts: this one is a dead letter
+                self.rejected += 1
+                out.dead_letters.append(DeadLetter(partition, offset, payload, CONFLICT_REASON))
+                continue
+            key = (event.client, event.event_id)
+            if verdict is Verdict.WINS:  # the copy that counted is a dead letter now
+                earlier = counting.pop(key, None)
+                if earlier is None:  # archived by an earlier batch: its dead letter is made from there
+                    out.superseded.append(Superseded(event.client, event.event_id, against))
+                else:  # in this batch: never archived
+                    gone = received[earlier]
+                    out.dead_letters.append(
+                        DeadLetter(gone.partition, gone.offset, gone.payload, CONFLICT_REASON)
+                    )
+                    dropped.add(earlier)
+            if verdict is not Verdict.LOST_AGAIN and not (verdict is Verdict.SAME and rank > against):
+                if verdict is Verdict.SAME and key in counting:  # smaller bytes of the counting content
+                    dropped.add(counting[key])
+                counting[key] = len(received)
+                received.append(Received(event, payload, partition, offset))  # the counting copy
+        if dropped:
+            out.received = [r for n, r in enumerate(received) if n not in dropped]
         self._advance_agents(clients)
         out.latest.extend((client, self.latest_us[client]) for client in sorted(clients))
         pending_facts = {p for p, book in self.books.items() if book.fcr_changed}

@@ -36,6 +36,15 @@ class Received(NamedTuple):
     offset: int
 
 
+class Superseded(NamedTuple):
+    """An archived copy of an event that a copy with other content and a smaller SHA-256 replaced
+    (kpis.md, conflicting duplicates): its dead letter is made from the archive, where its bytes are."""
+
+    client: str
+    event_id: str
+    rank: int  # the first 64 bits of its SHA-256: which archived copy it is
+
+
 class ChangedContact(NamedTuple):
     contact: ContactState  # a snapshot: the live state goes on changing while this is written
     partition: int  # the stage-one partition that owns it
@@ -88,6 +97,7 @@ class StageOutput:
     now_s: int
     received: list[Received] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
+    superseded: list[Superseded] = field(default_factory=list)
     late: list[Late] = field(default_factory=list)
     targets: list[TargetsInForce] = field(default_factory=list)
     kpi: list[RowChanges] = field(default_factory=list)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import msgspec
+
 from schemas.wire import AgentState
 from streams.engine.agent_states import AgentStatus
 from streams.engine.contacts import Arrival, ContactState, Ending, Survey
@@ -38,7 +40,7 @@ CONTACT_STATE_COLUMNS = (
     "arrived_us", "arrived_id", "answered_us", "answered_id", "abandoned_us", "abandoned_id",
     "replied_us", "replied_id", "ended_us", "ended_id", "talk_us", "hold_us", "wrap_us",
     "resolved", "survey_us", "survey_id", "csat", "nps", "last_event_us",
-    "transferred_us", "transferred_id", "ended_agent", "reason", "ces",
+    "transferred_us", "transferred_id", "ended_agent", "reason", "ces", "copies", "spares",
 )  # fmt: skip
 CONTACT_COLUMNS = (
     "version", "kafka_partition", "customer_partition", "interval_start", *CONTACT_STATE_COLUMNS
@@ -99,6 +101,7 @@ def state_values(c: ContactState) -> list[Any]:
         s.csat if s else None, s.nps if s else None,
         c.last_event_us,
         *_slot(c.transferred), e.agent_id if e else "", (e.reason or "") if e else "", s.ces if s else None,
+        c.copies.hex(), spares_text(c.spares),
     ]  # fmt: skip
 
 
@@ -106,7 +109,7 @@ def state_from_values(v: Sequence[Any]) -> ContactState:
     """Inverse of :func:`state_values`."""
     (client, contact_id, queue, channel, customer, arr_us, arr_id, ans_us, ans_id, ab_us, ab_id,
      rep_us, rep_id, end_us, end_id, talk, hold, wrap, resolved, sv_us, sv_id, csat, nps,
-     last, tr_us, tr_id, agent, reason, ces) = v  # fmt: skip
+     last, tr_us, tr_id, agent, reason, ces, copies, spares) = v  # fmt: skip
     return ContactState(
         client=client,
         contact_id=contact_id,
@@ -120,7 +123,28 @@ def state_from_values(v: Sequence[Any]) -> ContactState:
         survey=None if sv_us is None else Survey(sv_us, sv_id, csat, nps, ces),
         last_event_us=last,
         transferred=None if tr_us is None else (tr_us, tr_id),
+        copies=bytes.fromhex(copies or ""),
+        spares=spares_of(spares or ""),
     )
+
+
+_SPARE_TYPES: dict[int, type] = {1: Arrival, 5: Ending, 6: Survey}  # the others are (at_us, event_id)
+
+
+def spares_text(spares: tuple[tuple[int, Any], ...]) -> str:
+    """A contact's events that hold no slot, as stored (JSON; empty for none)."""
+    return msgspec.json.encode(spares).decode() if spares else ""
+
+
+def spares_of(text: str) -> tuple[tuple[int, Any], ...]:
+    """Inverse of :func:`spares_text`."""
+    if not text:
+        return ()
+    found = []
+    for kind, value in msgspec.json.decode(text):
+        shape = _SPARE_TYPES.get(kind)
+        found.append((kind, msgspec.convert(value, shape) if shape else (value[0], value[1])))
+    return tuple(found)
 
 
 def contact_row(changed: ChangedContact, version: int) -> list[Any]:

@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from streams.engine.copies import CONFLICT_REASON
 from streams.stages.output import StageOutput
 from streams.storage.protocol import ClickHouse
 from streams.storage.tables import (
@@ -81,7 +82,23 @@ def inserts(out: StageOutput, source_topic: str, now: int) -> Iterator[Insert]:
             yield from ((name, columns, r) for (name, columns), r in kpi.items() if name == table and r)
 
 
+# A copy that lost its place (kpis.md, conflicting duplicates) becomes a dead letter from the
+# archive, where its bytes and its offset are: before the batch archives the copy that replaces it.
+SUPERSEDED = (
+    "INSERT INTO dead_letters (topic, kafka_partition, kafka_offset, received_at, reason, payload) "
+    "SELECT %(topic)s, kafka_partition, kafka_offset, toDateTime(%(now)s), %(reason)s, payload "
+    "FROM raw_events WHERE client = %(client)s AND event_id = %(event_id)s "
+    "AND substring(SHA256(payload), 1, 8) = unhex(%(rank)s)"
+)
+
+
 def write_batch(store: ClickHouse, out: StageOutput, source_topic: str) -> None:
     """Insert everything a batch produced; safe to repeat (every table replaces by key)."""
-    for table, columns, rows in inserts(out, source_topic, int(time.time())):
+    now = int(time.time())
+    for table, columns, rows in inserts(out, source_topic, now):
+        if table == "raw_events":
+            for gone in out.superseded:
+                store.execute(SUPERSEDED, {"topic": source_topic, "now": now, "reason": CONFLICT_REASON,
+                                           "client": gone.client, "event_id": gone.event_id,
+                                           "rank": f"{gone.rank:016x}"})  # fmt: skip
         store.insert(table, columns, rows)

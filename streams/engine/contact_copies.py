@@ -1,0 +1,179 @@
+"""A live contact's copies of its events: which copy of an event id counts, decided as events come.
+
+The batch engine settles copies over its whole input before it counts
+(:mod:`streams.engine.copies`); a stream cannot wait, so a contact remembers, for each event id it
+took, a record of the copy that counts (a key of the id, the copy's rank, a digest of its
+content, its kind), and keeps the events that hold no slot (``spares``: a second transfer, a
+survey's earlier answers) so that a slot can be taken back from a copy that loses later. A copy
+of a known id with the same content is a plain duplicate; with other content the smaller rank
+wins, whatever came first: a later winner takes the loser's place, its slot recomputed from the
+spares. Copies are found within a contact: the contract's message key puts a contact's events on
+one partition (copies that name different contacts are settled by replay and ``cckpi compute``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from enum import Enum
+
+import msgspec
+
+from schemas.wire import (
+    ContactAbandoned,
+    ContactAnswered,
+    ContactArrived,
+    ContactEnded,
+    ContactEvent,
+    ContactReplied,
+    ContactTransferred,
+    SurveyAnswered,
+)
+from streams.engine.contacts import Arrival, ContactState, Ending, Slot, Survey, seconds_to_us
+from streams.engine.copies import content
+
+RECORD = struct.Struct(">QQQB")  # event id key, rank, content digest, kind
+KIND = {ContactArrived: 1, ContactAnswered: 2, ContactAbandoned: 3, ContactReplied: 4, ContactEnded: 5,
+        SurveyAnswered: 6, ContactTransferred: 7}  # fmt: skip
+SLOT_OF = {
+    1: "arrival",
+    2: "answered",
+    3: "abandoned",
+    4: "replied",
+    5: "ended",
+    6: "survey",
+    7: "transferred",
+}
+LOST = 255  # a record of a losing content: its dead letter is written once
+Spare = tuple[int, Arrival | Ending | Survey | Slot]  # kind, the slot value it would hold
+
+
+class Verdict(Enum):
+    NEW = "new"  # an event id the contact had not seen: merged
+    SAME = "same"  # the content of the copy that counts: a plain duplicate
+    LOSES = "loses"  # another content with a greater rank: a dead letter, counts nothing
+    LOST_AGAIN = "lost again"  # a losing content seen before: its dead letter is written already
+    WINS = "wins"  # another content with a smaller rank: it takes the counting copy's place
+
+
+def revision_of(copies: bytes) -> int:
+    """How many contents have lost so far: each may have taken back what a view of the contact
+    said before (stage two replaces an earlier revision's view)."""
+    return sum(1 for at in range(RECORD.size - 1, len(copies), RECORD.size) if copies[at] == LOST)
+
+
+def key_of(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+
+
+def rank_of(raw: bytes | memoryview) -> int:
+    """The first 64 bits of the copy's SHA-256 (streams.engine.copies.rank), as a number."""
+    return int.from_bytes(hashlib.sha256(raw).digest()[:8], "big")
+
+
+def digest_of(event: ContactEvent) -> int:
+    """A digest of the event's content as the contract reads it (streams.engine.copies.content)."""
+    packed = msgspec.msgpack.encode(content(event))
+    return int.from_bytes(hashlib.blake2b(packed, digest_size=8).digest(), "big")
+
+
+def _find(copies: bytes, key: int) -> int:
+    """The offset of the record of ``key`` (-1: none)."""
+    wanted = key.to_bytes(8, "big")
+    at = copies.find(wanted)
+    while at >= 0 and at % RECORD.size:  # a match that is not a record's start
+        at = copies.find(wanted, at + 1)
+    return at
+
+
+def spare_of(event: ContactEvent) -> Spare:
+    """The slot value an event would hold."""
+    at, eid = event.occurred_us, event.event_id
+    if isinstance(event, ContactArrived):
+        return 1, Arrival(at, eid, event.queue, event.channel, event.customer_id)
+    if isinstance(event, ContactEnded):
+        talk, hold, wrap = (
+            seconds_to_us(event.talk_s),
+            seconds_to_us(event.hold_s),
+            seconds_to_us(event.wrap_s),
+        )
+        return 5, Ending(at, eid, talk, hold, wrap, event.resolved, event.agent_id, event.reason)
+    if isinstance(event, SurveyAnswered):
+        return 6, Survey(at, eid, int(event.csat) if event.csat is not None else None,
+                         int(event.nps) if event.nps is not None else None,
+                         int(event.ces) if event.ces is not None else None)  # fmt: skip
+    return KIND[type(event)], (at, eid)
+
+
+def _order(value: Arrival | Ending | Survey | Slot) -> tuple[int, str]:
+    return value if isinstance(value, tuple) else (value.at_us, value.event_id)
+
+
+def merge(contact: ContactState, event: ContactEvent, rank: int, digest: int) -> tuple[Verdict, int]:
+    """Merge one copy of an event into a live contact; the verdict, and the rank of the copy it
+    replaced (WINS) or lost to (LOSES)."""
+    key, kind = key_of(event.event_id), KIND[type(event)]
+    at = _find(contact.copies, key)
+    if at < 0:
+        contact.copies += RECORD.pack(key, rank, digest, kind)
+        _take(contact, event)
+        return Verdict.NEW, 0
+    _, counted, counted_digest, counted_kind = RECORD.unpack_from(contact.copies, at)
+    if digest == counted_digest:
+        if rank < counted:  # the same content in smaller bytes: the copy that counts from now on
+            contact.copies = _replace(contact.copies, at, RECORD.pack(key, rank, digest, counted_kind))
+        return Verdict.SAME, counted
+    if rank > counted:
+        if _lost_at(contact.copies, key, digest) >= 0:
+            return Verdict.LOST_AGAIN, counted
+        contact.copies += RECORD.pack(key, rank, digest, LOST)
+        return Verdict.LOSES, counted
+    # The new copy wins (a content seen losing before may win in smaller bytes): the counting
+    # copy's content is lost from now on, its slot (or spare) taken back.
+    copies = _replace(contact.copies, at, RECORD.pack(key, rank, digest, kind))
+    was_lost = _lost_at(copies, key, digest)
+    if was_lost >= 0:
+        copies = copies[:was_lost] + copies[was_lost + RECORD.size :]
+    contact.copies = copies + RECORD.pack(key, counted, counted_digest, LOST)
+    _take_back(contact, counted_kind, event.event_id)
+    _take(contact, event)
+    return Verdict.WINS, counted
+
+
+def _lost_at(copies: bytes, key: int, digest: int) -> int:
+    """The offset of the record of a losing content (-1: none)."""
+    wanted = RECORD.pack(key, 0, digest, LOST)
+    for at in range(0, len(copies), RECORD.size):
+        record = copies[at : at + RECORD.size]
+        if record[:8] == wanted[:8] and record[16:] == wanted[16:]:
+            return at
+    return -1
+
+
+def _replace(copies: bytes, at: int, record: bytes) -> bytes:
+    return copies[:at] + record + copies[at + RECORD.size :]
+
+
+def _take(contact: ContactState, event: ContactEvent) -> None:
+    """Merge an event; what it displaces from a slot, or what does not take one, is kept aside."""
+    slot = SLOT_OF[KIND[type(event)]]
+    before = getattr(contact, slot)
+    if contact.apply(event):
+        if before is not None:
+            contact.spares += ((KIND[type(event)], before),)
+    else:
+        contact.spares += (spare_of(event),)
+
+
+def _take_back(contact: ContactState, kind: int, event_id: str) -> None:
+    """Remove the event ``event_id`` of ``kind`` from its slot (the best spare takes it) or spares."""
+    slot = SLOT_OF[kind]
+    held = getattr(contact, slot)
+    if held is not None and _order(held)[1] == event_id:
+        mine = [value for k, value in contact.spares if k == kind]
+        pick = (max if kind == 6 else min)(mine, key=_order) if mine else None  # the latest survey counts
+        setattr(contact, slot, pick)
+        if pick is not None:
+            contact.spares = tuple(s for s in contact.spares if s != (kind, pick))
+        return
+    contact.spares = tuple(s for s in contact.spares if not (s[0] == kind and _order(s[1])[1] == event_id))
