@@ -18,10 +18,10 @@ import numpy as np
 from schemas.events import Rejection
 from schemas.wire import parse_event
 from streams.batch.packed import Packed
-from streams.batch.routing import Keys
+from streams.batch.routing import NO_CONTACT, Keys
 from streams.engine.copies import Copy, Settled, settle_copies
 
-NO_EVENT_ID = -1  # a message without a string event id (invalid: it takes no part); hash() never gives -1
+NO_EVENT_ID = NO_CONTACT  # a message without a string event id (invalid: it takes no part)
 
 
 class _Id(msgspec.Struct):

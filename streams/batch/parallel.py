@@ -86,8 +86,11 @@ def _route_part(part: int) -> tuple[bytes, bytes, bytes]:
     assert job is not None
     count = len(job.messages)
     start, end = count * part // job.workers, count * (part + 1) // job.workers
-    keys, pairs = route_keys(job.messages, start, end) if job.routes is None else (b"", b"")
-    ids = event_keys(job.messages, start, end) if job.keys is None else b""
+    if job.routes is None:
+        keys, pairs, ids = route_keys(job.messages, start, end)
+    else:
+        keys, pairs = b"", b""
+        ids = event_keys(job.messages, start, end) if job.keys is None else b""
     _DONE[part] += end - start
     return keys, pairs, ids
 

@@ -39,15 +39,18 @@ class _Route(msgspec.Struct):
     client: Any = None
     contact_id: Any = None
     customer_id: Any = None
+    event_id: Any = None  # copies of one id are settled before counting (streams.batch.conflicts)
 
 
 _ROUTE = msgspec.json.Decoder(_Route)
 
 
-def route_keys(messages: Packed, lo: int, hi: int) -> tuple[bytes, bytes]:
+def route_keys(messages: Packed, lo: int, hi: int) -> tuple[bytes, bytes, bytes]:
     """Phase one, for messages ``lo`` to ``hi``: each one's contact key (``NO_CONTACT`` when
-    it names none), and a (contact, customer) key pair for each arrival naming a customer."""
+    it names none), a (contact, customer) key pair for each arrival naming a customer, and each
+    one's event-id key (``NO_CONTACT`` when it has none), read in the same pass."""
     keys = array("q", [NO_CONTACT]) * (hi - lo)
+    ids = array("q", [NO_CONTACT]) * (hi - lo)
     pairs = array("q")
     decode = _ROUTE.decode
     for i, line in enumerate(messages.views(range(lo, hi))):  # written out: a call a message cost
@@ -55,12 +58,14 @@ def route_keys(messages: Packed, lo: int, hi: int) -> tuple[bytes, bytes]:
             route = decode(line)
         except (msgspec.DecodeError, msgspec.ValidationError):
             continue
+        if isinstance(route.event_id, str):
+            ids[i] = hash(route.event_id)
         client, contact_id = route.client, route.contact_id
         if isinstance(client, str) and isinstance(contact_id, str):
             contact = keys[i] = hash((client, contact_id))
             if route.type == "contact.arrived" and isinstance(route.customer_id, str):
                 pairs.extend((contact, hash((client, route.customer_id))))
-    return keys.tobytes(), pairs.tobytes()
+    return keys.tobytes(), pairs.tobytes(), ids.tobytes()
 
 
 def known_routes(contacts: Keys, customers: Keys) -> Routes:

@@ -43,6 +43,32 @@ def agent_time_source(partition: int) -> str:
     return f"agents/{partition}"
 
 
+class _BatchArchive:
+    """What a batch archives: every valid event as received, but of each contact event id only
+    the copy that counts (a copy replaced within the batch is never written)."""
+
+    def __init__(self) -> None:
+        self._kept: list[Received | None] = []
+        self._at: dict[tuple[str, str], int] = {}  # (client, event id) -> its copy in _kept
+
+    def keep(self, copy: Received, key: tuple[str, str] | None = None) -> None:
+        if key is not None:
+            self.drop(key)  # the same content again (smaller bytes, or the same): one copy
+            self._at[key] = len(self._kept)
+        self._kept.append(copy)
+
+    def drop(self, key: tuple[str, str]) -> Received | None:
+        """Take back the copy of ``key`` kept in this batch, if any."""
+        at = self._at.pop(key, None)
+        if at is None:
+            return None
+        copy, self._kept[at] = self._kept[at], None
+        return copy
+
+    def counting(self) -> list[Received]:
+        return [copy for copy in self._kept if copy is not None]
+
+
 class ContactStage:
     """Stage one: validate, archive, merge contacts, count rows; forward FCR facts."""
 
@@ -160,12 +186,39 @@ class ContactStage:
                     client, queue, channel, thresholds, formula, limits.max_lag, limits.max_dead_letters_15m
                 ))  # fmt: skip
 
+    def _merge_copy(self, out: StageOutput, archive: _BatchArchive, copy: Received) -> None:
+        """Merge a contact event as received, settling it against the other copies of its id
+        (``streams.engine.contact_copies``): a losing copy is a dead letter and never archived; a
+        winning one replaces the copy that counted, whose dead letter comes from this batch, or
+        from the archive when an earlier batch archived it."""
+        event = copy.event
+        assert not isinstance(event, AgentState)
+        rank = rank_of(copy.payload)
+        verdict, against = self.books[copy.partition].apply_copy(event, rank, digest_of(event))
+        if verdict is Verdict.LOSES:
+            self.rejected += 1
+            out.dead_letters.append(DeadLetter(copy.partition, copy.offset, copy.payload, CONFLICT_REASON))
+            return
+        key = (event.client, event.event_id)
+        if verdict is Verdict.WINS:
+            replaced = archive.drop(key)
+            if replaced is None:
+                out.superseded.append(Superseded(event.client, event.event_id, against))
+            else:
+                out.dead_letters.append(
+                    DeadLetter(replaced.partition, replaced.offset, replaced.payload, CONFLICT_REASON)
+                )
+        if verdict is Verdict.LOST_AGAIN or (verdict is Verdict.SAME and rank > against):
+            return  # a dead letter already, or a duplicate in greater bytes: the archive has it
+        archive.keep(copy, key)
+
     def ingest(self, records: Sequence[Record], now_s: int, version: int) -> StageOutput:
+        """Merge a batch of messages (partition, offset, value) read from the source topic: the
+        valid events into their contacts and agents, the rest into dead letters; return every
+        row, state and fact the batch changed, made at ``now_s`` and stored under ``version``."""
         self._changes += 1
         out = StageOutput(version, now_s)
-        received = out.received
-        counting: dict[tuple[str, str], int] = {}  # (client, event id) -> its counting copy in `received`
-        dropped: set[int] = set()  # copies in `received` that count no longer
+        archive = _BatchArchive()
         touched: set[int] = set()
         clients: set[str] = set()
         by_target: dict[int, list[ContactState]] = defaultdict(list)
@@ -186,34 +239,12 @@ class ContactStage:
             clients.add(event.client)
             touched.add(partition)
             if isinstance(event, AgentState):
-                received.append(Received(event, payload, partition, offset))
+                archive.keep(Received(event, payload, partition, offset))
                 self.agents.apply(event)
                 self.books[partition].apply_agent(event)
                 continue
-            rank = rank_of(payload)
-            verdict, against = self.books[partition].apply_copy(event, rank, digest_of(event))
-            if verdict is Verdict.LOSES:  # another content counts: this one is a dead letter
-                self.rejected += 1
-                out.dead_letters.append(DeadLetter(partition, offset, payload, CONFLICT_REASON))
-                continue
-            key = (event.client, event.event_id)
-            if verdict is Verdict.WINS:  # the copy that counted is a dead letter now
-                earlier = counting.pop(key, None)
-                if earlier is None:  # archived by an earlier batch: its dead letter is made from there
-                    out.superseded.append(Superseded(event.client, event.event_id, against))
-                else:  # in this batch: never archived
-                    gone = received[earlier]
-                    out.dead_letters.append(
-                        DeadLetter(gone.partition, gone.offset, gone.payload, CONFLICT_REASON)
-                    )
-                    dropped.add(earlier)
-            if verdict is not Verdict.LOST_AGAIN and not (verdict is Verdict.SAME and rank > against):
-                if verdict is Verdict.SAME and key in counting:  # smaller bytes of the counting content
-                    dropped.add(counting[key])
-                counting[key] = len(received)
-                received.append(Received(event, payload, partition, offset))  # the counting copy
-        if dropped:
-            out.received = [r for n, r in enumerate(received) if n not in dropped]
+            self._merge_copy(out, archive, Received(event, payload, partition, offset))
+        out.received = archive.counting()
         self._advance_agents(clients)
         out.latest.extend((client, self.latest_us[client]) for client in sorted(clients))
         pending_facts = {p for p, book in self.books.items() if book.fcr_changed}

@@ -25,7 +25,7 @@ def route(messages: Packed, workers: int) -> bytes:
     """Both routing steps, over two slices as the pool runs them."""
     half = len(messages) // 2
     parts = [route_keys(messages, 0, half), route_keys(messages, half, len(messages))]
-    keys, pairs = (np.frombuffer(b"".join(p), np.int64) for p in zip(*parts, strict=True))
+    keys, pairs, _ = (np.frombuffer(b"".join(p), np.int64) for p in zip(*parts, strict=True))
     return owners(keys, pairs, workers)
 
 
