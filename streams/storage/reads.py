@@ -80,8 +80,8 @@ def load_agent_events(store: ClickHouse, partition: int, floor_us: int | None = 
     """The agent changes of a partition in the raw archive that were not turned away as late: the
     changes counted in the agent rows (written before the archive). With a live floor (see
     :func:`agent_floor_us`), those whose time can reach it: every change from 12 hours before it
-    (a last state lasts at most 12 hours), and each agent's latest one before that (it lasts
-    until the next change)."""
+    (a last state lasts at most 12 hours), and each agent's latest one in each queue before that
+    (it lasts until the next change in that queue)."""
     base = (
         "FROM raw_events WHERE kafka_partition = %(p)s AND type = 'agent.state' AND event_id NOT IN "
         "(SELECT event_id FROM late_events WHERE type = 'agent.state' AND stage = 'contacts')"
@@ -94,7 +94,7 @@ def load_agent_events(store: ClickHouse, partition: int, floor_us: int | None = 
         rows = store.query(f"SELECT payload {base} AND occurred_us >= %(since)s", params)
         rows += store.query(
             f"SELECT payload {base} AND occurred_us < %(since)s "
-            "ORDER BY occurred_us DESC, event_id DESC LIMIT 1 BY client, agent_id",
+            "ORDER BY occurred_us DESC, event_id DESC LIMIT 1 BY client, queue, agent_id",
             params,
         )
     parsed = parse_events([payload.encode() if isinstance(payload, str) else payload for (payload,) in rows])
