@@ -142,7 +142,10 @@ class AgentClock:
     def __init__(self, totals: RowTotals) -> None:
         self.totals = totals
         self.timelines: dict[AgentId, list[Change]] = {}
-        self.seen: dict[AgentId, set[str]] = {}
+        # Each change's counting copy: event id -> (rank, content digest), as for contacts
+        # (streams.engine.contact_copies); and the losing contents, dead-lettered once.
+        self.seen: dict[AgentId, dict[str, tuple[int, int]]] = {}
+        self.lost: dict[AgentId, set[tuple[str, int]]] = {}
         self.agents_of: dict[str, set[AgentId]] = {}
         self.latest_us: dict[str, int] = {}  # per client, as the caller last advanced it
         self.open: dict[AgentId, tuple[int, int]] = {}  # the open state's time in the totals
@@ -186,13 +189,18 @@ class AgentClock:
         seen = self.seen.get(agent)
         return seen is not None and event_id in seen
 
-    def apply(self, agent: AgentId, change: Change, floor_us: int) -> bool:
+    def copy_of(self, agent: AgentId, event_id: str) -> tuple[int, int] | None:
+        """The (rank, content digest) of the counting copy of a change, if known."""
+        seen = self.seen.get(agent)
+        return None if seen is None else seen.get(event_id)
+
+    def apply(self, agent: AgentId, change: Change, floor_us: int, rank: int = 0, digest: int = 0) -> bool:
         """Insert one change (once per event id); return whether it was new. Its open state
         counts from the next :meth:`advance` of its client."""
-        seen = self.seen.setdefault(agent, set())
+        seen = self.seen.setdefault(agent, {})
         if change[1] in seen:
             return False
-        seen.add(change[1])
+        seen[change[1]] = (rank, digest)
         self.agents_of.setdefault(agent[0], set()).add(agent)
         timeline = self.timelines.setdefault(agent, [])
         index = bisect_left(timeline, change)
@@ -213,6 +221,40 @@ class AgentClock:
         else:
             self._time(agent, change[2], change[3], at, end, floor_us)
         return True
+
+    def replace(self, agent: AgentId, change: Change, floor_us: int, rank: int, digest: int) -> None:
+        """A copy of a change with other content and a smaller rank takes the counting copy's
+        place: the old change is taken out (its time given back to the state before it), the
+        new one put in."""
+        old = self.seen[agent][change[1]]
+        self.lost.setdefault(agent, set()).add((change[1], old[1]))
+        self.lost[agent].discard((change[1], digest))
+        self.remove(agent, change[1], floor_us)
+        self.apply(agent, change, floor_us, rank, digest)
+
+    def remove(self, agent: AgentId, event_id: str, floor_us: int) -> None:
+        """Take one change out of an agent's timeline: the inverse of :meth:`apply`."""
+        timeline = self.timelines[agent]
+        index = next(n for n, change in enumerate(timeline) if change[1] == event_id)
+        at, _, queue, state = timeline[index]
+        if index == len(timeline) - 1:  # the latest: its open time out, the previous state open again
+            self._close(agent, floor_us)
+            timeline.pop()
+            if timeline:
+                prev_at, _, prev_queue, prev_state = timeline[-1]
+                self._time(agent, prev_queue, prev_state, at, prev_at, floor_us)  # its closed span out
+                self.unsettled.add(agent)
+            else:
+                self.unsettled.discard(agent)
+        else:
+            end = timeline[index + 1][0]
+            if index > 0:
+                _, _, prev_queue, prev_state = timeline[index - 1]
+                self._switch(agent, (queue, state), (prev_queue, prev_state), at, end, floor_us)
+            else:
+                self._time(agent, queue, state, end, at, floor_us)
+            del timeline[index]
+        self.seen[agent].pop(event_id, None)
 
     def _close(self, agent: AgentId, floor_us: int) -> None:
         """Take the open state's time out of the totals (a later change ends it)."""
@@ -250,4 +292,6 @@ class AgentClock:
             if keep > 0:
                 gone = timeline[:keep]
                 del timeline[:keep]
-                self.seen[agent].difference_update(change[1] for change in gone)
+                seen = self.seen[agent]
+                for change in gone:
+                    seen.pop(change[1], None)

@@ -27,6 +27,7 @@ from schemas.wire import (
     ContactEvent,
     ContactReplied,
     ContactTransferred,
+    Event,
     SurveyAnswered,
 )
 from streams.engine.contacts import Arrival, ContactState, Ending, Slot, Survey, seconds_to_us
@@ -71,7 +72,7 @@ def rank_of(raw: bytes | memoryview) -> int:
     return int.from_bytes(hashlib.sha256(raw).digest()[:8], "big")
 
 
-def digest_of(event: ContactEvent) -> int:
+def digest_of(event: Event) -> int:
     """A digest of the event's content as the contract reads it (streams.engine.copies.content)."""
     packed = msgspec.msgpack.encode(content(event))
     return int.from_bytes(hashlib.blake2b(packed, digest_size=8).digest(), "big")

@@ -129,19 +129,36 @@ class ContactBook:
         not written yet, however far the batch moves the cutoff."""
         self.clock_floor_us = self.agent_floor_us
 
-    def apply_agent(self, event: AgentState, restoring: bool = False) -> bool:
-        """Count an agent's change of state into its agent rows; once per event, in any order.
-        A change older than the retention is late, unless it is restored (its time before the
-        floor is final)."""
-        agent = (event.client, event.queue, event.agent_id)
-        if self.clock.knows(agent, event.event_id):
-            return False
+    def apply_agent(
+        self, event: AgentState, restoring: bool = False, rank: int = 0, digest: int = 0
+    ) -> tuple[Verdict, int]:
+        """Count an agent's change of state into its agent rows; once per event, in any order,
+        its copies settled as a contact's are (``rank`` and ``digest`` of the copy as received:
+        ``streams.engine.contact_copies``). A change older than the retention is late, unless
+        it is restored (its time before the floor is final)."""
+        clock, agent = self.clock, (event.client, event.queue, event.agent_id)
+        known = clock.copy_of(agent, event.event_id)
+        if known is not None:
+            counted, counted_digest = known
+            if digest == counted_digest:
+                if rank < counted:
+                    clock.seen[agent][event.event_id] = (rank, digest)
+                return Verdict.SAME, counted
+            if rank > counted:
+                lost = clock.lost.setdefault(agent, set())
+                if (event.event_id, digest) in lost:
+                    return Verdict.LOST_AGAIN, counted
+                lost.add((event.event_id, digest))
+                return Verdict.LOSES, counted
+            clock.replace(agent, change_of(event), self.clock_floor_us, rank, digest)
+            return Verdict.WINS, counted
         if event.occurred_us < self.horizon.cutoff_us and not restoring:
             late = LateEvent(event.client, "", event.event_id, event.type, event.occurred_us,
                              "older than the live retention")  # fmt: skip
             self.horizon.late.append(late)
-            return False
-        return self.clock.apply(agent, change_of(event), self.clock_floor_us)
+            return Verdict.NEW, 0
+        clock.apply(agent, change_of(event), self.clock_floor_us, rank, digest)
+        return Verdict.NEW, 0
 
     def _late(self, event: ContactEvent, reason: str) -> None:
         self.horizon.late.append(LateEvent(event.client, event.contact_id, event.event_id, event.type,

@@ -118,7 +118,7 @@ class ContactStage:
         partition: int,
         contacts: Sequence[ContactState],
         watermark_us: int = 0,
-        agent_events: Sequence[AgentState] = (),
+        agent_events: Sequence[tuple[AgentState, bytes]] = (),
         latest_us: Mapping[str, int] | None = None,
         agent_rows: Sequence[AgentKey] = (),
     ) -> None:
@@ -134,8 +134,8 @@ class ContactStage:
             self._saw(contact.client, contact.last_event_us)
         for client, at_us in (latest_us or {}).items():
             self._saw(client, at_us)
-        for event in agent_events:
-            book.apply_agent(event, restoring=True)
+        for event, payload in agent_events:
+            book.apply_agent(event, restoring=True, rank=rank_of(payload), digest=digest_of(event))
             self._saw(event.client, event.occurred_us)
         self._advance_agents(set(self.latest_us))
         # A batch that stopped after its agent rows but before archiving its agent events may
@@ -191,10 +191,14 @@ class ContactStage:
         (``streams.engine.contact_copies``): a losing copy is a dead letter and never archived; a
         winning one replaces the copy that counted, whose dead letter comes from this batch, or
         from the archive when an earlier batch archived it."""
-        event = copy.event
-        assert not isinstance(event, AgentState)
+        event, book = copy.event, self.books[copy.partition]
         rank = rank_of(copy.payload)
-        verdict, against = self.books[copy.partition].apply_copy(event, rank, digest_of(event))
+        if isinstance(event, AgentState):
+            verdict, against = book.apply_agent(event, rank=rank, digest=digest_of(event))
+            if verdict in (Verdict.NEW, Verdict.WINS):
+                self.agents.apply(event)
+        else:
+            verdict, against = book.apply_copy(event, rank, digest_of(event))
         if verdict is Verdict.LOSES:
             self.rejected += 1
             out.dead_letters.append(DeadLetter(copy.partition, copy.offset, copy.payload, CONFLICT_REASON))
@@ -238,11 +242,6 @@ class ContactStage:
             self._saw(event.client, event.occurred_us)
             clients.add(event.client)
             touched.add(partition)
-            if isinstance(event, AgentState):
-                archive.keep(Received(event, payload, partition, offset))
-                self.agents.apply(event)
-                self.books[partition].apply_agent(event)
-                continue
             self._merge_copy(out, archive, Received(event, payload, partition, offset))
         out.received = archive.counting()
         self._advance_agents(clients)

@@ -59,7 +59,7 @@ class FcrStage:
         partition: int,
         contacts: Sequence[ContactState],
         watermark_us: int = 0,
-        agent_events: Sequence[AgentState] = (),
+        agent_events: Sequence[tuple[AgentState, bytes]] = (),
         latest_us: Mapping[str, int] | None = None,
         agent_rows: Sequence[AgentKey] = (),
     ) -> None:

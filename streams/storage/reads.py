@@ -76,7 +76,9 @@ def load_contacts(
     return [state_from_values(row) for row in rows]
 
 
-def load_agent_events(store: ClickHouse, partition: int, floor_us: int | None = None) -> list[AgentState]:
+def load_agent_events(
+    store: ClickHouse, partition: int, floor_us: int | None = None
+) -> list[tuple[AgentState, bytes]]:
     """The agent changes of a partition in the raw archive that were not turned away as late: the
     changes counted in the agent rows (written before the archive). With a live floor (see
     :func:`agent_floor_us`), those whose time can reach it: every change from 12 hours before it
@@ -97,8 +99,11 @@ def load_agent_events(store: ClickHouse, partition: int, floor_us: int | None = 
             "ORDER BY occurred_us DESC, event_id DESC LIMIT 1 BY client, queue, agent_id",
             params,
         )
-    parsed = parse_events([payload.encode() if isinstance(payload, str) else payload for (payload,) in rows])
-    return [event for event in parsed if isinstance(event, AgentState)]
+    payloads = [payload.encode() if isinstance(payload, str) else payload for (payload,) in rows]
+    parsed = parse_events(payloads)  # each with its bytes: copies of one id are settled again
+    return [
+        (event, raw) for event, raw in zip(parsed, payloads, strict=True) if isinstance(event, AgentState)
+    ]
 
 
 class RestoringStage(Protocol):
@@ -115,7 +120,7 @@ class RestoringStage(Protocol):
 class Restored(NamedTuple):
     watermark_us: int
     contacts: list[ContactState]
-    agent_events: list[AgentState]
+    agent_events: list[tuple[AgentState, bytes]]  # each change with its archived bytes
     latest_us: dict[str, int]  # per client: the latest event time written
     agent_rows: list[AgentKey]  # keys of the partition's agent state-time rows from the floor on
 

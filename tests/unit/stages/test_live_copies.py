@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import hashlib
 import random
+import zlib
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 import pytest
 
+from producers.outputs import message_key
 from producers.simulator import Simulator
 from schemas.sla import SlaSettings
+from streams.batch.breakdowns import breakdown_vectors
 from streams.batch.compute import ReadReport, compute_rows, read_events
+from streams.engine.agent_time import STATES
 from streams.engine.contact_copies import Verdict, digest_of, merge, rank_of
 from streams.engine.contacts import ContactState
 from streams.engine.copies import CONFLICT_REASON
@@ -126,3 +130,48 @@ def test_a_survey_taken_back_leaves_the_latest_other_answer() -> None:
     winner = survey(50, event_id="s2", csat=5)  # s2 again, earlier, with a smaller rank
     assert merge(contact, winner, 1, digest_of(winner))[0] is Verdict.WINS
     assert contact.survey is not None and (contact.survey.event_id, contact.survey.csat) == ("s1", 1)
+
+
+def test_agent_state_copies_live_give_the_agent_rows_of_compute() -> None:
+    """An agent's change sent twice under one id with another state (or time): the copy with the
+    smaller SHA-256 counts, live as in compute, in any order and any batch split."""
+    rng = random.Random(23)
+    start = datetime(2026, 11, 23, 6, tzinfo=UTC)
+    events = [e for _, e in Simulator(start, seed=23).events(datetime(2026, 11, 23, 10, tzinfo=UTC))]
+    copies = []
+    for event in events:
+        if event["type"] == "agent.state" and rng.random() < 0.15:
+            other = rng.choice([s for s in ("available", "busy", "away", "offline") if s != event["state"]])
+            copies.append({**event, "state": other})
+    assert len(copies) > 30
+    messages = [orjson.dumps(e) for e in events] + [orjson.dumps(c) for c in copies]
+    rng.shuffle(messages)
+    report = ReadReport()
+    want = breakdown_vectors(read_events(messages, report), SlaSettings()).agents
+    assert sum(1 for _, reason in report.rejected if reason == CONFLICT_REASON) == len(copies)
+    stage = ContactStage(SlaSettings(), 2, (900,))
+    for p in (0, 1):
+        stage.restore(p, [])
+    latest: dict[tuple[Any, ...], tuple[int, ...]] = {}
+    dead = 0
+    for n, at in enumerate(range(0, len(messages), 300)):
+        batch = [
+            (zlib.crc32(message_key(orjson.loads(m))) % 2, at + i, m)
+            for i, m in enumerate(messages[at : at + 300])
+        ]
+        out = stage.ingest(batch, 0, n + 1)
+        dead += sum(1 for d in out.dead_letters if d.reason == CONFLICT_REASON) + len(out.superseded)
+        for changes in out.kpi:
+            if changes.kind == "agents" and changes.source.startswith("agents/"):
+                for key, vector in changes.rows:
+                    latest[(key, changes.source)] = vector
+    live: dict[tuple[Any, ...], list[int]] = {}
+    for (key, _), vector in latest.items():
+        into = live.setdefault(key, [0] * len(vector))
+        for i, value in enumerate(vector):
+            into[i] += value
+    states = len(STATES)
+    assert {k: v[:states] for k, v in live.items() if any(v[:states])} == {
+        k: list(v[:states]) for k, v in want.items() if any(v[:states])
+    }
+    assert dead == len(copies)
