@@ -125,6 +125,12 @@ class AsteriskBridge:
             raise ValueError("the queue map asks for hashed callers: set CCKPI_CALLER_SALT")
         self.roster.aliases = self.queues.agent_aliases()
         self._withheld = WITHHELD | {value.strip().casefold() for value in self.queues.withheld_callers}
+        by_kind: tuple[tuple[tuple[str, ...], Callable[[Line], list[EventDict]]], ...] = (
+            (("ENTERQUEUE",), self._entered), (("CONNECT",), self._connected),
+            ((RESTARTED,), self._restarted), (COMPLETED, self._completed), (TRANSFERS, self._transferred), (LEFT_UNANSWERED, self._left),
+            (MEMBERS, self._member), (RUNG, self._rung),
+        )  # fmt: skip
+        self._handlers = {event: handler for events, handler in by_kind for event in events}
 
     def convert_all(self, numbered: Iterable[tuple[int, str]]) -> Iterator[EventDict]:
         """The events of many lines, in order."""
@@ -141,7 +147,7 @@ class AsteriskBridge:
         if isinstance(parsed, Unreadable):
             self.account.refuse(parsed)
             return []
-        handler = self._handler(parsed.event)
+        handler = self._handlers.get(parsed.event)
         if handler is None:
             self.account.ignored[parsed.event] += 1
             return []
@@ -152,25 +158,6 @@ class AsteriskBridge:
             return []
         self.account.events += len(made)
         return made
-
-    def _handler(self, event: str) -> Callable[[Line], list[EventDict]] | None:
-        handlers: dict[str, Callable[[Line], list[EventDict]]] = {
-            "ENTERQUEUE": self._entered, "CONNECT": self._connected, RESTARTED: self._restarted,
-        }  # fmt: skip
-        found = handlers.get(event)
-        if found is not None:
-            return found
-        if event in COMPLETED:
-            return self._completed
-        if event in TRANSFERS:
-            return self._transferred
-        if event in LEFT_UNANSWERED:
-            return self._left
-        if event in MEMBERS:
-            return self._member
-        if event in RUNG:
-            return self._rung
-        return None
 
     # -- the call's events ---------------------------------------------------------------
 
