@@ -127,8 +127,9 @@ class AsteriskBridge:
         self._withheld = WITHHELD | {value.strip().casefold() for value in self.queues.withheld_callers}
         by_kind: tuple[tuple[tuple[str, ...], Callable[[Line], list[EventDict]]], ...] = (
             (("ENTERQUEUE",), self._entered), (("CONNECT",), self._connected),
-            ((RESTARTED,), self._restarted), (COMPLETED, self._completed), (TRANSFERS, self._transferred), (LEFT_UNANSWERED, self._left),
-            (MEMBERS, self._member), (RUNG, self._rung),
+            ((RESTARTED,), self._restarted), (COMPLETED, self._completed),
+            (TRANSFERS, self._transferred), (LEFT_UNANSWERED, self._left), (MEMBERS, self._member),
+            (RUNG, self._rung),
         )  # fmt: skip
         self._handlers = {event: handler for events, handler in by_kind for event in events}
 
