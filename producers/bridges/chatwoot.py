@@ -22,6 +22,7 @@ from producers.bridges.chatwoot_shapes import (
     Unconvertible,
     changed_s,
     created_s,
+    customer_of,
     epoch_s,
     first_reply_s,
     from_customer,
@@ -147,15 +148,15 @@ class ChatwootBridge:
 
     def _conversation(self, payload: dict[str, Any], kind: str, received_s: float | None) -> list[EventDict]:
         if kind == "conversation_created":
-            sender = obj(obj(payload.get("meta")).get("sender"))
-            if not isinstance(sender.get("id"), int | str) or isinstance(sender.get("id"), bool):
+            customer = customer_of(payload)
+            if customer is None:
                 raise Unconvertible("conversation_created without meta.sender.id (the customer)")
             at = created_s(payload)
             if at is None:  # 2.2 to 2.13 on a new conversation: its first customer message arrives it
                 self.account.ignored[NO_CREATION_TIME] += 1
                 return []
             where = self._where(payload)
-            return [self._made(where, "contact.arrived", at, "created", customer_id=f"cw:{sender['id']}")]
+            return [self._made(where, "contact.arrived", at, "created", customer_id=customer)]
         if status_now(payload) == "resolved":
             return self._resolved(payload, received_s)
         return []
@@ -208,13 +209,13 @@ class ChatwootBridge:
         which counts (kpis.md); later versions' conversation_created is the arrival."""
         if "created_at" in conversation or payload.get("event") != "message_created":
             return []
-        sender = obj(obj(conversation.get("meta")).get("sender"))
-        at = message_s(payload)
-        if at is None or not isinstance(sender.get("id"), int | str) or isinstance(sender.get("id"), bool):
+        customer, at = customer_of(conversation), message_s(payload)
+        if at is None or customer is None:
             return []
         where = self._where(conversation)
-        return [self._made(where, "contact.arrived", at, f"message:{payload.get('id')}",
-                           customer_id=f"cw:{sender['id']}")]  # fmt: skip
+        return [
+            self._made(where, "contact.arrived", at, f"message:{payload.get('id')}", customer_id=customer)
+        ]
 
     def _survey(
         self, payload: dict[str, Any], conversation: dict[str, Any], received_s: float | None

@@ -73,6 +73,13 @@ def status_now(payload: dict[str, Any]) -> str | None:
     return None
 
 
+def customer_of(conversation: dict[str, Any]) -> str | None:
+    """The contract's customer of a conversation: ``cw:`` and its contact's id (``meta.sender``,
+    the same across the account's inboxes), or None where it has none."""
+    found = obj(obj(conversation.get("meta")).get("sender")).get("id")
+    return f"cw:{found}" if isinstance(found, int | str) and not isinstance(found, bool) else None
+
+
 def created_s(conversation: dict[str, Any]) -> float | None:
     """When a conversation was created: ``created_at``, else the last activity it carries (its
     creation up to 1.8, its first message after)."""

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from streams.engine.copies import as_received
+
 _CHUNK = 1 << 24  # newlines are found 16 MB at a time, so the scan needs no buffer of its size
 
 
@@ -38,8 +40,7 @@ class Packed:
             found = np.flatnonzero(raw[at : at + _CHUNK] == ord("\n")) + at
             ends.frombytes(found.astype(np.int64).tobytes())
         ends.append(len(data))
-        packed = cls._from_ends(data, ends)
-        return cls(packed.data, packed.starts, packed.ends, lines_of_text=True)
+        return cls._from_ends(data, ends, lines_of_text=True)
 
     @classmethod
     def messages(cls, items: Sequence[bytes]) -> Packed:
@@ -68,10 +69,10 @@ class Packed:
         return cls(b"".join(parts), starts, ends)
 
     @classmethod
-    def _from_ends(cls, data: bytes | mmap.mmap, ends: array[int]) -> Packed:
+    def _from_ends(cls, data: bytes | mmap.mmap, ends: array[int], lines_of_text: bool = False) -> Packed:
         starts = array("q", [0] if ends else [])
         starts.frombytes((np.frombuffer(ends, np.int64)[:-1] + 1).tobytes())
-        return cls(data, starts, ends)
+        return cls(data, starts, ends, lines_of_text)
 
     def __len__(self) -> int:
         return len(self.ends)
@@ -89,8 +90,7 @@ class Packed:
 
     def content(self, n: int) -> bytes:
         """Message ``n`` as received: a line without the "\r" of a "\r\n" line end."""
-        raw = self[n]
-        return raw[:-1] if self.lines_of_text and raw.endswith(b"\r") else raw
+        return as_received(self[n]) if self.lines_of_text else self[n]
 
     def views(self, numbers: Iterable[int]) -> Iterator[memoryview]:
         """The messages at ``numbers``, read in place (nothing is copied)."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from schemas.events import Rejection
 from schemas.wire import AgentState, ContactEvent, Event, parse_event, parse_events
 from streams.batch.packed import Packed
-from streams.engine.copies import CONFLICT_REASON, Copy, settle_copies
+from streams.engine.copies import CONFLICT_REASON, Copy, as_received, settle_copies
 
 
 @dataclass
@@ -31,7 +31,7 @@ def read_events(lines: Iterable[bytes], report: ReadReport) -> Iterator[ContactE
                 report.rejected.append((number, parsed.reason))
             continue
         kept.append((number, line, parsed))
-    settled = settle_copies(Copy(number, line.rstrip(b"\r\n"), event) for number, line, event in kept)
+    settled = settle_copies(Copy(number, as_received(line), event) for number, line, event in kept)
     report.rejected.extend((copy.number, CONFLICT_REASON) for copy in settled.dead)
     report.rejected.sort()
     for number, _, event in kept:

@@ -30,8 +30,8 @@ from schemas.wire import (
     Event,
     SurveyAnswered,
 )
-from streams.engine.contacts import Arrival, ContactState, Ending, Slot, Survey, seconds_to_us
-from streams.engine.copies import content
+from streams.engine.contacts import Arrival, ContactState, Ending, Slot, Survey
+from streams.engine.copies import content, rank
 
 RECORD = struct.Struct(">QQQB")  # event id key, rank, content digest, kind
 KIND = {ContactArrived: 1, ContactAnswered: 2, ContactAbandoned: 3, ContactReplied: 4, ContactEnded: 5,
@@ -45,6 +45,7 @@ SLOT_OF = {
     6: "survey",
     7: "transferred",
 }
+SLOT_TYPES: dict[int, type] = {1: Arrival, 5: Ending, 6: Survey}  # the other kinds hold (at_us, event_id)
 LOST = 255  # a record of a losing content: its dead letter is written once
 Spare = tuple[int, Arrival | Ending | Survey | Slot]  # kind, the slot value it would hold
 
@@ -55,6 +56,15 @@ class Verdict(Enum):
     LOSES = "loses"  # another content with a greater rank: a dead letter, counts nothing
     LOST_AGAIN = "lost again"  # a losing content seen before: its dead letter is written already
     WINS = "wins"  # another content with a smaller rank: it takes the counting copy's place
+
+
+def judge(counted: int, counted_digest: int, rank: int, digest: int) -> Verdict:
+    """The rule, between a copy and the counting copy of its id (ranks and content digests):
+    the same content is a plain duplicate; of two contents, the smaller rank wins (LOSES, for
+    the caller to tell from LOST_AGAIN by its own record of losing contents)."""
+    if digest == counted_digest:
+        return Verdict.SAME
+    return Verdict.LOSES if rank > counted else Verdict.WINS
 
 
 def revision_of(copies: bytes) -> int:
@@ -68,8 +78,8 @@ def key_of(text: str) -> int:
 
 
 def rank_of(raw: bytes | memoryview) -> int:
-    """The first 64 bits of the copy's SHA-256 (streams.engine.copies.rank), as a number."""
-    return int.from_bytes(hashlib.sha256(raw).digest()[:8], "big")
+    """The first 64 bits of the copy's rank (streams.engine.copies.rank), as a number."""
+    return int.from_bytes(rank(raw)[:8], "big")
 
 
 def digest_of(event: Event) -> int:
@@ -88,22 +98,11 @@ def _find(copies: bytes, key: int) -> int:
 
 
 def spare_of(event: ContactEvent) -> Spare:
-    """The slot value an event would hold."""
-    at, eid = event.occurred_us, event.event_id
-    if isinstance(event, ContactArrived):
-        return 1, Arrival(at, eid, event.queue, event.channel, event.customer_id)
-    if isinstance(event, ContactEnded):
-        talk, hold, wrap = (
-            seconds_to_us(event.talk_s),
-            seconds_to_us(event.hold_s),
-            seconds_to_us(event.wrap_s),
-        )
-        return 5, Ending(at, eid, talk, hold, wrap, event.resolved, event.agent_id, event.reason)
-    if isinstance(event, SurveyAnswered):
-        return 6, Survey(at, eid, int(event.csat) if event.csat is not None else None,
-                         int(event.nps) if event.nps is not None else None,
-                         int(event.ces) if event.ces is not None else None)  # fmt: skip
-    return KIND[type(event)], (at, eid)
+    """The slot value an event would hold: made by the merge itself, on an empty contact."""
+    kind = KIND[type(event)]
+    scratch = ContactState(event.client, event.contact_id)
+    scratch.apply(event)
+    return kind, getattr(scratch, SLOT_OF[kind])
 
 
 def _order(value: Arrival | Ending | Survey | Slot) -> tuple[int, str]:
@@ -120,11 +119,12 @@ def merge(contact: ContactState, event: ContactEvent, rank: int, digest: int) ->
         _take(contact, event)
         return Verdict.NEW, 0
     _, counted, counted_digest, counted_kind = RECORD.unpack_from(contact.copies, at)
-    if digest == counted_digest:
+    verdict = judge(counted, counted_digest, rank, digest)
+    if verdict is Verdict.SAME:
         if rank < counted:  # the same content in smaller bytes: the copy that counts from now on
             contact.copies = _replace(contact.copies, at, RECORD.pack(key, rank, digest, counted_kind))
         return Verdict.SAME, counted
-    if rank > counted:
+    if verdict is Verdict.LOSES:
         if _lost_at(contact.copies, key, digest) >= 0:
             return Verdict.LOST_AGAIN, counted
         contact.copies += RECORD.pack(key, rank, digest, LOST)

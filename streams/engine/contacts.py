@@ -90,6 +90,11 @@ class ContactState:
                             self.replied, self.ended, self.survey, self.last_event_us,
                             self.transferred, self.copies, self.spares)  # fmt: skip
 
+    def slots(self) -> tuple[object, ...]:
+        """What counts of the contact: the event of each kind (to tell whether a merge changed it)."""
+        return (self.arrival, self.answered, self.abandoned, self.replied, self.ended, self.survey,
+                self.transferred)  # fmt: skip
+
     @property
     def still_open(self) -> bool:
         """Arrived, neither ended nor abandoned (an email awaiting its answer): kept longer."""

@@ -26,6 +26,11 @@ Content = tuple[object, ...]
 _TEXT_AT: dict[type, int] = {}  # where each event type's struct holds occurred_at, the text
 
 
+def as_received(line: bytes) -> bytes:
+    """A JSON Lines line as received: without its line end ("\n", or "\r\n")."""
+    return line.removesuffix(b"\n").removesuffix(b"\r")
+
+
 def rank(raw: bytes | memoryview) -> bytes:
     """The order copies are chosen in: the SHA-256 of their bytes, smallest first."""
     return hashlib.sha256(raw).digest()

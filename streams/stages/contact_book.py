@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from schemas.wire import AgentState, ContactArrived, ContactEvent
 from streams.engine.agent_time import AGENT_VECTOR, STATES, AgentClock, change_of, handled_part
-from streams.engine.contact_copies import Verdict, merge
+from streams.engine.contact_copies import Verdict, judge, merge
 from streams.engine.contacts import ContactKey, ContactState, Slot
 from streams.engine.expiry import Anchored, Expiry
 from streams.engine.intervals import INTERVAL_S, US_PER_S, interval_start
@@ -72,13 +72,9 @@ class ContactBook:
         contact = self._live(event)
         if contact is None:
             return Verdict.NEW, 0
-        last, copies = contact.last_event_us, contact.copies
-        before = (contact.arrival, contact.answered, contact.abandoned, contact.replied, contact.ended,
-                  contact.survey, contact.transferred)  # fmt: skip
+        last, copies, before = contact.last_event_us, contact.copies, contact.slots()
         verdict, rank_set = merge(contact, event, rank, digest)
-        after = (contact.arrival, contact.answered, contact.abandoned, contact.replied, contact.ended,
-                 contact.survey, contact.transferred)  # fmt: skip
-        counted = before != after
+        counted = contact.slots() != before
         self._merged(event, counted, counted or contact.last_event_us != last)
         if contact.copies != copies:  # its copies are stored with it, for a restart to know them
             self.changed.add((event.client, event.contact_id))
@@ -140,11 +136,12 @@ class ContactBook:
         known = clock.copy_of(agent, event.event_id)
         if known is not None:
             counted, counted_digest = known
-            if digest == counted_digest:
+            verdict = judge(counted, counted_digest, rank, digest)
+            if verdict is Verdict.SAME:
                 if rank < counted:
                     clock.seen[agent][event.event_id] = (rank, digest)
                 return Verdict.SAME, counted
-            if rank > counted:
+            if verdict is Verdict.LOSES:
                 lost = clock.lost.setdefault(agent, set())
                 if (event.event_id, digest) in lost:
                     return Verdict.LOST_AGAIN, counted

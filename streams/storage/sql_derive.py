@@ -22,7 +22,7 @@ from schemas.events import EVENT_TYPES, AgentStateName, Channel, Rejection
 from schemas.sla import FCR_WINDOW_S, SlaSettings
 from schemas.wire import parse_event
 from streams.engine.business_time import local_date, opening_intervals
-from streams.engine.copies import CONFLICT_REASON, Copy, settle_copies
+from streams.engine.copies import CONFLICT_REASON, Copy, as_received, settle_copies
 from streams.engine.intervals import INTERVAL_S, US_PER_S
 from streams.engine.kpi import COLUMNS, Vector
 from streams.engine.totals import RowKey
@@ -222,9 +222,7 @@ def refusals(store: ClickHouse, events: str) -> tuple[list[tuple[int, str]], str
         found.append((int(line), verdict.reason))
         if valid:
             taken.append(f"({literal(event_id)}, {int(copy)})")
-    if not taken:
-        return found, ""
-    return found, f" AND (event_id, copy) NOT IN {values('event_id String, copy UInt64', taken, '')}"
+    return found, _left_out(taken)
 
 
 def conflicts(store: ClickHouse, source: str, events: str, refused: str, skipped: Skipped) -> str:
@@ -243,7 +241,7 @@ def conflicts(store: ClickHouse, source: str, events: str, refused: str, skipped
     for line, copy, unsure, payload in rows:
         raw = bytes.fromhex(payload)
         event = parse_event(raw)
-        raw = raw.removesuffix(b"\r")  # a line's end is not its content (its "\r\n" either)
+        raw = as_received(raw)  # a line's end is not its content (its "\r\n" either)
         if isinstance(event, Rejection):
             if unsure:  # refused by the contract models, and reported so already
                 continue
@@ -253,10 +251,16 @@ def conflicts(store: ClickHouse, source: str, events: str, refused: str, skipped
         keys[int(line)] = (event.event_id, int(copy))
     settled = settle_copies(copies)
     skipped.rejected += [(copy.number, CONFLICT_REASON) for copy in settled.dead]
-    losing = [f"({literal(key)}, {copy})" for key, copy in sorted({keys[n] for n in settled.dropped})]
-    if not losing:
+    return _left_out(
+        [f"({literal(key)}, {copy})" for key, copy in sorted({keys[n] for n in settled.dropped})]
+    )
+
+
+def _left_out(copies: list[str]) -> str:
+    """The condition that leaves out the given (event id, copy) literals ("" for none)."""
+    if not copies:
         return ""
-    return f" AND (event_id, copy) NOT IN {values('event_id String, copy UInt64', losing, '')}"
+    return f" AND (event_id, copy) NOT IN {values('event_id String, copy UInt64', copies, '')}"
 
 
 def file_source(path: Path) -> str:

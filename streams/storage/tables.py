@@ -9,6 +9,7 @@ import msgspec
 
 from schemas.wire import AgentState
 from streams.engine.agent_states import AgentStatus
+from streams.engine.contact_copies import SLOT_TYPES
 from streams.engine.contacts import Arrival, ContactState, Ending, Survey
 from streams.engine.intervals import US_PER_S, interval_start
 from streams.engine.kpi import COLUMNS
@@ -128,9 +129,6 @@ def state_from_values(v: Sequence[Any]) -> ContactState:
     )
 
 
-_SPARE_TYPES: dict[int, type] = {1: Arrival, 5: Ending, 6: Survey}  # the others are (at_us, event_id)
-
-
 def spares_text(spares: tuple[tuple[int, Any], ...]) -> str:
     """A contact's events that hold no slot, as stored (JSON; empty for none)."""
     return msgspec.json.encode(spares).decode() if spares else ""
@@ -142,7 +140,7 @@ def spares_of(text: str) -> tuple[tuple[int, Any], ...]:
         return ()
     found = []
     for kind, value in msgspec.json.decode(text):
-        shape = _SPARE_TYPES.get(kind)
+        shape = SLOT_TYPES.get(kind)
         found.append((kind, msgspec.convert(value, shape) if shape else (value[0], value[1])))
     return tuple(found)
 

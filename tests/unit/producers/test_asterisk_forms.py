@@ -29,6 +29,9 @@ ACME = QueueMap(
 )
 
 
+WITH_CAROL = ACME.model_copy(update={"agents": {"Carol": ["PJSIP/2003"]}})  # Carol is PJSIP/2003
+
+
 def convert(lines: list[str], queues: QueueMap = ACME) -> tuple[AsteriskBridge, list[dict[str, Any]]]:
     bridge = AsteriskBridge(queues)
     events = list(bridge.convert_all(enumerate(lines, start=1)))
@@ -205,7 +208,7 @@ def test_one_person_is_one_agent_with_a_state_in_every_queue() -> None:
     # Carol is PJSIP/2003 (ADDMEMBER, REMOVEMEMBER) and Carol (PAUSE, CONNECT): the map says so.
     # She is in 400 and 401; Dave (PJSIP/2004, no name: his interface) in 400 only; agent 1001
     # (AGENTLOGIN names it with its phone, its queue lines say Agent/1001) in 401.
-    queues = ACME.model_copy(update={"agents": {"Carol": ["PJSIP/2003"]}})
+    queues = WITH_CAROL
     lines = [
         f"{T}|MANAGER|400|PJSIP/2003|ADDMEMBER|",
         f"{T}|MANAGER|401|PJSIP/2003|ADDMEMBER|",
@@ -309,7 +312,7 @@ def test_a_queue_logged_in_another_case_is_the_same_queue() -> None:
 
 
 def test_any_order_of_the_output_gives_the_same_rows() -> None:
-    queues = ACME.model_copy(update={"agents": {"Carol": ["PJSIP/2003"]}})
+    queues = WITH_CAROL
     lines = [f"{T}|MANAGER|400|PJSIP/2003|ADDMEMBER|", f"{T}|MANAGER|401|PJSIP/2003|ADDMEMBER|"]
     rng = random.Random(5)
     for n in range(40):
@@ -335,7 +338,7 @@ def test_any_order_of_the_output_gives_the_same_rows() -> None:
 
 
 def test_what_is_kept_with_the_position_resumes_as_if_never_stopped() -> None:
-    queues = ACME.model_copy(update={"agents": {"Carol": ["PJSIP/2003"]}})
+    queues = WITH_CAROL
     lines = [
         f"{T}|MANAGER|400|PJSIP/2003|ADDMEMBER|",
         *call("1.1", T + 10, "Carol", 5, 60),
