@@ -13,9 +13,9 @@ one partition (copies that name different contacts are settled by replay and ``c
 
 from __future__ import annotations
 
-import hashlib
 import struct
 from enum import Enum
+from hashlib import blake2b, sha256
 
 import msgspec
 
@@ -31,7 +31,7 @@ from schemas.wire import (
     SurveyAnswered,
 )
 from streams.engine.contacts import Arrival, ContactState, Ending, Slot, Survey
-from streams.engine.copies import content, rank
+from streams.engine.copies import content
 
 RECORD = struct.Struct(">QQQB")  # event id key, rank, content digest, kind
 KIND = {ContactArrived: 1, ContactAnswered: 2, ContactAbandoned: 3, ContactReplied: 4, ContactEnded: 5,
@@ -47,6 +47,7 @@ SLOT_OF = {
 }
 SLOT_TYPES: dict[int, type] = {1: Arrival, 5: Ending, 6: Survey}  # the other kinds hold (at_us, event_id)
 LOST = 255  # a record of a losing content: its dead letter is written once
+_PACK = msgspec.msgpack.Encoder().encode
 Spare = tuple[int, Arrival | Ending | Survey | Slot]  # kind, the slot value it would hold
 
 
@@ -74,18 +75,18 @@ def revision_of(copies: bytes) -> int:
 
 
 def key_of(text: str) -> int:
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+    return int.from_bytes(blake2b(text.encode(), digest_size=8).digest(), "big")
 
 
 def rank_of(raw: bytes | memoryview) -> int:
-    """The first 64 bits of the copy's rank (streams.engine.copies.rank), as a number."""
-    return int.from_bytes(rank(raw)[:8], "big")
+    """The first 64 bits of the copy's rank (streams.engine.copies.rank: its SHA-256), as a
+    number. Computed for every event live: written out, not through ``rank``."""
+    return int.from_bytes(sha256(raw).digest()[:8], "big")
 
 
 def digest_of(event: Event) -> int:
     """A digest of the event's content as the contract reads it (streams.engine.copies.content)."""
-    packed = msgspec.msgpack.encode(content(event))
-    return int.from_bytes(hashlib.blake2b(packed, digest_size=8).digest(), "big")
+    return int.from_bytes(blake2b(_PACK(content(event)), digest_size=8).digest(), "big")
 
 
 def _find(copies: bytes, key: int) -> int:
@@ -109,26 +110,25 @@ def _order(value: Arrival | Ending | Survey | Slot) -> tuple[int, str]:
     return value if isinstance(value, tuple) else (value.at_us, value.event_id)
 
 
-def merge(contact: ContactState, event: ContactEvent, rank: int, digest: int) -> tuple[Verdict, int]:
-    """Merge one copy of an event into a live contact; the verdict, and the rank of the copy it
-    replaced (WINS) or lost to (LOSES)."""
+def merge(contact: ContactState, event: ContactEvent, rank: int, digest: int) -> tuple[Verdict, int, bool]:
+    """Merge one copy of an event into a live contact; the verdict, the rank of the copy it
+    replaced (WINS) or lost to (LOSES), and whether what counts of the contact changed."""
     key, kind = key_of(event.event_id), KIND[type(event)]
     at = _find(contact.copies, key)
     if at < 0:
         contact.copies += RECORD.pack(key, rank, digest, kind)
-        _take(contact, event)
-        return Verdict.NEW, 0
+        return Verdict.NEW, 0, _take(contact, event)
     _, counted, counted_digest, counted_kind = RECORD.unpack_from(contact.copies, at)
     verdict = judge(counted, counted_digest, rank, digest)
     if verdict is Verdict.SAME:
         if rank < counted:  # the same content in smaller bytes: the copy that counts from now on
             contact.copies = _replace(contact.copies, at, RECORD.pack(key, rank, digest, counted_kind))
-        return Verdict.SAME, counted
+        return Verdict.SAME, counted, False
     if verdict is Verdict.LOSES:
         if _lost_at(contact.copies, key, digest) >= 0:
-            return Verdict.LOST_AGAIN, counted
+            return Verdict.LOST_AGAIN, counted, False
         contact.copies += RECORD.pack(key, rank, digest, LOST)
-        return Verdict.LOSES, counted
+        return Verdict.LOSES, counted, False
     # The new copy wins (a content seen losing before may win in smaller bytes): the counting
     # copy's content is lost from now on, its slot (or spare) taken back.
     copies = _replace(contact.copies, at, RECORD.pack(key, rank, digest, kind))
@@ -136,9 +136,10 @@ def merge(contact: ContactState, event: ContactEvent, rank: int, digest: int) ->
     if was_lost >= 0:
         copies = copies[:was_lost] + copies[was_lost + RECORD.size :]
     contact.copies = copies + RECORD.pack(key, counted, counted_digest, LOST)
+    before = contact.slots()
     _take_back(contact, counted_kind, event.event_id)
     _take(contact, event)
-    return Verdict.WINS, counted
+    return Verdict.WINS, counted, contact.slots() != before
 
 
 def _lost_at(copies: bytes, key: int, digest: int) -> int:
@@ -155,15 +156,17 @@ def _replace(copies: bytes, at: int, record: bytes) -> bytes:
     return copies[:at] + record + copies[at + RECORD.size :]
 
 
-def _take(contact: ContactState, event: ContactEvent) -> None:
-    """Merge an event; what it displaces from a slot, or what does not take one, is kept aside."""
-    slot = SLOT_OF[KIND[type(event)]]
-    before = getattr(contact, slot)
+def _take(contact: ContactState, event: ContactEvent) -> bool:
+    """Merge an event (whether a slot changed); what it displaces from a slot, or what does not
+    take one, is kept aside."""
+    kind = KIND[type(event)]
+    before = getattr(contact, SLOT_OF[kind])
     if contact.apply(event):
         if before is not None:
-            contact.spares += ((KIND[type(event)], before),)
-    else:
-        contact.spares += (spare_of(event),)
+            contact.spares += ((kind, before),)
+        return True
+    contact.spares += (spare_of(event),)
+    return False
 
 
 def _take_back(contact: ContactState, kind: int, event_id: str) -> None:

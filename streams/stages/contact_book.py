@@ -72,9 +72,8 @@ class ContactBook:
         contact = self._live(event)
         if contact is None:
             return Verdict.NEW, 0
-        last, copies, before = contact.last_event_us, contact.copies, contact.slots()
-        verdict, rank_set = merge(contact, event, rank, digest)
-        counted = contact.slots() != before
+        last, copies = contact.last_event_us, contact.copies
+        verdict, rank_set, counted = merge(contact, event, rank, digest)
         self._merged(event, counted, counted or contact.last_event_us != last)
         if contact.copies != copies:  # its copies are stored with it, for a restart to know them
             self.changed.add((event.client, event.contact_id))

@@ -45,28 +45,19 @@ def agent_time_source(partition: int) -> str:
 
 class _BatchArchive:
     """What a batch archives: every valid event as received, but of each contact event id only
-    the copy that counts (a copy replaced within the batch is never written)."""
+    the copy that counts (a copy replaced within the batch, which is rare, is never written)."""
 
     def __init__(self) -> None:
-        self._kept: list[Received | None] = []
-        self._at: dict[tuple[str, str], int] = {}  # (client, event id) -> its copy in _kept
+        self.kept: list[Received] = []
 
-    def keep(self, copy: Received, key: tuple[str, str] | None = None) -> None:
-        if key is not None:
-            self.drop(key)  # the same content again (smaller bytes, or the same): one copy
-            self._at[key] = len(self._kept)
-        self._kept.append(copy)
-
-    def drop(self, key: tuple[str, str]) -> Received | None:
-        """Take back the copy of ``key`` kept in this batch, if any."""
-        at = self._at.pop(key, None)
-        if at is None:
-            return None
-        copy, self._kept[at] = self._kept[at], None
-        return copy
-
-    def counting(self) -> list[Received]:
-        return [copy for copy in self._kept if copy is not None]
+    def drop(self, client: str, event_id: str) -> Received | None:
+        """Take back the copy of an event id kept in this batch, if any (the latest)."""
+        kept = self.kept
+        for at in range(len(kept) - 1, -1, -1):
+            event = kept[at].event
+            if event.event_id == event_id and event.client == client and not isinstance(event, AgentState):
+                return kept.pop(at)
+        return None
 
 
 class ContactStage:
@@ -199,13 +190,15 @@ class ContactStage:
                 self.agents.apply(event)
         else:
             verdict, against = book.apply_copy(event, rank, digest_of(event))
+        if verdict is Verdict.NEW:  # nearly every event: archived, nothing to settle
+            archive.kept.append(copy)
+            return
         if verdict is Verdict.LOSES:
             self.rejected += 1
             out.dead_letters.append(DeadLetter(copy.partition, copy.offset, copy.payload, CONFLICT_REASON))
             return
-        key = (event.client, event.event_id)
         if verdict is Verdict.WINS:
-            replaced = archive.drop(key)
+            replaced = archive.drop(event.client, event.event_id)
             if replaced is None:
                 out.superseded.append(Superseded(event.client, event.event_id, against))
             else:
@@ -214,7 +207,9 @@ class ContactStage:
                 )
         if verdict is Verdict.LOST_AGAIN or (verdict is Verdict.SAME and rank > against):
             return  # a dead letter already, or a duplicate in greater bytes: the archive has it
-        archive.keep(copy, key)
+        if verdict is Verdict.SAME and rank < against:  # the counting content in smaller bytes
+            archive.drop(event.client, event.event_id)
+        archive.kept.append(copy)
 
     def ingest(self, records: Sequence[Record], now_s: int, version: int) -> StageOutput:
         """Merge a batch of messages (partition, offset, value) read from the source topic: the
@@ -243,7 +238,7 @@ class ContactStage:
             clients.add(event.client)
             touched.add(partition)
             self._merge_copy(out, archive, Received(event, payload, partition, offset))
-        out.received = archive.counting()
+        out.received = archive.kept
         self._advance_agents(clients)
         out.latest.extend((client, self.latest_us[client]) for client in sorted(clients))
         pending_facts = {p for p, book in self.books.items() if book.fcr_changed}

@@ -111,7 +111,7 @@ def test_a_copy_taking_a_slot_back_gives_it_to_the_next_in_line() -> None:
     for event in events:
         merge(contact, event, rank_of(orjson.dumps(event.event_id)), digest_of(event))
     late_copy = ended(900, event_id="e1", talk_s=999)
-    verdict, against = merge(contact, late_copy, 0, digest_of(late_copy))  # rank 0: the smallest
+    verdict, against, _ = merge(contact, late_copy, 0, digest_of(late_copy))  # rank 0: the smallest
     assert verdict is Verdict.WINS and against > 0
     assert contact.ended is not None and (contact.ended.event_id, contact.ended.talk_us) == (
         "e2",
