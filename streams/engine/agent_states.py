@@ -26,11 +26,15 @@ class AgentBoard:
         self.agents: dict[tuple[str, str], AgentStatus] = {}
         self.changed: set[tuple[str, str]] = set()
 
-    def apply(self, event: AgentState) -> bool:
+    def apply(self, event: AgentState, replaces: bool = False) -> bool:
+        """Show the event if it is the agent's latest, or (``replaces``) the winning copy of the
+        event shown (``streams.engine.contact_copies``)."""
         key = (event.client, event.agent_id)
         known = self.agents.get(key)
         at = event.occurred_us
-        if known is not None and (at, event.event_id) <= (known.at_us, known.event_id):
+        if known is None or (replaces and known.event_id == event.event_id):
+            pass
+        elif (at, event.event_id) <= (known.at_us, known.event_id):
             return False
         self.agents[key] = AgentStatus(
             event.client,

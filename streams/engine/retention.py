@@ -69,6 +69,10 @@ class Horizon:
         """Events and contacts older than this are beyond live state."""
         return NEVER if self.retention is None else self.watermark_us - self.retention.closed_us
 
+    def beyond(self, at_us: int) -> bool:
+        """Whether an event of this time is older than live state keeps (late, unless restored)."""
+        return at_us < self.cutoff_us
+
     @property
     def open_cutoff_us(self) -> int:
         return NEVER if self.retention is None else self.watermark_us - self.retention.open_us

@@ -148,7 +148,7 @@ class ContactBook:
                 return Verdict.LOSES, counted
             clock.replace(agent, change_of(event), self.clock_floor_us, rank, digest)
             return Verdict.WINS, counted
-        if event.occurred_us < self.horizon.cutoff_us and not restoring:
+        if self.horizon.beyond(event.occurred_us) and not restoring:
             late = LateEvent(event.client, "", event.event_id, event.type, event.occurred_us,
                              "older than the live retention")  # fmt: skip
             self.horizon.late.append(late)

@@ -125,9 +125,14 @@ class ContactStage:
             self._saw(contact.client, contact.last_event_us)
         for client, at_us in (latest_us or {}).items():
             self._saw(client, at_us)
-        for event, payload in agent_events:
-            book.apply_agent(event, restoring=True, rank=rank_of(payload), digest=digest_of(event))
+        for event, payload in agent_events:  # the board too: alerts and the wallboard read it
+            verdict, _ = book.apply_agent(event, restoring=True, rank=rank_of(payload), digest=digest_of(event))
+            if verdict in (Verdict.NEW, Verdict.WINS):
+                self.agents.apply(event, replaces=verdict is Verdict.WINS)
             self._saw(event.client, event.occurred_us)
+        self.watermark_us = max(self.watermark_us, *self.latest_us.values(), 0)  # "now" for live views
+        # The restored agents stay changed: their agent_states rows are written again with the
+        # next batch, since a kill may have come between the archive and those rows.
         self._advance_agents(set(self.latest_us))
         # A batch that stopped after its agent rows but before archiving its agent events may
         # have left rows this clock never makes (an open state carried past a change not yet
@@ -186,8 +191,8 @@ class ContactStage:
         rank = rank_of(copy.payload)
         if isinstance(event, AgentState):
             verdict, against = book.apply_agent(event, rank=rank, digest=digest_of(event))
-            if verdict in (Verdict.NEW, Verdict.WINS):
-                self.agents.apply(event)
+            if verdict in (Verdict.NEW, Verdict.WINS) and not book.horizon.beyond(event.occurred_us):
+                self.agents.apply(event, replaces=verdict is Verdict.WINS)
         else:
             verdict, against = book.apply_copy(event, rank, digest_of(event))
         if verdict is Verdict.NEW:  # nearly every event: archived, nothing to settle

@@ -15,6 +15,7 @@ import random
 import time
 import zlib
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -25,6 +26,7 @@ from streams.batch.compute import ReadReport, compute_rows, read_events
 from streams.engine.retention import Retention
 from streams.stages.contact_stage import ContactStage
 from streams.stages.fcr_stage import FcrStage
+from streams.stages.now import agents_by_state
 from streams.stages.output import Record
 from streams.storage.connect import connect
 from streams.storage.migrate import migrate
@@ -163,6 +165,28 @@ def test_a_kill_at_every_point_of_a_write_leaves_no_agent_row_behind(
         assert got == want, (point, [t for t, _, _ in made[:point]], got)
 
 
+def live_views(stage: ContactStage) -> dict[str, Any]:
+    """What the wallboard and the alert rules read of stage one: its "now", the contacts
+    waiting then, agents by state per queue and each agent's latest state."""
+    now_us = stage.watermark_us
+    return {
+        "now": now_us,
+        "latest": dict(stage.latest_us),
+        "waiting": {lane: dict(v) for lane, v in stage.waiting(now_us).items()},
+        "agents": agents_by_state(stage.agents),
+        "board": dict(stage.agents.agents),
+    }
+
+
+def uninterrupted(events: list[list[bytes]]) -> ContactStage:
+    """Stage one that read every partition once, never killed."""
+    stage = ContactStage(SlaSettings(), PARTITIONS, retention=RETENTION)
+    for p in range(PARTITIONS):
+        stage.restore(p, [])
+    stage.ingest([(p, n, m) for p in range(PARTITIONS) for n, m in enumerate(events[p])], 0, 1)
+    return stage
+
+
 def one_partition_stage(store: ClickHouse | None) -> ContactStage:
     """Stage one of a one-partition topic, new (no store) or restored as a worker does."""
     stage = ContactStage(SlaSettings(), 1, retention=RETENTION)
@@ -187,6 +211,8 @@ def test_kills_mid_write_end_with_the_rows_of_compute(tmp_path: Path, seed: int)
         for message in stream.messages:
             pipeline.events[zlib.crc32(message.key or b"") % PARTITIONS].append(message.value)
         pipeline.run(kill_between=rng.uniform(0.01, 0.05))
+        pipeline.start()  # killed once more with everything written: what do the live views say?
+        restored = live_views(pipeline.one)
         rows = read_kpi_rows(store)
         stored = {grain: stored_grain_rows(store, grain, SlaSettings()) for grain in ("reasons", "agents")}
     finally:
@@ -194,6 +220,7 @@ def test_kills_mid_write_end_with_the_rows_of_compute(tmp_path: Path, seed: int)
     assert pipeline.kills >= 3, "the fault was not exercised"
     events = list(read_events(stream.values(), ReadReport()))
     assert rows == compute_rows(events)
+    assert restored == live_views(uninterrupted(pipeline.events)), "a view forgot what it showed"
     for grain, got in stored.items():
         want = [r.model_dump() for r in grain_rows(events, SlaSettings(), grain)]
         differ = [(a, b) for a, b in zip(got, want, strict=False) if a != b]
