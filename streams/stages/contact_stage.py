@@ -126,7 +126,8 @@ class ContactStage:
         for client, at_us in (latest_us or {}).items():
             self._saw(client, at_us)
         for event, payload in agent_events:  # the board too: alerts and the wallboard read it
-            verdict, _ = book.apply_agent(event, restoring=True, rank=rank_of(payload), digest=digest_of(event))
+            rank, digest = rank_of(payload), digest_of(event)
+            verdict, _ = book.apply_agent(event, restoring=True, rank=rank, digest=digest)
             if verdict in (Verdict.NEW, Verdict.WINS):
                 self.agents.apply(event, replaces=verdict is Verdict.WINS)
             self._saw(event.client, event.occurred_us)
