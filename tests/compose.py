@@ -45,6 +45,19 @@ def compose() -> dict[str, Any]:
     return dict(yaml.safe_load((ROOT / "docker-compose.yml").read_text()))
 
 
+def mounts(service: str) -> list[tuple[str, str]]:
+    """A service's volumes as (source, target), short (``src:dst[:ro]``) and long syntax alike;
+    the source as written (a named volume, a path, or a ``${VAR}``)."""
+    found = []
+    for volume in compose()["services"][service].get("volumes", []):
+        if isinstance(volume, dict):
+            found.append((str(volume["source"]), str(volume["target"])))
+        else:
+            source, target = volume.split(":")[:2]
+            found.append((source, target))
+    return found
+
+
 def service_environment(service: str, values: dict[str, str]) -> dict[str, str]:
     """The environment docker compose gives ``service``, with ``values`` as its .env file."""
     environment = compose()["services"][service].get("environment", {})

@@ -8,7 +8,7 @@ import re
 import pytest
 import yaml
 
-from tests.compose import ROOT, MissingVariable, compose, service_environment
+from tests.compose import ROOT, MissingVariable, compose, interpolate, mounts, service_environment
 
 COMPOSE = compose()
 TEXT = (ROOT / "docker-compose.yml").read_text()
@@ -31,16 +31,21 @@ def test_every_variable_is_in_env_example_and_every_secret_is_required() -> None
             ):
                 with pytest.raises(MissingVariable, match=name):
                     service_environment(service, values)
-    provisioning = (ROOT / "dashboards/provisioning/datasources/clickhouse.yaml").read_text()
-    assert set(re.findall(r"\$([A-Z_][A-Z0-9_]*)", provisioning)) <= set(env_example())
+    grafana = set(COMPOSE["services"]["grafana"]["environment"])
+    for path in (ROOT / "dashboards/provisioning").rglob("*.yaml"):  # Grafana expands $VAR from its own
+        named = set(re.findall(r"\$\{?([A-Z][A-Z0-9_]*)", path.read_text()))
+        assert named <= set(env_example()) & grafana, (path.name, named - (set(env_example()) & grafana))
 
 
 def test_every_file_and_build_context_exists() -> None:
     for name, service in COMPOSE["services"].items():
         if "build" in service:
             assert (ROOT / service["build"] / "Dockerfile").is_file(), name
-        for volume in service.get("volumes", []):
-            source = volume.split(":")[0]
+        for source, _ in mounts(name):
+            if source.startswith("${"):
+                source = interpolate(source, env_example())
+                assert not (ROOT / source).exists() or source == "./sla.yaml", source  # the operator's
+                continue
             if source.startswith("."):
                 assert (ROOT / source).exists(), f"{name}: {source}"
             else:
@@ -79,8 +84,7 @@ def test_host_clients_have_a_listener_and_state_has_volumes() -> None:
         host.startswith("127.0.0.1:")
         and f"127.0.0.1:{host.split(':')[1]}:{host.split(':')[1]}" in kafka["ports"]
     )
-    mounted = {service: [v.split(":")[1] for v in spec.get("volumes", [])]
-               for service, spec in COMPOSE["services"].items()}  # fmt: skip
+    mounted = {service: [target for _, target in mounts(service)] for service in COMPOSE["services"]}
     assert kafka["environment"]["KAFKA_LOG_DIRS"] in mounted["kafka"]
     assert "/var/lib/grafana" in mounted["grafana"] and "/var/lib/clickhouse" in mounted["clickhouse"]
     assert "/var/lib/cckpi" in mounted["worker"]
