@@ -1,8 +1,12 @@
 """Reading a YAML configuration file into a pydantic model, with errors a person can act on:
-the file, the path of the field and the problem, one per line."""
+the file, the path of the field and the problem, one per line. A string value may name a
+variable of the environment as ``${NAME}``, so that secrets (webhook URLs) stay out of the file."""
 
 from __future__ import annotations
 
+import os
+import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TypeVar
 
@@ -10,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 class ConfigError(ValueError):
@@ -26,6 +31,10 @@ def read_config(path: str | Path, model: type[M], error: type[ConfigError] = Con
     except yaml.YAMLError as cause:
         raise error(f"{path}: not valid YAML: {cause}") from cause
     try:
+        document = expand_variables(document, os.environ)
+    except UnsetVariable as cause:
+        raise error(f"{path}: {cause}") from None
+    try:
         return model.model_validate(document)
     except ValidationError as cause:
         problems = [
@@ -33,3 +42,29 @@ def read_config(path: str | Path, model: type[M], error: type[ConfigError] = Con
             for item in cause.errors(include_url=False)
         ]
         raise error("\n".join(problems)) from cause
+
+
+class UnsetVariable(LookupError):
+    """A ``${NAME}`` whose variable is unset or empty, and the field that names it."""
+
+    def __init__(self, field: str, name: str) -> None:
+        super().__init__(f"{field}: ${{{name}}} is unset or empty in the environment")
+        self.field, self.name = field, name
+
+
+def expand_variables(value: object, environment: Mapping[str, str], field: str = "") -> object:
+    """``value`` with every ``${NAME}`` in its strings replaced from ``environment`` (keys are
+    left as written); an unset or empty variable raises :class:`UnsetVariable`."""
+    if isinstance(value, str):
+
+        def substitute(match: re.Match[str]) -> str:
+            if not environment.get(match.group(1)):
+                raise UnsetVariable(field or "(top level)", match.group(1))
+            return environment[match.group(1)]
+
+        return _VARIABLE.sub(substitute, value)
+    if isinstance(value, dict | list):
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        done = {k: expand_variables(v, environment, f"{field}.{k}" if field else str(k)) for k, v in items}
+        return done if isinstance(value, dict) else list(done.values())
+    return value
