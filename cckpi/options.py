@@ -12,6 +12,7 @@ from producers.outputs import CODECS
 if TYPE_CHECKING:
     from producers.bridges.base import Account, Unreadable
     from producers.outputs import EventOutput
+    from streams.settings import Grant
 
 SHOWN_UNREADABLE = 20
 
@@ -37,15 +38,24 @@ def output_of(args: argparse.Namespace, command: str) -> EventOutput | None:
         return None
 
 
-def receiver_token(command: str) -> str | None:
-    """The token every request must carry, or None once its absence is said."""
+RECEIVER_VARIABLES = {"chatwoot": "CCKPI_CHATWOOT_TOKEN", "ingest": "CCKPI_INGEST_TOKENS"}
+
+
+def receiver_grants(command: str, receiver: str) -> list[Grant] | None:
+    """The tokens ``receiver`` ('chatwoot' or 'ingest') accepts, or None once their absence is
+    said; a warning when they are the deprecated CCKPI_RECEIVER_TOKEN's."""
     from streams.settings import Settings
 
-    token = Settings().receiver_token
-    if token is None:
-        print(f"cckpi {command}: set CCKPI_RECEIVER_TOKEN: every request must carry it", file=sys.stderr)
+    variable = RECEIVER_VARIABLES[receiver]
+    grants, deprecated = Settings().receiver_grants(receiver)
+    if not grants:
+        print(f"cckpi {command}: set {variable}: every request must carry a token", file=sys.stderr)
         return None
-    return token.get_secret_value()
+    if deprecated:
+        print(f"cckpi {command}: warning: CCKPI_RECEIVER_TOKEN is deprecated (one token for both receivers "
+              f"lets whoever reads Chatwoot's webhook URL post any client's events): set {variable}",
+              file=sys.stderr)  # fmt: skip
+    return grants
 
 
 def say_what_was_read(account: Account, command: str) -> int:

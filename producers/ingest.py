@@ -2,8 +2,9 @@
 
 The body is one JSON event or JSON Lines. Every line is validated against the contract; the
 valid ones go to Kafka as they came (keyed as the contract says), and the answer names each
-rejected line with its number and reason. Sending a batch again is harmless: events are
-idempotent by ``event_id``.
+rejected line with its number and reason. A token limited to one client may send only that
+client's events: a body with another's is refused whole. Sending a batch again is harmless: events
+are idempotent by ``event_id``.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from schemas.events import Rejection
 from schemas.wire import parse_event
 
 PARTIAL = 207  # some lines taken, some refused (WebDAV's multi-status)
+FORBIDDEN = 403  # a token limited to one client sent another's event: nothing is taken
 
 
-def ingest(body: bytes, received_s: float = 0.0) -> Converted:
-    """The messages to produce of a body, and the answer: 200 all taken, 207 some, 400 none
-    (``received_s`` is the receiver's: contract events carry their own times)."""
+def ingest(body: bytes, received_s: float = 0.0, client: str | None = None) -> Converted:
+    """The messages to produce of a body, and the answer: 200 all taken, 207 some, 400 none, 403
+    none when a token limited to ``client`` sent another client's event (``received_s`` is the
+    receiver's: contract events carry their own times)."""
     del received_s
     messages: list[KeyedMessage] = []
     rejected: list[dict[str, Any]] = []
@@ -31,6 +34,9 @@ def ingest(body: bytes, received_s: float = 0.0) -> Converted:
         if isinstance(parsed, Rejection):
             rejected.append({"line": number, "reason": parsed.reason})
             continue
+        if client is not None and parsed.client != client:
+            refusal = f"line {number} is for client {parsed.client!r}; the token is for {client!r} only"
+            return FORBIDDEN, {"accepted": 0, "rejected": [], "error": refusal}, []
         key = contract_key(
             getattr(parsed, "contact_id", None), getattr(parsed, "agent_id", None), parsed.event_id
         )

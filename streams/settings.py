@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
@@ -12,6 +13,9 @@ from streams.engine.intervals import US_PER_S
 from streams.engine.retention import Retention
 
 HOUR_US = 3600 * US_PER_S
+# Values no secret may have: what examples and .env.example show (compared without case or blanks).
+PLACEHOLDERS = frozenset({"change-me", "changeme", "change_me", "secret", "password", "example", "token"})
+Grant = tuple[str | None, str]  # the client a receiver's token is limited to (None: any), the token
 
 
 def _env(*names: str) -> AliasChoices:
@@ -59,7 +63,12 @@ class Settings(BaseSettings):
     batch_within_s: float = Field(0.25, gt=0, validation_alias=_env("CCKPI_BATCH_WITHIN_S"))
     # Secrets of single commands, read here like every other variable; never arguments.
     caller_salt: SecretStr | None = Field(None, validation_alias=_env("CCKPI_CALLER_SALT"))
-    # The token platforms send to cckpi bridge chatwoot --listen and cckpi ingest.
+    # The token Chatwoot's webhook URL carries (cckpi bridge chatwoot --listen).
+    chatwoot_token: SecretStr | None = Field(None, validation_alias=_env("CCKPI_CHATWOOT_TOKEN"))
+    # cckpi ingest's tokens, comma-separated: TOKEN (any client's events) or CLIENT:TOKEN (that
+    # client's only).
+    ingest_tokens: SecretStr | None = Field(None, validation_alias=_env("CCKPI_INGEST_TOKENS"))
+    # Deprecated: one token for both receivers, used by each whose own variable is unset.
     receiver_token: SecretStr | None = Field(None, validation_alias=_env("CCKPI_RECEIVER_TOKEN"))
     client_password: SecretStr | None = Field(None, validation_alias=_env("CCKPI_CLIENT_PASSWORD"))
     grafana_token: SecretStr | None = Field(None, validation_alias=_env("GRAFANA_TOKEN"))
@@ -68,11 +77,60 @@ class Settings(BaseSettings):
     )
 
     @model_validator(mode="after")
-    def _no_empty_secrets(self) -> Settings:
-        for name, secret in (("CCKPI_WEB_TOKEN", self.web_token), ("CLICKHOUSE_URL", self.clickhouse_url)):
-            if secret is not None and not secret.get_secret_value().strip():
+    def _no_empty_or_placeholder_secrets(self) -> Settings:
+        for name, secret in self._secrets():
+            if not secret.strip():
                 raise ValueError(f"{name} is set but empty: give it a value or unset it")
+            if secret.strip().lower() in PLACEHOLDERS:
+                raise ValueError(f"{name} is the placeholder {secret.strip()!r}: set a secret of "
+                                 "your own (e.g. openssl rand -hex 32)")  # fmt: skip
+        if self.chatwoot_token is not None and any(
+            token == self.chatwoot_token.get_secret_value() for _, token in self.ingest_grants()
+        ):
+            raise ValueError("CCKPI_CHATWOOT_TOKEN is also in CCKPI_INGEST_TOKENS: give /ingest its own")
         return self
+
+    def _secrets(self) -> Iterator[tuple[str, str]]:
+        """Each secret set, by its variable: the tokens of CCKPI_INGEST_TOKENS one by one, and
+        CLICKHOUSE_URL's password."""
+        for field, info in type(self).model_fields.items():
+            secret = getattr(self, field)
+            if not isinstance(secret, SecretStr):
+                continue
+            name = str(info.validation_alias.choices[0])  # type: ignore[union-attr]
+            if field == "ingest_tokens":
+                yield from ((name, token) for _, token in self.ingest_grants())
+            elif field == "clickhouse_url":
+                password = urlsplit(secret.get_secret_value()).password
+                yield name, secret.get_secret_value() if password is None else password
+            else:
+                yield name, secret.get_secret_value()
+
+    def ingest_grants(self) -> list[Grant]:
+        """CCKPI_INGEST_TOKENS as (client or None for any, token) pairs; ValueError naming the
+        variable when an entry is not TOKEN or CLIENT:TOKEN."""
+        if self.ingest_tokens is None:
+            return []
+        grants: list[Grant] = []
+        for entry in self.ingest_tokens.get_secret_value().split(","):
+            client, colon, token = entry.partition(":")
+            if colon and not client.strip():
+                raise ValueError("CCKPI_INGEST_TOKENS: an entry has ':' but no client before it")
+            grants.append((client.strip(), token.strip()) if colon else (None, entry.strip()))
+        if len({token for _, token in grants}) < len(grants):
+            raise ValueError("CCKPI_INGEST_TOKENS: a token is given twice: give each client its own")
+        return grants
+
+    def receiver_grants(self, receiver: str) -> tuple[list[Grant], bool]:
+        """The tokens ``receiver`` ('chatwoot' or 'ingest') accepts, and whether they are the
+        deprecated CCKPI_RECEIVER_TOKEN's (its own variable unset)."""
+        if receiver == "chatwoot" and self.chatwoot_token is not None:
+            return [(None, self.chatwoot_token.get_secret_value())], False
+        if receiver == "ingest" and self.ingest_tokens is not None:
+            return self.ingest_grants(), False
+        if self.receiver_token is not None:
+            return [(None, self.receiver_token.get_secret_value())], True
+        return [], False
 
     @model_validator(mode="after")
     def _exposed_needs_token(self) -> Settings:
@@ -133,6 +191,7 @@ def describe(error: ValidationError) -> list[str]:
         if not name:
             lines.append(message)
             continue
-        shown = "" if "PASSWORD" in name or "TOKEN" in name or "URL" in name else f"={problem.get('input')}"
+        secret = any(word in name for word in ("PASSWORD", "TOKEN", "URL", "SALT"))
+        shown = "" if secret else f"={problem.get('input')}"
         lines.append(f"{name}{shown}: {message}")
     return lines

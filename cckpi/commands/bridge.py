@@ -7,12 +7,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cckpi.options import add_output, output_of, receiver_token, say_unreadable, say_what_was_read
+from cckpi.options import add_output, output_of, receiver_grants, say_unreadable, say_what_was_read
 from cckpi.processes import exit_on_sigterm
 
 if TYPE_CHECKING:
     from producers.bridges.chatwoot import ChatwootBridge
+    from producers.bridges.receiver import Converted
     from producers.outputs import EventOutput
+    from streams.settings import Grant
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -35,7 +37,7 @@ def add(sub: argparse._SubParsersAction) -> None:
         "chatwoot",
         help="Chatwoot's webhooks (chat and email): conversations, replies, resolutions, CSAT",
         description="With --listen, receives Chatwoot's webhooks (point an account webhook at "
-        "http://HOST:PORT/chatwoot?token=$CCKPI_RECEIVER_TOKEN): each payload is appended to the "
+        "http://HOST:PORT/chatwoot?token=$CCKPI_CHATWOOT_TOKEN): each payload is appended to the "
         "--archive before anything else, then converted and produced. Chatwoot posts each webhook "
         "once and never retries: --replay of the archive converts it again after any outage. "
         "README, 'Chatwoot'.",
@@ -93,12 +95,12 @@ def run_chatwoot(args: argparse.Namespace) -> int:
     if args.replay is not None and not args.replay.is_file():
         print(f"cckpi bridge chatwoot: {args.replay}: no such file", file=sys.stderr)
         return 2
-    token = receiver_token("bridge chatwoot") if address else ""
-    output = output_of(args, "bridge chatwoot") if token is not None else None
+    grants = receiver_grants("bridge chatwoot", "chatwoot") if address else []
+    output = output_of(args, "bridge chatwoot") if grants is not None else None
     if output is None:
         return 2
     if address is not None:
-        return listen_chatwoot(bridge, address, token or "", output, args.archive)
+        return listen_chatwoot(bridge, address, grants or [], output, args.archive)
     from producers.bridges.follow import follow_log
     from producers.bridges.tail import Position, Tail
 
@@ -107,15 +109,22 @@ def run_chatwoot(args: argparse.Namespace) -> int:
 
 
 def listen_chatwoot(
-    bridge: ChatwootBridge, address: tuple[str, int], token: str, output: EventOutput, archive_path: Path
+    bridge: ChatwootBridge,
+    address: tuple[str, int],
+    grants: list[Grant],
+    output: EventOutput,
+    archive_path: Path,
 ) -> int:
     """Receive webhooks until stopped, each kept in the archive before it is converted."""
     from producers.bridges.archive import Archive
     from producers.bridges.receiver import receiver_app, serve
 
+    def webhook(body: bytes, received: float, client: str | None) -> Converted:
+        return bridge.webhook(body, received)  # Chatwoot's token is never limited to a client
+
     archive = Archive(archive_path)
     try:
-        serve(receiver_app("/chatwoot", token, bridge.webhook, output, archive), *address)
+        serve(receiver_app("/chatwoot", grants, webhook, output, archive), *address)
     finally:
         archive.close()
         output.close()

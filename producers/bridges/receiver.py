@@ -16,7 +16,7 @@ import asyncio
 import hmac
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -28,7 +28,9 @@ log = logging.getLogger("cckpi.receiver")
 MAX_BODY = 8 << 20  # a JSON Lines batch of some thousands of events
 KeyedMessage = tuple[bytes | None, bytes]  # key, value
 Converted = tuple[int, dict[str, Any], list[KeyedMessage]]  # status, answer, messages to produce
-Convert = Callable[[bytes, float], Converted]  # body, time received
+# body, time received, the client the request's token is limited to (None: any)
+Convert = Callable[[bytes, float, str | None], Converted]
+Grants = Sequence[tuple[str | None, str]]  # each token with the client it is limited to (None: any)
 
 
 def listen_address(text: str) -> tuple[str, int]:
@@ -39,16 +41,29 @@ def listen_address(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def _authorized(request: web.Request, token: str) -> bool:
-    given = request.query.get("token") or request.headers.get("Authorization", "").removeprefix("Bearer ")
-    return hmac.compare_digest(given.encode(), token.encode())
+def _given(request: web.Request) -> str:
+    """The token of ``?token=`` or of ``Authorization: Bearer`` (the scheme in any case, RFC 7235)."""
+    scheme, _, credentials = request.headers.get("Authorization", "").strip().partition(" ")
+    bearer = credentials.strip() if scheme.lower() == "bearer" else ""
+    return request.query.get("token") or bearer
+
+
+def _granted(given: str, grants: Grants) -> tuple[str | None, str] | None:
+    """The grant whose token is ``given``, every token compared in constant time."""
+    found = None
+    for grant in grants:
+        if hmac.compare_digest(given.encode(), grant[1].encode()):
+            found = grant
+    return found
 
 
 def receiver_app(
-    path: str, token: str, convert: Convert, output: EventOutput, archive: Archive | None = None
+    path: str, grants: Grants, convert: Convert, output: EventOutput, archive: Archive | None = None
 ) -> web.Application:
-    """The app: ``POST path`` keeps the body (with an archive), converts it, produces its events,
-    then answers."""
+    """The app: ``POST path`` with one of the ``grants``' tokens keeps the body (with an archive),
+    converts it for the token's client, produces its events, then answers."""
+    if not grants or any(not token for _, token in grants):
+        raise ValueError("a receiver needs tokens, none of them empty")
     lock = asyncio.Lock()  # one producer, one request's events at a time
 
     def deliver(messages: list[KeyedMessage]) -> None:
@@ -57,7 +72,8 @@ def receiver_app(
         output.flush()  # delivered before the platform hears it was taken
 
     async def receive(request: web.Request) -> web.Response:
-        if not _authorized(request, token):
+        grant = _granted(_given(request), grants)
+        if grant is None:
             return web.json_response({"error": "a valid token is required"}, status=401)
         if request.content_length is not None and request.content_length > MAX_BODY:
             return web.json_response({"error": f"body over {MAX_BODY} bytes"}, status=413)
@@ -71,7 +87,7 @@ def receiver_app(
                     log.error("NOT ARCHIVED (%s): a payload of %d bytes is lost", error, len(body))
                     return web.json_response({"error": f"not archived: {error}"}, status=503)
             try:
-                status, answer, messages = convert(body, received)
+                status, answer, messages = convert(body, received, grant[0])
             except Exception as error:  # a bug of the conversion: the body is kept, the answer is not a 500
                 log.exception("conversion failed (archive line %s)", line)
                 status, answer, messages = 422, {"error": f"conversion failed: {error}"}, []

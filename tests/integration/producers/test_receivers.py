@@ -20,9 +20,10 @@ from cckpi.broker import TansuBroker, free_port
 from cckpi.processes import wait_until
 from schemas.kpi import OUTPUT_COLUMNS
 from streams.batch.compute import compute_file
-from streams.kafka import ensure_topics
+from streams.kafka import end_offsets, ensure_topics
 from tests.integration.conftest import SIM_START
 from tests.integration.harness import drain, new_settings
+from tests.unit.events import raw
 from tests.unit.producers.test_chatwoot import payloads
 
 pytestmark = pytest.mark.integration
@@ -30,8 +31,8 @@ TOKEN = "receiver-token-1234"
 MAP = "queues:\n  '1': {client: acme, queue: web}\n  '2': {client: acme, queue: mail}\n"
 
 
-def post(url: str, body: bytes, token: str | None = TOKEN) -> tuple[int, dict]:  # type: ignore[type-arg]
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+def post(url: str, body: bytes, token: str | None = TOKEN, scheme: str = "Bearer") -> tuple[int, dict]:  # type: ignore[type-arg]
+    headers = {"Authorization": f"{scheme} {token}"} if token else {}
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
@@ -136,3 +137,94 @@ def test_posted_events_and_webhooks_reach_the_rows(
     live = [r.model_dump(include=columns) for r in run.kpi_rows()]
     assert live == [r.model_dump(include=columns) for r in expected]
     assert any(r.client == "acme" and r.queue == "web" for r in run.kpi_rows())
+
+
+def test_each_receiver_has_its_own_tokens_and_a_client_token_posts_only_its_client(
+    tmp_path: Path, broker: TansuBroker
+) -> None:
+    settings = new_settings(tmp_path, broker.bootstrap, None)
+    ensure_topics(settings)
+    tokens = {"any": "any-client-token-1", "acme": "acme-only-token-22", "globex": "globex-only-token-3"}
+    chatwoot_token = "chatwoot-token-4444"
+    env = {"KAFKA_BOOTSTRAP": broker.bootstrap, "CCKPI_TOPIC": settings.topic,
+           "CCKPI_INGEST_TOKENS": f"{tokens['any']}, acme:{tokens['acme']},globex:{tokens['globex']}",
+           "CCKPI_CHATWOOT_TOKEN": chatwoot_token}  # fmt: skip
+    (tmp_path / "inboxes.yaml").write_text(MAP)
+    ingest, ingest_url = start(["ingest"], env, tmp_path / "ingest.log")
+    chatwoot, chatwoot_url = start(
+        [
+            "bridge",
+            "chatwoot",
+            "--map",
+            str(tmp_path / "inboxes.yaml"),
+            "--archive",
+            str(tmp_path / "a.jsonl"),
+        ],
+        env,
+        tmp_path / "chatwoot.log",
+    )
+
+    def sent() -> int:
+        return sum(end_offsets(broker.bootstrap, settings.topic, settings.partitions).values())
+
+    def body(*clients: str) -> bytes:
+        return b"\n".join(orjson.dumps(raw("contact.arrived", i, f"c-{i}", client=c, customer_id="u"))
+                          for i, c in enumerate(clients))  # fmt: skip
+
+    url = f"{ingest_url}/ingest"
+    try:
+        # One receiver's token opens only that receiver.
+        assert post(url, body("acme"), chatwoot_token)[0] == 401
+        assert post(f"{chatwoot_url}/chatwoot", b"{}", tokens["any"])[0] == 401
+        # A client's token: its own client's events taken, another's refused whole, nothing forwarded.
+        assert post(url, body("acme", "acme"), tokens["acme"]) == (200, {"accepted": 2, "rejected": []})
+        before = sent()
+        status, answer = post(url, body("acme", "globex", "acme"), tokens["acme"])
+        assert (status, answer["accepted"]) == (403, 0) and "line 2" in answer["error"]
+        assert post(url, body("acme"), tokens["globex"])[0] == 403
+        assert sent() == before
+        # The token for any client; the scheme in any case (RFC 7235).
+        assert post(url, body("acme", "globex"), tokens["any"], scheme="bearer")[0] == 200
+        assert post(url, body("globex"), tokens["globex"], scheme="BEARER")[0] == 200
+        assert post(url, body("globex"), tokens["globex"], scheme="Basic")[0] == 401
+        assert post(f"{chatwoot_url}/chatwoot", b"{}", chatwoot_token, scheme="bearer")[0] == 200
+        assert sent() == before + 3
+    finally:
+        for process in (ingest, chatwoot):
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+
+
+def test_the_old_shared_token_still_opens_both_with_a_warning(tmp_path: Path, broker: TansuBroker) -> None:
+    settings = new_settings(tmp_path, broker.bootstrap, None)
+    ensure_topics(settings)
+    env = {"KAFKA_BOOTSTRAP": broker.bootstrap, "CCKPI_TOPIC": settings.topic, "CCKPI_RECEIVER_TOKEN": TOKEN}
+    ingest, url = start(["ingest"], env, tmp_path / "ingest.log")
+    try:
+        event = orjson.dumps(raw("contact.arrived", 0, "c-old", customer_id="u"))
+        assert post(f"{url}/ingest", event)[0] == 200
+    finally:
+        ingest.send_signal(signal.SIGTERM)
+        ingest.wait(timeout=30)
+    said = (tmp_path / "ingest.log").read_text()
+    assert "CCKPI_RECEIVER_TOKEN is deprecated" in said and "set CCKPI_INGEST_TOKENS" in said
+
+
+@pytest.mark.parametrize("command", [["ingest"], ["bridge", "chatwoot", "--archive", "a.jsonl"]])
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [("CCKPI_RECEIVER_TOKEN", "", "CCKPI_RECEIVER_TOKEN is set but empty"),
+     ("CCKPI_RECEIVER_TOKEN", "  ", "CCKPI_RECEIVER_TOKEN is set but empty"),
+     ("CCKPI_RECEIVER_TOKEN", "change-me", "CCKPI_RECEIVER_TOKEN is the placeholder 'change-me'"),
+     ("CCKPI_INGEST_TOKENS", "acme:secret", "CCKPI_INGEST_TOKENS is the placeholder 'secret'"),
+     ("CCKPI_CHATWOOT_TOKEN", "Change-Me", "CCKPI_CHATWOOT_TOKEN is the placeholder 'Change-Me'")],
+)  # fmt: skip
+def test_an_empty_or_placeholder_token_keeps_the_receiver_closed(
+    tmp_path: Path, command: list[str], variable: str, value: str, said: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CCKPI_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "cckpi", *command, "--listen", f"127.0.0.1:{free_port()}"],
+        env={**env, variable: value}, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2 and said in done.stderr, done.stderr

@@ -29,3 +29,12 @@ def test_all_good_is_200_and_none_good_is_400() -> None:
     status, answer, messages = ingest(b"[1, 2]\n")
     assert (status, messages, answer["rejected"][0]["line"]) == (400, [], 1)
     assert ingest(b"  \n")[:2] == (400, {"accepted": 0, "rejected": [], "error": "empty body"})
+
+
+def test_a_client_token_takes_its_client_only_and_refuses_a_body_with_another() -> None:
+    acme, globex = (orjson.dumps(raw("contact.arrived", 0, f"c-{c}", client=c, customer_id="u"))
+                    for c in ("acme", "globex"))  # fmt: skip
+    assert ingest(acme + b"\n" + acme, client="acme")[0] == 200
+    status, answer, messages = ingest(b"\n".join([acme, b"{broken", globex]), client="acme")
+    assert (status, messages, answer["accepted"]) == (403, [], 0) and "line 3" in answer["error"]
+    assert ingest(acme + b"\n" + globex, client=None)[0] == 200  # a token for any client
