@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -14,9 +15,12 @@ from streams.storage.tenants import reader_statements, reader_users_xml
 
 
 def write_users_xml(path: Path, user: str, text: str) -> str:
-    """Write a users.d file only its owner can read; say where."""
-    path.write_text(text, encoding="utf-8")
-    path.chmod(0o600)
+    """Write a users.d file only its owner can read (never readable by others, even while it is
+    written); say where."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        os.fchmod(descriptor, 0o600)  # a file that was there keeps its mode through os.open
+        handle.write(text)
     return f"user {user} written to {path} (put it in the server's users.d/)"
 
 

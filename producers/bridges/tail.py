@@ -48,9 +48,19 @@ class Position:
     def save(self, path: Path | None) -> None:
         if path is None:
             return
+        # Never half written, and durable before the caller acts on it: the content reaches the
+        # disk before the rename, and the rename itself (the directory) before save returns.
         temporary = path.with_suffix(path.suffix + ".tmp")
-        temporary.write_text(json.dumps(asdict(self)), encoding="utf-8")
-        temporary.replace(path)  # never half written
+        with temporary.open("w", encoding="utf-8") as handle:
+            handle.write(json.dumps(asdict(self)))
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.replace(path)
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
 
 
 class Tail:

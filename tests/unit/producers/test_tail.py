@@ -8,6 +8,8 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from producers.bridges.tail import Position, Tail
 
 
@@ -56,3 +58,25 @@ def test_a_file_replaced_while_stopped_is_read_from_its_start(tmp_path: Path) ->
     os.rename(log, tmp_path / "old")
     log.write_text("4\n")
     assert list(Tail(log, first.position, follow=False).lines()) == [(1, "4\n")]
+
+
+def test_a_saved_position_is_on_disk_before_the_rename_and_the_rename_before_save_returns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    steps: list[str] = []
+    fsync, replace = os.fsync, Path.replace
+
+    def synced(fd: int) -> None:
+        steps.append("fsync directory" if os.path.isdir(f"/proc/self/fd/{fd}") else "fsync file")
+        fsync(fd)
+
+    def renamed(self: Path, target: Path) -> Path:
+        steps.append("rename")
+        return replace(self, target)
+
+    monkeypatch.setattr(os, "fsync", synced)
+    monkeypatch.setattr(Path, "replace", renamed)
+    saved = tmp_path / "position.json"
+    Position(inode=7, offset=120, line=3).save(saved)
+    assert steps == ["fsync file", "rename", "fsync directory"]
+    assert Position.load(saved).offset == 120
