@@ -210,3 +210,15 @@ def read_kpi_vectors(
     )
     label = (lambda r: int(r[3])) if per_interval else (lambda r: since_s or 0)
     return [((r[0], r[1], r[2], label(r)), [int(x) for x in r[4:]]) for r in rows]
+
+
+def dead_letters_between(store: ClickHouse, topic: str, since_s: int, until_s: int) -> list[tuple[int, int]]:
+    """How many of a topic's messages were turned away each second of [since, until) (wall
+    clock): the dead-letter alert's window that a restarted worker resumes."""
+    rows = store.query(
+        "SELECT toUInt32(received_at) AS at, count() FROM dead_letters FINAL WHERE topic = %(topic)s "
+        "AND received_at >= toDateTime(%(since)s, 'UTC') AND received_at < toDateTime(%(until)s, 'UTC') "
+        "GROUP BY at ORDER BY at",
+        {"topic": topic, "since": since_s, "until": until_s},
+    )
+    return [(int(at), int(count)) for at, count in rows]

@@ -15,6 +15,7 @@ from streams.alerting.webhooks import Delivery, Outbox, message, webhook_key
 from streams.engine.alerts import WINDOW_S, Alert
 from streams.stages.now import agents_by_state
 from streams.storage.alert_log import delivered, read_alerts, record_delivery, write_alerts
+from streams.storage.reads import dead_letters_between
 from streams.worker.runtime import Runtime
 
 log = logging.getLogger("cckpi.alerts")
@@ -30,6 +31,7 @@ class AlertService:
         self._evaluated_batches = -1
         self._rejected: deque[tuple[float, int]] = deque()  # (monotonic time, dead letters so far)
         self._started = False
+        self._born = time.time()  # dead letters stored before this are an earlier process's
         self.evaluations = 0
 
     async def start(self) -> None:
@@ -41,7 +43,20 @@ class AlertService:
             since = min(a.started_us for a in alerts)
             done = await runtime._persistently("delivery restore", lambda: delivered(runtime.store, since))
             self.outbox.add(reversed(alerts), done)  # oldest first, as they were sent
+        topic, wall, born = runtime.settings.topic, time.time(), int(self._born)
+        recent = await runtime._persistently(  # those of earlier processes: this one counts its own
+            "dead-letter restore", lambda: dead_letters_between(runtime.store, topic, born - WINDOW_S, born)
+        )
+        self._resume_dead_letters(recent, wall, time.monotonic())
         self._started = True
+
+    def _resume_dead_letters(self, recent: list[tuple[int, int]], wall: float, now: float) -> None:
+        """Put the dead letters of the last 15 minutes stored before a restart back in the window,
+        as if counted at their (wall clock) times before this process's count began at zero."""
+        running = -sum(count for _, count in recent)
+        for at_s, count in recent:
+            self._rejected.append((now - (wall - at_s), running))
+            running += count
 
     def _dead_letters_15m(self, now: float) -> int:
         rejected = self.runtime.contacts.rejected

@@ -1,4 +1,4 @@
-"""The Faust app: two thin agents around the pipeline stages, two timers, and the web pages.
+"""The Faust app: two thin agents around the pipeline stages, their timers, and the web pages.
 
 Offsets are committed only after a batch's results are durable: the agents take batches
 with ``noack_take`` and ack them themselves, after writing ClickHouse and after their Kafka
@@ -32,6 +32,7 @@ from streams.worker.tuning import short_fetch_wait
 
 log = logging.getLogger("cckpi.worker")
 PROGRESS_EVERY_S = 5.0
+IDLE_RESTORE_EVERY_S = 1.0
 AgentFn = Callable[[faust.StreamT], Awaitable[None]]
 
 
@@ -123,29 +124,42 @@ def contact_agent(app: faust.App, runtime: Runtime, topics: Topics) -> AgentFn:
         return runtime.waiting(app.consumer, taken) >= backlog
 
     async def contact_events(stream: faust.StreamT) -> None:
-        # The previous batch's finish, running while this one is taken and counted (its
-        # output is a copy, made when it was counted). Batches finish one after another,
-        # in order, so offsets are still acked only after everything before them is durable.
-        finishing: asyncio.Future[None] | None = None
+        # The previous batch's finish (runtime.finishing) runs while this one is taken and
+        # counted (its output is a copy, made when it was counted). Batches finish one after
+        # another, in order, so offsets are still acked only after everything before them is durable.
         takes = cast(faust.Stream, stream).noack_take(settings.batch_size, within=settings.batch_within_s)
         async for batch in gathered(takes, settings.batch_size, behind, hold_s):
             runtime.meter.batch_started()
             records = _records(batch, app.consumer.assignment(), settings.topic)
             runtime.taken(settings.topic, records)
             idle = [(p, done) for p, _, done in runtime.offsets(app.consumer, settings.topic)]
-            if finishing is not None and runtime.unloaded(runtime.contacts, records, idle):
-                # A partition to restore (a first batch, or assigned again after a rebalance):
-                # the store must hold the previous batch first, or the restored state would
-                # miss it (its agent changes, its contacts) while its offsets are acked.
-                await finishing
-                finishing = None
-            await runtime.ensure_loaded(runtime.contacts, records, idle)
-            out = runtime.contacts.ingest(records, int(time.time()), time.time_ns())
-            if finishing is not None:
-                await finishing  # raises what the previous batch's finish raised
-            finishing = asyncio.ensure_future(_finish(runtime, topics, stream, batch, out))
+            async with runtime.stage_turn:
+                if runtime.finishing is not None and runtime.unloaded(runtime.contacts, records, idle):
+                    # A partition to restore (a first batch, or assigned again after a rebalance):
+                    # the store must hold the previous batch first, or the restored state would
+                    # miss it (its agent changes, its contacts) while its offsets are acked.
+                    await runtime.finishing
+                    runtime.finishing = None
+                await runtime.ensure_loaded(runtime.contacts, records, idle)
+                out = runtime.contacts.ingest(records, int(time.time()), time.time_ns())
+                if runtime.finishing is not None:
+                    await runtime.finishing  # raises what the previous batch's finish raised
+                runtime.finishing = asyncio.ensure_future(_finish(runtime, topics, stream, batch, out))
 
     return contact_events
+
+
+async def restore_idle(app: faust.App, runtime: Runtime) -> None:
+    """Restore stage one's assigned partitions that no message has reached since this process
+    started: the wallboard and the alerts read their agents, contacts waiting and "now" at once,
+    not only once traffic resumes."""
+    idle = [(p, done) for p, _, done in runtime.offsets(app.consumer, runtime.settings.topic)]
+    if not runtime.unloaded(runtime.contacts, [], idle):
+        return
+    async with runtime.stage_turn:
+        if runtime.finishing is not None:
+            await asyncio.wait({runtime.finishing})  # what it raises is the agent's to raise
+        await runtime.ensure_loaded(runtime.contacts, [], idle)
 
 
 def fcr_agent(app: faust.App, runtime: Runtime) -> AgentFn:
@@ -198,6 +212,10 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
     async def progress() -> None:
         runtime.check_progress(app.consumer, time.monotonic())
 
+    async def idle() -> None:
+        await restore_idle(app, runtime)
+
+    app.timer(interval=IDLE_RESTORE_EVERY_S)(idle)
     app.timer(interval=settings.lag_every_s)(lag)
     app.timer(interval=PROGRESS_EVERY_S)(progress)
 

@@ -51,6 +51,10 @@ class Runtime:
         self.positions: dict[TP, int] = {}  # next offset after the last batch taken, both topics
         self.progress = Progress(settings.stall_after_s)
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
+        # Stage one restores a partition only once the store holds every batch counted before:
+        # the agent and the idle restore (a timer) take turns, and both wait for this finish.
+        self.stage_turn = asyncio.Lock()
+        self.finishing: asyncio.Future[None] | None = None
 
     @property
     def store(self) -> ClickHouse:
