@@ -21,11 +21,35 @@ class ConfigError(ValueError):
     """A bad configuration file: names the file, the field path and the problem."""
 
 
+class UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader refusing a key given twice in one mapping (which it would let the
+    second replace silently), naming both lines; keys brought in by a merge (``<<:``) may be
+    overridden, as YAML means them to be."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
+        first_line: dict[object, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            try:
+                earlier = first_line.get(key)
+            except TypeError:  # an unhashable key: the constructor says so below
+                continue
+            if earlier is not None:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} on lines {earlier} and {line} (keep one)"
+                )
+            first_line[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
 def read_config(path: str | Path, model: type[M], error: type[ConfigError] = ConfigError) -> M:
     """The file's document validated as ``model``; every problem raised as ``error``."""
     path = Path(path)
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueKeyLoader) or {}  # noqa: S506
     except OSError as cause:
         raise error(f"{path}: cannot read: {cause.strerror}") from cause
     except yaml.YAMLError as cause:
