@@ -9,7 +9,7 @@ the two equal. "Now" is the end of the rule's time range (Grafana: the evaluatio
 
 from __future__ import annotations
 
-from dashboards.sql_parts import ratio, service_level, sums
+from dashboards.sql_parts import CLIENT, ratio, service_level, sums
 
 WINDOW = "interval_start >= $__toTime - 900 - toUInt32($__toTime) % 60 AND interval_start <= $__toTime"
 LANE_SETTINGS = (
@@ -102,9 +102,9 @@ RULES: dict[str, tuple[str, str]] = {
     "dead_letters": ("Dead letters in the last 15 minutes above the limit", DEAD_LETTER_RULE),
 }
 
-FIRING = """SELECT started_at, rule, queue, channel, value, threshold
+FIRING = f"""SELECT started_at, rule, queue, channel, value, threshold
 FROM alerts FINAL
-WHERE client = '${client}' AND ended_us IS NULL
+WHERE client = {CLIENT} AND ended_us IS NULL
 ORDER BY started_at, rule, queue, channel"""
 
 ALERTS_IN_RANGE = """SELECT started_at, rule, client, queue, channel, value, threshold,

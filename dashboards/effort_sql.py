@@ -3,7 +3,7 @@ reviews beside its service level. They read only tables a client's reader sees."
 
 from __future__ import annotations
 
-from dashboards.sql_parts import ratio, sums
+from dashboards.sql_parts import CLIENT, ratio, sums
 
 _S = sums("1")
 
@@ -17,7 +17,7 @@ FROM (
     {ratio(_S["surveyed"], _S["handled"])} AS survey_response_rate,
     {_S["handle_us_sum"]} AS handle_us, {_S["handled"]} AS handled_n
   FROM kpi_interval FINAL
-  WHERE client = '${{client}}' AND $__timeFilter(interval_start)
+  WHERE client = {CLIENT} AND $__timeFilter(interval_start)
   GROUP BY client, queue, channel
 ) AS effort
 ANY LEFT JOIN (SELECT client, queue, channel, hourly_cost, currency FROM sla_targets FINAL) AS costs
@@ -28,7 +28,7 @@ REASONS_RANKED = f"""SELECT queue, channel, reason, {_S["handled"]} AS handled_c
   {ratio(_S["handle_us_sum"], _S["handled"])} / 1000000 AS aht_s,
   {ratio(_S["fcr_success"], _S["handled"])} AS fcr_rate
 FROM reason_interval FINAL
-WHERE client = '${{client}}' AND $__timeFilter(interval_start)
+WHERE client = {CLIENT} AND $__timeFilter(interval_start)
 GROUP BY queue, channel, reason
 ORDER BY handled_contacts DESC, queue, channel, reason
 LIMIT 10"""  # as the client report ranks them

@@ -13,6 +13,7 @@ import yaml
 
 from dashboards.alert_rules import alert_rules
 from dashboards.panels import DASHBOARDS, Panel
+from dashboards.sql_parts import CLIENT
 
 OUT = Path(__file__).resolve().parent / "provisioning" / "dashboards"
 ALERTING = OUT.parent / "alerting" / "cckpi-alert-rules.yaml"
@@ -32,7 +33,7 @@ def _variables(uid: str) -> list[dict[str, Any]]:
     }  # fmt: skip
     timezone = {
         "name": "timezone", "type": "query", "hide": 2, "datasource": DATASOURCE, "refresh": 1,
-        "query": "SELECT any(timezone) FROM sla_targets FINAL WHERE client = '${client}'",
+        "query": f"SELECT any(timezone) FROM sla_targets FINAL WHERE client = {CLIENT}",
     }  # fmt: skip
     if uid != "cckpi-client-sla":
         return [client, timezone]

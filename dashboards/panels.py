@@ -1,9 +1,10 @@
 """Every dashboard panel's SQL, in one place: Grafana runs it, the tests run it and check it.
 
 Queries use the ClickHouse plugin's macros ``$__timeFilter(col)``, ``$__fromTime`` and
-``$__toTime`` on each table's primary-key time column, and ``${client}`` / ``${timezone}``
-template variables. They run on ClickHouse 18.16 and on chDB alike (no window functions,
-no ``toStartOfInterval``, no DateTime64). "Now" is the end of the dashboard's time range.
+``$__toTime`` on each table's primary-key time column, and the ``client``, ``timezone`` and
+``grain`` variables through :func:`dashboards.sql_parts.variable`, safe whatever they hold. They
+run on ClickHouse 18.16 and on chDB alike (no window functions, no ``toStartOfInterval``, no
+DateTime64). "Now" is the end of the dashboard's time range.
 """
 
 from __future__ import annotations
@@ -12,12 +13,16 @@ from dataclasses import dataclass, field
 
 from dashboards.alert_sql import ALERTS_IN_RANGE, FIRING
 from dashboards.effort_sql import EFFORT_BY_QUEUE, REASONS_RANKED
+from dashboards.interpolation import expand_macros as expand_macros  # the tests' and benchmark's name
 from dashboards.people_sql import AGENTS_OVER_RANGE, OCCUPANCY_BY_QUEUE, STAFFING, STATE_TIME_BY_QUEUE
 from dashboards.sql_parts import (
+    CLIENT,
     FORMULA,
+    GRAIN,
     LAST_15,
     LAST_60,
     TARGETS,
+    TIMEZONE,
     TODAY,
     UNTIL_NOW,
     ratio,
@@ -49,7 +54,7 @@ FROM (
     {service_level(m60)} AS sl_60m,
     {service_level(day)} AS sl_today
   FROM kpi_minute FINAL {FORMULA}
-  WHERE client = '${{client}}' AND interval_start >= toStartOfDay($__toTime, '${{timezone}}') - 3600
+  WHERE client = {CLIENT} AND interval_start >= toStartOfDay($__toTime, {TIMEZONE}) - 3600
     AND {UNTIL_NOW}
   GROUP BY client, queue, channel
 ) AS kpis
@@ -68,16 +73,16 @@ def _wallboard_today() -> str:
   {ratio(s["wait_us_sum"], s["answered"])} / 1000000 AS asa_s,
   {ratio(s["handle_us_sum"], s["handled"])} / 1000000 AS aht_s
 FROM kpi_minute FINAL
-WHERE client = '${{client}}' AND {TODAY} AND {UNTIL_NOW}
+WHERE client = {CLIENT} AND {TODAY} AND {UNTIL_NOW}
 GROUP BY client, queue, channel
 ORDER BY queue, channel"""  # noqa: E501
 
 
-WAITING_NOW = """SELECT client, queue, channel,
+WAITING_NOW = f"""SELECT client, queue, channel,
   count() AS waiting,
   max(toUInt32($__toTime) - intDiv(arrived_us, 1000000)) AS longest_wait_s
 FROM contacts FINAL
-WHERE client = '${client}' AND interval_start >= $__toTime - 86400 AND interval_start <= $__toTime
+WHERE client = {CLIENT} AND interval_start >= $__toTime - 86400 AND interval_start <= $__toTime
   AND arrived_us IS NOT NULL AND arrived_us <= toUInt32($__toTime) * 1000000
   AND (answered_us IS NULL OR answered_us > toUInt32($__toTime) * 1000000)
   AND (abandoned_us IS NULL OR abandoned_us > toUInt32($__toTime) * 1000000)
@@ -85,26 +90,26 @@ WHERE client = '${client}' AND interval_start >= $__toTime - 86400 AND interval_
 GROUP BY client, queue, channel
 ORDER BY queue, channel"""
 
-AGENTS_BY_STATE = """SELECT queue, state, count() AS agents
+AGENTS_BY_STATE = f"""SELECT queue, state, count() AS agents
 FROM agent_states FINAL
-WHERE client = '${client}' AND changed_at <= $__toTime
+WHERE client = {CLIENT} AND changed_at <= $__toTime
 GROUP BY queue, state
 ORDER BY queue, state"""
 
 
 # The review's period: a day, or the Monday-started week or the month holding it, in the
-# client's time zone (the ${grain} variable: day, week or month).
+# client's time zone (the grain variable: day, week or month).
 PERIOD = (
-    "multiIf('${grain}' = 'week', toMonday(toDate(interval_start, '${timezone}')), "
-    "'${grain}' = 'month', toStartOfMonth(toDate(interval_start, '${timezone}')), "
-    "toDate(interval_start, '${timezone}'))"
+    f"multiIf({GRAIN} = 'week', toMonday(toDate(interval_start, {TIMEZONE})), "
+    f"{GRAIN} = 'month', toStartOfMonth(toDate(interval_start, {TIMEZONE})), "
+    f"toDate(interval_start, {TIMEZONE}))"
 )
 
 
 def _by_day(select: str, where: str = "1") -> str:
     return f"""SELECT {PERIOD} AS day, {select}
 FROM kpi_interval FINAL
-WHERE client = '${{client}}' AND $__timeFilter(interval_start) AND {where}
+WHERE client = {CLIENT} AND $__timeFilter(interval_start) AND {where}
 GROUP BY day
 ORDER BY day"""
 
@@ -163,7 +168,7 @@ def _client_first_response() -> str:
   {ratio(s["first_response_us_sum"], s["first_responses"])} / 1000000 AS avg_first_response_s,
   {ratio(s["first_responses_in_target"], s["first_responses"])} AS within_target
 FROM kpi_interval FINAL
-WHERE client = '${{client}}' AND $__timeFilter(interval_start) AND channel IN ('email', 'chat')
+WHERE client = {CLIENT} AND $__timeFilter(interval_start) AND channel IN ('email', 'chat')
 GROUP BY channel
 ORDER BY channel"""
 
@@ -175,7 +180,7 @@ FROM (
   SELECT interval_start, client, queue, channel,
     {service_level(s)} AS service_level, {s["offered"]} AS offered_count
   FROM kpi_interval FINAL {FORMULA}
-  WHERE client = '${{client}}' AND $__timeFilter(interval_start)
+  WHERE client = {CLIENT} AND $__timeFilter(interval_start)
   GROUP BY interval_start, client, queue, channel
 ) AS kpis
 {TARGETS}
@@ -295,18 +300,3 @@ DASHBOARDS: dict[str, tuple[str, list[Panel]]] = {
         ],
     ),
 }
-
-
-def expand_macros(sql: str, from_s: int, to_s: int, variables: dict[str, str]) -> str:
-    """Expand the macros as grafana-clickhouse-datasource does, for tests and benchmarks."""
-    import re
-
-    sql = re.sub(
-        r"\$__timeFilter\(([a-z_]+)\)",
-        lambda m: f"{m.group(1)} >= toDateTime({from_s}) AND {m.group(1)} <= toDateTime({to_s})",
-        sql,
-    )
-    sql = sql.replace("$__fromTime", f"toDateTime({from_s})").replace("$__toTime", f"toDateTime({to_s})")
-    for name, value in variables.items():
-        sql = sql.replace("${" + name + "}", value)
-    return sql

@@ -5,7 +5,7 @@ among the tables a client's reader sees."""
 from __future__ import annotations
 
 from dashboards.erlang_sql import required_agents_sql
-from dashboards.sql_parts import ratio
+from dashboards.sql_parts import CLIENT, ratio
 from streams.engine.intervals import INTERVAL_S
 from streams.engine.staffing import MAX_TARGET
 
@@ -35,7 +35,7 @@ FROM (
       SELECT interval_start, client, queue, channel, sum(offered) AS offered, sum(handled) AS handled,
         sum(handle_us_sum) AS handle_us
       FROM kpi_interval FINAL
-      WHERE client = '${{client}}' AND $__timeFilter(interval_start)
+      WHERE client = {CLIENT} AND $__timeFilter(interval_start)
       GROUP BY interval_start, client, queue, channel
     ) AS lanes
     ANY LEFT JOIN (SELECT client, queue, channel, sl_threshold_s, sl_target, aht_target_s, chat_concurrency
@@ -44,7 +44,7 @@ FROM (
   ANY LEFT JOIN (
     SELECT client, queue, interval_start, sum({STAFFED_US}) / 1000000 / {INTERVAL_S} AS staffed_agents
     FROM agent_interval FINAL
-    WHERE client = '${{client}}' AND $__timeFilter(interval_start)
+    WHERE client = {CLIENT} AND $__timeFilter(interval_start)
     GROUP BY client, queue, interval_start
   ) AS staffed USING (client, queue, interval_start)
 )
@@ -65,7 +65,7 @@ AGENTS_OVER_RANGE = f"""SELECT agent_id, queue,
   {ratio("sum(fcr_success)", "sum(handled)")} AS fcr_rate,
   {ratio("sum(csat_satisfied)", "sum(csat_responses)")} AS csat
 FROM agent_interval FINAL
-WHERE client = '${{client}}' AND $__timeFilter(interval_start)
+WHERE client = {CLIENT} AND $__timeFilter(interval_start)
 GROUP BY agent_id, queue
 HAVING sum({STAFFED_US}) > 0 OR sum(handled) > 0
 ORDER BY queue, agent_id"""
@@ -73,7 +73,7 @@ ORDER BY queue, agent_id"""
 OCCUPANCY_BY_QUEUE = f"""SELECT interval_start, queue,
   {ratio(f"sum({WORKING_US})", f"sum({OCCUPIED_BASE_US})")} AS occupancy
 FROM agent_interval FINAL
-WHERE client = '${{client}}' AND $__timeFilter(interval_start)
+WHERE client = {CLIENT} AND $__timeFilter(interval_start)
 GROUP BY interval_start, queue
 ORDER BY interval_start, queue"""
 
@@ -83,6 +83,6 @@ STATE_TIME_BY_QUEUE = f"""SELECT interval_start, queue,
   sum(wrap_us) / 1000000 / {INTERVAL_S} AS wrap_agents,
   sum(away_us) / 1000000 / {INTERVAL_S} AS away_agents
 FROM agent_interval FINAL
-WHERE client = '${{client}}' AND $__timeFilter(interval_start)
+WHERE client = {CLIENT} AND $__timeFilter(interval_start)
 GROUP BY interval_start, queue
 ORDER BY interval_start, queue"""

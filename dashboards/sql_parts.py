@@ -1,7 +1,26 @@
-"""The SQL pieces every panel is built from: NULL-safe ratios, sums of the additive columns, the
-client's service-level formula and the time windows of the wallboard (18.16 and chDB alike)."""
+"""The SQL pieces every panel is built from: the dashboard variables, NULL-safe ratios, sums of the
+additive columns, the client's service-level formula and the time windows of the wallboard (18.16
+and chDB alike)."""
 
 from __future__ import annotations
+
+
+def variable(name: str) -> str:
+    """A dashboard variable's value as a ClickHouse string literal, whatever the value holds.
+
+    Grafana pastes variables into the SQL as text (the ClickHouse plugin's own format leaves one
+    value as it is), and a viewer can put any value in the URL (``?var-client=...``). The
+    ``sqlstring`` format doubles quotes, which is not enough for ClickHouse: it reads a backslash
+    in a literal as an escape, so the value ``\\' OR 1 --`` becomes ``'\\'' OR 1 --'`` and runs.
+    ``percentencode`` leaves only letters, digits and ``-_.~%``, and ClickHouse decodes them back.
+    For single-value variables (a multi-value one would need an array).
+    """
+    return f"decodeURLComponent('${{{name}:percentencode}}')"
+
+
+CLIENT = variable("client")
+TIMEZONE = variable("timezone")
+GRAIN = variable("grain")  # day, week or month
 
 
 def ratio(numerator: str, denominator: str) -> str:
@@ -44,5 +63,5 @@ TARGETS = "ANY LEFT JOIN (SELECT client, queue, channel, sl_target, abandon_rate
 
 LAST_15 = "interval_start >= $__toTime - 900"
 LAST_60 = "interval_start >= $__toTime - 3600"
-TODAY = "interval_start >= toStartOfDay($__toTime, '${timezone}')"
+TODAY = f"interval_start >= toStartOfDay($__toTime, {TIMEZONE})"
 UNTIL_NOW = "interval_start <= $__toTime"
