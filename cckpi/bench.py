@@ -95,6 +95,7 @@ class Stack:
             topic=f"bench-{tag}",
             group=f"bench-{tag}",
             partitions=PARTITIONS,
+            max_future_s=0,  # a simulated day may run ahead of the clock
         )
 
 

@@ -34,6 +34,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "CCKPI_STALL_AFTER_S": str(settings.stall_after_s),
         "CCKPI_RETENTION_HOURS": str(settings.retention_hours),
         "CCKPI_OPEN_RETENTION_HOURS": str(settings.open_retention_hours),
+        "CCKPI_MAX_FUTURE_S": str(settings.max_future_s),
     }
     if settings.kafka_bootstrap:
         env["KAFKA_BOOTSTRAP"] = settings.kafka_bootstrap

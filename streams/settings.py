@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     # Alerts are evaluated after the batches written, at most this often (wall clock).
     alert_every_s: float = Field(2.0, gt=0, validation_alias=_env("CCKPI_ALERT_EVERY_S"))
     stall_after_s: float = Field(60.0, gt=0, validation_alias=_env("CCKPI_STALL_AFTER_S"))
+    # An event stamped further ahead of the worker's clock than this is a dead letter (a wrong
+    # clock, or a simulation sent to production) and never moves a watermark; 0: no limit.
+    max_future_s: float = Field(300.0, ge=0, validation_alias=_env("CCKPI_MAX_FUTURE_S"))
     retention_hours: float = Field(72.0, gt=0, validation_alias=_env("CCKPI_RETENTION_HOURS"))
     open_retention_hours: float = Field(336.0, gt=0, validation_alias=_env("CCKPI_OPEN_RETENTION_HOURS"))
     batch_within_s: float = Field(0.25, gt=0, validation_alias=_env("CCKPI_BATCH_WITHIN_S"))
@@ -146,6 +149,10 @@ class Settings(BaseSettings):
                 f"CCKPI_RETENTION_HOURS={self.retention_hours:g}: open contacts are kept longer"
             )
         return self
+
+    def max_future_us(self) -> int | None:
+        """How far ahead of the worker's clock an event may be stamped (None: any)."""
+        return round(self.max_future_s * US_PER_S) or None
 
     def retention(self) -> Retention:
         """How long a quiet contact stays in live state; later events for it are late."""

@@ -35,7 +35,14 @@ from streams.stages.output import (
     batch_ends,
 )
 
+NEVER_AHEAD = 1 << 62  # no event is stamped later than this
 FACTS_PER_MESSAGE = 2000  # ~0.5 MB: under the broker's and producer's message size limits
+
+
+def future_reason(ahead_us: int | None) -> str:
+    """Why an event stamped ahead of the worker's clock is a dead letter."""
+    ahead_s = (ahead_us or 0) / US_PER_S
+    return f"occurred_at more than {ahead_s:g} s ahead of the worker's clock (CCKPI_MAX_FUTURE_S)"
 
 
 def agent_time_source(partition: int) -> str:
@@ -73,8 +80,10 @@ class ContactStage:
         partitions: int,
         grains: tuple[int, ...] = GRAINS,
         retention: Retention | None = None,
+        max_future_us: int | None = None,
     ) -> None:
         self.sla = sla
+        self.max_future_us = max_future_us  # how far ahead of the clock an event may be stamped
         self.partitions = partitions
         self.grains = grains
         self.retention = retention
@@ -232,10 +241,13 @@ class ContactStage:
         for book in self.books.values():
             book.hold_floor()
         parsed = parse_events([payload for _, _, payload in records])
+        ahead = self.max_future_us
+        latest_us = NEVER_AHEAD if ahead is None else now_s * US_PER_S + ahead
         for (partition, offset, payload), event in zip(records, parsed, strict=True):
-            if isinstance(event, Rejection):
+            if isinstance(event, Rejection) or event.occurred_us > latest_us:
+                reason = event.reason if isinstance(event, Rejection) else future_reason(ahead)
                 self.rejected += 1
-                out.dead_letters.append(DeadLetter(partition, offset, payload, event.reason))
+                out.dead_letters.append(DeadLetter(partition, offset, payload, reason))
                 continue
             self.valid += 1
             if event.occurred_us > self.watermark_us:

@@ -44,7 +44,9 @@ class Runtime:
         self.settings = settings
         self.sla = sla
         self.retention = settings.retention()
-        self.contacts = ContactStage(sla, settings.partitions, retention=self.retention)
+        self.contacts = ContactStage(
+            sla, settings.partitions, retention=self.retention, max_future_us=settings.max_future_us()
+        )
         self.fcr = FcrStage(retention=self.retention, sources=settings.partitions)
         self._store = store
         self.meter = Meter()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import orjson
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
@@ -14,6 +16,7 @@ from streams.batch.compute import ReadReport, compute_rows, read_events
 from tests.bad_messages import BAD_MESSAGES
 from tests.integration.conftest import as_messages, record_fault
 from tests.integration.harness import Message, new_settings, run_pipeline
+from tests.unit.events import raw
 
 pytestmark = pytest.mark.integration
 
@@ -63,3 +66,44 @@ def test_bad_messages_reach_the_dlq_with_reasons(
         store.close()
     assert counted == 2 * len(BAD_MESSAGES)
     assert sum(n for _, n in reasons) == counted
+
+
+@pytest.mark.parametrize("seed", [1, 6])
+def test_events_stamped_ahead_of_the_clock_are_dead_letters(
+    tmp_path: Path, broker: TansuBroker, seed: int
+) -> None:
+    """A simulation sent to production (or a wrong clock): beyond CCKPI_MAX_FUTURE_S ahead of
+    the worker's clock an event is a dead letter with its reason, counts nothing and never
+    moves "now"; within it, it counts."""
+    rng = random.Random(seed)
+    allowed_s = rng.choice([60, 300, 900])
+    now = datetime.now(UTC).replace(microsecond=0)
+
+    def call(ahead_s: float, tag: str) -> list[dict]:  # type: ignore[type-arg]
+        start, end = now + timedelta(seconds=ahead_s), now + timedelta(seconds=ahead_s + 20)
+        return [raw("contact.arrived", 0, tag, customer_id=tag, occurred_at=stamp(start)),
+                raw("contact.abandoned", 0, tag, occurred_at=stamp(end))]  # fmt: skip
+
+    fine = [e for n in range(rng.randint(3, 8)) for e in call(-rng.uniform(60, 3600), f"past{n}")]
+    fine += call(allowed_s / 2, "soon")  # a clock a little ahead: counted
+    ahead = [
+        e for n in range(rng.randint(2, 5)) for e in call(allowed_s + rng.uniform(120, 30 * 86400), f"f{n}")
+    ]
+    events = fine + ahead
+    rng.shuffle(events)
+    settings = new_settings(tmp_path, broker.bootstrap, None).model_copy(update={"max_future_s": allowed_s})
+    run = run_pipeline(settings, as_messages(events), None)
+    assert run.kpi_rows() == compute_rows(read_events((orjson.dumps(e) for e in fine), ReadReport()))
+    letters = read_dead_letters(broker.bootstrap, settings.dlq_topic)
+    assert sorted(orjson.loads(p)["event_id"] for p, _ in letters) == sorted(e["event_id"] for e in ahead)
+    assert all(b"ahead of the worker's clock" in h["reason"] for _, h in letters)
+    store = run.open_store()
+    try:
+        (latest,) = store.query("SELECT max(after_us) FROM stage_watermarks")[0]
+    finally:
+        store.close()
+    assert latest <= (now + timedelta(seconds=allowed_s)).timestamp() * 1e6
+
+
+def stamp(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
