@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from streams.engine.intervals import parse_iso
-
 
 def add(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("audit", help="drill down: the contacts and raw events behind one KPI row")
@@ -20,6 +18,7 @@ def add(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import orjson
 
+    from streams.engine.intervals import parse_iso
     from streams.replay.drill_down import contacts_behind
     from streams.settings import Settings
     from streams.storage.connect import connect

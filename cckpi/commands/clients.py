@@ -6,11 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from cckpi.users import create_user, write_users_xml
-from streams.settings import Settings
-from streams.storage.connect import connect
-from streams.storage.tenants import client_user, provision_client, user_statements, users_xml
-
 
 def add(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -32,6 +27,11 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from cckpi.users import create_user, write_users_xml
+    from streams.settings import Settings
+    from streams.storage.connect import connect
+    from streams.storage.tenants import client_user, provision_client, user_statements, users_xml
+
     settings = Settings()
     password = settings.client_password.get_secret_value() if settings.client_password else ""
     if (args.users_xml or settings.clickhouse()) and len(password) < 12:

@@ -8,8 +8,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cckpi.formats import FORMATS, write_rows
-from schemas.breakdowns import ROW_GRAINS
+from cckpi.choices import Deferred
 
 if TYPE_CHECKING:
     from schemas.sla import SlaSettings
@@ -20,9 +19,11 @@ def add(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("compute", help="recompute KPI rows offline from a JSONL file of events")
     p.add_argument("--events", type=Path, required=True, help="JSON Lines file, one event per line")
     p.add_argument("--sla", type=Path, help="SLA file (YAML); contract defaults without it")
-    p.add_argument("--format", choices=FORMATS, default="jsonl", help="output format (default jsonl)")
+    formats = Deferred("cckpi.formats", "FORMATS")
+    p.add_argument("--format", choices=formats, default="jsonl", metavar="FORMAT",
+                   help="output format: %(choices)s (default jsonl)")  # fmt: skip
     p.add_argument(
-        "--grain", choices=ROW_GRAINS, default="kpi",
+        "--grain", choices=Deferred("schemas.breakdowns", "ROW_GRAINS"), default="kpi", metavar="GRAIN",
         help="kpi: per queue, channel and interval (default); reasons: per wrap-up reason too; "
         "agents: per agent, queue and interval; staffing: required (Erlang C) vs staffed agents",
     )  # fmt: skip
@@ -36,6 +37,7 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from cckpi.formats import write_rows
     from cckpi.progress import shown
     from schemas.sla import SlaError, load_sla
     from streams.batch.compute import compute_file
@@ -63,6 +65,7 @@ def run_sql(args: argparse.Namespace, sla: SlaSettings) -> int:
     """The KPI rows as the SQL derivation gives them, by an embedded ClickHouse in a scratch folder."""
     import tempfile
 
+    from cckpi.formats import write_rows
     from streams.batch.reading import ReadReport
     from streams.engine.rows import output_rows
     from streams.storage.connect import connect
@@ -88,6 +91,7 @@ def run_sql(args: argparse.Namespace, sla: SlaSettings) -> int:
 
 def run_grain(args: argparse.Namespace, sla: SlaSettings) -> int:
     """Rows by reason, per agent or for staffing (one process: the whole file at once)."""
+    from cckpi.formats import write_rows
     from schemas.breakdowns import AGENT_ROW_COLUMNS, REASON_COLUMNS, STAFFING_COLUMNS
     from streams.batch.breakdowns import grain_rows
     from streams.batch.reading import ReadReport, read_events

@@ -8,34 +8,25 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console, Group
-from rich.live import Live
-from rich.table import Table
-from rich.text import Text
+if TYPE_CHECKING:  # the command's modules load when it runs, not with every command's parser
+    from rich.console import Group
+    from rich.text import Text
 
-from cckpi.broker import TansuBroker, free_port
-from cckpi.formats import pct, secs
-from cckpi.launcher import WorkerProcess, wait_drained
-from cckpi.processes import exit_on_sigterm
-from producers.outputs import KafkaOutput
-from producers.run import StopFlag, run_simulation
-from producers.scenario import DEFAULT_SCENARIO, busiest_start
-from producers.simulator import Simulator, opening
-from schemas.sla import load_sla
-from streams.kafka import ensure_topics
-from streams.settings import Settings
+    from cckpi.launcher import WorkerProcess
+    from producers.outputs import KafkaOutput
 
 DEMO_DATABASE = "cckpi_demo"
-# A checkout's example SLA file (the simulator's clients): the demo's default, so that targets,
-# costs, opening hours and alerts show on a first run.
-EXAMPLE_SLA = Path(__file__).resolve().parents[2] / "sla.example.yaml"
+# The example SLA file (the simulator's clients), shipped in the package: the demo's default, so
+# that targets, costs, opening hours and alerts show on a first run.
+EXAMPLE_SLA = Path(__file__).resolve().parents[1] / "sla.example.yaml"
 
 
 def _sl_cell(value: float | None, target: float) -> Text:
     """Green at or above target, amber within 5 points, red below."""
+    from rich.text import Text
+
     if value is None:
         return Text("—")
     style = "green" if value >= target else ("yellow" if value >= target - 0.05 else "red")
@@ -54,6 +45,8 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from cckpi.processes import exit_on_sigterm
+
     exit_on_sigterm()
     try:
         start = parse_start(args.start)
@@ -65,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
 
 def parse_start(text: str | None) -> datetime:
     """The simulated start: as given (with an offset), or the busiest recent hour."""
+    from producers.scenario import DEFAULT_SCENARIO, busiest_start
+
     if text is None:
         return busiest_start(DEFAULT_SCENARIO, datetime.now(UTC))
     start = datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -74,6 +69,12 @@ def parse_start(text: str | None) -> datetime:
 
 
 def live_view(live: dict[str, Any], status: dict[str, Any], produced: int, started: float) -> Group:
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    from cckpi.formats import pct, secs
+
     table = Table(title=f"cckpi — event time {live.get('as_of') or '…'}", expand=True)
     headers = ("client", "queue", "chan", "waiting", "longest", "agents a/b/w/aw", "staffed / need",
                "offered today", "SL 15m", "SL today", "target", "abandon", "ASA", "AHT", "FCR", "CSAT",
@@ -108,15 +109,41 @@ def live_view(live: dict[str, Any], status: dict[str, Any], produced: int, start
 
 def _staffing_cell(staffing: dict[str, Any]) -> Text:
     """Agents on the queue / agents Erlang C needs for the last 15 minutes (red when short)."""
+    from rich.text import Text
+
     need = staffing.get("required")
     text = f"{staffing.get('staffed', 0)}/{'—' if need is None else need}"
     return Text(text, style="bold red" if staffing.get("short") else "")
 
 
 def run_demo(duration: float | None, speed: float, seed: int, partitions: int, start: datetime) -> int:
+    from zoneinfo import ZoneInfo
+
+    from rich.console import Console
+    from rich.live import Live
+
+    from cckpi.broker import TansuBroker, free_port
+    from cckpi.folder_lock import FolderInUse, holding
+    from cckpi.launcher import WorkerProcess, wait_drained
+    from producers.outputs import KafkaOutput
+    from producers.run import StopFlag, run_simulation
+    from producers.scenario import DEFAULT_SCENARIO
+    from producers.simulator import Simulator, opening
+    from schemas.sla import load_sla
+    from streams.kafka import ensure_topics
+    from streams.settings import Settings
+
     # Piped output (logs, CI) gets a wide table rather than rich's 80-column default.
     console = Console(width=None if sys.stdout.isatty() else 170)
-    settings = Settings(web_port=free_port(), partitions=partitions, database=DEMO_DATABASE)
+    # Simulated time runs ahead of the clock at --speed: the demo's worker takes it.
+    settings = Settings(web_port=free_port(), partitions=partitions, database=DEMO_DATABASE, max_future_s=0)
+    try:  # before writing logs there; the demo's worker takes the folder for its run
+        if not settings.clickhouse_url:
+            with holding(settings.data_dir / "chdb"):
+                pass
+    except FolderInUse as error:
+        print(f"cckpi demo: {error}", file=sys.stderr)
+        return 2
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if settings.sla_file is None and EXAMPLE_SLA.is_file():  # targets, costs, alerts, opening hours
         settings.sla_file = EXAMPLE_SLA
@@ -182,6 +209,9 @@ def run_demo(duration: float | None, speed: float, seed: int, partitions: int, s
 
 
 def _snapshot(worker: WorkerProcess, produced: int, began: float) -> Group:
+    from rich.console import Group
+    from rich.text import Text
+
     try:
         return live_view(worker.get("/api/live"), worker.get("/api/status"), produced, began)
     except OSError as error:

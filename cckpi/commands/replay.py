@@ -8,12 +8,10 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from streams.engine.intervals import parse_iso, whole_intervals
-from streams.replay.shard import Shard, parse_shard
-
 if TYPE_CHECKING:  # the command's modules load when it runs, not with every command's parser
     from schemas.sla import SlaSettings
     from streams.replay.run import ReplayResult
+    from streams.replay.shard import Shard
     from streams.settings import Settings
     from streams.storage.protocol import ClickHouse
 
@@ -68,7 +66,9 @@ def run(args: argparse.Namespace) -> int:
     from cckpi.progress import shown
     from schemas.sla import SlaError, load_sla
     from streams.batch.parallel import progress
+    from streams.engine.intervals import parse_iso, whole_intervals
     from streams.replay.run import replay
+    from streams.replay.shard import parse_shard
     from streams.settings import Settings
     from streams.storage.connect import connect
 

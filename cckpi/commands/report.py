@@ -7,8 +7,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from streams.engine.intervals import parse_iso
-
 if TYPE_CHECKING:
     from schemas.breakdowns import ReasonRow, StaffingRow
     from schemas.sla import SlaSettings
@@ -29,6 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from cckpi.report import build_report, write_report
     from schemas.sla import SlaError, load_sla
     from streams.batch.compute import compute_file
+    from streams.engine.intervals import parse_iso
     from streams.engine.periods import month_bounds
     from streams.settings import Settings
 
@@ -78,6 +77,7 @@ def offline_breakdowns(
     """A client's reason and staffing rows of [start, end), recomputed from a file of events."""
     from streams.batch.breakdowns import grain_rows
     from streams.batch.reading import ReadReport, read_events
+    from streams.engine.intervals import parse_iso
 
     def mine(grain: str) -> list[Any]:
         with events.open("rb") as lines:

@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from streams.worker.run import LOG_LEVELS
+from cckpi.choices import Deferred
 
 
 def add(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("worker", help="run the stream worker against $KAFKA_BOOTSTRAP and ClickHouse")
-    p.add_argument("--loglevel", default="info", choices=LOG_LEVELS)
+    p.add_argument("--loglevel", default="info", choices=Deferred("streams.worker.run", "LOG_LEVELS"),
+                   metavar="LEVEL", help="%(choices)s (default info)")  # fmt: skip
     p.add_argument("--logfile", help="log to this file instead of stderr")
     p.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)  # the benchmark's baseline
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from cckpi.folder_lock import FolderInUse, chdb_folder, holding
     from streams.worker.run import start
 
-    return start(args.loglevel, args.logfile, args.bare)
+    folder = chdb_folder()
+    if folder is None:  # a ClickHouse server: nothing here to share
+        return start(args.loglevel, args.logfile, args.bare)
+    try:
+        with holding(folder):
+            return start(args.loglevel, args.logfile, args.bare)
+    except FolderInUse as error:
+        print(f"cckpi worker: {error}", file=sys.stderr)
+        return 2
