@@ -65,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     output: EventOutput
     if args.output == "kafka":
+        from streams.kafka import ensure_topics
         from streams.settings import Settings
 
         settings = Settings()
@@ -75,7 +76,12 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-        output = KafkaOutput(bootstrap, args.topic or settings.topic, args.compression)
+        # The worker's topics, with its partitions, before the broker's defaults can make them.
+        settings = settings.model_copy(
+            update={"kafka_bootstrap": bootstrap, "topic": args.topic or settings.topic}
+        )
+        ensure_topics(settings)
+        output = KafkaOutput(bootstrap, settings.topic, args.compression)
     elif args.output.startswith("queue_log:"):
         from producers.queue_log import QueueLogOutput
 

@@ -19,7 +19,9 @@ print(" ".join(sorted({name.split(".")[0] for name in sys.modules})))
 
 
 def test_building_the_parser_imports_nothing_heavy() -> None:
-    done = subprocess.run([sys.executable, "-c", _CHILD], capture_output=True, text=True, check=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD], capture_output=True, text=True, check=True, timeout=60
+    )
     loaded = set(done.stdout.split())
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
 
