@@ -26,3 +26,14 @@ def test_the_wheel_holds_every_module_and_data_file(tmp_path: Path) -> None:
         and not path.relative_to(ROOT).as_posix().startswith("dashboards/provisioning")
     }
     assert source and source <= packed, sorted(source - packed)
+    # cckpi demo's default SLA file travels in the wheel (there is no checkout beside it), as the
+    # file itself, not a link; and the licence named by pyproject.toml is in the metadata.
+    example = zipfile.ZipFile(wheel).read("cckpi/sla.example.yaml")
+    assert example == (ROOT / "sla.example.yaml").read_bytes()
+    assert any(name.endswith(".dist-info/licenses/LICENSE") for name in packed), sorted(packed)[-8:]
+
+
+def test_the_demo_finds_the_packaged_example() -> None:
+    from cckpi.commands.demo import EXAMPLE_SLA
+
+    assert EXAMPLE_SLA.parent == ROOT / "cckpi" and EXAMPLE_SLA.is_file()
