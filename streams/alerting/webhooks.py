@@ -1,9 +1,13 @@
-"""Deliver alerts to webhooks: in order per webhook, retried with back-off, recorded once taken.
+"""Deliver alerts to webhooks: in order per webhook, retried with jittered back-off, recorded
+once taken or refused for good.
 
-Each webhook has its own queue and task, so one that is down delays nobody else, and the
-pipeline only appends to the queues. A delivery is recorded in ClickHouse when the webhook
-answers 2xx; on start the worker queues every stored alert state not recorded for a webhook,
-so a restart neither loses a delivery nor sends one again.
+Each webhook has its own bounded queue and task, so one that is down delays nobody else, and the
+pipeline only appends to the queues. A network error, a timeout, a 5xx, a 408 or a 429 is retried
+(429 and 503 after their ``Retry-After``); any other answer outside 2xx (a deleted Slack hook's
+404 or 410) will not change by asking again: the request is set aside (recorded as refused, with
+its body for a manual resend, counted and logged as an error) and the queue moves on. A delivery
+or a refusal is recorded in ClickHouse; on start the worker queues every stored alert state not
+recorded for a webhook, so a restart neither loses a delivery nor sends one again.
 """
 
 from __future__ import annotations
@@ -11,10 +15,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import random
 from collections import deque
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
+import aiohttp
 import orjson
 
 from schemas.sla import Webhook
@@ -22,9 +30,64 @@ from streams.engine.alerts import Alert
 from streams.engine.intervals import US_PER_S, iso_utc
 
 log = logging.getLogger("cckpi.alerts")
+FIRST_BACKOFF_S = 0.5
 MAX_BACKOFF_S = 60.0
-Post = Callable[[str, bytes], Awaitable[int]]  # (url, body) -> HTTP status
-RecordDelivery = Callable[["Delivery"], Awaitable[None]]
+MAX_RETRY_AFTER_S = 3600.0  # a Retry-After further off is taken as an hour
+MAX_QUEUED = 1000  # per webhook; past it the oldest is dropped (it stays stored: a restart sends it)
+RETRIED = frozenset({408, 425, 429})  # and every 5xx: answers that may change by asking again
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a webhook answered: its status and, if it said, when to ask again."""
+
+    status: int
+    retry_after: str | None = None  # the Retry-After header as sent
+
+
+Post = Callable[[str, bytes], Awaitable[Answer]]  # (url, body) -> the answer
+RecordDelivery = Callable[["Delivery", "Outcome"], Awaitable[None]]
+
+
+def http_post(session: aiohttp.ClientSession) -> Post:
+    """Posting JSON through ``session`` (its timeout bounds a slow receiver)."""
+
+    async def post(url: str, body: bytes) -> Answer:
+        async with session.post(url, data=body, headers={"Content-Type": "application/json"}) as reply:
+            return Answer(reply.status, reply.headers.get("Retry-After"))
+
+    return post
+
+
+def retried(status: int) -> bool:
+    """Whether an answer outside 2xx may change by asking again (else the request is refused for good)."""
+    return status >= 500 or status in RETRIED
+
+
+def retry_after_s(header: str | None, now: datetime | None = None) -> float | None:
+    """The seconds a Retry-After header asks for (delay-seconds or an HTTP date), at most an hour;
+    None when absent or unreadable."""
+    if not header:
+        return None
+    text = header.strip()
+    if text.isdigit():
+        return min(float(text), MAX_RETRY_AFTER_S)
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    wait = (moment - (now or datetime.now(UTC))).total_seconds()
+    return min(max(wait, 0.0), MAX_RETRY_AFTER_S)
+
+
+def backoff_s(failures: int, uniform: Callable[[float, float], float] = random.uniform) -> float:
+    """The wait after ``failures`` failures in a row: doubling from half a second up to a minute,
+    drawn from its upper half (jitter, so webhooks that failed together do not retry together)."""
+    ceiling = min(MAX_BACKOFF_S, FIRST_BACKOFF_S * 2 ** min(max(failures - 1, 0), 10))
+    return uniform(ceiling / 2, ceiling)
+
 
 _WORDS = {
     "service_level": "service level over 15 min {value:.0%} below target {threshold:.0%}",
@@ -74,25 +137,55 @@ class Delivery:
     def state(self) -> str:
         return state_of(self.alert)
 
+    def body(self) -> bytes:
+        return orjson.dumps(message(self.alert))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a delivery ended: taken (2xx) or refused for good, after how many attempts."""
+
+    refused: bool
+    attempts: int
+    status: int
+
 
 class Outbox:
-    """Per-webhook queues of alert states still to deliver."""
+    """Per-webhook bounded queues of alert states still to deliver."""
 
-    def __init__(self, webhooks: Iterable[Webhook]) -> None:
+    def __init__(
+        self,
+        webhooks: Iterable[Webhook],
+        max_queued: int = MAX_QUEUED,
+        uniform: Callable[[float, float], float] = random.uniform,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.webhooks = list(webhooks)
+        self.max_queued = max_queued
+        self._uniform, self._sleep = uniform, sleep
         self._queues: dict[str, deque[Delivery]] = {webhook_key(w): deque() for w in self.webhooks}
         self._ready = {key: asyncio.Event() for key in self._queues}
         self.delivered = 0
-        self.failures = 0
+        self.failures = 0  # attempts that will be retried
+        self.refused = 0  # requests a webhook refused for good, set aside
+        self.dropped = 0  # alert states dropped from a full queue (still stored)
 
     def add(self, alerts: Iterable[Alert], done: Collection[tuple[str, str, str]] = ()) -> None:
-        """Queue each alert state for every webhook, less those ``done`` (id, state, webhook)."""
+        """Queue each alert state for every webhook, less those ``done`` (id, state, webhook); a
+        full queue drops its oldest."""
         for alert in alerts:
             for webhook in self.webhooks:
                 key = webhook_key(webhook)
-                if (alert.alert_id, state_of(alert), key) not in done:
-                    self._queues[key].append(Delivery(alert, webhook))
-                    self._ready[key].set()
+                if (alert.alert_id, state_of(alert), key) in done:
+                    continue
+                queue = self._queues[key]
+                if len(queue) >= self.max_queued:
+                    lost = queue.popleft()
+                    self.dropped += 1
+                    log.error("webhook %s: %d queued, dropped %s %s (stored: a restart sends it)",
+                              webhook.label, len(queue) + 1, lost.alert.alert_id, lost.state)  # fmt: skip
+                queue.append(Delivery(alert, webhook))
+                self._ready[key].set()
 
     @property
     def pending(self) -> int:
@@ -105,32 +198,44 @@ class Outbox:
     async def _deliver(self, webhook: Webhook, post: Post, record: RecordDelivery) -> None:
         key = webhook_key(webhook)
         queue, ready = self._queues[key], self._ready[key]
-        failures = 0
+        failures = attempts = 0
+        trying: Delivery | None = None
         while True:
             if not queue:
                 ready.clear()
                 await ready.wait()
                 continue
             delivery = queue[0]
+            if delivery is not trying:  # attempts are counted per request
+                trying, attempts = delivery, 0
+            attempts += 1
+            wait = None
             try:
-                status = await post(str(webhook.url), orjson.dumps(message(delivery.alert)))
-                ok = 200 <= status < 300
-                problem = f"HTTP {status}"
+                answer = await post(str(webhook.url), delivery.body())
+                status, problem = answer.status, f"HTTP {answer.status}"
+                wait = retry_after_s(answer.retry_after) if status in (429, 503) else None
             except Exception as error:  # the receiver is down or slow: keep the message, retry
-                ok, problem = False, str(error) or type(error).__name__
-            if ok:
+                status, problem = 0, str(error) or type(error).__name__
+            taken = 200 <= status < 300
+            if taken or (status and not retried(status)):
+                if not taken:
+                    self.refused += 1
+                    log.error("webhook %s REFUSED %s %s for good (%s, attempt %d): set aside, kept in "
+                              "alert_deliveries for a manual resend", webhook.label, delivery.alert.alert_id,
+                              delivery.state, problem, attempts)  # fmt: skip
                 try:
-                    await record(delivery)
-                except Exception as error:  # delivered all the same: at worst a restart sends it again
-                    log.warning("webhook %s: delivery of %s not recorded: %s", webhook.label,
+                    await record(delivery, Outcome(not taken, attempts, status))
+                except Exception as error:  # at worst a restart sends it again
+                    log.warning("webhook %s: outcome of %s not recorded: %s", webhook.label,
                                 delivery.alert.alert_id, error)  # fmt: skip
-                queue.popleft()
-                self.delivered += 1
+                if queue and queue[0] is delivery:  # not dropped from a full queue meanwhile
+                    queue.popleft()
+                self.delivered += taken
                 failures = 0
                 continue
             failures += 1
             self.failures += 1
-            delay = min(MAX_BACKOFF_S, 0.5 * 2 ** min(failures, 10))
+            delay = wait if wait is not None else backoff_s(failures, self._uniform)
             log.warning("webhook %s: %s; %d queued, retry in %.1fs", webhook.label, problem, len(queue),
                         delay)  # fmt: skip
-            await asyncio.sleep(delay)
+            await self._sleep(delay)

@@ -11,7 +11,8 @@ from streams.storage.protocol import ClickHouse
 
 ALERT_COLUMNS = ("alert_id", "rule", "client", "queue", "channel", "value", "threshold",
                  "started_at", "started_us", "ended_us", "version")  # fmt: skip
-DELIVERY_COLUMNS = ("alert_id", "state", "webhook", "delivered_at", "attempts")
+DELIVERY_COLUMNS = ("alert_id", "state", "webhook", "delivered_at", "attempts", "outcome", "http_status",
+                    "body")  # fmt: skip
 
 
 def alert_row(alert: Alert, version: int) -> list[Any]:
@@ -40,13 +41,36 @@ def read_alerts(store: ClickHouse, firing_only: bool = False, limit: int = 1000)
     ]
 
 
-def record_delivery(store: ClickHouse, alert_id: str, state: str, webhook: str, attempts: int) -> None:
-    row = [alert_id, state, webhook, int(time.time()), attempts]
+def record_delivery(
+    store: ClickHouse,
+    alert_id: str,
+    state: str,
+    webhook: str,
+    attempts: int,
+    refused: bool = False,
+    http_status: int = 0,
+    body: bytes = b"",
+) -> None:
+    """Record that ``webhook`` took the alert state, or refused it for good (kept with its body
+    for a manual resend), after ``attempts`` posts."""
+    outcome = "refused" if refused else "delivered"
+    row = [alert_id, state, webhook, int(time.time()), attempts, outcome, http_status,
+           body.decode() if refused else ""]  # fmt: skip
     store.insert("alert_deliveries", DELIVERY_COLUMNS, [row])
 
 
+def refused_deliveries(store: ClickHouse) -> list[tuple[str, str, str, int, int, str]]:
+    """Requests set aside, oldest first: (alert_id, state, webhook, attempts, HTTP status, body)."""
+    rows = store.query(
+        "SELECT alert_id, state, webhook, attempts, http_status, body FROM alert_deliveries FINAL "
+        "WHERE outcome = 'refused' ORDER BY delivered_at, alert_id"
+    )
+    return [(a, s, w, int(n), int(h), b) for a, s, w, n, h, b in rows]
+
+
 def delivered(store: ClickHouse, since_us: int) -> set[tuple[str, str, str]]:
-    """(alert_id, state, webhook) taken by a webhook, for alerts started since ``since_us``."""
+    """(alert_id, state, webhook) taken or refused for good by a webhook, for alerts started since
+    ``since_us``: neither is sent again."""
     rows = store.query(
         "SELECT alert_id, state, webhook FROM alert_deliveries WHERE alert_id IN "
         "(SELECT alert_id FROM alerts WHERE started_us >= %(since)s)",

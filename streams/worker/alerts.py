@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 
 from streams.alerting.watch import Health, Watch, lane_views
-from streams.alerting.webhooks import Delivery, Outbox, message, webhook_key
+from streams.alerting.webhooks import Delivery, Outbox, Outcome, http_post, message, webhook_key
 from streams.engine.alerts import WINDOW_S, Alert
 from streams.stages.now import agents_by_state
 from streams.storage.alert_log import delivered, read_alerts, record_delivery, write_alerts
@@ -100,21 +100,15 @@ class AlertService:
         """Post to the webhooks for ever (a task of its own: a slow receiver never holds a batch)."""
         if not self.outbox.webhooks:
             return
-        timeout = aiohttp.ClientTimeout(total=10)
-        json = {"Content-Type": "application/json"}
-        async with aiohttp.ClientSession(timeout=timeout) as session:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
 
-            async def post(url: str, body: bytes) -> int:
-                async with session.post(url, data=body, headers=json) as reply:
-                    return reply.status
+            async def record(delivery: Delivery, outcome: Outcome) -> None:
+                alert, key = delivery.alert, webhook_key(delivery.webhook)
+                await asyncio.to_thread(record_delivery, self.runtime.store, alert.alert_id, delivery.state,
+                                        key, outcome.attempts, outcome.refused, outcome.status,
+                                        delivery.body())  # fmt: skip
 
-            async def record(delivery: Delivery) -> None:
-                key = webhook_key(delivery.webhook)
-                await asyncio.to_thread(
-                    record_delivery, self.runtime.store, delivery.alert.alert_id, delivery.state, key, 1
-                )
-
-            await self.outbox.run(post, record)
+            await self.outbox.run(http_post(session), record)
 
     def shown(self) -> list[dict[str, object]]:
         """The alerts firing now, as the wallboard and the status page show them."""
@@ -123,4 +117,5 @@ class AlertService:
     def status(self) -> dict[str, Any]:
         return {"alerts_firing": len(self.watch.book.firing), "alert_evaluations": self.evaluations,
                 "webhook_deliveries": self.outbox.delivered, "webhook_pending": self.outbox.pending,
-                "webhook_failures": self.outbox.failures}  # fmt: skip
+                "webhook_failures": self.outbox.failures, "webhook_refused": self.outbox.refused,
+                "webhook_dropped": self.outbox.dropped}  # fmt: skip
