@@ -19,7 +19,7 @@ def test_the_topics_are_made_as_the_worker_makes_them_before_the_first_event(
     calls: list[tuple[str, Any]] = []
 
     class Recording:
-        def __init__(self, bootstrap: str, topic: str, compression: str = "none") -> None:
+        def __init__(self, bootstrap: str, topic: str, *rest: object) -> None:
             calls.append(("output", topic))
 
         def send(self, event: dict[str, Any]) -> None:
