@@ -1,6 +1,7 @@
 """``cckpi report``: the monthly SLA report an outsourcing client receives (HTML, PDF or CSV).
 
-Every chart is drawn from the same daily rows the CSV holds, so the numbers match exactly.
+Every chart is drawn from the same daily rows the CSV holds, so the numbers match exactly. The
+PDF's tables are text (fpdf2) and continue across pages: no row is ever left out.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import matplotlib
 matplotlib.use("Agg")  # no screen: render to files
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
+from fpdf import FPDF  # noqa: E402
+from fpdf.fonts import FontFace  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from schemas.breakdowns import ReasonRow, StaffingRow  # noqa: E402
@@ -301,35 +303,57 @@ interval rows (kpis.md); the CSV export holds the daily numbers behind every cha
     path.write_text(page, encoding="utf-8")
 
 
+_FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"  # DejaVu, shipped with matplotlib: any text
+_MET_COLOURS = {True: (26, 127, 55), False: (207, 34, 46)}
+
+
+def _pdf_table(pdf: FPDF, title: str, note: str, header: list[str], rows: list[list[str]],
+               colours: list[bool | None] | None = None) -> None:  # fmt: skip
+    """A titled table on a new page; it continues on as many pages as its rows need, the heading
+    repeated on each."""
+    pdf.add_page()
+    pdf.set_font("DejaVu", "B", 16)
+    pdf.cell(text=title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 10)
+    if note:
+        pdf.multi_cell(0, text=note, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    pdf.set_font("DejaVu", "", 9)
+    shown = rows or [["(none)"] + [""] * (len(header) - 1)]
+    with pdf.table(headings_style=FontFace(emphasis="BOLD", fill_color=(235, 235, 235)), line_height=5.5,
+                   repeat_headings=1) as table:  # fmt: skip
+        table.row(header)
+        for number, cells in enumerate(shown):
+            row = table.row()
+            for column, text in enumerate(cells):
+                met = colours[number] if colours and column == len(cells) - 1 else None
+                row.cell(
+                    text, style=None if met is None else FontFace(color=_MET_COLOURS[met], emphasis="BOLD")
+                )
+
+
 def write_pdf(report: Report, path: Path) -> None:
-    with PdfPages(path) as pdf:
-        cover = plt.figure(figsize=(11.7, 8.3))
-        cover.text(0.05, 0.93, f"SLA report — {report.client}, {report.period}", fontsize=20, weight="bold")
-        cover.text(0.05, 0.89, f"Days in {report.timezone}; service-level formula {report.sl_formula}; "
-                   f"{len(report.breaches)} intervals breached", fontsize=10)  # fmt: skip
-        cells = [[a["queue"], a["channel"], a["kpi"], _fmt(a["value"], a["kpi"]), _fmt(a["target"], a["kpi"]),
-                  _fmt(a["met"])] for a in report.attainment]  # fmt: skip
-        table = cover.add_axes((0.05, 0.05, 0.9, 0.8))
-        table.axis("off")
-        if cells:
-            table.table(cellText=cells[:40], colLabels=["queue", "channel", "KPI", "month", "target", ""],
-                        loc="upper left").scale(1, 1.2)  # fmt: skip
-        pdf.savefig(cover)
-        plt.close(cover)
-        for table_page in people_tables(report):
-            page = plt.figure(figsize=(11.7, 8.3))
-            page.text(0.05, 0.93, table_page.title, fontsize=16, weight="bold")
-            if table_page.note:
-                page.text(0.05, 0.89, table_page.note, fontsize=10)
-            area = page.add_axes((0.05, 0.05, 0.9, 0.8))
-            area.axis("off")
-            rows = table_page.rows[:40] or [["(none)"] + [""] * (len(table_page.header) - 1)]
-            area.table(cellText=rows, colLabels=table_page.header, loc="upper left").scale(1, 1.2)
-            pdf.savefig(page)
-            plt.close(page)
-        for figure in charts(report):
-            pdf.savefig(figure)
-            plt.close(figure)
+    """The cover and every table as text (tables continue across pages), then the charts."""
+    pdf = FPDF(orientation="landscape", format="A4")
+    pdf.set_auto_page_break(auto=True, margin=12)
+    pdf.add_font("DejaVu", "", _FONTS / "DejaVuSans.ttf")
+    pdf.add_font("DejaVu", "B", _FONTS / "DejaVuSans-Bold.ttf")
+    cells = [[a["queue"], a["channel"], a["kpi"], _fmt(a["value"], a["kpi"]), _fmt(a["target"], a["kpi"]),
+              _fmt(a["met"])] for a in report.attainment]  # fmt: skip
+    _pdf_table(pdf, f"SLA report — {report.client}, {report.period}",
+               f"Days in {report.timezone}; service-level formula {report.sl_formula}; "
+               f"{len(report.breaches)} intervals breached. Attainment against contract targets:",
+               ["queue", "channel", "KPI", "month", "target", ""], cells,
+               [a["met"] for a in report.attainment])  # fmt: skip
+    for table in people_tables(report):
+        _pdf_table(pdf, table.title, table.note, table.header, table.rows)
+    for figure in charts(report):
+        image = io.BytesIO()
+        figure.savefig(image, format="png", dpi=110, bbox_inches="tight")
+        plt.close(figure)
+        pdf.add_page()
+        pdf.image(image, x=pdf.l_margin, y=pdf.t_margin, w=pdf.epw, h=pdf.eph, keep_aspect_ratio=True)
+    pdf.output(str(path))
 
 
 def write_report(report: Report, fmt: str, path: Path) -> None:

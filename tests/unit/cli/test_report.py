@@ -127,3 +127,25 @@ def test_report_has_effort_top_reasons_and_staffing_shortfall(tmp_path: Path) ->
     tables = {t.title: t for t in people_tables(report)}  # what the PDF's table pages show
     assert [top["queue"], top["channel"], top["reason"]] == tables["Top wrap-up reasons"].rows[0][:3]
     assert len(tables["Staffing below Erlang C"].rows) == len(report.shortfall)
+
+
+def test_pdf_tables_continue_across_pages_with_every_row(rows: list, tmp_path: Path) -> None:  # type: ignore[type-arg]
+    """120 queue and channel pairs: 600 attainment rows and 120 effort rows, every one in the PDF's
+    text (it once cut each table at 40 rows)."""
+    from pypdf import PdfReader
+
+    acme = [r for r in rows if r.client == "acme"]
+    pairs = {(r.queue, r.channel) for r in acme}
+    many = [r.model_copy(update={"queue": f"queue-{i:03d}-{r.queue}"}) for i in range(120 // len(pairs) + 1)
+            for r in acme]  # fmt: skip
+    report = build_report(many, "acme", "2026-10", load_sla(EXAMPLE))
+    assert len({(a["queue"], a["channel"]) for a in report.attainment}) >= 120
+    out = tmp_path / "r.pdf"
+    write_report(report, "pdf", out)
+    lines = [line.strip() for page in PdfReader(out).pages for line in page.extract_text().splitlines()]
+    for a in report.attainment:
+        line = f"{a['queue']} {a['channel']} {a['kpi']} "
+        assert sum(1 for text in lines if text.startswith(line)) == 1, line
+    for e in report.effort:
+        assert any(text.startswith(f"{e['queue']} {e['channel']} ") and "%" in text for text in lines)
+    assert lines.count("queue channel KPI month target") > 1  # the heading repeated on each page
