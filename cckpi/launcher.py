@@ -11,9 +11,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import orjson
+from pydantic import SecretStr
 
 from cckpi.processes import stop_process, wait_until
 from streams.kafka import committed_offsets, end_offsets
+from streams.kafka_access import KafkaAccess
 from streams.settings import Settings
 
 
@@ -38,12 +40,25 @@ def settings_env(settings: Settings) -> dict[str, str]:
     }
     if settings.kafka_bootstrap:
         env["KAFKA_BOOTSTRAP"] = settings.kafka_bootstrap
+    env.update(kafka_access_env(settings))
     if settings.clickhouse_url:
         env["CLICKHOUSE_URL"] = settings.clickhouse_url.get_secret_value()
     if settings.web_token:
         env["CCKPI_WEB_TOKEN"] = settings.web_token.get_secret_value()
     if settings.sla_file:
         env["CCKPI_SLA_FILE"] = str(settings.sla_file)
+    return env
+
+
+def kafka_access_env(access: KafkaAccess) -> dict[str, str]:
+    """The Kafka security variables set in ``access``, as a child process reads them."""
+    env = {}
+    for field, info in KafkaAccess.model_fields.items():
+        value = getattr(access, field)
+        if value is None or value == info.default:
+            continue
+        name = str(info.validation_alias.choices[0])  # type: ignore[union-attr]
+        env[name] = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
     return env
 
 
@@ -105,12 +120,12 @@ def wait_drained(settings: Settings, timeout_s: float = 300.0) -> None:
     Offsets are committed only after results are written, so this means the results of
     every event produced so far are in ClickHouse.
     """
-    bootstrap = settings.require_bootstrap()
+    bootstrap, options = settings.require_bootstrap(), settings.kafka_options()
     deadline = time.monotonic() + timeout_s
     for topic in (settings.topic, settings.facts_topic):
-        ends = {p: o for p, o in end_offsets(bootstrap, topic, settings.partitions).items() if o}
+        ends = {p: o for p, o in end_offsets(bootstrap, topic, settings.partitions, options).items() if o}
         while True:
-            committed = committed_offsets(bootstrap, settings.group, topic)
+            committed = committed_offsets(bootstrap, settings.group, topic, options)
             if all(committed.get(p, -1) >= end for p, end in ends.items()):
                 break
             if time.monotonic() > deadline:

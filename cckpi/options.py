@@ -12,7 +12,7 @@ from producers.outputs import CODECS
 if TYPE_CHECKING:
     from producers.bridges.base import Account, Unreadable
     from producers.outputs import EventOutput
-    from streams.settings import Grant
+    from streams.settings import Grant, Settings
 
 SHOWN_UNREADABLE = 20
 
@@ -29,13 +29,30 @@ def output_of(args: argparse.Namespace, command: str) -> EventOutput | None:
     from streams.settings import Settings
 
     settings = Settings()
+    if args.output == "kafka" and settings.kafka_bootstrap and kafka_refused(settings, command):
+        return None
     try:
         return open_output(
-            args.output, args.topic or settings.topic, args.compression, settings.kafka_bootstrap
+            args.output,
+            args.topic or settings.topic,
+            args.compression,
+            settings.kafka_bootstrap,
+            settings.kafka_options(),
         )
     except ValueError as error:
         print(f"cckpi {command}: {error}", file=sys.stderr)
         return None
+
+
+def kafka_refused(settings: Settings, command: str) -> bool:
+    """Whether the cluster refuses these Kafka security settings (a wrong CA, certificate or
+    password), said in one line: the clients themselves would retry for ever."""
+    from streams.kafka_access import kafka_problem
+
+    problem = kafka_problem(settings.require_bootstrap(), settings)
+    if problem is not None:
+        print(f"cckpi {command}: {problem}", file=sys.stderr)
+    return problem is not None
 
 
 RECEIVER_VARIABLES = {"chatwoot": "CCKPI_CHATWOOT_TOKEN", "ingest": "CCKPI_INGEST_TOKENS"}

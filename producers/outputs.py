@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -32,14 +33,16 @@ class EventOutput(Protocol):
     def close(self) -> None: ...
 
 
-def open_output(target: str, topic: str, compression: str, bootstrap: str | None) -> EventOutput:
+def open_output(
+    target: str, topic: str, compression: str, bootstrap: str | None, options: Mapping[str, Any] | None = None
+) -> EventOutput:
     """Where a producer's events go: ``kafka`` (at ``bootstrap``) or a JSON Lines file path;
     ValueError naming what is missing."""
     if target != "kafka":
         return JsonlOutput(Path(target))
     if not bootstrap:
         raise ValueError("--output kafka needs KAFKA_BOOTSTRAP")
-    return KafkaOutput(bootstrap, topic, compression)
+    return KafkaOutput(bootstrap, topic, compression, options)
 
 
 class JsonlOutput:
@@ -66,7 +69,10 @@ class JsonlOutput:
 class KafkaOutput:
     """A batched kafka-python producer (with the crc32c extension for speed)."""
 
-    def __init__(self, bootstrap: str, topic: str, compression: str = "none") -> None:
+    def __init__(
+        self, bootstrap: str, topic: str, compression: str = "none", options: Mapping[str, Any] | None = None
+    ) -> None:
+        """``options``: kafka-python's security options (``streams.kafka_access``)."""
         if compression not in CODECS:
             raise ValueError(f"compression {compression!r}: one of {', '.join(CODECS)}")
         from kafka import KafkaProducer
@@ -80,6 +86,7 @@ class KafkaOutput:
             acks=1,
             retries=10,
             compression_type=None if compression == "none" else compression,
+            **(options or {}),
         )
         self.sent = 0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
@@ -15,14 +15,16 @@ from streams.settings import Settings
 
 
 def ensure_topics(settings: Settings) -> None:
-    """Create the source, dead-letter and FCR-facts topics if missing."""
-    admin = KafkaAdminClient(bootstrap_servers=settings.require_bootstrap())
+    """Create the source, dead-letter and FCR-facts topics if missing, with
+    CCKPI_KAFKA_REPLICATION_FACTOR replicas each."""
+    admin = KafkaAdminClient(bootstrap_servers=settings.require_bootstrap(), **settings.kafka_options())
+    replicas = settings.kafka_replication_factor
     try:
         existing = set(admin.list_topics())
         wanted = [
-            NewTopic(settings.topic, settings.partitions, 1),
-            NewTopic(settings.facts_topic, settings.partitions, 1),
-            NewTopic(settings.dlq_topic, 1, 1),
+            NewTopic(settings.topic, settings.partitions, replicas),
+            NewTopic(settings.facts_topic, settings.partitions, replicas),
+            NewTopic(settings.dlq_topic, 1, replicas),
         ]
         missing = [t for t in wanted if t.name not in existing]
         if missing:
@@ -32,13 +34,15 @@ def ensure_topics(settings: Settings) -> None:
         admin.close()
 
 
-def end_offsets(bootstrap: str, topic: str, partitions: int) -> dict[int, int]:
+def end_offsets(
+    bootstrap: str, topic: str, partitions: int, options: Mapping[str, Any] | None = None
+) -> dict[int, int]:
     """The next offset per partition, found by reading to the end.
 
     Tansu's ListOffsets answers with the last batch's base offset + 1, not the end, so
     the end is measured by consuming (cheap next to the work being checked).
     """
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **(options or {}))
     try:
         tps = [TopicPartition(topic, p) for p in range(partitions)]
         consumer.assign(tps)
@@ -65,9 +69,11 @@ def polled_until_idle(
             yield polled
 
 
-def committed_offsets(bootstrap: str, group: str, topic: str) -> dict[int, int]:
+def committed_offsets(
+    bootstrap: str, group: str, topic: str, options: Mapping[str, Any] | None = None
+) -> dict[int, int]:
     """The group's committed offsets for one topic."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, **(options or {}))
     try:
         listed = admin.list_group_offsets(group)
     finally:
@@ -77,15 +83,21 @@ def committed_offsets(bootstrap: str, group: str, topic: str) -> dict[int, int]:
 
 
 def undecodable(
-    bootstrap: str, group: str, topics: list[str], give_up_s: float = 30.0
+    bootstrap: str,
+    group: str,
+    topics: list[str],
+    give_up_s: float = 30.0,
+    options: Mapping[str, Any] | None = None,
 ) -> list[tuple[str, int, int, str]]:
     """(topic, partition, offset, cause) of each partition whose messages after the group's
     committed offset this process cannot read: what stopped a worker, said where it is. Each
     partition is read from there until the error, its end, or ``give_up_s``."""
     found = []
     for topic in topics:
-        committed = committed_offsets(bootstrap, group, topic)
-        consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+        committed = committed_offsets(bootstrap, group, topic, options)
+        consumer = KafkaConsumer(
+            bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, **(options or {})
+        )
         try:
             for partition in sorted(consumer.partitions_for_topic(topic) or ()):
                 tp = TopicPartition(topic, partition)

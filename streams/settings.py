@@ -7,10 +7,11 @@ from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from streams.engine.intervals import US_PER_S
 from streams.engine.retention import Retention
+from streams.kafka_access import KafkaAccess
 
 HOUR_US = 3600 * US_PER_S
 # Values no secret may have: what examples and .env.example show (compared without case or blanks).
@@ -22,7 +23,7 @@ def _env(*names: str) -> AliasChoices:
     return AliasChoices(*names)
 
 
-class Settings(BaseSettings):
+class Settings(KafkaAccess):
     """Where the parts are and how the worker runs; unset endpoints mean embedded defaults."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)

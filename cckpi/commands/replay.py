@@ -100,9 +100,13 @@ def run(args: argparse.Namespace) -> int:
         began = time.perf_counter()
         inputs = None
         if args.source == "kafka":
+            from cckpi.options import kafka_refused
             from streams.replay.kafka_source import read_kafka
 
-            inputs = read_kafka(settings.require_bootstrap(), settings.topic, since, until, args.client)
+            if kafka_refused(settings, "replay"):
+                return 2
+            bootstrap, options = settings.require_bootstrap(), settings.kafka_options()
+            inputs = read_kafka(bootstrap, settings.topic, since, until, args.client, options)
         with shown("replaying", progress):
             engines = ("python", "sql") if args.engine == "both" else (args.engine,)
             result = replay(store, sla, since, until, args.client, inputs, engines)

@@ -65,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     output: EventOutput
     if args.output == "kafka":
+        from cckpi.options import kafka_refused
         from streams.kafka import ensure_topics
         from streams.settings import Settings
 
@@ -80,8 +81,10 @@ def run(args: argparse.Namespace) -> int:
         settings = settings.model_copy(
             update={"kafka_bootstrap": bootstrap, "topic": args.topic or settings.topic}
         )
+        if kafka_refused(settings, "simulate"):
+            return 2
         ensure_topics(settings)
-        output = KafkaOutput(bootstrap, settings.topic, args.compression)
+        output = KafkaOutput(bootstrap, settings.topic, args.compression, settings.kafka_options())
     elif args.output.startswith("queue_log:"):
         from producers.queue_log import QueueLogOutput
 

@@ -7,6 +7,9 @@ the range's start minus a margin (``offsets_for_times``) and reads to the end.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from kafka import KafkaConsumer, TopicPartition
 
 from schemas.events import Rejection
@@ -22,11 +25,14 @@ MARGIN_S = 3600  # events produced a little before they occurred (clock skew) ar
 IDLE_S = 1.0  # the end of the topic: no message for this long (Tansu's end offsets are unreliable)
 
 
-def read_topic(bootstrap: str, topic: str, since_s: int) -> list[bytes]:
-    """Every message of ``topic`` produced since ``since_s`` (by message timestamp)."""
+def read_topic(
+    bootstrap: str, topic: str, since_s: int, options: Mapping[str, Any] | None = None
+) -> list[bytes]:
+    """Every message of ``topic`` produced since ``since_s`` (by message timestamp); ``options``:
+    kafka-python's security options (``streams.kafka_access``)."""
     consumer = KafkaConsumer(
         bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-        max_partition_fetch_bytes=16 * 1024 * 1024, fetch_max_bytes=64 * 1024 * 1024,
+        max_partition_fetch_bytes=16 * 1024 * 1024, fetch_max_bytes=64 * 1024 * 1024, **(options or {}),
     )  # fmt: skip
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
@@ -48,10 +54,17 @@ def read_topic(bootstrap: str, topic: str, since_s: int) -> list[bytes]:
         consumer.close()
 
 
-def read_kafka(bootstrap: str, topic: str, since_s: int, until_s: int, client: str | None) -> Inputs:
+def read_kafka(
+    bootstrap: str,
+    topic: str,
+    since_s: int,
+    until_s: int,
+    client: str | None,
+    options: Mapping[str, Any] | None = None,
+) -> Inputs:
     """The events from Kafka that the rows of [since, until) depend on; invalid ones are skipped
     (the live worker sent them to the dead-letter topic)."""
-    payloads = read_topic(bootstrap, topic, since_s - MARGIN_S)
+    payloads = read_topic(bootstrap, topic, since_s - MARGIN_S, options)
     events: list[Event] = []
     valid: list[bytes] = []
     for payload, event in zip(payloads, parse_events(payloads), strict=True):

@@ -68,7 +68,8 @@ def faust_settings(settings: Settings) -> dict[str, Any]:
         store="memory://",
         datadir=str(settings.data_dir / "faust"),  # not the working directory
         topic_partitions=settings.partitions,
-        topic_replication_factor=1,
+        topic_replication_factor=settings.kafka_replication_factor,
+        broker_credentials=settings.faust_credentials(),  # SASL and TLS: streams.kafka_access
         consumer_auto_offset_reset="earliest",
         broker_rebalance_timeout=6,  # Tansu completes a join after about half of this
         broker_session_timeout=6,  # aiokafka's JoinGroup may carry only this one

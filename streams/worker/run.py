@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from schemas.sla import SlaError, load_sla
 from streams.kafka import ensure_topics, undecodable
+from streams.kafka_access import kafka_problem
 from streams.settings import Settings, describe
 from streams.storage.connect import connect
 from streams.storage.migrate import migrate
@@ -27,7 +28,9 @@ def say_where_it_stopped(settings: Settings, cause: BaseException) -> None:
     log = logging.getLogger("streams.worker.run")
     topics = [settings.topic, settings.facts_topic]
     try:
-        found = undecodable(settings.require_bootstrap(), settings.group, topics)
+        found = undecodable(
+            settings.require_bootstrap(), settings.group, topics, options=settings.kafka_options()
+        )
     except Exception as error:  # noqa: BLE001 - the broker may be what failed
         found = []
         log.error("could not look for the unreadable messages: %s", error)
@@ -53,6 +56,10 @@ def start(loglevel: str = "info", logfile: str | None = None, bare: bool = False
         return 2
     except SlaError as error:
         print(f"cckpi worker: bad SLA file, not starting:\n{error}", file=sys.stderr)
+        return 2
+    problem = kafka_problem(settings.kafka_bootstrap, settings) if settings.kafka_bootstrap else None
+    if problem is not None:
+        print(f"cckpi worker: {problem}", file=sys.stderr)
         return 2
     return run_worker(settings, loglevel=loglevel, logfile=logfile, bare=bare)
 
