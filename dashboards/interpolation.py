@@ -53,7 +53,7 @@ def glob(value: Value) -> str:
     return "{" + ",".join(value) + "}" if isinstance(value, list) and len(value) > 1 else raw(value)
 
 
-FORMATS: dict[str, Callable[[Value], str]] = {
+VARIABLE_FORMATS: dict[str, Callable[[Value], str]] = {
     "raw": raw, "sqlstring": sqlstring, "singlequote": singlequote, "percentencode": percentencode,
     "glob": glob,
 }  # fmt: skip
@@ -69,7 +69,7 @@ def interpolate(sql: str, variables: Mapping[str, Value]) -> str:
             return match.group(0)
         if fmt is None:
             return plugin_format(variables[name])
-        return FORMATS.get(fmt.split(":")[0], glob)(variables[name])
+        return VARIABLE_FORMATS.get(fmt.split(":")[0], glob)(variables[name])
 
     return VARIABLE.sub(value_of, sql)
 

@@ -9,7 +9,14 @@ import pytest
 
 from dashboards.alert_sql import RULES
 from dashboards.generate import dashboard
-from dashboards.interpolation import FORMATS, VARIABLE, Value, expand_macros, interpolate, plugin_format
+from dashboards.interpolation import (
+    VARIABLE_FORMATS,
+    VARIABLE,
+    Value,
+    expand_macros,
+    interpolate,
+    plugin_format,
+)
 from dashboards.panels import DASHBOARDS
 from dashboards.sql_parts import variable
 
@@ -36,7 +43,7 @@ ESCAPED = re.compile(r"decodeURLComponent\('\$\{(\w+):percentencode\}'\)")
     ],
 )
 def test_grafana_formats(fmt: str, value: Value, expected: str) -> None:
-    assert FORMATS[fmt](value) == expected
+    assert VARIABLE_FORMATS[fmt](value) == expected
 
 
 def test_interpolation_takes_the_named_format_else_the_plugins() -> None:
