@@ -10,8 +10,8 @@ import pytest
 from dashboards.alert_sql import RULES
 from dashboards.generate import dashboard
 from dashboards.interpolation import (
-    VARIABLE_FORMATS,
     VARIABLE,
+    VARIABLE_FORMATS,
     Value,
     expand_macros,
     interpolate,
