@@ -33,6 +33,10 @@ class Settings(KafkaAccess):
     # The server's user and password apart from the URL, so that a password may hold any character.
     clickhouse_user: str | None = Field(None, validation_alias=_env("CLICKHOUSE_USER"))
     clickhouse_password: SecretStr | None = Field(None, validation_alias=_env("CLICKHOUSE_PASSWORD"))
+    # The worker's own user, which may only read and write the database: CLICKHOUSE_USER is then the
+    # administrator's, for cckpi migrate and provisioning. Unset: the worker is CLICKHOUSE_USER.
+    worker_user: str | None = Field(None, validation_alias=_env("CCKPI_WORKER_USER"))
+    worker_password: SecretStr | None = Field(None, validation_alias=_env("CCKPI_WORKER_PASSWORD"))
     # A replicated cluster the server belongs to (its remote_servers name): tables become replicated
     # and distributed (streams.storage.cluster); inserts wait for this many replicas (0: one).
     clickhouse_cluster: str | None = Field(
@@ -52,6 +56,9 @@ class Settings(KafkaAccess):
     web_host: str = Field("127.0.0.1", validation_alias=_env("CCKPI_WEB_HOST"))
     web_token: SecretStr | None = Field(None, validation_alias=_env("CCKPI_WEB_TOKEN"))
     web_port: int = Field(6066, ge=0, le=65535, validation_alias=_env("CCKPI_WEB_PORT"))
+    # Each client's own wallboard token, CLIENT:TOKEN entries by commas: it sees its client's live
+    # figures only (CCKPI_WEB_TOKEN, the supervisors', sees every client's).
+    wallboard_tokens: SecretStr | None = Field(None, validation_alias=_env("CCKPI_WALLBOARD_TOKENS"))
     # Under a backlog a batch fills before the wait ends: larger batches pay each batch's fixed
     # costs (inserts, fact messages, sweeps) less often (figures: docs/performance.md).
     batch_size: int = Field(20_000, ge=1, validation_alias=_env("CCKPI_BATCH_SIZE"))
@@ -143,6 +150,20 @@ class Settings(KafkaAccess):
         return self
 
     @model_validator(mode="after")
+    def _client_tokens_need_supervisors(self) -> Settings:
+        tokens = self.client_tokens()  # raises on a malformed value
+        if tokens and self.web_token is None:
+            raise ValueError(
+                "CCKPI_WALLBOARD_TOKENS needs CCKPI_WEB_TOKEN: without it every request sees all"
+            )
+        given = [*tokens.values(), *([self.web_token.get_secret_value()] if self.web_token else [])]
+        if len(set(given)) != len(given):
+            raise ValueError(
+                "CCKPI_WALLBOARD_TOKENS: every client needs a token of its own, not CCKPI_WEB_TOKEN"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _open_outlasts_closed(self) -> Settings:
         if self.open_retention_hours < self.retention_hours:
             raise ValueError(
@@ -183,6 +204,26 @@ class Settings(KafkaAccess):
         password = self.clickhouse_password.get_secret_value() if self.clickhouse_password else ""
         credentials = f"{user}:{quote(password, safe='')}" if password else user
         return urlunsplit(parts._replace(netloc=f"{credentials}@{parts.hostname}:{parts.port or 9000}"))
+
+    def worker_clickhouse(self) -> str | None:
+        """:meth:`clickhouse` with the worker's own user when CCKPI_WORKER_USER is set."""
+        if self.worker_user is None:
+            return self.clickhouse()
+        worker = {"clickhouse_user": self.worker_user, "clickhouse_password": self.worker_password}
+        return self.model_copy(update=worker).clickhouse()
+
+    def client_tokens(self) -> dict[str, str]:
+        """CCKPI_WALLBOARD_TOKENS as client -> its wallboard token (CLIENT:TOKEN entries by commas,
+        as CCKPI_INGEST_TOKENS; a token may hold ':')."""
+        if self.wallboard_tokens is None:
+            return {}
+        tokens: dict[str, str] = {}
+        for entry in self.wallboard_tokens.get_secret_value().split(","):
+            client, _, token = (part.strip() for part in entry.partition(":"))
+            if not client or not token or client in tokens:
+                raise ValueError("CCKPI_WALLBOARD_TOKENS: give one CLIENT:TOKEN entry per client, by commas")
+            tokens[client] = token
+        return tokens
 
     def require_bootstrap(self) -> str:
         if not self.kafka_bootstrap:

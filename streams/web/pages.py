@@ -1,14 +1,13 @@
 """The worker's HTTP surface: status, live figures, their push stream, and the wallboard page.
 
-It binds to loopback by default; when ``CCKPI_WEB_TOKEN`` is set every request must carry
-it (``?token=`` or ``Authorization: Bearer``). Request values reach SQL only as bound
-parameters (see ``streams.storage.reads.read_kpi_rows``).
+It binds to loopback by default; who may ask what is decided before any route, by
+:mod:`streams.web.access` (a client's token sees its own client only). Request values reach SQL
+only as bound parameters (see ``streams.storage.reads.read_kpi_rows``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import hmac
 import time
 from importlib.resources import files
 from typing import Any, Protocol
@@ -22,6 +21,7 @@ from streams.settings import Settings
 from streams.stages.contact_stage import ContactStage
 from streams.stages.now import agents_by_state
 from streams.storage.protocol import ClickHouse
+from streams.web.access import filters, keep_out_of_urls
 from streams.web.figures import live_summary
 
 PUSH_EVERY_S = 0.5  # the wallboard shows an event within about this plus one batch
@@ -59,23 +59,6 @@ class WorkerView(Protocol):
     def store(self) -> ClickHouse: ...
 
     def status(self) -> dict[str, Any]: ...
-
-
-def _allowed(runtime: WorkerView, request: Any) -> bool:
-    token = runtime.settings.web_token
-    if token is None:
-        return True
-    given = request.query.get("token") or request.headers.get("Authorization", "").removeprefix("Bearer ")
-    return hmac.compare_digest(given.encode(), token.get_secret_value().encode())
-
-
-def _denied() -> Any:
-    """A new answer each time: aiohttp sends a response object once."""
-    return aioweb.Response(status=401, text="a valid token is required\n")
-
-
-def _filters(request: Any) -> tuple[str | None, str | None]:
-    return request.query.get("client") or None, request.query.get("queue") or None
 
 
 class AlertView(Protocol):
@@ -120,34 +103,26 @@ def register_pages(app: faust.App, runtime: WorkerView, alerts: AlertView | None
 
     @app.page("/api/status")
     async def status(web: Any, request: Any) -> Any:
-        if not _allowed(runtime, request):
-            return _denied()
         return web.json({**runtime.status(), **alerting.status(), "assigned": len(app.consumer.assignment())})
 
     @app.page("/api/latency")
     async def latency(web: Any, request: Any) -> Any:
-        if not _allowed(runtime, request):
-            return _denied()
         return web.json(runtime.meter.latency())
 
     @app.page("/api/live")
     async def live(web: Any, request: Any) -> Any:
-        if not _allowed(runtime, request):
-            return _denied()
-        return web.json(await summary(runtime, *_filters(request), alerting))
+        return web.json(await summary(runtime, *filters(request), alerting))
 
     @app.page("/api/live/stream")
     async def stream(web: Any, request: Any) -> Any:
         """Server-sent events: a new summary whenever the worker wrote a batch, else a keepalive;
         it ends when the worker stops (an open stream would hold the shutdown for the web
         server's whole grace period, past a container's stop timeout)."""
-        if not _allowed(runtime, request):
-            return _denied()
         response = aioweb.StreamResponse(
             headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
         )
         await response.prepare(request)
-        client, queue = _filters(request)
+        client, queue = filters(request)
         seen: tuple[int, int] | None = None
         reflected = runtime.meter.batches  # batches this client saw reflected already
         quiet = 0.0
@@ -169,6 +144,6 @@ def register_pages(app: faust.App, runtime: WorkerView, alerts: AlertView | None
 
     @app.page("/wallboard")
     async def wallboard(web: Any, request: Any) -> Any:
-        if not _allowed(runtime, request):
-            return _denied()
-        return web.html(WALLBOARD)
+        page = aioweb.Response(text=WALLBOARD, content_type="text/html")
+        keep_out_of_urls(page, request)
+        return page

@@ -24,6 +24,7 @@ from streams.settings import Settings
 from streams.stages.output import Record, StageOutput
 from streams.storage.protocol import ClickHouse
 from streams.storage.tables import LAG_COLUMNS
+from streams.web.access import gate
 from streams.web.pages import register_pages
 from streams.worker.alerts import AlertService
 from streams.worker.gather import gathered
@@ -84,6 +85,10 @@ def faust_settings(settings: Settings) -> dict[str, Any]:
         web_port=settings.web_port or 6066,
         web_bind=settings.web_host,
         web_host=settings.web_host,
+        # Faust's own routes are off: /router names the other workers, /table would read tables.
+        web_router_enabled=False,
+        web_tables_enabled=False,
+        web_application_options={"middlewares": [gate(settings)]},  # the token, before any route
     )
 
 
