@@ -109,6 +109,17 @@ def migrate(store: ClickHouse, folder: Path = SQL_DIR) -> list[str]:
     return applied
 
 
+def pending(store: ClickHouse, folder: Path = SQL_DIR) -> list[Migration]:
+    """The migrations the database has not recorded, found without writing anything (a user that
+    may only read and write rows can ask)."""
+    if not store.query(
+        "SELECT 1 FROM system.tables WHERE database = currentDatabase() AND name = 'schema_migrations'"
+    ):
+        return load_migrations(folder)
+    done = {row[0] for row in store.query("SELECT version FROM schema_migrations")}
+    return [m for m in load_migrations(folder) if m.version not in done]
+
+
 def _check_layout(store: ClickHouse) -> None:
     """Refuse a database made for one server when a cluster is named, and the other way round:
     either would leave tables of both kinds."""

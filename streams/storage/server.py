@@ -12,7 +12,8 @@ import numpy as np
 from streams.batch.packed import Packed
 from streams.storage.protocol import Columns, Row, bind
 
-_READONLY, _ACCESS_DENIED = 164, 291  # ClickHouse error codes
+# ClickHouse error codes: readonly, database access denied (users.xml), a grant missing (SQL RBAC)
+_READONLY, _ACCESS_DENIED, _NOT_GRANTED = 164, 291, 497
 
 
 def cluster_settings(cluster: str | None, insert_quorum: int) -> dict[str, Any]:
@@ -52,7 +53,7 @@ class ServerClickHouse:
         try:
             bootstrap.execute(f"CREATE DATABASE IF NOT EXISTS {database}{on_cluster}")
         except ServerException as error:
-            if error.code not in (_READONLY, _ACCESS_DENIED):  # a client's readonly read path
+            if error.code not in (_READONLY, _ACCESS_DENIED, _NOT_GRANTED):  # a reader, or the worker's user
                 raise
         finally:
             bootstrap.disconnect()

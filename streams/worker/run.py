@@ -15,7 +15,8 @@ from streams.kafka import ensure_topics, undecodable
 from streams.kafka_access import kafka_problem
 from streams.settings import Settings, describe
 from streams.storage.connect import connect
-from streams.storage.migrate import migrate
+from streams.storage.migrate import migrate, pending
+from streams.storage.protocol import ClickHouse
 from streams.worker.app import create_app
 from streams.worker.tuning import fewer_gc_passes, leaner_malloc
 
@@ -64,6 +65,23 @@ def start(loglevel: str = "info", logfile: str | None = None, bare: bool = False
     return run_worker(settings, loglevel=loglevel, logfile=logfile, bare=bare)
 
 
+def schema_ready(settings: Settings, store: ClickHouse) -> bool:
+    """Apply the migrations where the worker is its own administrator (chDB, or no CCKPI_WORKER_USER);
+    a worker of its own user only checks the schema, which ``cckpi migrate`` brings up to date as
+    CLICKHOUSE_USER: that user reads and writes rows, it does not make tables."""
+    log = logging.getLogger("streams.worker.run")
+    if settings.worker_user is None or settings.clickhouse_url is None:
+        applied = migrate(store)
+        if applied:
+            log.info("migrations applied: %s", ", ".join(applied))
+        return True
+    missing = [m.name for m in pending(store)]
+    if missing:
+        log.error("the database lacks migrations %s: run cckpi migrate as CLICKHOUSE_USER (the worker's "
+                  "user %s makes no tables)", ", ".join(missing), settings.worker_user)  # fmt: skip
+    return not missing
+
+
 def run_worker(
     settings: Settings, loglevel: str = "info", logfile: str | None = None, bare: bool = False
 ) -> int:
@@ -82,10 +100,10 @@ def run_worker(
 
         app = create_bare_app(settings)
     else:
-        store = connect(settings.clickhouse(), settings.data_dir, settings.database, own_process=True)
-        applied = migrate(store)
-        if applied:
-            logging.getLogger("streams.worker.run").info("migrations applied: %s", ", ".join(applied))
+        store = connect(settings.worker_clickhouse(), settings.data_dir, settings.database, own_process=True)
+        if not schema_ready(settings, store):
+            store.close()
+            return 2
         app = create_app(settings, store)
     fewer_gc_passes()  # both the worker and the bare agent: the comparison stays fair
     code = 0

@@ -62,7 +62,7 @@ class Runtime:
     def store(self) -> ClickHouse:
         if self._store is None:
             settings = self.settings
-            url, folder, database = settings.clickhouse(), settings.data_dir, settings.database
+            url, folder, database = settings.worker_clickhouse(), settings.data_dir, settings.database
             self._store = connect(url, folder, database, own_process=True)
         return self._store
 

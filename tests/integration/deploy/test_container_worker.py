@@ -36,24 +36,32 @@ from tests.messy import messy_stream
 
 pytestmark = pytest.mark.integration
 DOTENV = {
-    "CLICKHOUSE_USER": "cckpi_worker",
-    "CLICKHOUSE_PASSWORD": "p@ss:w/rd#%20 'quoted' \"double\" ;--",
+    "CLICKHOUSE_USER": "cckpi_admin",
+    "CLICKHOUSE_PASSWORD": "adm1n p@ss:w/rd#%20 'quoted' \"double\" ;--",
+    "CCKPI_WORKER_USER": "cckpi_worker",
+    "CCKPI_WORKER_PASSWORD": "p@ss:w/rd#%20 'quoted' \"double\" ;--",
     "CCKPI_WEB_TOKEN": "a token, with spaces & symbols",
 }
 
 
-def worker_user(server: ClickHouseServer) -> None:
-    """The server's user with the .env password (18.16 is set up by users.xml, not SQL)."""
-    digest = hashlib.sha256(DOTENV["CLICKHOUSE_PASSWORD"].encode()).hexdigest()
+def stack_users(server: ClickHouseServer) -> None:
+    """The server's users with the .env passwords, as the init script makes them on 24.8 (18.16 is
+    set up by users.xml, not SQL): the administrator, and the worker, which may read and write the
+    cckpi database only."""
     users_d = server.root / "users.d"
     users_d.mkdir(exist_ok=True)
-    (users_d / "cckpi-worker.xml").write_text(
-        f"<yandex><users><{DOTENV['CLICKHOUSE_USER']}><password_sha256_hex>{digest}</password_sha256_hex>"
-        "<networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota>"
-        f"</{DOTENV['CLICKHOUSE_USER']}></users></yandex>"
-    )
-    when_loaded(lambda: Client("127.0.0.1", port=server.tcp_port, user=DOTENV["CLICKHOUSE_USER"],
-                               password=DOTENV["CLICKHOUSE_PASSWORD"]).execute("SELECT 1"))  # fmt: skip
+    for user, password, limits in (
+        ("CLICKHOUSE_USER", "CLICKHOUSE_PASSWORD", "<profile>default</profile>"),
+        ("CCKPI_WORKER_USER", "CCKPI_WORKER_PASSWORD",
+         "<profile>default</profile><allow_databases><database>cckpi</database></allow_databases>"),
+    ):  # fmt: skip
+        name, digest = DOTENV[user], hashlib.sha256(DOTENV[password].encode()).hexdigest()
+        (users_d / f"{name}.xml").write_text(
+            f"<yandex><users><{name}><password_sha256_hex>{digest}</password_sha256_hex>"
+            f"<networks><ip>127.0.0.1</ip></networks>{limits}<quota>default</quota></{name}></users></yandex>"
+        )
+        client = Client("127.0.0.1", port=server.tcp_port, user=name, password=DOTENV[password])
+        when_loaded(lambda client=client: client.execute("SELECT 1"))  # type: ignore[misc]
 
 
 def get(port: int, path: str, token: str | None) -> tuple[int, dict[str, object]]:
@@ -70,8 +78,15 @@ def get(port: int, path: str, token: str | None) -> tuple[int, dict[str, object]
 def test_the_worker_starts_as_its_container_does(
     tmp_path: Path, broker: TansuBroker, clickhouse_server: ClickHouseServer
 ) -> None:
-    worker_user(clickhouse_server)
+    stack_users(clickhouse_server)
     Client("127.0.0.1", port=clickhouse_server.tcp_port).execute("DROP DATABASE IF EXISTS cckpi")
+    network = {"clickhouse:9000": f"127.0.0.1:{clickhouse_server.tcp_port}"}
+    migrate = {**image_environment(), **service_environment("migrate", DOTENV)}
+    migrate["CLICKHOUSE_URL"] = migrate["CLICKHOUSE_URL"].replace(*network.popitem())
+    assert "CLICKHOUSE_PASSWORD" not in service_environment("worker", DOTENV)  # the administrator's
+    command = image_command("migrate")
+    command[0] = shutil.which(command[0], path=str(Path(sys.executable).parent)) or command[0]
+    subprocess.run(command, cwd=tmp_path, env={"PATH": os.environ["PATH"], **migrate}, check=True, timeout=90)
     environment = {**image_environment(), **service_environment("worker", DOTENV)}
     port = free_port()
     volumes = {

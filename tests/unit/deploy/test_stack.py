@@ -17,7 +17,8 @@ from tests.compose import ROOT, MissingVariable, compose, interpolate, mounts
 
 COMPOSE = compose()
 SERVICES = COMPOSE["services"]
-PRODUCTION = {"kafka", "clickhouse", "grafana", "worker"}
+PRODUCTION = {"kafka", "clickhouse", "grafana", "migrate", "worker"}
+ONE_SHOT = {"simulator", "migrate"}  # they run to their end; migrate, as the administrator, before the workers
 
 
 def test_only_production_services_start_by_default() -> None:
@@ -41,8 +42,10 @@ def test_the_worker_reads_the_operators_sla_file_and_compose_refuses_without_it(
 
 def test_every_long_running_service_restarts() -> None:
     for name, service in SERVICES.items():
-        if name != "simulator":
+        if name not in ONE_SHOT:
             assert service.get("restart") in ("unless-stopped", "always"), name
+    assert SERVICES["migrate"]["restart"] == "no"
+    assert SERVICES["worker"]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
 
 
 def test_the_worker_can_be_scaled() -> None:
