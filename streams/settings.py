@@ -111,6 +111,9 @@ class Settings(KafkaAccess):
             name = str(info.validation_alias.choices[0])  # type: ignore[union-attr]
             if field == "ingest_tokens":
                 yield from ((name, token) for _, token in self.ingest_grants())
+            elif field == "wallboard_tokens":  # the whole value first: a bare placeholder is named so
+                yield name, secret.get_secret_value()
+                yield from ((name, token) for token in self.client_tokens().values())
             elif field == "clickhouse_url":
                 password = urlsplit(secret.get_secret_value()).password
                 yield name, secret.get_secret_value() if password is None else password
