@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 from cckpi.processes import stop_process, wait_until
@@ -24,10 +26,16 @@ def wait_for_port(port: int, timeout_s: float = 20.0) -> None:
 
 
 class TansuBroker:
-    """A Tansu broker on a free loopback port; data lives in memory and dies with it."""
+    """A Tansu broker on a free loopback port; data lives in memory and dies with it, unless
+    ``storage`` names durable storage (``s3://BUCKET/``, with ``env`` saying where S3 is)."""
 
     def __init__(
-        self, log_path: Path | None = None, port: int | None = None, advertised: str | None = None
+        self,
+        log_path: Path | None = None,
+        port: int | None = None,
+        advertised: str | None = None,
+        storage: str = "memory://tansu/",
+        env: Mapping[str, str] | None = None,
     ) -> None:
         """``advertised``: the address clients are sent to after bootstrap (host:port), when they
         reach the broker through something in front of it (a TLS-terminating listener)."""
@@ -41,6 +49,7 @@ class TansuBroker:
 
         self.port = port or free_port()
         self.bootstrap = f"127.0.0.1:{self.port}"
+        self.log_path, self.advertised, self.storage, self.env = log_path, advertised, storage, env
         url = f"tcp://127.0.0.1:{self.port}"
         log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
@@ -52,13 +61,18 @@ class TansuBroker:
                 "--advertised-listener-url",
                 f"tcp://{advertised}" if advertised else url,
                 "--storage-engine",
-                "memory://tansu/",
+                storage,
             ],  # fmt: skip
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            env={**os.environ, **env} if env else None,
         )
         wait_for_port(self.port)
+
+    def again(self) -> TansuBroker:
+        """The same broker started again (on its durable storage, its data is still there)."""
+        return TansuBroker(self.log_path, self.port, self.advertised, self.storage, self.env)
 
     def stop(self) -> None:
         stop_process(self.process, timeout_s=10)

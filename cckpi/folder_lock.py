@@ -42,4 +42,3 @@ def holding(folder: Path) -> Iterator[None]:
                 "to another folder"
             ) from None
         yield
-

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -9,6 +11,8 @@ from typing import IO, Any, Protocol
 import orjson
 
 CODECS = ("none", "gzip", "snappy", "lz4", "zstd")  # every codec Kafka defines
+UNCONFIRMED_AT_MOST = 100_000  # messages sent and not yet confirmed before a flush checks them
+RESEND_FIRST_WAIT_S, RESEND_LAST_WAIT_S, RESEND_SAY_EVERY_S = 0.5, 10.0, 30.0
 
 
 def contract_key(contact_id: str | None, agent_id: str | None, event_id: str) -> bytes:
@@ -67,7 +71,9 @@ class JsonlOutput:
 
 
 class KafkaOutput:
-    """A batched kafka-python producer (with the crc32c extension for speed)."""
+    """A batched kafka-python producer (with the crc32c extension for speed) that loses nothing to
+    a broker that is down or restarting: what was not delivered is sent again at each flush,
+    until it is (events keep their ids, so a copy delivered twice counts once)."""
 
     def __init__(
         self, bootstrap: str, topic: str, compression: str = "none", options: Mapping[str, Any] | None = None
@@ -78,28 +84,56 @@ class KafkaOutput:
         from kafka import KafkaProducer
 
         self.topic = topic
-        self._producer = KafkaProducer(
-            bootstrap_servers=bootstrap,
-            linger_ms=20,
-            batch_size=1 << 20,
-            max_request_size=8 << 20,
-            acks=1,
-            retries=10,
-            compression_type=None if compression == "none" else compression,
-            **(options or {}),
-        )
+        defaults: dict[str, Any] = {
+            "linger_ms": 20,
+            "batch_size": 1 << 20,
+            "max_request_size": 8 << 20,
+            "acks": 1,
+            "retries": 10,
+            "max_block_ms": 5000,  # a send waits this long for a broker, then is kept for the next flush
+            "compression_type": None if compression == "none" else compression,
+        }
+        self._producer = KafkaProducer(bootstrap_servers=bootstrap, **{**defaults, **(options or {})})
+        self._unconfirmed: list[tuple[bytes | None, bytes, Any]] = []  # key, value, future or None
         self.sent = 0
+        self.resent = 0
 
     def send(self, event: dict[str, Any]) -> None:
         self.send_raw(message_key(event), orjson.dumps(event))
 
     def send_raw(self, key: bytes | None, value: bytes) -> None:
-        self._producer.send(self.topic, key=key, value=value)
+        self._unconfirmed.append((key, value, self._send(key, value)))
         self.sent += 1
+        if len(self._unconfirmed) >= UNCONFIRMED_AT_MOST:
+            self.flush()
+
+    def _send(self, key: bytes | None, value: bytes) -> Any:
+        from kafka.errors import KafkaTimeoutError
+
+        try:
+            return self._producer.send(self.topic, key=key, value=value)
+        except KafkaTimeoutError:  # no broker to take it now
+            return None
 
     def flush(self) -> None:
-        self._producer.flush()
+        """Return once every message sent is delivered; while the broker is away, wait and send
+        what failed again (saying so once every ``RESEND_SAY_EVERY_S``)."""
+        wait_s, said = RESEND_FIRST_WAIT_S, 0.0
+        while True:
+            self._producer.flush()
+            failed = [(k, v) for k, v, future in self._unconfirmed if future is None or future.failed()]
+            self._unconfirmed = []
+            if not failed:
+                return
+            if time.monotonic() - said >= RESEND_SAY_EVERY_S:
+                said = time.monotonic()
+                print(f"kafka: {len(failed)} messages not delivered yet (broker away?): sending again",
+                      file=sys.stderr)  # fmt: skip
+            time.sleep(wait_s)
+            wait_s = min(wait_s * 2, RESEND_LAST_WAIT_S)
+            self.resent += len(failed)
+            self._unconfirmed = [(k, v, self._send(k, v)) for k, v in failed]
 
     def close(self) -> None:
-        self._producer.flush()
+        self.flush()
         self._producer.close()

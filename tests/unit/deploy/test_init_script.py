@@ -26,7 +26,8 @@ def run_script(tmp_path: Path, **variables: str) -> tuple[subprocess.CompletedPr
     fake.chmod(0o755)
     env = {"PATH": f"{fake.parent}:{os.environ['PATH']}", "CLICKHOUSE_USER": "admin",
            "CLICKHOUSE_PASSWORD": "admin-secret", "GRAFANA_CLICKHOUSE_PASSWORD": "grafana-secret",
-           "CCKPI_WORKER_USER": "cckpi_worker", "CCKPI_WORKER_PASSWORD": "worker-secret", **variables}  # fmt: skip
+           "CCKPI_WORKER_USER": "cckpi_worker", "CCKPI_WORKER_PASSWORD": "worker-secret",
+           **variables}  # fmt: skip
     env = {name: value for name, value in env.items() if value != "<unset>"}
     done = subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=30)
     return done, recorded
@@ -44,7 +45,8 @@ def parsed(statement: str) -> str:
 
 @pytest.mark.parametrize("password", NASTY)
 def test_the_password_reaches_sql_only_as_its_digest(tmp_path: Path, password: str) -> None:
-    done, recorded = run_script(tmp_path, GRAFANA_CLICKHOUSE_PASSWORD=password, CCKPI_WORKER_PASSWORD=password)
+    both = {"GRAFANA_CLICKHOUSE_PASSWORD": password, "CCKPI_WORKER_PASSWORD": password}
+    done, recorded = run_script(tmp_path, **both)
     assert done.returncode == 0, done.stderr
     sql = recorded.read_text()
     digest = hashlib.sha256(password.encode()).hexdigest()
@@ -74,7 +76,9 @@ def test_a_worker_user_that_is_no_plain_name_stops_the_script(tmp_path: Path, us
     assert not recorded.exists()  # nothing sent
 
 
-@pytest.mark.parametrize("missing", ["GRAFANA_CLICKHOUSE_PASSWORD", "CCKPI_WORKER_USER", "CCKPI_WORKER_PASSWORD"])
+@pytest.mark.parametrize(
+    "missing", ["GRAFANA_CLICKHOUSE_PASSWORD", "CCKPI_WORKER_USER", "CCKPI_WORKER_PASSWORD"]
+)
 def test_a_missing_variable_stops_the_script(tmp_path: Path, missing: str) -> None:
     done, recorded = run_script(tmp_path, **{missing: "<unset>"})
     assert done.returncode != 0 and re.search(missing, done.stderr)

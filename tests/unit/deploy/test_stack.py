@@ -18,7 +18,8 @@ from tests.compose import ROOT, MissingVariable, compose, interpolate, mounts
 COMPOSE = compose()
 SERVICES = COMPOSE["services"]
 PRODUCTION = {"kafka", "clickhouse", "grafana", "migrate", "worker"}
-ONE_SHOT = {"simulator", "migrate"}  # they run to their end; migrate, as the administrator, before the workers
+# They run to their end; migrate, as the administrator, before the workers.
+ONE_SHOT = {"simulator", "migrate"}
 
 
 def test_only_production_services_start_by_default() -> None:
