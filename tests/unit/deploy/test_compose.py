@@ -97,3 +97,12 @@ def test_dashboards_are_written_for_the_grafana_the_stack_runs() -> None:
     for path in OUT.glob("*.json"):
         panels = yaml.safe_load(path.read_text())["panels"]
         assert panels and all(p["pluginVersion"] == GRAFANA_VERSION for p in panels), path.name
+
+
+def test_each_receiver_has_its_own_token() -> None:
+    """One token for Chatwoot and /ingest would let whoever reads Chatwoot's webhook URL post any
+    client's events; the deprecated shared token would also print a warning at every start."""
+    chatwoot = COMPOSE["services"]["chatwoot-bridge"]["environment"]
+    ingest = COMPOSE["services"]["ingest"]["environment"]
+    assert "CCKPI_CHATWOOT_TOKEN" in chatwoot and "CCKPI_INGEST_TOKENS" in ingest
+    assert "CCKPI_RECEIVER_TOKEN" not in {*chatwoot, *ingest}
