@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -192,21 +192,23 @@ class Settings(KafkaAccess):
         return f"{self.group}-fcr-facts"
 
     def clickhouse(self) -> str | None:
-        """The server's URL, with CLICKHOUSE_USER and CLICKHOUSE_PASSWORD in it (quoted) when set,
-        and the cluster and insert quorum as its query."""
+        """CLICKHOUSE_URL as written (its scheme, host, port or none, and options: clickhouse-driver
+        reads them), with CLICKHOUSE_USER and CLICKHOUSE_PASSWORD in it (quoted) when set, and the
+        cluster and insert quorum added to its query."""
         if self.clickhouse_url is None:
             return None
-        url = self.clickhouse_url.get_secret_value()
+        parts = urlsplit(self.clickhouse_url.get_secret_value())
         if self.clickhouse_cluster:
-            cluster = {"cluster": self.clickhouse_cluster, "insert_quorum": self.clickhouse_insert_quorum}
-            url = urlunsplit(urlsplit(url)._replace(query=urlencode(cluster)))
-        if self.clickhouse_user is None and self.clickhouse_password is None:
-            return url
-        parts = urlsplit(url)
-        user = quote(self.clickhouse_user or parts.username or "default", safe="")
-        password = self.clickhouse_password.get_secret_value() if self.clickhouse_password else ""
-        credentials = f"{user}:{quote(password, safe='')}" if password else user
-        return urlunsplit(parts._replace(netloc=f"{credentials}@{parts.hostname}:{parts.port or 9000}"))
+            own = {"cluster": self.clickhouse_cluster, "insert_quorum": str(self.clickhouse_insert_quorum)}
+            options = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in own]
+            parts = parts._replace(query=urlencode([*options, *own.items()]))
+        if self.clickhouse_user is not None or self.clickhouse_password is not None:
+            user = quote(self.clickhouse_user or unquote(parts.username or "default"), safe="")
+            password = self.clickhouse_password.get_secret_value() if self.clickhouse_password else ""
+            credentials = f"{user}:{quote(password, safe='')}" if password else user
+            host = parts.netloc.rpartition("@")[2]  # as written: [::1] in brackets, a port or none
+            parts = parts._replace(netloc=f"{credentials}@{host}")
+        return urlunsplit(parts)
 
     def worker_clickhouse(self) -> str | None:
         """:meth:`clickhouse` with the worker's own user when CCKPI_WORKER_USER is set."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import numpy as np
 
@@ -14,6 +15,10 @@ from streams.storage.protocol import Columns, Row, bind
 
 # ClickHouse error codes: readonly, database access denied (users.xml), a grant missing (SQL RBAC)
 _READONLY, _ACCESS_DENIED, _NOT_GRANTED = 164, 291, 497
+# The project's own options in a URL's query. clickhouse-driver reads every other one: its own
+# (secure, verify, ca_certs, compression, client_name, ...), and any name it does not know as a
+# setting of every query.
+OWN_OPTIONS = frozenset({"cluster", "insert_quorum"})
 
 
 def cluster_settings(cluster: str | None, insert_quorum: int) -> dict[str, Any]:
@@ -28,6 +33,35 @@ def cluster_settings(cluster: str | None, insert_quorum: int) -> dict[str, Any]:
     return found
 
 
+@dataclass(frozen=True)
+class Address:
+    """A server's URL read: what clickhouse-driver's ``Client.from_url`` is given, and the
+    project's own options taken out of it. The scheme (``clickhouses://`` is TLS), the host as
+    written (``[::1]``), the port or the driver's default and the user's options pass unchanged."""
+
+    url: str  # the database in its path, the project's settings added to the user's
+    bootstrap: str  # no database (it may not exist yet), the user's options only
+    database: str
+    cluster: str | None
+
+    @classmethod
+    def parse(cls, url: str, database: str) -> Address:
+        """The URL's path names the database, else ``database``."""
+        parts = urlsplit(url)
+        options = parse_qsl(parts.query, keep_blank_values=True)
+        own = {name: value for name, value in options if name in OWN_OPTIONS}
+        cluster = own.get("cluster") or None
+        ours = {"use_numpy": 0, **cluster_settings(cluster, int(own.get("insert_quorum") or 0))}
+        users = [(name, value) for name, value in options if name not in OWN_OPTIONS.union(ours)]
+        database = parts.path.strip("/") or database
+        return cls(
+            url=parts._replace(path=f"/{database}", query=urlencode([*users, *ours.items()])).geturl(),
+            bootstrap=parts._replace(path="", query=urlencode(users)).geturl(),
+            database=database,
+            cluster=cluster,
+        )
+
+
 class ServerClickHouse:
     """A ClickHouse server through clickhouse-driver's native protocol."""
 
@@ -35,30 +69,24 @@ class ServerClickHouse:
         from clickhouse_driver import Client
         from clickhouse_driver.errors import ServerException
 
-        parts = urlsplit(url)
-        database = parts.path.strip("/") or database
-        options = dict(parse_qsl(parts.query))
-        self.cluster: str | None = options.get("cluster") or None
-        self.description = f"ClickHouse server at {parts.hostname}:{parts.port or 9000}/{database}" + (
-            f" on cluster {self.cluster}" if self.cluster else ""
+        address = Address.parse(url, database)
+        self.cluster = address.cluster
+        self._client = Client.from_url(address.url)
+        host, port = self._client.connection.hosts[0]
+        self.description = (
+            f"ClickHouse server at {f'[{host}]' if ':' in host else host}:{port}/{address.database}"
+            + (" over TLS" if self._client.connection.secure_socket else "")
+            + (f" on cluster {self.cluster}" if self.cluster else "")
         )
-        address = {
-            "host": parts.hostname or "127.0.0.1",
-            "port": parts.port or 9000,
-            "user": unquote(parts.username or "default"),
-            "password": unquote(parts.password or ""),
-        }
-        bootstrap = Client(**address)  # no database yet: it may not exist
+        bootstrap = Client.from_url(address.bootstrap)  # the same server and options, no database yet
         on_cluster = f" ON CLUSTER {self.cluster}" if self.cluster else ""
         try:
-            bootstrap.execute(f"CREATE DATABASE IF NOT EXISTS {database}{on_cluster}")
+            bootstrap.execute(f"CREATE DATABASE IF NOT EXISTS {address.database}{on_cluster}")
         except ServerException as error:
             if error.code not in (_READONLY, _ACCESS_DENIED, _NOT_GRANTED):  # a reader, or the worker's user
                 raise
         finally:
             bootstrap.disconnect()
-        self._client = Client(**address, database=database, settings={"use_numpy": False, **cluster_settings(
-            self.cluster, int(options.get("insert_quorum", 0)))})  # fmt: skip
         self._lock = threading.Lock()  # a driver connection serves one query at a time
 
     def execute(self, sql: str, params: dict[str, Any] | None = None) -> None:
