@@ -27,6 +27,12 @@ CONFIG = """<yandex>
   <timezone>UTC</timezone>
 </yandex>
 """
+# The native protocol over TLS on a port of its own, beside the plain one (which readiness is checked on).
+TLS_CONFIG = """
+  <tcp_port_secure>{port}</tcp_port_secure>
+  <openSSL><server><certificateFile>{certificate}</certificateFile><privateKeyFile>{key}</privateKeyFile>
+    <verificationMode>none</verificationMode><loadDefaultCAFile>false</loadDefaultCAFile></server></openSSL>
+"""
 USERS = """<yandex>
   <profiles><default></default></profiles>
   <users><default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
@@ -48,9 +54,19 @@ def server_binary() -> str:
 class ClickHouseServer:
     """A server in its own folder and ports; it can be stopped and started again (fault tests)."""
 
-    def __init__(self, root: Path, tcp_port: int | None = None, extra_config: str = "") -> None:
+    def __init__(
+        self,
+        root: Path,
+        tcp_port: int | None = None,
+        extra_config: str = "",
+        tls: tuple[Path, Path] | None = None,
+    ) -> None:
+        """``tls``: a certificate and its key, served on :attr:`tls_port` as well."""
         self.root = root
         self.tcp_port = tcp_port or free_port()
+        self.tls_port = free_port() if tls else None
+        if tls:
+            extra_config += TLS_CONFIG.format(port=self.tls_port, certificate=tls[0], key=tls[1])
         root.mkdir(parents=True, exist_ok=True)
         config = CONFIG.format(root=root, tcp=self.tcp_port, http=free_port())
         (root / "config.xml").write_text(config.replace("</yandex>", f"{extra_config}</yandex>"))
