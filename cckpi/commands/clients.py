@@ -65,4 +65,9 @@ def run(args: argparse.Namespace) -> int:
         f"client {args.client!r}: database {database} ({', '.join(('kpi_interval', 'sla_targets'))}); {how}"
     )
     print(f"  read path: clickhouse://{user}:<password>@<host>:9000/{database}")
+    if args.users_xml and settings.worker_user:
+        # 18.16 checks the inserting user's access to the client's materialized view: the
+        # worker's own users.d user must list this database too, or its inserts are refused.
+        print(f"  the worker's user {settings.worker_user} writes through this database's view: add "
+              f"<database>{database}</database> to its <allow_databases>")  # fmt: skip
     return 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -35,15 +36,16 @@ pytestmark = pytest.mark.integration
 WORKER, PASSWORD = "cckpi_worker_only", "w0rker: @/#%'\" pass"
 
 
-def limited_worker(server: ClickHouseServer, database: str) -> Client:
-    """A users.d user that reads and writes one database and no other (18.16 has no grants)."""
+def limited_worker(server: ClickHouseServer, *databases: str) -> Client:
+    """A users.d user that reads and writes these databases and no other (18.16 has no grants)."""
     digest = hashlib.sha256(PASSWORD.encode()).hexdigest()
     (server.root / "users.d").mkdir(exist_ok=True)
     (server.root / "users.d" / f"{WORKER}.xml").write_text(
         f"<yandex><profiles><{WORKER}><readonly>0</readonly></{WORKER}></profiles>\n"
         f"<users><{WORKER}><password_sha256_hex>{digest}</password_sha256_hex>"
         f"<networks><ip>127.0.0.1</ip></networks><profile>{WORKER}</profile><quota>default</quota>"
-        f"<allow_databases><database>{database}</database></allow_databases></{WORKER}></users></yandex>\n"
+        f"<allow_databases>{''.join(f'<database>{d}</database>' for d in databases)}</allow_databases>"
+        f"</{WORKER}></users></yandex>\n"
     )
 
     def as_worker() -> Client:
@@ -83,6 +85,19 @@ def test_the_worker_writes_as_its_own_limited_user(
     assert not worker_client.execute(f"SHOW TABLES FROM {settings.database}")
 
     assert "applied 001_" in migrate_as_administrator(settings)
+    # A client's read path: its materialized view is written by the worker's inserts, so on 18.16
+    # the worker's user must be allowed the client's database too, as provisioning says.
+    env = {**os.environ, "CLICKHOUSE_URL": settings.clickhouse_url.get_secret_value(),  # type: ignore[union-attr]
+           "CCKPI_DATABASE": settings.database, "CCKPI_CLIENT_PASSWORD": "acme-password-long",
+           "CCKPI_WORKER_USER": WORKER, "CCKPI_WORKER_PASSWORD": PASSWORD}  # fmt: skip
+    users_xml = tmp_path / "acme.xml"
+    provisioned = subprocess.run([sys.executable, "-m", "cckpi", "clients", "provision", "--client", "acme",
+                                  "--users-xml", str(users_xml)], env=env, capture_output=True, text=True,
+                                 timeout=120)  # fmt: skip
+    assert provisioned.returncode == 0, provisioned.stderr
+    hint = re.search(rf"user {WORKER} writes .* add <database>(\w+)</database>", provisioned.stdout)
+    assert hint, provisioned.stdout
+    worker_client = limited_worker(clickhouse_server, settings.database, hint.group(1))
     worker = WorkerProcess(settings, tmp_path / "worker.log", env=own_user)
     try:
         worker.wait_ready()
