@@ -16,7 +16,7 @@ from cckpi.chserver import ClickHouseServer
 from streams.settings import Settings
 from streams.storage.connect import connect
 from streams.storage.migrate import load_migrations, migrate
-from tests.integration.worker.test_kafka_tls import Pki, make_pki
+from tests.integration.pki import Pki, make_pki
 
 pytestmark = pytest.mark.integration
 
