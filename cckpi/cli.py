@@ -5,6 +5,7 @@ parser loads no command's modules (each imports them when it runs), so ``--versi
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from cckpi import __version__
@@ -25,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # The driver logs each failed connection with its traceback; the command says it in one line.
+    logging.getLogger("clickhouse_driver.connection").setLevel(logging.ERROR)
     try:
         return int(args.run(args))
     except Exception as error:
@@ -32,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
 
         from streams.settings import describe
 
+        if type(error).__module__.startswith("clickhouse_driver") and "Network" in type(error).__name__:
+            # Unreachable, refused or untrusted (TLS): the driver's message names host and port.
+            print(f"cckpi {args.command}: ClickHouse: {str(error).strip()}", file=sys.stderr)
+            return 2
         if not isinstance(error, ValidationError) or error.title != "Settings":
             raise
         for line in describe(error):  # a bad environment value: say which, not a traceback
