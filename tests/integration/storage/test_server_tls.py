@@ -40,19 +40,23 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Click
     server.stop()
 
 
+@pytest.mark.parametrize("compression", ["", "&compression=lz4", "&compression=zstd"])
 def test_a_tls_url_migrates_writes_and_reads(
-    tls_server: tuple[ClickHouseServer, Pki], tmp_path: Path
+    tls_server: tuple[ClickHouseServer, Pki], tmp_path: Path, compression: str
 ) -> None:
+    """Over TLS, and with each compression the driver offers (the packages it needs are installed)."""
     server, pki = tls_server
-    store = connect(url_of(f"clickhouses://127.0.0.1:{server.tls_port}/over_tls?ca_certs={pki.ca}"), tmp_path)
+    database = f"over_tls{compression.rpartition('=')[2]}"
+    url = f"clickhouses://127.0.0.1:{server.tls_port}/{database}?ca_certs={pki.ca}{compression}"
+    store = connect(url_of(url), tmp_path)
     try:
-        assert store.description == f"ClickHouse server at 127.0.0.1:{server.tls_port}/over_tls over TLS"
+        assert store.description == f"ClickHouse server at 127.0.0.1:{server.tls_port}/{database} over TLS"
         assert migrate(store) == [m.name for m in load_migrations()]
         received = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
         store.insert("dead_letters", ["topic", "kafka_partition", "kafka_offset", "received_at", "reason",
                                       "payload"], [("t", 1, 7, received, "bad", "{}")])  # fmt: skip
         assert store.query("SELECT currentDatabase(), topic, kafka_offset FROM dead_letters") == [
-            ("over_tls", "t", 7)
+            (database, "t", 7)
         ]
     finally:
         store.close()
