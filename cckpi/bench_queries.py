@@ -61,10 +61,10 @@ def load(store: ClickHouse, events: int) -> tuple[int, int]:
         offsets[partition] += 1
         last = t
         if len(batch) >= BATCH or sent >= events:
-            writes = contacts.ingest(batch, int(time.time()), time.time_ns())
+            writes = contacts.ingest(batch, version=time.time_ns(), now_s=int(time.time()))
             write_batch(store, writes, "bench")
             facts = [(p, 0, message) for p, message in writes.facts]
-            write_batch(store, fcr.ingest(facts, time.time_ns()), "bench")
+            write_batch(store, fcr.ingest(facts, version=time.time_ns()), "bench")
             batch = []
         if sent >= events:
             break
