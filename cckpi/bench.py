@@ -26,10 +26,10 @@ from rich.console import Console
 from rich.table import Table
 
 from cckpi.bench_engines import engines, python_engine
-from cckpi.broker import TansuBroker, free_port
-from cckpi.chserver import ClickHouseServer
-from cckpi.launcher import WorkerProcess
 from cckpi.progress import shown
+from cckpi.stack.broker import TansuBroker, free_port
+from cckpi.stack.chserver import ClickHouseServer
+from cckpi.stack.launcher import WorkerProcess
 from producers.outputs import KafkaOutput, message_key
 from producers.simulator import Simulator
 from streams.kafka import ensure_topics

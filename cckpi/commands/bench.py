@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cckpi.processes import exit_on_sigterm
+from cckpi.stack.processes import exit_on_sigterm
 
 
 def add(sub: argparse._SubParsersAction) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cckpi.options import add_output, output_of, receiver_grants, say_unreadable, say_what_was_read
-from cckpi.processes import exit_on_sigterm
+from cckpi.stack.processes import exit_on_sigterm
 
 if TYPE_CHECKING:
     from producers.bridges.chatwoot import ChatwootBridge

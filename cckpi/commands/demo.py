@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # the command's modules load when it runs, not with every com
     from rich.console import Group
     from rich.text import Text
 
-    from cckpi.launcher import WorkerProcess
+    from cckpi.stack.launcher import WorkerProcess
     from producers.outputs import KafkaOutput
 
 DEMO_DATABASE = "cckpi_demo"
@@ -45,7 +45,7 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cckpi.processes import exit_on_sigterm
+    from cckpi.stack.processes import exit_on_sigterm
 
     exit_on_sigterm()
     try:
@@ -122,9 +122,9 @@ def run_demo(duration: float | None, speed: float, seed: int, partitions: int, s
     from rich.console import Console
     from rich.live import Live
 
-    from cckpi.broker import TansuBroker, free_port
-    from cckpi.folder_lock import FolderInUse, holding
-    from cckpi.launcher import WorkerProcess, wait_drained
+    from cckpi.stack.broker import TansuBroker, free_port
+    from cckpi.stack.folder_lock import FolderInUse, holding
+    from cckpi.stack.launcher import WorkerProcess, wait_drained
     from producers.outputs import KafkaOutput
     from producers.run import StopFlag, run_simulation
     from producers.scenario import DEFAULT_SCENARIO

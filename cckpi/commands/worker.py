@@ -18,7 +18,7 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cckpi.folder_lock import FolderInUse, chdb_folder, holding
+    from cckpi.stack.folder_lock import FolderInUse, chdb_folder, holding
     from streams.worker.run import start
 
     folder = chdb_folder()

@@ -9,8 +9,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from cckpi.broker import TansuBroker
-from cckpi.chserver import ClickHouseServer
+from cckpi.stack.broker import TansuBroker
+from cckpi.stack.chserver import ClickHouseServer
 from producers.outputs import message_key
 from producers.simulator import Simulator
 from tests.integration.harness import Message

@@ -13,8 +13,8 @@ import orjson
 from clickhouse_driver.errors import ServerException
 from pydantic import BaseModel
 
-from cckpi.broker import free_port
-from cckpi.launcher import WorkerProcess, wait_drained
+from cckpi.stack.broker import free_port
+from cckpi.stack.launcher import WorkerProcess, wait_drained
 from producers.outputs import KafkaOutput
 from schemas.kpi import KpiRow
 from schemas.sla import SlaSettings

@@ -15,7 +15,7 @@ import orjson
 import pytest
 from aiohttp import web
 
-from cckpi.broker import free_port
+from cckpi.stack.broker import free_port
 from schemas.sla import Webhook
 from streams.alerting.webhooks import Delivery, Outbox, Outcome, http_post, webhook_key
 from streams.engine.alerts import Alert

@@ -13,7 +13,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from cckpi.chserver import ClickHouseServer
+from cckpi.stack.chserver import ClickHouseServer
 from producers.simulator import Simulator
 from schemas.kpi import KpiRow
 from schemas.sla import SlaFile, SlaSettings, load_sla

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from cckpi.broker import TansuBroker
+from cckpi.stack.broker import TansuBroker
 from schemas.wire import parse_event
 from streams.storage.protocol import ClickHouse
 from tests.bad_messages import BAD_MESSAGES

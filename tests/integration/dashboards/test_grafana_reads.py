@@ -22,7 +22,7 @@ import pytest
 from clickhouse_driver import Client
 from clickhouse_driver.errors import ServerException
 
-from cckpi.chserver import ClickHouseServer
+from cckpi.stack.chserver import ClickHouseServer
 from dashboards.alert_sql import RULES
 from dashboards.panels import DASHBOARDS, expand_macros
 from producers.simulator import Simulator

@@ -20,10 +20,10 @@ import orjson
 import pytest
 from clickhouse_driver import Client
 
-from cckpi.broker import TansuBroker, free_port
-from cckpi.chserver import ClickHouseServer
-from cckpi.launcher import wait_drained
-from cckpi.processes import stop_process
+from cckpi.stack.broker import TansuBroker, free_port
+from cckpi.stack.chserver import ClickHouseServer
+from cckpi.stack.launcher import wait_drained
+from cckpi.stack.processes import stop_process
 from schemas.kpi import OUTPUT_COLUMNS
 from schemas.sla import load_sla
 from streams.batch.compute import ReadReport, compute_rows, read_events

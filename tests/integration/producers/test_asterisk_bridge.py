@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cckpi.broker import TansuBroker
+from cckpi.stack.broker import TansuBroker
 from schemas.kpi import OUTPUT_COLUMNS
 from streams.batch.compute import compute_file
 from streams.kafka import ensure_topics

@@ -16,8 +16,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from cckpi.broker import TansuBroker, free_port
-from cckpi.processes import wait_until
+from cckpi.stack.broker import TansuBroker, free_port
+from cckpi.stack.processes import wait_until
 from schemas.kpi import OUTPUT_COLUMNS
 from streams.batch.compute import compute_file
 from streams.kafka import end_offsets, ensure_topics

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from cckpi.broker import TansuBroker
+from cckpi.stack.broker import TansuBroker
 from schemas.sla import SlaSettings
 from streams.engine.intervals import iso_utc, parse_iso
 from streams.kafka import committed_offsets

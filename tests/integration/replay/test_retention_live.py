@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 import pytest
 
-from cckpi.broker import TansuBroker
+from cckpi.stack.broker import TansuBroker
 from dashboards.panels import BEYOND_RETENTION, expand_macros
 from schemas.kpi import KpiRow
 from schemas.sla import SlaSettings

@@ -14,8 +14,8 @@ from typing import Any
 import orjson
 import pytest
 
-from cckpi.broker import TansuBroker
-from cckpi.chserver import ClickHouseCluster
+from cckpi.stack.broker import TansuBroker
+from cckpi.stack.chserver import ClickHouseCluster
 from schemas.kpi import KpiRow
 from schemas.sla import SlaSettings
 from streams.batch.compute import ReadReport, compute_rows, read_events

@@ -16,7 +16,7 @@ import pytest
 from clickhouse_driver import Client
 from clickhouse_driver.errors import ServerException
 
-from cckpi.chserver import ClickHouseServer
+from cckpi.stack.chserver import ClickHouseServer
 from dashboards.panels import expand_macros
 from producers.simulator import Simulator
 from streams.storage.connect import connect

@@ -12,7 +12,7 @@ import pytest
 from clickhouse_driver.errors import NetworkError
 from pydantic import SecretStr
 
-from cckpi.chserver import ClickHouseServer
+from cckpi.stack.chserver import ClickHouseServer
 from streams.settings import Settings
 from streams.storage.connect import connect
 from streams.storage.migrate import load_migrations, migrate

@@ -18,8 +18,8 @@ import pytest
 from playwright.sync_api import sync_playwright
 from pydantic import SecretStr
 
-from cckpi.broker import TansuBroker
-from cckpi.launcher import WorkerProcess, wait_drained
+from cckpi.stack.broker import TansuBroker
+from cckpi.stack.launcher import WorkerProcess, wait_drained
 from producers.simulator import Simulator
 from streams.kafka import ensure_topics
 from streams.settings import Settings

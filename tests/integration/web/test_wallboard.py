@@ -15,8 +15,8 @@ import orjson
 import pytest
 from playwright.sync_api import sync_playwright
 
-from cckpi.broker import TansuBroker
-from cckpi.launcher import WorkerProcess, wait_drained
+from cckpi.stack.broker import TansuBroker
+from cckpi.stack.launcher import WorkerProcess, wait_drained
 from streams.engine.staffing import required_for
 from streams.kafka import ensure_topics
 from streams.storage.connect import connect

@@ -13,9 +13,9 @@ from typing import Any
 import orjson
 import pytest
 
-from cckpi.broker import TansuBroker, free_port
-from cckpi.launcher import WorkerProcess
-from cckpi.processes import wait_until
+from cckpi.stack.broker import TansuBroker, free_port
+from cckpi.stack.launcher import WorkerProcess
+from cckpi.stack.processes import wait_until
 from streams.storage.alert_log import read_alerts
 from tests.integration.harness import PipelineRun, new_settings, produce
 from tests.messy import Message

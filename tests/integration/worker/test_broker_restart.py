@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from cckpi.broker import TansuBroker, free_port, wait_for_port
-from cckpi.chserver import ClickHouseServer
-from cckpi.launcher import WorkerProcess
-from cckpi.processes import stop_process, wait_until
+from cckpi.stack.broker import TansuBroker, free_port, wait_for_port
+from cckpi.stack.chserver import ClickHouseServer
+from cckpi.stack.launcher import WorkerProcess
+from cckpi.stack.processes import stop_process, wait_until
 from producers.outputs import KafkaOutput
 from schemas.kpi import OUTPUT_COLUMNS
 from streams.batch.compute import compute_file

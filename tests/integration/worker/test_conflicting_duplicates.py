@@ -13,8 +13,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from cckpi.broker import TansuBroker
-from cckpi.chserver import ClickHouseServer
+from cckpi.stack.broker import TansuBroker
+from cckpi.stack.chserver import ClickHouseServer
 from producers.outputs import message_key
 from schemas.kpi import OUTPUT_COLUMNS
 from streams.batch.compute import ReadReport, compute_rows, read_events

@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
-from cckpi.broker import TansuBroker
-from cckpi.chserver import ClickHouseServer
-from cckpi.launcher import WorkerProcess, wait_drained
+from cckpi.stack.broker import TansuBroker
+from cckpi.stack.chserver import ClickHouseServer
+from cckpi.stack.launcher import WorkerProcess, wait_drained
 from schemas.kpi import OUTPUT_COLUMNS, KpiRow
 from schemas.sla import SlaSettings
 from streams.batch.breakdowns import grain_rows

@@ -10,7 +10,7 @@ import orjson
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
-from cckpi.broker import TansuBroker
+from cckpi.stack.broker import TansuBroker
 from schemas.kpi import OUTPUT_COLUMNS
 from streams.batch.compute import ReadReport, compute_rows, read_events
 from tests.bad_messages import BAD_MESSAGES

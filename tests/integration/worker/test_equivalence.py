@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 import pytest
 
-from cckpi.broker import TansuBroker
+from cckpi.stack.broker import TansuBroker
 from schemas.kpi import OUTPUT_COLUMNS
 from schemas.sla import SlaSettings
 from streams.batch.breakdowns import grain_rows

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from cckpi.broker import TansuBroker, free_port
-from cckpi.chserver import ClickHouseServer
-from cckpi.launcher import WorkerProcess, wait_drained
+from cckpi.stack.broker import TansuBroker, free_port
+from cckpi.stack.chserver import ClickHouseServer
+from cckpi.stack.launcher import WorkerProcess, wait_drained
 from schemas.kpi import OUTPUT_COLUMNS
 from schemas.sla import SlaSettings
 from streams.batch.breakdowns import grain_rows

@@ -29,8 +29,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from cckpi.broker import TansuBroker, free_port
-from cckpi.launcher import kafka_access_env
+from cckpi.stack.broker import TansuBroker, free_port
+from cckpi.stack.launcher import kafka_access_env
 from schemas.kpi import OUTPUT_COLUMNS
 from streams.batch.compute import compute_file
 from tests.integration.harness import drain, new_settings

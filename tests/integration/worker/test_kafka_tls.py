@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from cckpi.broker import TansuBroker, free_port, wait_for_port
-from cckpi.launcher import kafka_access_env
+from cckpi.stack.broker import TansuBroker, free_port, wait_for_port
+from cckpi.stack.launcher import kafka_access_env
 from schemas.kpi import OUTPUT_COLUMNS
 from streams.batch.compute import compute_file
 from streams.kafka import ensure_topics

@@ -18,9 +18,9 @@ import pytest
 from clickhouse_driver import Client
 from clickhouse_driver.errors import ServerException
 
-from cckpi.broker import TansuBroker
-from cckpi.chserver import ClickHouseServer
-from cckpi.launcher import WorkerProcess, wait_drained
+from cckpi.stack.broker import TansuBroker
+from cckpi.stack.chserver import ClickHouseServer
+from cckpi.stack.launcher import WorkerProcess, wait_drained
 from producers.simulator import Simulator
 from schemas.kpi import OUTPUT_COLUMNS
 from streams.batch.compute import compute_rows

@@ -10,9 +10,9 @@ from typing import Any
 import orjson
 import pytest
 
-from cckpi.broker import TansuBroker
-from cckpi.launcher import WorkerProcess, wait_drained
-from cckpi.processes import wait_until
+from cckpi.stack.broker import TansuBroker
+from cckpi.stack.launcher import WorkerProcess, wait_drained
+from cckpi.stack.processes import wait_until
 from tests.integration.harness import new_settings, produce
 from tests.messy import Message
 from tests.unit.events import raw

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cckpi.broker import TansuBroker
-from cckpi.launcher import WorkerProcess, wait_drained
+from cckpi.stack.broker import TansuBroker
+from cckpi.stack.launcher import WorkerProcess, wait_drained
 from schemas.kpi import OUTPUT_COLUMNS
 from streams.batch.compute import ReadReport, compute_rows, read_events
 from tests.integration.harness import PipelineRun, new_settings, produce_librdkafka, run_pipeline

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from cckpi.broker import TansuBroker
-from cckpi.launcher import WorkerProcess, wait_drained
+from cckpi.stack.broker import TansuBroker
+from cckpi.stack.launcher import WorkerProcess, wait_drained
 from schemas.kpi import OUTPUT_COLUMNS
 from streams.batch.compute import ReadReport, compute_rows, read_events
 from streams.storage.migrate import load_migrations

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from cckpi.folder_lock import FolderInUse, holding
+from cckpi.stack.folder_lock import FolderInUse, holding
 
 _HOLDER = """
 import sys, time
 from pathlib import Path
-from cckpi.folder_lock import holding
+from cckpi.stack.folder_lock import holding
 with holding(Path(sys.argv[1])):
     print("held", flush=True)
     time.sleep(60)

@@ -12,7 +12,7 @@ _CHILD = textwrap.dedent(
     """
     import os, signal, time
     from kafka.net.selector import NetworkSelector
-    from cckpi.processes import exit_on_sigterm
+    from cckpi.stack.processes import exit_on_sigterm
 
     exit_on_sigterm()
     selector = NetworkSelector()

@@ -7,8 +7,8 @@ import socket
 import subprocess
 from pathlib import Path
 
-from cckpi.broker import free_port
-from cckpi.processes import stop_process, wait_until
+from cckpi.stack.broker import free_port
+from cckpi.stack.processes import stop_process, wait_until
 
 JAR = Path("/usr/share/java/zookeeper.jar")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import orjson
 from pydantic import SecretStr
 
-from cckpi.processes import stop_process, wait_until
+from cckpi.stack.processes import stop_process, wait_until
 from streams.kafka import committed_offsets, end_offsets
 from streams.kafka_access import KafkaAccess
 from streams.settings import Settings

@@ -8,7 +8,7 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-from cckpi.processes import stop_process, wait_until
+from cckpi.stack.processes import stop_process, wait_until
 
 
 def free_port() -> int:

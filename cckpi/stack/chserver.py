@@ -7,8 +7,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from cckpi.broker import free_port
-from cckpi.processes import stop_process, wait_until
+from cckpi.stack.broker import free_port
+from cckpi.stack.processes import stop_process, wait_until
 
 CONFIG = """<yandex>
   <logger><level>warning</level><log>{root}/server.log</log><errorlog>{root}/error.log</errorlog>
@@ -113,7 +113,7 @@ class ClickHouseCluster:
     the smallest replicated cluster, as the migrations make tables for it."""
 
     def __init__(self, root: Path, replicas: int = 2, name: str = "cckpi") -> None:
-        from cckpi.zookeeper import ZooKeeper
+        from cckpi.stack.zookeeper import ZooKeeper
 
         self.name = name
         self.zookeeper = ZooKeeper(root / "zookeeper")
