@@ -30,7 +30,7 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cckpi.bench import run_bench
+    from cckpi.bench.runs import run_bench
 
     exit_on_sigterm()
     run_bench(
