@@ -34,6 +34,7 @@ from streams.stages.output import (
     TargetsInForce,
     batch_ends,
 )
+from streams.stages.stage import PartitionBooks
 
 NEVER_AHEAD = 1 << 62  # no event is stamped later than this
 FACTS_PER_MESSAGE = 2000  # ~0.5 MB: under the broker's and producer's message size limits
@@ -67,7 +68,7 @@ class _BatchArchive:
         return None
 
 
-class ContactStage:
+class ContactStage(PartitionBooks[ContactBook]):
     """Stage one: validate, archive, merge contacts, count rows; forward FCR facts."""
 
     name = "contacts"  # as its watermarks are stored
@@ -82,12 +83,12 @@ class ContactStage:
         retention: Retention | None = None,
         max_future_us: int | None = None,
     ) -> None:
+        super().__init__()
         self.sla = sla
         self.max_future_us = max_future_us  # how far ahead of the clock an event may be stamped
         self.partitions = partitions
         self.grains = grains
         self.retention = retention
-        self.books: dict[int, ContactBook] = {}
         self.agents = AgentBoard()
         self.valid = 0
         self.rejected = 0
@@ -109,9 +110,6 @@ class ContactStage:
     def keeps(self) -> Retention | None:
         """How far back of its watermark the stage keeps contacts (None: all)."""
         return self.retention
-
-    def loaded(self, partition: int) -> bool:
-        return partition in self.books
 
     def restore(
         self,
@@ -160,9 +158,6 @@ class ContactStage:
         book.fcr_changed.update(
             key for key, c in book.contacts.items() if c.arrival is not None and c.last_event_us >= cutoff
         )
-
-    def drop(self, partition: int) -> None:
-        self.books.pop(partition, None)
 
     def _saw(self, client: str, at_us: int) -> None:
         if at_us > self.latest_us.get(client, 0):
@@ -226,10 +221,18 @@ class ContactStage:
             archive.drop(event.client, event.event_id)
         archive.kept.append(copy)
 
-    def ingest(self, records: Sequence[Record], now_s: int, version: int) -> StageOutput:
-        """Merge a batch of messages (partition, offset, value) read from the source topic: the
-        valid events into their contacts and agents, the rest into dead letters; return every
-        row, state and fact the batch changed, made at ``now_s`` and stored under ``version``."""
+    def ingest(self, records: Sequence[Record], *, version: int, now_s: int = 0) -> StageOutput:
+        """Merge a batch of messages (partition, offset, value) read from the source topic.
+
+        Each valid event goes into its contact (or its agent's clock and the agents' board), once
+        per event id, in any order; a copy of a known id with other bytes is settled against it
+        (``streams.engine.contact_copies``). What is not an event, or is stamped more than
+        ``max_future_us`` after ``now_s`` (the worker's clock), is a dead letter with its reason.
+        Returns everything the batch changed: KPI, reason and agent rows at every grain, the
+        contacts' states, the agents' latest states, the archive's new copies, the dead letters,
+        late events, the FCR facts for stage two (per customer partition) and the watermarks,
+        all stored under ``version`` (a later version of a row replaces an earlier one).
+        """
         self._changes += 1
         out = StageOutput(version, now_s)
         archive = _BatchArchive()

@@ -13,9 +13,10 @@ from streams.engine.totals import GRAINS
 from streams.stages.facts import decode_facts
 from streams.stages.fcr_book import FcrBook
 from streams.stages.output import Record, StageOutput, batch_ends
+from streams.stages.stage import PartitionBooks
 
 
-class FcrStage:
+class FcrStage(PartitionBooks[FcrBook]):
     """Stage two: FCR per customer partition, from the facts stage one forwards.
 
     A partition's clock is the slowest stage-one partition's watermark, as the fact messages
@@ -32,11 +33,11 @@ class FcrStage:
     def __init__(
         self, grains: tuple[int, ...] = GRAINS, retention: Retention | None = None, sources: int = 1
     ) -> None:
+        super().__init__()
         self.grains = grains
         self.retention = retention
         self.sources = sources
         self.marks: dict[int, dict[int, int]] = {}  # own partition -> source -> its latest watermark
-        self.books: dict[int, FcrBook] = {}
 
     @property
     def keeps(self) -> Retention | None:
@@ -50,9 +51,6 @@ class FcrStage:
         """The watermark every fact still to come on ``partition`` was accepted at or after."""
         marks = self.marks.get(partition, {})
         return min(marks.values()) if len(marks) >= self.sources else 0
-
-    def loaded(self, partition: int) -> bool:
-        return partition in self.books
 
     def restore(
         self,
@@ -74,10 +72,13 @@ class FcrStage:
         # Rows stay dirty: storage may hold facts stage two had not yet counted.
 
     def drop(self, partition: int) -> None:
-        self.books.pop(partition, None)
+        super().drop(partition)
         self.marks.pop(partition, None)
 
-    def ingest(self, records: Sequence[Record], version: int, now_s: int = 0) -> StageOutput:
+    def ingest(self, records: Sequence[Record], *, version: int, now_s: int = 0) -> StageOutput:
+        """Merge a batch of fact messages from stage one into their customers' FCR books, at the
+        slowest source partition's watermark; return the FCR rows it changed, stored under
+        ``version``."""
         out = StageOutput(version, now_s)
         touched = set()
         before = {p: book.horizon.watermark_us for p, book in self.books.items()}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple
 
 from schemas.kpi import KpiRow
 from schemas.wire import AgentState, parse_events
@@ -14,6 +14,7 @@ from streams.engine.retention import Retention
 from streams.engine.rows import CostLookup, no_cost, output_rows
 from streams.engine.totals import RowKey
 from streams.stages.contact_stage import agent_time_source
+from streams.stages.stage import Stage
 from streams.storage.protocol import ClickHouse
 from streams.storage.tables import CONTACT_STATE_COLUMNS, KPI_TABLE, STORED_COLUMNS, state_from_values
 
@@ -106,17 +107,6 @@ def load_agent_events(
     ]
 
 
-class RestoringStage(Protocol):
-    """What :func:`load_state` needs to know of a live stage."""
-
-    name: str
-    partition_column: str
-    restores_agents: bool  # stage one counts agents' state time: it needs their changes back
-
-    @property
-    def keeps(self) -> Retention | None: ...
-
-
 class Restored(NamedTuple):
     watermark_us: int
     contacts: list[ContactState]
@@ -125,7 +115,7 @@ class Restored(NamedTuple):
     agent_rows: list[AgentKey]  # keys of the partition's agent state-time rows from the floor on
 
 
-def load_state(store: ClickHouse, stage: RestoringStage, partition: int, first_offset: int) -> Restored:
+def load_state(store: ClickHouse, stage: Stage, partition: int, first_offset: int) -> Restored:
     """The watermark a stage resumes a partition at, the contacts live at it, and (stage one)
     the agent changes already counted."""
     watermark_us = load_watermark(store, stage.name, partition, first_offset)

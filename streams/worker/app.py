@@ -147,7 +147,7 @@ def contact_agent(app: faust.App, runtime: Runtime, topics: Topics) -> AgentFn:
                     await runtime.finishing
                     runtime.finishing = None
                 await runtime.ensure_loaded(runtime.contacts, records, idle)
-                out = runtime.contacts.ingest(records, int(time.time()), time.time_ns())
+                out = runtime.contacts.ingest(records, version=time.time_ns(), now_s=int(time.time()))
                 if runtime.finishing is not None:
                     await runtime.finishing  # raises what the previous batch's finish raised
                 runtime.finishing = asyncio.ensure_future(_finish(runtime, topics, stream, batch, out))
@@ -179,7 +179,7 @@ def fcr_agent(app: faust.App, runtime: Runtime) -> AgentFn:
             records = _records(batch, app.consumer.assignment(), settings.facts_topic)
             runtime.taken(settings.facts_topic, records)
             await runtime.ensure_loaded(runtime.fcr, records)
-            await runtime.durable(runtime.fcr.ingest(records, time.time_ns(), int(time.time())))
+            await runtime.durable(runtime.fcr.ingest(records, version=time.time_ns(), now_s=int(time.time())))
             runtime.meter.facts_received += len(records)
             runtime.meter.last_write_at = time.time()
             await _ack(stream, batch)

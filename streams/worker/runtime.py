@@ -18,6 +18,7 @@ from streams.settings import Settings
 from streams.stages.contact_stage import ContactStage
 from streams.stages.fcr_stage import FcrStage
 from streams.stages.output import Record, StageOutput, batch_ends, batch_starts
+from streams.stages.stage import Stage
 from streams.storage.connect import connect
 from streams.storage.protocol import ClickHouse
 from streams.storage.reads import load_state
@@ -88,13 +89,13 @@ class Runtime:
                 await asyncio.sleep(delay)
 
     def unloaded(
-        self, stage: ContactStage | FcrStage, records: Sequence[Record], idle: Sequence[tuple[int, int]] = ()
+        self, stage: Stage, records: Sequence[Record], idle: Sequence[tuple[int, int]] = ()
     ) -> list[int]:
         """The partitions of these records (and the idle ones) the stage has not loaded."""
         return sorted(p for p in dict(idle) | batch_starts(records) if not stage.loaded(p))
 
     async def ensure_loaded(
-        self, stage: ContactStage | FcrStage, records: Sequence[Record], idle: Sequence[tuple[int, int]] = ()
+        self, stage: Stage, records: Sequence[Record], idle: Sequence[tuple[int, int]] = ()
     ) -> None:
         """Restore the partitions of these records that this process has not yet loaded, and the
         ``idle`` ones (partition, next offset) too: agents' open states in a partition with no new

@@ -163,6 +163,6 @@ def load_through_stages(store: ClickHouse, events: list[dict[str, Any]]) -> None
     contacts.restore(0, [])
     fcr.restore(0, [])
     records = [(0, offset, orjson.dumps(e)) for offset, e in enumerate(events)]
-    writes = contacts.ingest(records, int(time.time()), time.time_ns())
+    writes = contacts.ingest(records, version=time.time_ns(), now_s=int(time.time()))
     write_batch(store, writes, "contact-events")
-    write_batch(store, fcr.ingest([(p, 0, m) for p, m in writes.facts], time.time_ns()), "fcr")
+    write_batch(store, fcr.ingest([(p, 0, m) for p, m in writes.facts], version=time.time_ns()), "fcr")

@@ -79,7 +79,7 @@ class KilledPipeline:
         if not records:
             return False
         self.version += 1
-        out = self.one.ingest(records, int(time.time()), self.version)
+        out = self.one.ingest(records, version=self.version, now_s=int(time.time()))
         if self.rng.random() < self.kill_mid_write:
             made = list(inserts(out, "contact-events", int(time.time())))
             for table, columns, rows in made[: self.rng.randint(0, len(made))]:
@@ -103,7 +103,7 @@ class KilledPipeline:
         if not records:
             return False
         self.version += 1
-        write_batch(self.store, self.two.ingest(records, self.version), "fcr")
+        write_batch(self.store, self.two.ingest(records, version=self.version), "fcr")
         self.written[1].append(list(self.read[1]))
         return True
 
@@ -150,15 +150,15 @@ def test_a_kill_at_every_point_of_a_write_leaves_no_agent_row_behind(
                                                SlaSettings(), "agents")]  # fmt: skip
     assert [r["available_s"] for r in want] == [900.0, 900.0]
 
-    points = len(list(inserts(one_partition_stage(None).ingest(records[:2], 0, 1), "contact-events", 0)))
+    points = len(list(inserts(one_partition_stage(None).ingest(records[:2], version=1), "contact-events", 0)))
     for point in range(points + 1):
         store = connect(store_url, tmp_path / str(point), f"killed_at_{point}_{time.time_ns() % 10**9}")
         try:
             migrate(store)
-            made = list(inserts(one_partition_stage(store).ingest(records[:2], 0, 1), "contact-events", 0))
+            made = list(inserts(one_partition_stage(store).ingest(records[:2], version=1), "contact-events", 0))
             for table, columns, rows in made[:point]:
                 store.insert(table, columns, rows)
-            write_batch(store, one_partition_stage(store).ingest(records, 0, 2), "contact-events")
+            write_batch(store, one_partition_stage(store).ingest(records, version=2), "contact-events")
             got = stored_grain_rows(store, "agents", SlaSettings())
         finally:
             store.close()
@@ -183,7 +183,7 @@ def uninterrupted(events: list[list[bytes]]) -> ContactStage:
     stage = ContactStage(SlaSettings(), PARTITIONS, retention=RETENTION)
     for p in range(PARTITIONS):
         stage.restore(p, [])
-    stage.ingest([(p, n, m) for p in range(PARTITIONS) for n, m in enumerate(events[p])], 0, 1)
+    stage.ingest([(p, n, m) for p in range(PARTITIONS) for n, m in enumerate(events[p])], version=1)
     return stage
 
 

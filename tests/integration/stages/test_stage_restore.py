@@ -111,7 +111,7 @@ def test_restarts_with_one_stage_days_ahead_give_the_rows_of_compute(
                                batch_starts(read))  # fmt: skip
             for batch in [work[n - 1], records] if again else [records]:
                 version += 1
-                writes = one.ingest(batch, 0, version)
+                writes = one.ingest(batch, version=version)
                 write_batch(store, writes, "contact-events")
                 for partition, message in writes.facts:
                     facts.append((partition, fact_offsets[partition], message))
@@ -119,7 +119,7 @@ def test_restarts_with_one_stage_days_ahead_give_the_rows_of_compute(
             if n < two_at:  # stage two keeps up until it stops; then stage one runs on alone
                 version += 1
                 last_facts = list(facts)
-                write_batch(store, two.ingest(last_facts, version), "fcr")
+                write_batch(store, two.ingest(last_facts, version=version), "fcr")
                 facts.clear()
         if read_again:
             facts.extendleft(reversed(last_facts))
@@ -128,7 +128,7 @@ def test_restarts_with_one_stage_days_ahead_give_the_rows_of_compute(
         while facts:
             version += 1
             take = [facts.popleft() for _ in range(min(len(facts), 7))]
-            write_batch(store, two.ingest(take, version), "fcr")
+            write_batch(store, two.ingest(take, version=version), "fcr")
         rows = read_kpi_rows(store)
         breakdowns = {
             grain: stored_grain_rows(store, grain, SlaSettings()) for grain in ("reasons", "agents")

@@ -29,9 +29,9 @@ def test_a_replaced_copy_is_a_dead_letter_from_the_archive(tmp_path: Path, store
         winner, loser = copies
         stage = ContactStage(SlaSettings(), 1, (900,))
         stage.restore(0, [])
-        first = stage.ingest([(0, 0, arrival), (0, 1, loser)], 0, 1)  # the loser first: it counts
+        first = stage.ingest([(0, 0, arrival), (0, 1, loser)], version=1)  # the loser first: it counts
         write_batch(store, first, "contact-events")
-        second = stage.ingest([(0, 2, winner)], 0, 2)  # then the winner, in a later batch
+        second = stage.ingest([(0, 2, winner)], version=2)  # then the winner, in a later batch
         assert len(second.superseded) == 1 and not second.dead_letters
         write_batch(store, second, "contact-events")
         letters = store.query("SELECT kafka_offset, reason, payload FROM dead_letters FINAL")

@@ -37,7 +37,7 @@ def test_agent_rows_of_the_stage_equal_the_offline_rows(seed: int, batch: int) -
         offsets[partition] += 1
     stored: dict[tuple[str, tuple[str, str, str, int]], tuple[int, ...]] = {}  # latest per source and row
     for start in range(0, len(records), batch):
-        for changes in stage.ingest(records[start : start + batch], 0, start).kpi:
+        for changes in stage.ingest(records[start : start + batch], version=start).kpi:
             if changes.kind == "agents" and changes.source.startswith("agents/"):
                 stored.update(((changes.source, key), vector) for key, vector in changes.rows)
     live: dict[tuple[str, str, str, int], list[int]] = defaultdict(lambda: [0] * len(STATES))

@@ -88,7 +88,7 @@ def test_the_copy_with_the_smaller_sha_counts_whatever_came_first() -> None:
         stage = ContactStage(SlaSettings(), 1, (900,))
         stage.restore(0, [])
         first = [orjson.dumps(raw("contact.arrived", 0, customer_id="u"))]
-        out = stage.ingest([(0, n, m) for n, m in enumerate(first + order)], 0, 1)
+        out = stage.ingest([(0, n, m) for n, m in enumerate(first + order)], version=1)
         (contact,) = [c.contact for c in out.contacts]
         assert contact.survey is not None and contact.survey.csat == orjson.loads(winner)["csat"]
         dead = out.dead_letters + [None] * len(out.superseded)  # a superseded copy: from the archive
@@ -159,7 +159,7 @@ def test_agent_state_copies_live_give_the_agent_rows_of_compute() -> None:
             (zlib.crc32(message_key(orjson.loads(m))) % 2, at + i, m)
             for i, m in enumerate(messages[at : at + 300])
         ]
-        out = stage.ingest(batch, 0, n + 1)
+        out = stage.ingest(batch, version=n + 1)
         dead += sum(1 for d in out.dead_letters if d.reason == CONFLICT_REASON) + len(out.superseded)
         for changes in out.kpi:
             if changes.kind == "agents" and changes.source.startswith("agents/"):

@@ -94,7 +94,7 @@ def run(messages: list[bytes], tables: FakeTables, restart_every: int | None, cr
                 contacts.restore(p, tables.contacts_of("kafka_partition", p))
             if not fcr.loaded(p):
                 fcr.restore(p, tables.contacts_of("customer_partition", p))
-        writes = contacts.ingest(records, 0, n + 1)
+        writes = contacts.ingest(records, version=n + 1)
         if crash_between and restart_every and n % restart_every == restart_every - 1:
             # Crash after the writer's first table of the two, before the second: replay.
             first = next(t for t in ORDER if t in ("kpi_interval", "contacts"))
@@ -102,10 +102,10 @@ def run(messages: list[bytes], tables: FakeTables, restart_every: int | None, cr
             contacts = ContactStage(sla, PARTITIONS, (900,))
             for p in range(PARTITIONS):
                 contacts.restore(p, tables.contacts_of("kafka_partition", p))
-            writes = contacts.ingest(records, 0, n + 1)
+            writes = contacts.ingest(records, version=n + 1)
         tables.write(writes)
         facts = [(p, 0, message) for p, message in writes.facts]
-        tables.write(fcr.ingest(facts, n + 1))
+        tables.write(fcr.ingest(facts, version=n + 1))
 
 
 @pytest.mark.parametrize(("restart_every", "crash_between"), [(None, False), (3, False), (4, True)])
@@ -132,18 +132,18 @@ def test_new_owner_overwrites_an_fcr_success_that_became_a_failure() -> None:
     old[0].restore(0, [])
     old[1].restore(0, [])
     records = [(0, n, orjson.dumps(msgspec_to_dict(e))) for n, e in enumerate(first)]
-    writes = old[0].ingest(records, 0, 1)
+    writes = old[0].ingest(records, version=1)
     tables.write(writes)
-    tables.write(old[1].ingest([(0, 0, m) for _, m in writes.facts], 1))
+    tables.write(old[1].ingest([(0, 0, m) for _, m in writes.facts], version=1))
     assert sum(v[12] for v in tables.kpi.values()) == 1  # the old owner counted a success
     # The repeat's contact reaches storage (its stage one wrote it) before the hand-over.
     stage_one = ContactStage(sla, 1, (900,))
     stage_one.restore(0, tables.contacts_of("kafka_partition", 0))
-    repeat_writes = stage_one.ingest([(0, 10, orjson.dumps(msgspec_to_dict(repeat[0])))], 0, 2)
+    repeat_writes = stage_one.ingest([(0, 10, orjson.dumps(msgspec_to_dict(repeat[0])))], version=2)
     tables.write(repeat_writes)
     new = FcrStage((900,))
     new.restore(0, tables.contacts_of("customer_partition", 0))
-    tables.write(new.ingest([(0, 1, m) for _, m in repeat_writes.facts], 3))
+    tables.write(new.ingest([(0, 1, m) for _, m in repeat_writes.facts], version=3))
     assert sum(v[12] for v in tables.kpi.values()) == 0
     assert compute_rows(first + repeat)[0].fcr_success == 0
 

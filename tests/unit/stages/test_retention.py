@@ -65,7 +65,7 @@ class LiveRun:
                 p = partition_of(payload) % self.partitions
                 records.append((p, self.offsets[p], payload))
                 self.offsets[p] += 1
-            writes = self.contacts.ingest(records, 0, self.batches)
+            writes = self.contacts.ingest(records, version=self.batches)
             self._written(writes)
             for p, message in writes.facts:
                 self.queued[p].append(message)
@@ -81,7 +81,7 @@ class LiveRun:
             facts += [(p, 0, queue.popleft()) for _ in range(take)]
         if facts:
             self.batches += 1
-            self._written(self.fcr.ingest(facts, self.batches))
+            self._written(self.fcr.ingest(facts, version=self.batches))
 
     def _written(self, out: StageOutput) -> None:
         self.tables.write(out)
