@@ -28,6 +28,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from schemas.breakdowns import ReasonRow, StaffingRow  # noqa: E402
 from schemas.kpi import KpiRow  # noqa: E402
 from schemas.sla import SlaSettings  # noqa: E402
+from schemas.targets import meets  # noqa: E402
 from streams.engine.intervals import INTERVAL_S  # noqa: E402
 from streams.engine.periods import by_day, days_of, month_bounds, sum_rows  # noqa: E402
 
@@ -40,13 +41,13 @@ CSV_COLUMNS = (
 EFFORT = ("ces", "transfer_rate", "survey_response_rate", "cost_per_contact")
 TOP_REASONS = 10
 INTERVAL_HOURS = INTERVAL_S / 3600
-# KPI, the figure's key, the target's attribute, and whether higher is better.
+# KPI, the figure's key and the target's attribute; schemas.targets says which way is better.
 KPIS = (
-    ("service level", "service_level", "sl_target", True),
-    ("abandon rate", "abandon_rate", "abandon_rate_max", False),
-    ("AHT (s)", "aht_s", "aht_target_s", False),
-    ("FCR", "fcr_rate", "fcr_target", True),
-    ("CSAT", "csat", "csat_target", True),
+    ("service level", "service_level", "sl_target"),
+    ("abandon rate", "abandon_rate", "abandon_rate_max"),
+    ("AHT (s)", "aht_s", "aht_target_s"),
+    ("FCR", "fcr_rate", "fcr_target"),
+    ("CSAT", "csat", "csat_target"),
 )
 
 
@@ -123,18 +124,15 @@ def build_report(
         rules = sla.thresholds(client, queue, channel)
         effort.append({"queue": queue, "channel": channel, "currency": rules.currency,
                        **{k: month[k] for k in EFFORT}})  # fmt: skip
-        for label, key, target_name, higher in KPIS:
+        for label, key, target_name in KPIS:
             value, target = month[key], getattr(rules, target_name)
-            met = (
-                None if value is None or target is None else (value >= target if higher else value <= target)
-            )
             attainment.append({"queue": queue, "channel": channel, "kpi": label, "value": value,
-                               "target": target, "met": met})  # fmt: skip
-    breaches = [
-        r for r in rows
-        if r.service_level is not None
-        and r.service_level < sla.thresholds(client, r.queue, r.channel).sl_target
-    ]  # fmt: skip
+                               "target": target, "met": meets(key, value, target)})  # fmt: skip
+
+    def sl_target(r: KpiRow) -> float:
+        return sla.thresholds(client, r.queue, r.channel).sl_target
+
+    breaches = [r for r in rows if meets("service_level", r.service_level, sl_target(r)) is False]
     volumes: dict[str, float] = {}
     for r in rows:
         volumes[r.channel] = volumes.get(r.channel, 0) + r.offered

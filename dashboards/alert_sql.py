@@ -9,7 +9,7 @@ the two equal. "Now" is the end of the rule's time range (Grafana: the evaluatio
 
 from __future__ import annotations
 
-from dashboards.sql_parts import CLIENT, ratio, service_level, sums
+from dashboards.sql_parts import CLIENT, misses_sql, ratio, service_level, sums
 
 WINDOW = "interval_start >= $__toTime - 900 - toUInt32($__toTime) % 60 AND interval_start <= $__toTime"
 LANE_SETTINGS = (
@@ -39,10 +39,11 @@ ORDER BY client, queue, channel"""
 # An email threshold (hours) is longer than the window: the window says nothing about it yet.
 SERVICE_LEVEL_RULE = _window_rule(
     "enabled = 1 AND threshold_s <= 900 AND offered_15m >= min_offered AND service_level_15m IS NOT NULL "
-    "AND service_level_15m < target"
+    f"AND {misses_sql('service_level', 'service_level_15m', 'target')}"
 )
 ABANDON_RATE_RULE = _window_rule(
-    "enabled = 1 AND ceiling IS NOT NULL AND abandon_rate_15m IS NOT NULL AND abandon_rate_15m > ceiling"
+    "enabled = 1 AND ceiling IS NOT NULL AND abandon_rate_15m IS NOT NULL AND "
+    + misses_sql("abandon_rate", "abandon_rate_15m", "ceiling")
 )
 
 _NOW_US = "toInt64(toUInt32($__toTime)) * 1000000"

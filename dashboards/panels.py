@@ -25,8 +25,11 @@ from dashboards.sql_parts import (
     TIMEZONE,
     TODAY,
     UNTIL_NOW,
+    meets_sql,
+    misses_sql,
     ratio,
     service_level,
+    status_sql,
     sums,
 )
 
@@ -43,11 +46,14 @@ class Panel:
     columns: dict[str, str] = field(default_factory=dict)  # column -> unit override
 
 
+# The wallboard's words for no service level, green, amber and red.
+SL_LABELS = ("no calls", "in SLA", "at risk", "breached")
+
+
 def _wallboard_sl() -> str:
     m15, m60, day = sums(LAST_15), sums(LAST_60), sums(TODAY)
     return f"""SELECT client, queue, channel, sl_15m, sl_60m, sl_today, sl_target,
-  multiIf(sl_today IS NULL, 'no calls', sl_today >= sl_target, 'in SLA',
-          sl_today >= sl_target - 0.05, 'at risk', 'breached') AS status
+  {status_sql("service_level", "sl_today", "sl_target", SL_LABELS)} AS status
 FROM (
   SELECT client, queue, channel,
     {service_level(m15)} AS sl_15m,
@@ -116,10 +122,11 @@ ORDER BY day"""
 
 def _client_day_sl() -> str:
     s = sums("1")
+    attained = meets_sql("service_level", "service_level", "sl_target")
     return _by_day(
         f"""{service_level(s)} AS service_level,
   any(target) AS sl_target,
-  if(service_level IS NULL, NULL, toUInt8(service_level >= sl_target)) AS attained"""
+  if(service_level IS NULL, NULL, toUInt8({attained})) AS attained"""
     ).replace(
         "FROM kpi_interval FINAL",
         "FROM kpi_interval FINAL ANY LEFT JOIN (SELECT client, queue, channel, sl_target AS target, "
@@ -184,7 +191,7 @@ FROM (
   GROUP BY interval_start, client, queue, channel
 ) AS kpis
 {TARGETS}
-WHERE service_level < sl_target
+WHERE {misses_sql("service_level", "service_level", "sl_target")}
 ORDER BY interval_start, queue, channel"""
 
 

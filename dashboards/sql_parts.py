@@ -4,6 +4,8 @@ and chDB alike)."""
 
 from __future__ import annotations
 
+from schemas.targets import rule
+
 
 def variable(name: str) -> str:
     """A dashboard variable's value as a ClickHouse string literal, whatever the value holds.
@@ -34,6 +36,27 @@ ADDITIVE = (
     "nps_detractors", "first_responses", "first_responses_in_target", "transferred", "surveyed",
     "ces_responses", "ces_sum", "wait_us_sum", "handle_us_sum", "talk_us_sum", "first_response_us_sum",
 )  # fmt: skip
+
+
+def meets_sql(kpi: str, value: str, target: str) -> str:
+    """Whether ``value`` meets ``target`` as SQL, the way :func:`schemas.targets.meets` judges it."""
+    return f"{value} {'>=' if rule(kpi).higher_is_better else '<='} {target}"
+
+
+def misses_sql(kpi: str, value: str, target: str) -> str:
+    """Whether ``value`` misses ``target`` as SQL (NULL where either is NULL, like ``meets``)."""
+    return f"{value} {'<' if rule(kpi).higher_is_better else '>'} {target}"
+
+
+def status_sql(kpi: str, value: str, target: str, labels: tuple[str, str, str, str]) -> str:
+    """:func:`schemas.targets.status` as SQL: the labels for no value, green, amber and red."""
+    unknown, green, amber, red = (f"'{label}'" for label in labels)
+    judged = rule(kpi)
+    arms = [f"{value} IS NULL", unknown, meets_sql(kpi, value, target), green]
+    if judged.amber_band is not None:
+        edge = f"{target} {'-' if judged.higher_is_better else '+'} {judged.amber_band!r}"
+        arms += [meets_sql(kpi, value, edge), amber]
+    return f"multiIf({', '.join(arms)}, {red})"
 
 
 def sums(condition: str) -> dict[str, str]:

@@ -17,6 +17,10 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
 
 from schemas.config_file import ConfigError, read_config
 from schemas.events import Channel
+from schemas.stamps import US_PER_S
+from schemas.targets import AMBER_BAND as AMBER_BAND  # the rule every view judges targets by
+from schemas.targets import meets as meets
+from schemas.targets import status as status
 
 CHANNELS: tuple[Channel, ...] = ("call", "email", "chat")
 DEFAULT_THRESHOLD_S: dict[str, float] = {"call": 20.0, "chat": 20.0, "email": 7200.0}
@@ -240,7 +244,7 @@ class SlaSettings:
             return None if value is None else float(cast(float, value))
 
         def us(seconds: float | None) -> int | None:
-            return None if seconds is None else round(seconds * 1e6)
+            return None if seconds is None else round(seconds * US_PER_S)
 
         settings = self.client(client)
         threshold = pick("sl_threshold_s") or DEFAULT_THRESHOLD_S[channel]
@@ -248,8 +252,8 @@ class SlaSettings:
         target = pick("sl_target")
         first_response = pick("first_response_target_s") or DEFAULT_FIRST_RESPONSE_S[channel]
         resolved = Thresholds(
-            sl_threshold_us=round(threshold * 1e6),
-            short_abandon_us=round((SHORT_ABANDON_S if short is None else short) * 1e6),
+            sl_threshold_us=round(threshold * US_PER_S),
+            short_abandon_us=round((SHORT_ABANDON_S if short is None else short) * US_PER_S),
             sl_target=DEFAULT_TARGET if target is None else target,
             abandon_rate_max=pick("abandon_rate_max"),
             aht_target_s=pick("aht_target_s"),
@@ -263,7 +267,7 @@ class SlaSettings:
             chat_concurrency=int(pick("chat_concurrency") or DEFAULT_CHAT_CONCURRENCY),
             alerts_enabled=first("alerts") is not False,
             alert_min_offered=int(pick("alert_min_offered") or DEFAULT_ALERT_MIN_OFFERED),
-            alert_longest_wait_us=round((pick("alert_longest_wait_s") or 2 * threshold) * 1e6),
+            alert_longest_wait_us=round((pick("alert_longest_wait_s") or 2 * threshold) * US_PER_S),
         )
         self._cache[key] = resolved
         return resolved

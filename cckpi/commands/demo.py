@@ -24,12 +24,15 @@ EXAMPLE_SLA = Path(__file__).resolve().parents[1] / "sla.example.yaml"
 
 
 def _sl_cell(value: float | None, target: float) -> Text:
-    """Green at or above target, amber within 5 points, red below."""
+    """The service level coloured as schemas.targets judges it (amber shown in the terminal's yellow)."""
     from rich.text import Text
+
+    from schemas.targets import status
 
     if value is None:
         return Text("—")
-    style = "green" if value >= target else ("yellow" if value >= target - 0.05 else "red")
+    judged = status("service_level", value, target)
+    style = "yellow" if judged == "amber" else judged or "red"
     return Text(f"{100 * value:.0f}%", style=f"bold {style}")
 
 

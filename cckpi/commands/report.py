@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from cckpi.report import build_report, write_report
     from schemas.sla import SlaError, load_sla
     from streams.batch.compute import compute_file
-    from streams.engine.intervals import parse_iso
+    from streams.engine.intervals import INTERVAL_S, parse_iso
     from streams.engine.periods import month_bounds
     from streams.settings import Settings
 
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         store = connect(settings.clickhouse(), settings.data_dir, settings.database)
         try:
             rows = read_kpi_rows(
-                store, 900, args.client, start, end, formula=sla.formula, cost=sla.hourly_cost
+                store, INTERVAL_S, args.client, start, end, formula=sla.formula, cost=sla.hourly_cost
             )
             reasons = read_reason_rows(store, sla, args.client, start, end)
             try:  # agent rows are the operator's: a client's own reader does not see them

@@ -19,6 +19,7 @@ import orjson
 
 from producers.envelope import rfc3339
 from schemas.events import RFC3339, epoch_us, parse_rfc3339
+from schemas.stamps import US_PER_S
 
 
 class Kept(NamedTuple):
@@ -47,7 +48,8 @@ def read_record(line: bytes) -> Kept:
     ):
         return Kept(line, None)
     stamp = found["received_at"]
-    at = epoch_us(parse_rfc3339(stamp)) / 1e6 if isinstance(stamp, str) and RFC3339.match(stamp) else None
+    readable = isinstance(stamp, str) and RFC3339.match(stamp)
+    at = epoch_us(parse_rfc3339(stamp)) / US_PER_S if readable else None
     body = found.get("body")
     if isinstance(body, str):
         return Kept(body.encode("utf-8"), at)

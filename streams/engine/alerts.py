@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from schemas.sla import Thresholds
+from schemas.targets import meets
 from streams.engine.intervals import US_PER_S
 
 Scope = tuple[str, str, str]  # client, queue, channel; pipeline rules: ("", topic, "")
@@ -56,11 +57,12 @@ def lane_breaches(scope: Scope, view: LaneView, rules: Thresholds) -> list[Breac
     # A contact whose threshold is longer than the window (email: 2 h) cannot have met it yet:
     # the window says nothing about its service level, and its longest-wait alert covers it.
     judged = rules.sl_threshold_us <= WINDOW_S * US_PER_S
-    if judged and view.offered >= rules.alert_min_offered and level is not None and level < rules.sl_target:
+    offered_enough = view.offered >= rules.alert_min_offered
+    if judged and offered_enough and level is not None and not meets("service_level", level, rules.sl_target):
         found.append(Breach("service_level", scope, level, rules.sl_target))
-    ceiling = rules.abandon_rate_max
-    if ceiling is not None and view.abandon_rate is not None and view.abandon_rate > ceiling:
-        found.append(Breach("abandon_rate", scope, view.abandon_rate, ceiling))
+    ceiling, rate = rules.abandon_rate_max, view.abandon_rate
+    if ceiling is not None and rate is not None and not meets("abandon_rate", rate, ceiling):
+        found.append(Breach("abandon_rate", scope, rate, ceiling))
     limit_s = rules.alert_longest_wait_us / US_PER_S
     if view.waiting and view.longest_wait_s > limit_s:
         found.append(Breach("longest_wait", scope, view.longest_wait_s, limit_s))

@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from streams.engine.intervals import INTERVAL_S
+
 MAX_AGENTS = 100_000  # beyond any queue's staffing: a search that gets here has no answer
 MAX_TARGET = 0.9999  # a target of 100 % has no finite answer: plan for 99.99 %
 
@@ -45,7 +47,7 @@ def staffing(
     offered: float,
     aht_s: float,
     threshold_s: float,
-    interval_s: float = 900,
+    interval_s: float = INTERVAL_S,
     concurrency: int = 1,
 ) -> Staffing:
     """What ``agents`` give for ``offered`` contacts in an interval of ``interval_s``."""
@@ -66,7 +68,7 @@ def required_agents(
     aht_s: float,
     threshold_s: float,
     target: float,
-    interval_s: float = 900,
+    interval_s: float = INTERVAL_S,
     concurrency: int = 1,
 ) -> Staffing:
     """The fewest agents whose service level reaches ``target`` (0 agents for no contacts)."""

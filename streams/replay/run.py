@@ -25,7 +25,7 @@ from streams.batch.parallel import batch_messages
 from streams.batch.routing import Routes, known_routes
 from streams.engine.copies import CONFLICT_REASON
 from streams.engine.fcr import FCR_WINDOW_US
-from streams.engine.intervals import US_PER_S, iso_utc, whole_intervals
+from streams.engine.intervals import INTERVAL_S, US_PER_S, iso_utc, whole_intervals
 from streams.engine.totals import RowKey
 from streams.replay.comparison import Vectors, differences, totals
 from streams.replay.shard import Shard, shard_filter
@@ -237,7 +237,7 @@ def conclude(store: ClickHouse, derived: Derivation) -> ReplayResult:
     since_s, until_s, client, run_id = derived.since_s, derived.until_s, derived.client, derived.run_id
     engines = tuple(derived.rows)
     in_range = derived.rows[engines[0]]
-    live = dict(read_kpi_vectors(store, 900, client, since_s, until_s))
+    live = dict(read_kpi_vectors(store, INTERVAL_S, client, since_s, until_s))
     found = differences(live, in_range)
     both = derived.rows if len(engines) == 2 else None
     between = differences(both["python"], both["sql"]) if both else []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from streams.engine.agent_states import AgentBoard
+from streams.engine.intervals import US_PER_S
 from streams.engine.totals import Lane
 from streams.stages.contact_book import ContactBook
 
@@ -19,7 +20,7 @@ def waiting_now(books: list[ContactBook], now_us: int) -> dict[Lane, dict[str, f
                 continue
             slot = out[(c.client, a.queue, a.channel)]
             slot["waiting"] += 1
-            slot["longest_wait_s"] = max(slot["longest_wait_s"], (now_us - a.at_us) / 1e6)
+            slot["longest_wait_s"] = max(slot["longest_wait_s"], (now_us - a.at_us) / US_PER_S)
     return out
 
 

@@ -11,7 +11,7 @@ from schemas.wire import AgentState
 from streams.engine.agent_states import AgentStatus
 from streams.engine.contact_copies import SLOT_TYPES
 from streams.engine.contacts import Arrival, ContactState, Ending, Survey
-from streams.engine.intervals import US_PER_S, interval_start
+from streams.engine.intervals import INTERVAL_S, MINUTE_S, US_PER_S, interval_start
 from streams.engine.kpi import COLUMNS
 from streams.engine.reasons import split_lane
 from streams.stages.output import (
@@ -25,7 +25,7 @@ from streams.stages.output import (
 )
 
 STORED_COLUMNS: tuple[str, ...] = tuple(c.replace("_s_sum", "_us_sum") for c in COLUMNS)
-KPI_TABLE = {900: "kpi_interval", 60: "kpi_minute"}
+KPI_TABLE = {INTERVAL_S: "kpi_interval", MINUTE_S: "kpi_minute"}
 KPI_KEY_COLUMNS = ("client", "queue", "channel", "interval_start", "source", "version")
 KPI_COLUMNS = (*KPI_KEY_COLUMNS, *STORED_COLUMNS)
 # The tables of the other kinds of rows (15-minute grain only) and their key columns.

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from schemas.kpi import KpiRow
 from schemas.sla import SlaSettings, Thresholds
+from schemas.targets import rules_payload
 from streams.engine.agent_time import STATES
 from streams.engine.intervals import INTERVAL_S, MINUTE_S, US_PER_S, iso_utc
 from streams.engine.staffing import required_for
@@ -100,7 +101,7 @@ def live_summary(
         states = agents.get((client, queue), {})
         result.append({
             "client": client, "queue": queue, "channel": channel,
-            "sl_target": rules.sl_target, "sl_threshold_s": rules.sl_threshold_us / 1e6,
+            "sl_target": rules.sl_target, "sl_threshold_s": rules.sl_threshold_us / US_PER_S,
             "agents": states, "staffing": staffing_now(channel, figures, states, rules),
             **figures,
         })  # fmt: skip
@@ -109,4 +110,5 @@ def live_summary(
         "clients": sorted({k[0] for k in everything}),
         "queue_names": sorted({k[1] for k in everything}),
         "queues": result,
+        "targets": rules_payload(),  # how the page judges a figure against its target
     }

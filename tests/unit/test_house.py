@@ -4,9 +4,11 @@ per concept, the environment read in one place."""
 from __future__ import annotations
 
 import ast
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeGuard
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRST_PARTY = ("cckpi", "streams", "producers", "schemas", "sql", "dashboards")
@@ -202,3 +204,55 @@ def test_microseconds_are_spelled_once() -> None:
     literal = [name for name, path in MODULES.items() if "1_000_000" in path.read_text(encoding="utf-8")
                and name != "schemas.stamps"]  # fmt: skip
     assert literal == [], "use US_PER_S (schemas.stamps, also streams.engine.intervals)"
+
+
+def _number(node: ast.AST, values: set[float]) -> TypeGuard[ast.Constant]:
+    """Whether a node is a number literal among ``values``, however spelled (1e6, 1_000_000, 1000000.0)."""
+    return isinstance(node, ast.Constant) and type(node.value) in (int, float) and node.value in values
+
+
+def _unit_conversions(tree: ast.AST, factors: set[float]) -> Iterator[int]:
+    """Lines that multiply or divide by one of ``factors`` written as a number."""
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.BinOp) or not isinstance(node.op, ast.Mult | ast.Div | ast.FloorDiv):
+            continue
+        if _number(node.left, factors) or _number(node.right, factors):
+            yield node.lineno
+
+
+def test_microseconds_are_converted_by_name() -> None:
+    """``* 1e6``, ``/ 1e6`` and ``* 1e-6`` are US_PER_S spelled again (a comparison with a count
+    of a million is no conversion)."""
+    spelled = {name: lines for name, tree in TREES.items() if name != "schemas.stamps"
+               and (lines := list(_unit_conversions(tree, {1e6, 1e-6})))}  # fmt: skip
+    assert spelled == {}, "multiply or divide by US_PER_S (schemas.stamps, also streams.engine.intervals)"
+
+
+# The producers' 900s are simulated times (a shift's jitter, a handling time), not the KPI interval.
+NOT_THE_INTERVAL = ("producers",)
+
+
+def test_the_interval_is_named_where_it_is_used() -> None:
+    literal = {name: lines for name, tree in TREES.items()
+               if name != "streams.engine.intervals" and not name.startswith(NOT_THE_INTERVAL)
+               and (lines := [node.lineno for node in ast.walk(tree) if _number(node, {900})])}  # fmt: skip
+    assert literal == {}, "use INTERVAL_S (streams.engine.intervals)"
+
+
+# A figure near its target: a band written as a number next to a target (``target - 0.05``), in
+# the code, in the panels' SQL or in the wallboard's script.
+_BAND_NEXT_TO_TARGET = re.compile(
+    r"target\w*['\"\])]*\s*[-+]\s*\d*\.\d+|\d*\.\d+\s*[-+]\s*[\w.\[\]'\"]*target", re.IGNORECASE
+)
+
+
+def test_targets_are_judged_by_the_one_rule() -> None:
+    """Whether a figure meets its target and the amber band are schemas.targets' alone."""
+    sources = [path for name, path in MODULES.items() if name != "schemas.targets"]
+    pages_and_sql = [page for package in FIRST_PARTY for suffix in ("html", "sql")
+                     for page in (ROOT / package).rglob(f"*.{suffix}")]  # fmt: skip
+    sources += pages_and_sql
+    found = {str(path.relative_to(ROOT)): hits for path in sources
+             if (hits := _BAND_NEXT_TO_TARGET.findall(path.read_text(encoding="utf-8")))}  # fmt: skip
+    assert found == {}, "judge with schemas.targets (meets, status; dashboards.sql_parts in SQL)"
+    assert any(p.name == "wallboard.html" for p in pages_and_sql)  # the page's script is read too
