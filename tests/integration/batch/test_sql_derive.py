@@ -5,8 +5,6 @@ with an SLA file; and it refuses, by name, what it cannot derive."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from streams.batch.compute import ReadReport, compute_rows, read_events
 from streams.engine.rows import output_rows
 from streams.storage.connect import connect
 from streams.storage.sql_derive import SqlEngineError, derive_kpi_vectors, file_source
+from tests.cli import cckpi
 from tests.messy import messy_stream
 
 pytestmark = pytest.mark.integration
@@ -93,8 +92,7 @@ def test_cckpi_compute_with_either_engine_writes_the_same_rows(tmp_path: Path) -
     events.write_bytes(events.read_bytes().replace(b"\n", b"\n\n", 3))  # blank lines count nothing
     outputs = []
     for engine in ("python", "sql"):
-        command = [sys.executable, "-m", "cckpi", "compute", "--events", str(events), "--engine", engine]
-        done = subprocess.run(command, capture_output=True, timeout=300)
+        done = cckpi("compute", "--events", str(events), "--engine", engine, timeout=300, text=False)
         assert done.returncode == 0, done.stderr.decode()[-2000:]
         outputs.append(done.stdout)
     assert outputs[0] == outputs[1] and outputs[0].count(b"\n") > 20
@@ -130,8 +128,7 @@ def test_cckpi_compute_skips_the_same_bad_lines_with_either_engine(tmp_path: Pat
     events.write_bytes(b"".join(line + b"\n" for line in lines) + b"\n")  # a blank line at the end
     said = []
     for engine in ("python", "sql"):
-        command = [sys.executable, "-m", "cckpi", "compute", "--events", str(events), "--engine", engine]
-        done = subprocess.run(command, capture_output=True, timeout=300)
+        done = cckpi("compute", "--events", str(events), "--engine", engine, timeout=300, text=False)
         assert done.returncode == 0, done.stderr.decode()[-2000:]
         said.append((done.stdout, done.stderr.replace(b" (SQL engine)", b"")))
     assert said[0] == said[1]

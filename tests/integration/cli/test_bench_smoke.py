@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import orjson
 import pytest
+
+from tests.cli import cckpi
 
 pytestmark = pytest.mark.integration
 
@@ -19,11 +19,8 @@ REQUIRED = ("live_events_per_s", "bare_faust_events_per_s", "latency_p99_s", "co
 
 def test_bench_smoke_writes_every_figure(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
-    done = subprocess.run(
-        [sys.executable, "-m", "cckpi", "bench", "--events", "4000", "--runs", "1",
-         "--latency-seconds", "3", "--query-events", "20000", "--query-repeats", "3", "--json", str(out)],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+    done = cckpi("bench", "--events", "4000", "--runs", "1", "--latency-seconds", "3", "--query-events",
+                 "20000", "--query-repeats", "3", "--json", str(out), timeout=600)  # fmt: skip
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     figures = orjson.loads(out.read_bytes())
     for key in REQUIRED:

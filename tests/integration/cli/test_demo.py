@@ -6,10 +6,11 @@ import os
 import re
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.cli import cckpi, cckpi_command
 
 pytestmark = pytest.mark.integration
 
@@ -17,10 +18,7 @@ pytestmark = pytest.mark.integration
 def test_demo_runs_on_embedded_defaults_and_exits_cleanly(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("KAFKA_BOOTSTRAP", "CLICKHOUSE_URL")}
     env["COLUMNS"] = "200"
-    done = subprocess.run(
-        [sys.executable, "-m", "cckpi", "demo", "--duration", "12", "--speed", "600"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    done = cckpi("demo", "--duration", "12", "--speed", "600", cwd=tmp_path, env=env, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "Tansu" in done.stdout
     assert "final KPI summary" in done.stdout
@@ -41,7 +39,7 @@ def test_demo_stopped_by_sigterm_leaves_nothing_running(tmp_path: Path) -> None:
     """``kill``, ``timeout`` or a service manager stop the demo with SIGTERM, not Ctrl-C."""
     env = {k: v for k, v in os.environ.items() if k not in ("KAFKA_BOOTSTRAP", "CLICKHOUSE_URL")}
     demo = subprocess.Popen(
-        [sys.executable, "-m", "cckpi", "demo", "--speed", "600"],
+        cckpi_command("demo", "--speed", "600"),
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     assert demo.stdout is not None

@@ -5,8 +5,6 @@ bridging the same log again changes nothing."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -16,14 +14,10 @@ from cckpi.stack.broker import TansuBroker
 from schemas.kpi import OUTPUT_COLUMNS
 from streams.batch.compute import compute_file
 from streams.kafka import ensure_topics
+from tests.cli import cckpi
 from tests.integration.harness import drain, new_settings
 
 pytestmark = pytest.mark.integration
-
-
-def cckpi(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cckpi", *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=300)  # fmt: skip
 
 
 def test_a_queue_log_through_the_bridge_and_the_worker(tmp_path: Path, broker: TansuBroker) -> None:
@@ -43,7 +37,8 @@ def test_a_queue_log_through_the_bridge_and_the_worker(tmp_path: Path, broker: T
     ensure_topics(settings)
     env = {"KAFKA_BOOTSTRAP": broker.bootstrap, "CCKPI_TOPIC": settings.topic}
     for _ in range(2):  # the same log twice: the same event ids, so it counts once
-        sent = cckpi("bridge", "asterisk", "--queue-log", str(log), "--map", str(queues), env=env)
+        sent = cckpi("bridge", "asterisk", "--queue-log", str(log), "--map", str(queues),
+                     env={**os.environ, **env})  # fmt: skip
         assert sent.returncode == 0, sent.stderr
     run = drain(settings, None)
     columns = set(OUTPUT_COLUMNS)

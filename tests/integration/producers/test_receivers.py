@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -21,6 +20,7 @@ from cckpi.stack.processes import wait_until
 from schemas.kpi import OUTPUT_COLUMNS
 from streams.batch.compute import compute_file
 from streams.kafka import end_offsets, ensure_topics
+from tests.cli import cckpi, cckpi_command
 from tests.integration.conftest import SIM_START
 from tests.integration.harness import drain, new_settings
 from tests.unit.events import raw
@@ -43,7 +43,7 @@ def post(url: str, body: bytes, token: str | None = TOKEN, scheme: str = "Bearer
 
 def start(args: list[str], env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    command = [sys.executable, "-m", "cckpi", *args, "--listen", f"127.0.0.1:{port}"]
+    command = cckpi_command(*args, "--listen", f"127.0.0.1:{port}")
     process = subprocess.Popen(
         command, env={**os.environ, **env}, stdout=log.open("wb"), stderr=subprocess.STDOUT
     )
@@ -124,7 +124,7 @@ def test_posted_events_and_webhooks_reach_the_rows(
             process.wait(timeout=30)
     inboxes, converted = str(tmp_path / "inboxes.yaml"), str(tmp_path / "cw.jsonl")
     command = ["bridge", "chatwoot", "--replay", str(archive), "--map", inboxes, "--output", converted]
-    replayed = subprocess.run([sys.executable, "-m", "cckpi", *command], capture_output=True, text=True)
+    replayed = cckpi(*command)
     assert replayed.returncode == 1 and "line 17: conversation_created without" in replayed.stderr, (
         replayed.stderr
     )  # the refused one
@@ -223,8 +223,6 @@ def test_an_empty_or_placeholder_token_keeps_the_receiver_closed(
     tmp_path: Path, command: list[str], variable: str, value: str, said: str
 ) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CCKPI_")}
-    done = subprocess.run(
-        [sys.executable, "-m", "cckpi", *command, "--listen", f"127.0.0.1:{free_port()}"],
-        env={**env, variable: value}, cwd=tmp_path, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    done = cckpi(*command, "--listen", f"127.0.0.1:{free_port()}", env={**env, variable: value}, cwd=tmp_path,
+                 timeout=60)  # fmt: skip
     assert done.returncode == 2 and said in done.stderr, done.stderr

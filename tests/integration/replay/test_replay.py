@@ -21,6 +21,7 @@ from streams.storage.connect import connect
 from streams.storage.reads import read_kpi_rows
 from streams.storage.sql_derive import SqlEngineError
 from streams.storage.tables import KPI_COLUMNS
+from tests.cli import cckpi
 from tests.integration.conftest import SIM_END, SIM_START, as_messages
 from tests.integration.harness import load_through_stages, new_settings, run_pipeline
 from tests.unit.events import BASE, raw
@@ -108,24 +109,16 @@ def test_replay_agrees_then_detects_a_tampered_row(
 def test_replay_cli_exit_status(tmp_path: Path, broker: TansuBroker, clickhouse_server: Any,
                                 simulated_events: list[dict]) -> None:  # type: ignore[type-arg]  # fmt: skip
     import os
-    import subprocess
-    import sys
 
     settings = new_settings(tmp_path, broker.bootstrap, clickhouse_server.url)
     run_pipeline(settings, as_messages(simulated_events[:3000]), clickhouse_server.url)
     env = {**os.environ, "CLICKHOUSE_URL": clickhouse_server.url, "CCKPI_DATABASE": settings.database}
-    done = subprocess.run(
-        [sys.executable, "-m", "cckpi", "replay", "--from", SIM_START.isoformat(),
-         "--to", SIM_END.isoformat(), "--client", "acme", "--report", str(tmp_path / "audit.json")],
-        capture_output=True, text=True, env=env, timeout=120,
-    )  # fmt: skip
+    done = cckpi("replay", "--from", SIM_START.isoformat(), "--to", SIM_END.isoformat(), "--client", "acme",
+                 "--report", str(tmp_path / "audit.json"), env=env, timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert "agrees with the live rows" in done.stdout and (tmp_path / "audit.json").exists()
-    drill = subprocess.run(
-        [sys.executable, "-m", "cckpi", "audit", "contacts", "--client", "acme", "--queue", "billing",
-         "--interval", "2026-11-23T08:00:00Z"],
-        capture_output=True, text=True, env=env, timeout=60,
-    )  # fmt: skip
+    drill = cckpi("audit", "contacts", "--client", "acme", "--queue", "billing",
+                  "--interval", "2026-11-23T08:00:00Z", env=env, timeout=60)  # fmt: skip
     assert drill.returncode == 0 and drill.stdout.count("\n") >= 1, drill.stderr
 
 

@@ -5,7 +5,6 @@ days late); the merge refuses runs with shards missing or replaying different ra
 from __future__ import annotations
 
 import subprocess
-import sys
 from datetime import UTC, datetime
 from itertools import combinations
 from pathlib import Path
@@ -23,6 +22,7 @@ from streams.storage.connect import connect
 from streams.storage.migrate import migrate
 from streams.storage.protocol import ClickHouse
 from streams.storage.tables import STORED_COLUMNS
+from tests.cli import cckpi
 from tests.integration.harness import load_through_stages
 from tests.messy import messy_stream
 
@@ -106,21 +106,20 @@ def test_the_command_line_runs_shards_then_merges(tmp_path: Path) -> None:
     env = {"CCKPI_DATA_DIR": str(tmp_path / "data"), "CCKPI_DATABASE": "cli", "PATH": "/usr/bin:/bin"}
     span = ["--from", iso_utc(BEGIN), "--to", iso_utc(BEGIN + DAY)]
 
-    def cckpi(*args: str) -> subprocess.CompletedProcess[str]:
-        command = [sys.executable, "-m", "cckpi", "replay", *args]
-        return subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    def cli_replay(*args: str) -> subprocess.CompletedProcess[str]:
+        return cckpi("replay", *args, env=env, cwd=tmp_path, timeout=300)
 
-    first = cckpi(*span, "--shard", "1/2", "--run-id", "audit-7")
+    first = cli_replay(*span, "--shard", "1/2", "--run-id", "audit-7")
     assert first.returncode == 0, first.stderr
     assert "shard 1/2 of audit-7" in first.stdout and "waiting for shard 2/2" in first.stdout
-    early = cckpi("--merge", "audit-7")
+    early = cli_replay("--merge", "audit-7")
     assert early.returncode == 2 and "lacks shard(s) 2/2" in early.stderr
-    second = cckpi(*span, "--shard", "2/2", "--run-id", "audit-7")
+    second = cli_replay(*span, "--shard", "2/2", "--run-id", "audit-7")
     assert second.returncode == 0 and "cckpi replay --merge audit-7" in second.stdout, second.stdout
-    merged = cckpi("--merge", "audit-7", "--report", "merged.json")
+    merged = cli_replay("--merge", "audit-7", "--report", "merged.json")
     assert merged.returncode == 0, merged.stderr
     assert orjson.loads((tmp_path / "merged.json").read_bytes())["agrees"] is True
-    no_run = cckpi(*span, "--shard", "1/2")
+    no_run = cli_replay(*span, "--shard", "1/2")
     assert no_run.returncode == 2 and "--shard needs --run-id" in no_run.stderr
 
 

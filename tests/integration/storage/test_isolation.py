@@ -6,7 +6,6 @@ import csv
 import json
 import os
 import subprocess
-import sys
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +21,7 @@ from producers.simulator import Simulator
 from streams.storage.connect import connect
 from streams.storage.reads import read_kpi_rows
 from streams.storage.tenants import client_database, client_user
+from tests.cli import cckpi
 from tests.integration.harness import load_through_stages, when_loaded
 
 pytestmark = pytest.mark.integration
@@ -36,11 +36,9 @@ def provision(
     users_d.mkdir(exist_ok=True)
     env = {**os.environ, "CLICKHOUSE_URL": f"{server.url}/{database}", "CCKPI_DATABASE": database,
            "CCKPI_CLIENT_PASSWORD": PASSWORD}  # fmt: skip
-    return subprocess.run(
-        [sys.executable, "-m", "cckpi", "clients", "provision", "--client", client,
-         "--users-xml", str(users_d / f"{client_user(database, client)}.xml"), *extra],
-        env=env, capture_output=True, text=True, timeout=120, check=True,
-    )  # fmt: skip
+    return cckpi("clients", "provision", "--client", client,
+                 "--users-xml", str(users_d / f"{client_user(database, client)}.xml"), *extra,
+                 env=env, timeout=120, check=True)  # fmt: skip
 
 
 def client_url(server: ClickHouseServer, database: str, client: str) -> str:
@@ -120,8 +118,7 @@ def test_client_a_reads_its_rows_and_cannot_read_client_b(tmp_path: Path, clickh
 def report(client: str, out: Path, url: str) -> subprocess.CompletedProcess[str]:
     command = ["report", "--client", client, "--period", "2026-11", "--format", "csv", "--output", str(out)]
     env = {**os.environ, "CLICKHOUSE_URL": url}
-    return subprocess.run([sys.executable, "-m", "cckpi", *command], env=env, capture_output=True, text=True,
-                          timeout=120)  # fmt: skip
+    return cckpi(*command, env=env, timeout=120)
 
 
 def test_report_through_a_client_read_path(tmp_path: Path, clickhouse_server: Any) -> None:

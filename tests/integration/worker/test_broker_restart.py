@@ -30,6 +30,7 @@ from schemas.kpi import OUTPUT_COLUMNS
 from streams.batch.compute import compute_file
 from streams.kafka import ensure_topics
 from streams.replay.kafka_source import read_topic
+from tests.cli import cckpi, cckpi_command
 from tests.integration.harness import PipelineRun, new_settings
 
 pytestmark = pytest.mark.integration
@@ -67,17 +68,15 @@ def test_the_broker_restarts_mid_stream(
     tmp_path: Path, s3: dict[str, str], clickhouse_server: ClickHouseServer, seed: int, how: str
 ) -> None:
     rng = random.Random(seed)
-    cli = [sys.executable, "-m", "cckpi"]
     log = tmp_path / "made_queue_log"
     hours = rng.randint(2, 5)
-    made = subprocess.run([*cli, "simulate", "--start", "2026-11-23T07:00:00Z", "--duration", f"{hours}h",
-                           "--seed", str(seed), "--output", f"queue_log:{log}"],
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    made = cckpi("simulate", "--start", "2026-11-23T07:00:00Z", "--duration", f"{hours}h",
+                 "--seed", str(seed), "--output", f"queue_log:{log}", timeout=300)  # fmt: skip
     assert made.returncode == 0, made.stderr
     queues = f"{log}.queues.yaml"
     converted = tmp_path / "all.jsonl"
-    offline = subprocess.run([*cli, "bridge", "asterisk", "--queue-log", str(log), "--map", queues,
-                              "--output", str(converted)], capture_output=True, text=True)  # fmt: skip
+    offline = cckpi("bridge", "asterisk", "--queue-log", str(log), "--map", queues,
+                    "--output", str(converted))  # fmt: skip
     assert offline.returncode == 0, offline.stderr
     expected = [r.model_dump(include=set(OUTPUT_COLUMNS)) for r in compute_file(converted)[0]]
     lines = log.read_text().splitlines(keepends=True)
@@ -92,7 +91,7 @@ def test_the_broker_restarts_mid_stream(
     bridge_log = open(tmp_path / "bridge.log", "ab")  # noqa: SIM115
     position = str(tmp_path / "position.json")
     following = ["--queue-log", str(growing), "--map", queues, "--follow", "--position", position]
-    bridge = subprocess.Popen([*cli, "bridge", "asterisk", *following], env=env, stdout=bridge_log,
+    bridge = subprocess.Popen(cckpi_command("bridge", "asterisk", *following), env=env, stdout=bridge_log,
                               stderr=subprocess.STDOUT)  # fmt: skip
     worker = WorkerProcess(settings, settings.data_dir / "worker.log")
     run = PipelineRun(settings, clickhouse_server.url)

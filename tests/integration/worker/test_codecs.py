@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,7 @@ from schemas.kpi import OUTPUT_COLUMNS
 from streams.batch.compute import ReadReport, compute_rows, read_events
 from streams.kafka import ensure_topics
 from streams.replay.kafka_source import read_topic
+from tests.cli import cckpi
 from tests.integration.harness import PipelineRun, drain, new_settings, produce_librdkafka
 from tests.messy import messy_stream
 
@@ -86,11 +85,8 @@ def test_a_batch_the_worker_cannot_read_stops_it_saying_where_and_a_restart_resu
 @pytest.mark.parametrize("codec", CODECS)
 def test_the_simulator_produces_with_any_codec(broker: TansuBroker, codec: str) -> None:
     topic = f"simulated-{codec}-{os.getpid()}"
-    done = subprocess.run(
-        [sys.executable, "-m", "cckpi", "simulate", "--events", "300", "--speed", "max", "--output", "kafka",
-         "--bootstrap", broker.bootstrap, "--topic", topic, "--compression", codec],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    done = cckpi("simulate", "--events", "300", "--speed", "max", "--output", "kafka", "--bootstrap",
+                 broker.bootstrap, "--topic", topic, "--compression", codec, timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     values = read_topic(broker.bootstrap, topic, 0)
     assert len(values) == 300 and all(v.startswith(b"{") for v in values)

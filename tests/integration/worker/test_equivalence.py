@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import random
-import subprocess
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ from schemas.kpi import OUTPUT_COLUMNS
 from schemas.sla import SlaSettings
 from streams.batch.breakdowns import grain_rows
 from streams.batch.compute import ReadReport, compute_rows, read_events
+from tests.cli import cckpi
 from tests.integration.conftest import as_messages, hold_back_early, record_fault, write_jsonl
 from tests.integration.harness import new_settings, run_pipeline
 
@@ -25,10 +24,7 @@ pytestmark = pytest.mark.integration
 
 def cli_compute(events_file: Path) -> list[dict]:  # type: ignore[type-arg]
     """``cckpi compute --format jsonl`` exactly as a user runs it."""
-    done = subprocess.run(
-        [sys.executable, "-m", "cckpi", "compute", "--events", str(events_file), "--format", "jsonl"],
-        capture_output=True, check=True,
-    )  # fmt: skip
+    done = cckpi("compute", "--events", str(events_file), "--format", "jsonl", check=True, text=False)
     return [orjson.loads(line) for line in done.stdout.splitlines()]
 
 

@@ -18,8 +18,6 @@ import hmac
 import os
 import secrets
 import struct
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -33,6 +31,7 @@ from cckpi.stack.broker import TansuBroker, free_port
 from cckpi.stack.launcher import kafka_access_env
 from schemas.kpi import OUTPUT_COLUMNS
 from streams.batch.compute import compute_file
+from tests.cli import cckpi
 from tests.integration.harness import drain, new_settings
 
 pytestmark = pytest.mark.integration
@@ -255,19 +254,9 @@ def sasl_broker(tmp_path: Path) -> Iterator[SaslBroker]:
         broker.stop()
 
 
-def cckpi(*args: str, env: dict[str, str], timeout_s: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cckpi", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env},
-        timeout=timeout_s,
-    )
-
-
 def test_the_simulator_and_the_worker_through_sasl(tmp_path: Path, sasl_broker: SaslBroker) -> None:
     simulated = ("simulate", "--start", "2026-11-23T08:00:00Z", "--duration", "2h", "--seed", "5")
-    made = cckpi(*simulated, "--output", str(tmp_path / "events.jsonl"), env={})
+    made = cckpi(*simulated, "--output", str(tmp_path / "events.jsonl"))
     assert made.returncode == 0, made.stderr
     expected, _ = compute_file(tmp_path / "events.jsonl")
     assert sum(r.answered for r in expected) > 20
@@ -286,7 +275,7 @@ def test_the_simulator_and_the_worker_through_sasl(tmp_path: Path, sasl_broker: 
         "CCKPI_PARTITIONS": str(secured.partitions),
         **kafka_access_env(secured),
     }
-    sent = cckpi(*simulated, "--output", "kafka", env=env)
+    sent = cckpi(*simulated, "--output", "kafka", env={**os.environ, **env})
     assert sent.returncode == 0, sent.stderr
     run = drain(secured, None)  # the worker gets the same SASL settings (launcher.settings_env)
     columns = set(OUTPUT_COLUMNS)
@@ -311,7 +300,7 @@ def test_each_mechanism_logs_in(tmp_path: Path, sasl_broker: SaslBroker, mechani
         "KAFKA_SASL_USERNAME": USER,
         "KAFKA_SASL_PASSWORD": sasl_broker.password,
     }
-    sent = cckpi("simulate", "--events", "50", "--output", "kafka", env=env)
+    sent = cckpi("simulate", "--events", "50", "--output", "kafka", env={**os.environ, **env})
     assert sent.returncode == 0, sent.stderr
     assert sasl_broker.listener.logins and sasl_broker.listener.unauthenticated == []
     assert {(m, user) for m, user, _ in sasl_broker.listener.logins} == {(mechanism, USER)}
@@ -349,7 +338,7 @@ def test_a_wrong_password_is_refused_in_one_line(
     try:
         for command in (["worker"], ["bridge", "asterisk", "--queue-log", str(log)]):
             began = time.monotonic()
-            stopped = cckpi(*command, env=wrong, timeout_s=60)
+            stopped = cckpi(*command, env={**os.environ, **wrong}, timeout=60)
             assert stopped.returncode == 2, (command, stopped.stderr[-2000:])
             lines = stopped.stderr.strip().splitlines()
             assert len(lines) == 1 and f"SASL {mechanism} refused for '{USER}'" in lines[0], (command, lines)

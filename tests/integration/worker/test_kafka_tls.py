@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from cckpi.stack.launcher import kafka_access_env
 from schemas.kpi import OUTPUT_COLUMNS
 from streams.batch.compute import compute_file
 from streams.kafka import ensure_topics
+from tests.cli import cckpi
 from tests.integration.harness import drain, new_settings
 from tests.integration.pki import Pki, make_pki
 
@@ -56,19 +56,14 @@ def tls_broker(tmp_path: Path) -> Iterator[TlsBroker]:
         broker.stop()
 
 
-def cckpi(*args: str, env: dict[str, str], timeout_s: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cckpi", *args], capture_output=True, text=True,
-                          env={**os.environ, **env}, timeout=timeout_s)  # fmt: skip
-
-
 def test_a_bridge_and_the_worker_through_tls(tmp_path: Path, tls_broker: TlsBroker) -> None:
     log = tmp_path / "queue_log"
     made = cckpi("simulate", "--start", "2026-11-23T08:00:00Z", "--duration", "3h", "--seed", "5",
-                 "--output", f"queue_log:{log}", env={})  # fmt: skip
+                 "--output", f"queue_log:{log}")  # fmt: skip
     assert made.returncode == 0, made.stderr
     queues = f"{log}.queues.yaml"
     offline = cckpi("bridge", "asterisk", "--queue-log", str(log), "--map", queues,
-                    "--output", str(tmp_path / "calls.jsonl"), env={})  # fmt: skip
+                    "--output", str(tmp_path / "calls.jsonl"))  # fmt: skip
     assert offline.returncode == 0, offline.stderr
     expected, _ = compute_file(tmp_path / "calls.jsonl")
     assert sum(r.answered for r in expected) > 20
@@ -78,7 +73,7 @@ def test_a_bridge_and_the_worker_through_tls(tmp_path: Path, tls_broker: TlsBrok
     )
     ensure_topics(secured)
     env = {"KAFKA_BOOTSTRAP": tls_broker.bootstrap, "CCKPI_TOPIC": secured.topic, **kafka_access_env(secured)}
-    sent = cckpi("bridge", "asterisk", "--queue-log", str(log), "--map", queues, env=env)
+    sent = cckpi("bridge", "asterisk", "--queue-log", str(log), "--map", queues, env={**os.environ, **env})
     assert sent.returncode == 0, sent.stderr
     run = drain(secured, None)  # the worker gets the same TLS settings (launcher.settings_env)
     columns = set(OUTPUT_COLUMNS)
@@ -95,7 +90,7 @@ def test_an_untrusted_broker_is_refused_in_one_line(tmp_path: Path, tls_broker: 
     log.write_text("1764000000|NONE|NONE|NONE|QUEUESTART|\n")
     for command in (["worker"], ["bridge", "asterisk", "--queue-log", str(log)]):
         began = time.monotonic()
-        stopped = cckpi(*command, env=wrong, timeout_s=60)
+        stopped = cckpi(*command, env={**os.environ, **wrong}, timeout=60)
         assert stopped.returncode == 2, (command, stopped.stderr[-2000:])
         said = stopped.stderr.strip().splitlines()
         assert len(said) == 1 and "certificate is not trusted" in said[0], (command, said)

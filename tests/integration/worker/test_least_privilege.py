@@ -9,8 +9,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,6 +27,7 @@ from streams.kafka import ensure_topics
 from streams.settings import Settings
 from streams.storage.connect import connect
 from streams.storage.reads import read_kpi_rows
+from tests.cli import cckpi
 from tests.integration.conftest import as_messages
 from tests.integration.harness import new_settings, produce, when_loaded
 
@@ -59,8 +58,7 @@ def limited_worker(server: ClickHouseServer, *databases: str) -> Client:
 def migrate_as_administrator(settings: Settings) -> str:
     env = {**os.environ, "CLICKHOUSE_URL": settings.clickhouse_url.get_secret_value(),  # type: ignore[union-attr]
            "CCKPI_DATABASE": settings.database, "CCKPI_DATA_DIR": str(settings.data_dir)}  # fmt: skip
-    done = subprocess.run([sys.executable, "-m", "cckpi", "migrate"], env=env, capture_output=True,
-                          text=True, timeout=120, check=True)  # fmt: skip
+    done = cckpi("migrate", env=env, timeout=120, check=True)
     return done.stdout
 
 
@@ -91,9 +89,8 @@ def test_the_worker_writes_as_its_own_limited_user(
            "CCKPI_DATABASE": settings.database, "CCKPI_CLIENT_PASSWORD": "acme-password-long",
            "CCKPI_WORKER_USER": WORKER, "CCKPI_WORKER_PASSWORD": PASSWORD}  # fmt: skip
     users_xml = tmp_path / "acme.xml"
-    provisioned = subprocess.run([sys.executable, "-m", "cckpi", "clients", "provision", "--client", "acme",
-                                  "--users-xml", str(users_xml)], env=env, capture_output=True, text=True,
-                                 timeout=120)  # fmt: skip
+    provisioned = cckpi("clients", "provision", "--client", "acme", "--users-xml", str(users_xml), env=env,
+                        timeout=120)  # fmt: skip
     assert provisioned.returncode == 0, provisioned.stderr
     hint = re.search(rf"user {WORKER} writes .* add <database>(\w+)</database>", provisioned.stdout)
     assert hint, provisioned.stdout

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cckpi.stack.broker import TansuBroker
-from cckpi.stack.launcher import WorkerProcess, wait_drained
+from cckpi.stack.launcher import WORKER_COMMAND, WorkerProcess, wait_drained
 from schemas.kpi import OUTPUT_COLUMNS
 from streams.batch.compute import ReadReport, compute_rows, read_events
 from streams.storage.migrate import load_migrations
@@ -19,7 +19,7 @@ from tests.integration.conftest import as_messages
 from tests.integration.harness import PipelineRun, new_settings, produce
 
 pytestmark = pytest.mark.integration
-STARTS = {"cckpi worker": ("-m", "cckpi", "worker"), "python -m streams worker": ("-m", "streams", "worker")}
+STARTS = {"cckpi worker": WORKER_COMMAND, "python -m streams worker": ("-m", "streams", "worker")}
 
 
 @pytest.mark.parametrize("start", STARTS)

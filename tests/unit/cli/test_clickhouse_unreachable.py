@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
+
+from tests.cli import cckpi
 
 
 def test_an_unreachable_clickhouse_is_one_line() -> None:
@@ -14,8 +14,7 @@ def test_an_unreachable_clickhouse_is_one_line() -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {**os.environ, "CLICKHOUSE_URL": f"clickhouse://reader:s3cret-pass@127.0.0.1:{port}/x"}
-    done = subprocess.run([sys.executable, "-m", "cckpi", "migrate"], env=env, capture_output=True, text=True,
-                          timeout=60)  # fmt: skip
+    done = cckpi("migrate", env=env, timeout=60)
     said = done.stderr.strip().splitlines()
     assert done.returncode == 2 and len(said) == 1, done.stderr
     assert f"127.0.0.1:{port}" in said[0] and "s3cret" not in said[0]

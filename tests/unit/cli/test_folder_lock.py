@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from cckpi.stack.folder_lock import FolderInUse, holding
+from tests.cli import cckpi
 
 _HOLDER = """
 import sys, time
@@ -26,8 +27,7 @@ with holding(Path(sys.argv[1])):
 def _cckpi(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("CLICKHOUSE_URL", "KAFKA_BOOTSTRAP")}
     env["CCKPI_DATA_DIR"] = str(data_dir)
-    return subprocess.run([sys.executable, "-m", "cckpi", *args], env=env, capture_output=True, text=True,
-                          timeout=120, check=False)  # fmt: skip
+    return cckpi(*args, env=env, timeout=120)
 
 
 def test_a_second_process_on_a_held_folder_says_which_and_stops(tmp_path: Path) -> None:

@@ -4,28 +4,22 @@ from __future__ import annotations
 
 import csv
 import io
-import subprocess
-import sys
 from pathlib import Path
 
 import orjson
 import pytest
 
 from schemas.breakdowns import STAFFING_COLUMNS
+from tests.cli import cckpi
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def cckpi(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cckpi", *args], capture_output=True, text=True, timeout=120,
-                          cwd=ROOT)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def events(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("grains") / "events.jsonl"
     done = cckpi("simulate", "--seed", "4", "--duration", "3h", "--start", "2026-12-01T09:00:00Z",
-                 "--sla", "sla.example.yaml", "--output", str(path))  # fmt: skip
+                 "--sla", "sla.example.yaml", "--output", str(path), cwd=ROOT, timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr
     with path.open("ab") as file:
         file.write(b'{"type": "contact.ended", "not": "valid"}\n')
@@ -33,7 +27,8 @@ def events(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def jsonl(events: Path, grain: str) -> list[dict[str, object]]:
-    done = cckpi("compute", "--events", str(events), "--sla", "sla.example.yaml", "--grain", grain)
+    done = cckpi("compute", "--events", str(events), "--sla", "sla.example.yaml", "--grain", grain,
+                 cwd=ROOT, timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "skipped 1 bad line" in done.stderr
     return [orjson.loads(line) for line in done.stdout.splitlines()]
@@ -51,7 +46,8 @@ def test_reason_and_agent_rows_account_for_every_handled_contact(events: Path) -
 
 
 def test_staffing_prints_required_and_staffed_agents_as_csv(events: Path) -> None:
-    done = cckpi("compute", "--events", str(events), "--grain", "staffing", "--format", "csv")
+    done = cckpi("compute", "--events", str(events), "--grain", "staffing", "--format", "csv",
+                 cwd=ROOT, timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
     assert tuple(rows[0]) == STAFFING_COLUMNS
@@ -62,10 +58,9 @@ def test_staffing_prints_required_and_staffed_agents_as_csv(events: Path) -> Non
 
 def test_erlang_prints_the_agents_a_target_needs() -> None:
     done = cckpi("erlang", "--offered", "100", "--aht", "180", "--threshold", "20", "--target", "0.8",
-                 "--interval", "1800")  # fmt: skip
+                 "--interval", "1800", cwd=ROOT, timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "14 agent(s) reach 80%" in done.stdout
-    assert (
-        cckpi("erlang", "--offered", "100", "--aht", "0", "--threshold", "20", "--target", "0.8").returncode
-        == 2
-    )
+    refused = cckpi("erlang", "--offered", "100", "--aht", "0", "--threshold", "20", "--target", "0.8",
+                    cwd=ROOT, timeout=120)  # fmt: skip
+    assert refused.returncode == 2

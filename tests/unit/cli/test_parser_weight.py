@@ -6,6 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from tests.cli import cckpi
+
 HEAVY = ("faust", "mode", "aiokafka", "kafka", "chdb", "clickhouse_driver", "pandas", "pyarrow",
          "matplotlib", "numpy", "rich", "pydantic", "pydantic_settings", "msgspec", "yaml",
          "grafana_client", "streams", "schemas")  # fmt: skip
@@ -29,6 +31,5 @@ def test_building_the_parser_imports_nothing_heavy() -> None:
 def test_the_version_is_the_packages() -> None:
     from importlib.metadata import version
 
-    done = subprocess.run([sys.executable, "-m", "cckpi", "--version"], capture_output=True, text=True,
-                          check=True, timeout=60)  # fmt: skip
+    done = cckpi("--version", check=True, timeout=60)
     assert done.stdout.strip() == f"cckpi {version('cckpi')}"

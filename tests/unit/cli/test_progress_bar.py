@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import pty
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from schemas.sla import SlaSettings
 from streams.batch.packed import Packed
 from streams.batch.parallel import batch_messages, progress
+from tests.cli import cckpi, cckpi_command
 from tests.messy import messy_stream
 
 
@@ -24,13 +24,12 @@ def events_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def compute(events: Path, terminal: bool) -> str:
-    command = [sys.executable, "-m", "cckpi", "compute", "--events", str(events), "--format", "csv"]
+    command = ("compute", "--events", str(events), "--format", "csv")
     if not terminal:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
-        return done.stderr
+        return cckpi(*command, timeout=120).stderr
     leader, follower = pty.openpty()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=follower, env={**os.environ,
-                               "COLUMNS": "120"})  # fmt: skip
+    process = subprocess.Popen(cckpi_command(*command), stdout=subprocess.DEVNULL, stderr=follower,
+                               env={**os.environ, "COLUMNS": "120"})  # fmt: skip
     os.close(follower)
     seen = b""
     while True:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 from dashboards.panels import DASHBOARDS
+from tests.cli import cckpi
 
 
 class FakeGrafana(BaseHTTPRequestHandler):
@@ -66,10 +66,7 @@ class FakeGrafana(BaseHTTPRequestHandler):
 
 
 def publish(url: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cckpi", "dashboards", "publish", "--url", url, "--token", "tok-123"],
-        capture_output=True, text=True, env=env, timeout=60,
-    )  # fmt: skip
+    return cckpi("dashboards", "publish", "--url", url, "--token", "tok-123", env=env, timeout=60)
 
 
 def test_publish_pushes_datasource_and_every_dashboard() -> None:
@@ -80,10 +77,7 @@ def test_publish_pushes_datasource_and_every_dashboard() -> None:
     env = {**os.environ, "GRAFANA_CLICKHOUSE_PASSWORD": "s3cret-pw"}
     try:
         for _ in range(2):  # the second run updates what the first created
-            done = subprocess.run(
-                [sys.executable, "-m", "cckpi", "dashboards", "publish", "--url", url, "--token", "tok-123"],
-                capture_output=True, text=True, env=env, timeout=60,
-            )  # fmt: skip
+            done = publish(url, env)
             assert done.returncode == 0, done.stderr
             assert "tok-123" not in done.stdout + done.stderr and "s3cret-pw" not in done.stdout + done.stderr
     finally:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import orjson
+
+from tests.cli import cckpi_command
 
 T = 1_790_000_100 - 1_790_000_100 % 900
 
@@ -24,7 +25,7 @@ def call(n: int) -> str:
 def follow(log: Path, out: Path, position: Path) -> subprocess.Popen[bytes]:
     command = ["bridge", "asterisk", "--queue-log", str(log), "--follow", "--position", str(position),
                "--output", str(out)]  # fmt: skip
-    return subprocess.Popen([sys.executable, "-m", "cckpi", *command], stderr=subprocess.PIPE)
+    return subprocess.Popen(cckpi_command(*command), stderr=subprocess.PIPE)
 
 
 def written(out: Path, count: int, timeout_s: float = 20.0) -> None:

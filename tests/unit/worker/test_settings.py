@@ -4,7 +4,6 @@ environment value said in one line."""
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from urllib.parse import unquote, urlsplit
 
@@ -12,6 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from streams.settings import Settings
+from tests.cli import cckpi
 
 AWKWARD = ["p@ss:w/rd", "with space", "q'uote\"d", "#%25hash", "ünï/cöde?x=1"]
 
@@ -46,14 +46,13 @@ def test_a_url_alone_is_kept_as_given() -> None:
 )  # fmt: skip
 def test_a_bad_environment_value_is_one_line(variable: str, value: str, said: str) -> None:
     env = {**os.environ, variable: value}
-    done = subprocess.run([sys.executable, "-m", "cckpi", "migrate"], env=env, capture_output=True,
-                          text=True, timeout=60)  # fmt: skip
+    done = cckpi("migrate", env=env, timeout=60)
     assert done.returncode == 2
     assert done.stderr.startswith(f"cckpi migrate: {said}") and "Traceback" not in done.stderr
 
 
 def test_version() -> None:
-    done = subprocess.run([sys.executable, "-m", "cckpi", "--version"], capture_output=True, text=True)
+    done = cckpi("--version")
     assert done.returncode == 0 and done.stdout.startswith("cckpi ")
 
 
