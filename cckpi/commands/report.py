@@ -24,10 +24,11 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cckpi.report import build_report, write_report
+    from cckpi.report_formats import write_report
     from schemas.sla import SlaError, load_sla
     from streams.batch.compute import compute_file
     from streams.engine.intervals import INTERVAL_S, parse_iso
+    from streams.engine.monthly import build_report
     from streams.engine.periods import month_bounds
     from streams.settings import Settings
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from cckpi.report import build_report, write_csv
+from cckpi.report_formats import write_csv
 from dashboards.generate import ALERTING, OUT, render, render_alert_rules
 from dashboards.panels import DASHBOARDS
 from schemas.kpi import KpiRow
@@ -22,6 +22,7 @@ from schemas.wire import AgentState
 from streams.batch.compute import compute_rows
 from streams.engine.agent_states import AgentBoard
 from streams.engine.alerts import LANE_RULES, PIPELINE_RULES
+from streams.engine.monthly import build_report
 from streams.engine.periods import month_bounds
 from streams.stages.contact_book import ContactBook
 from streams.storage.protocol import ClickHouse

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from cckpi.report import top_reasons
 from dashboards.alert_sql import RULES
 from dashboards.panels import expand_macros
 from schemas.breakdowns import AgentRow, ReasonRow, StaffingRow
@@ -23,6 +22,7 @@ from streams.batch.compute import compute_rows
 from streams.engine.agent_states import AgentBoard
 from streams.engine.alerts import WINDOW_S, LaneView, lane_breaches
 from streams.engine.kpi import ratios
+from streams.engine.monthly import top_reasons
 from streams.stages.contact_book import ContactBook
 from streams.stages.now import agents_by_state, waiting_now
 from streams.storage.connect import connect

@@ -10,12 +10,13 @@ from pathlib import Path
 import orjson
 import pytest
 
-from cckpi.report import build_report, charts, people_tables, write_report
+from cckpi.report_formats import charts, people_tables, write_report
 from producers.simulator import Simulator, opening
 from schemas.sla import load_sla
 from streams.batch.breakdowns import grain_rows
 from streams.batch.compute import ReadReport, compute_file, compute_rows, read_events
 from streams.engine.intervals import parse_iso
+from streams.engine.monthly import build_report
 from streams.engine.periods import local_day, month_bounds
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "sla.example.yaml"
@@ -31,14 +32,6 @@ def rows(tmp_path_factory: pytest.TempPathFactory) -> list:  # type: ignore[type
     path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for _, e in events))
     computed, _ = compute_file(path, load_sla(EXAMPLE))
     return computed
-
-
-def test_month_bounds_follow_the_client_time_zone() -> None:
-    start, end = month_bounds("2026-10", "Europe/Zurich")
-    assert datetime.fromtimestamp(start, UTC).isoformat() == "2026-09-30T22:00:00+00:00"
-    assert datetime.fromtimestamp(end, UTC).isoformat() == "2026-10-31T23:00:00+00:00"  # DST ended
-    with pytest.raises(ValueError, match="YYYY-MM"):
-        month_bounds("October", "UTC")
 
 
 def test_report_csv_matches_interval_rows_and_charts(rows: list, tmp_path: Path) -> None:  # type: ignore[type-arg]

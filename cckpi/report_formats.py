@@ -1,4 +1,5 @@
-"""``cckpi report``: the monthly SLA report an outsourcing client receives (HTML, PDF or CSV).
+"""``cckpi report``'s files: the monthly SLA report an outsourcing client receives (HTML, PDF or
+CSV), drawn from :class:`streams.engine.monthly.MonthlyReport`.
 
 Every chart is drawn from the same daily rows the CSV holds, so the numbers match exactly. The
 PDF's tables are text (fpdf2) and continue across pages: no row is ever left out.
@@ -10,7 +11,6 @@ import base64
 import csv
 import html
 import io
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -25,12 +25,7 @@ from fpdf import FPDF  # noqa: E402
 from fpdf.fonts import FontFace  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from schemas.breakdowns import ReasonRow, StaffingRow  # noqa: E402
-from schemas.kpi import KpiRow  # noqa: E402
-from schemas.sla import SlaSettings  # noqa: E402
-from schemas.targets import meets  # noqa: E402
-from streams.engine.intervals import INTERVAL_S  # noqa: E402
-from streams.engine.periods import by_day, days_of, month_bounds, sum_rows  # noqa: E402
+from streams.engine.monthly import MonthlyReport  # noqa: E402
 
 CSV_COLUMNS = (
     "date", "queue", "channel", "offered", "answered", "abandoned", "short_abandoned",
@@ -38,117 +33,16 @@ CSV_COLUMNS = (
     "first_response_s", "first_response_attainment", "transfer_rate", "ces", "survey_response_rate",
     "cost_per_contact",
 )  # fmt: skip
-EFFORT = ("ces", "transfer_rate", "survey_response_rate", "cost_per_contact")
-TOP_REASONS = 10
-INTERVAL_HOURS = INTERVAL_S / 3600
-# KPI, the figure's key and the target's attribute; schemas.targets says which way is better.
-KPIS = (
-    ("service level", "service_level", "sl_target"),
-    ("abandon rate", "abandon_rate", "abandon_rate_max"),
-    ("AHT (s)", "aht_s", "aht_target_s"),
-    ("FCR", "fcr_rate", "fcr_target"),
-    ("CSAT", "csat", "csat_target"),
-)
 
 
-@dataclass
-class Report:
-    client: str
-    period: str
-    timezone: str
-    sl_formula: str
-    days: list[date]
-    daily: list[dict[str, Any]]  # the CSV rows, one per (day, queue, channel)
-    attainment: list[dict[str, Any]]
-    breaches: list[KpiRow]
-    volumes: dict[str, float]
-    effort: list[dict[str, Any]]  # per queue and channel: CES, transfer rate, surveys, cost
-    reasons: list[dict[str, Any]]  # the most handled wrap-up reasons, with their AHT and FCR
-    shortfall: list[dict[str, Any]]  # per queue and channel: hours below the Erlang C staffing
-
-
-def top_reasons(rows: Sequence[ReasonRow], limit: int = TOP_REASONS) -> list[dict[str, Any]]:
-    """The most handled wrap-up reasons of the month, with their AHT and FCR."""
-    sums: dict[tuple[str, str, str], list[float]] = {}
-    for r in rows:
-        total = sums.setdefault((r.queue, r.channel, r.reason), [0, 0.0, 0])
-        total[0] += r.handled
-        total[1] += r.handle_s_sum
-        total[2] += r.fcr_success
-    ranked = sorted(sums.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
-    return [{"queue": q, "channel": c, "reason": reason, "handled": int(n), "aht_s": h / n if n else None,
-             "fcr_rate": f / n if n else None} for (q, c, reason), (n, h, f) in ranked]  # fmt: skip
-
-
-def staffing_shortfall(rows: Sequence[StaffingRow]) -> list[dict[str, Any]]:
-    """Per queue and channel: the hours staffed below what Erlang C required, and the agent-hours
-    missing."""
-    found: dict[tuple[str, str], list[float]] = {}
-    for r in rows:
-        total = found.setdefault((r.queue, r.channel), [0.0, 0.0])
-        if r.shortfall_agents:
-            total[0] += INTERVAL_HOURS
-            total[1] += r.shortfall_agents * INTERVAL_HOURS
-    return [{"queue": q, "channel": c, "hours_short": h, "agent_hours_short": a}
-            for (q, c), (h, a) in sorted(found.items())]  # fmt: skip
-
-
-def build_report(
-    rows: list[KpiRow],
-    client: str,
-    period: str,
-    sla: SlaSettings,
-    reasons: Sequence[ReasonRow] = (),
-    staffing: Sequence[StaffingRow] = (),
-) -> Report:
-    """Aggregate a client's interval rows for one month (and its reason and staffing rows) into
-    the report's tables."""
-    settings = sla.client(client)
-    start, end = month_bounds(period, settings.timezone)
-    formula = settings.sl_formula
-    daily = []
-
-    def cost(queue: str, channel: str) -> float | None:
-        return sla.hourly_cost(client, queue, channel)
-
-    for (day, queue, channel), figures in by_day(rows, settings.timezone, formula, cost).items():
-        target = sla.thresholds(client, queue, channel).sl_target
-        daily.append(
-            {"date": day.isoformat(), "queue": queue, "channel": channel, **figures, "sl_target": target}
-        )
-    attainment, effort = [], []
-    for queue, channel in sorted({(r.queue, r.channel) for r in rows}):
-        month = sum_rows(
-            [r for r in rows if (r.queue, r.channel) == (queue, channel)], formula, cost(queue, channel)
-        )
-        rules = sla.thresholds(client, queue, channel)
-        effort.append({"queue": queue, "channel": channel, "currency": rules.currency,
-                       **{k: month[k] for k in EFFORT}})  # fmt: skip
-        for label, key, target_name in KPIS:
-            value, target = month[key], getattr(rules, target_name)
-            attainment.append({"queue": queue, "channel": channel, "kpi": label, "value": value,
-                               "target": target, "met": meets(key, value, target)})  # fmt: skip
-
-    def sl_target(r: KpiRow) -> float:
-        return sla.thresholds(client, r.queue, r.channel).sl_target
-
-    breaches = [r for r in rows if meets("service_level", r.service_level, sl_target(r)) is False]
-    volumes: dict[str, float] = {}
-    for r in rows:
-        volumes[r.channel] = volumes.get(r.channel, 0) + r.offered
-    return Report(client, period, settings.timezone, formula, days_of(start, end, settings.timezone),
-                  daily, attainment, breaches, volumes, effort, top_reasons(reasons),
-                  staffing_shortfall(staffing))  # fmt: skip
-
-
-def write_csv(report: Report, out: io.TextIOBase | Any) -> None:
+def write_csv(report: MonthlyReport, out: io.TextIOBase | Any) -> None:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in report.daily:
         writer.writerow({k: ("" if row.get(k) is None else row[k]) for k in CSV_COLUMNS})
 
 
-def _series(report: Report, queue: str, channel: str, key: str) -> tuple[Any, Any]:
+def _series(report: MonthlyReport, queue: str, channel: str, key: str) -> tuple[Any, Any]:
     """Dates and values of one queue's daily column (typed loosely: matplotlib plots dates)."""
     picked = [r for r in report.daily if (r["queue"], r["channel"]) == (queue, channel)]
     return [date.fromisoformat(r["date"]) for r in picked], [r[key] for r in picked]
@@ -159,7 +53,7 @@ def _date_axis(axis: Any) -> None:
     axis.xaxis.set_major_locator(mdates.DayLocator())
 
 
-def charts(report: Report) -> list[Figure]:
+def charts(report: MonthlyReport) -> list[Figure]:
     """Daily charts, drawn from ``report.daily`` (the CSV rows) only."""
     pairs = sorted({(r["queue"], r["channel"]) for r in report.daily})
     figures = []
@@ -231,7 +125,7 @@ class TextTable:
     rows: list[list[str]]
 
 
-def people_tables(report: Report) -> list[TextTable]:
+def people_tables(report: MonthlyReport) -> list[TextTable]:
     """Effort and cost, top reasons, staffing shortfall: as text cells, for the HTML and the PDF."""
 
     def cost(e: dict[str, Any]) -> str:
@@ -257,7 +151,7 @@ def people_tables(report: Report) -> list[TextTable]:
     ]  # fmt: skip
 
 
-def write_html(report: Report, path: Path) -> None:
+def write_html(report: MonthlyReport, path: Path) -> None:
     images = []
     for figure in charts(report):
         buffer = io.BytesIO()
@@ -330,7 +224,7 @@ def _pdf_table(pdf: FPDF, title: str, note: str, header: list[str], rows: list[l
                 )
 
 
-def write_pdf(report: Report, path: Path) -> None:
+def write_pdf(report: MonthlyReport, path: Path) -> None:
     """The cover and every table as text (tables continue across pages), then the charts."""
     pdf = FPDF(orientation="landscape", format="A4")
     pdf.set_auto_page_break(auto=True, margin=12)
@@ -354,7 +248,7 @@ def write_pdf(report: Report, path: Path) -> None:
     pdf.output(str(path))
 
 
-def write_report(report: Report, fmt: str, path: Path) -> None:
+def write_report(report: MonthlyReport, fmt: str, path: Path) -> None:
     if fmt == "csv":
         with path.open("w", newline="", encoding="utf-8") as out:
             write_csv(report, out)
