@@ -6,17 +6,12 @@ every event carries, their order and the time format are the same whoever writes
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
+
+from schemas.stamps import format_rfc3339
 
 SCHEMA_VERSION = 1
 EventDict = dict[str, Any]  # one contract event as its JSON object
-
-
-def rfc3339(t: float) -> str:
-    """Epoch seconds as RFC 3339 UTC with milliseconds."""
-    moment = datetime.fromtimestamp(round(t, 3), UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def envelope(event_id: str, kind: str, at_s: float, client: str, queue: str, **fields: Any) -> EventDict:
@@ -26,7 +21,7 @@ def envelope(event_id: str, kind: str, at_s: float, client: str, queue: str, **f
         "event_id": event_id,
         "schema_version": SCHEMA_VERSION,
         "type": kind,
-        "occurred_at": rfc3339(at_s),
+        "occurred_at": format_rfc3339(at_s, milliseconds=True),
         "client": client,
         "queue": queue,
     }

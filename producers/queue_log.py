@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from schemas.events import parse_rfc3339
+from schemas.stamps import parse_rfc3339
 
 # The agent states a queue member's log shows (busy is CONNECT's; wrap-up is not logged).
 _MEMBER_EVENT = {"available": "UNPAUSE", "away": "PAUSE", "offline": "REMOVEMEMBER"}

@@ -22,6 +22,8 @@ from pydantic import (
     model_validator,
 )
 
+from schemas.stamps import parse_rfc3339
+
 Channel = Literal["call", "email", "chat"]
 AgentStateName = Literal["available", "busy", "wrap", "away", "offline"]
 NonEmpty = Annotated[str, Field(min_length=1, max_length=256)]
@@ -31,17 +33,6 @@ RFC3339_PATTERN = r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{
 RFC3339 = re.compile(RFC3339_PATTERN)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
-
-
-def parse_rfc3339(text: str) -> datetime:
-    """Parse a timestamp that matched RFC3339_PATTERN; digits past microseconds are cut.
-
-    Raises ValueError for impossible dates (e.g. February 30) and offsets (minutes past 59,
-    which datetime alone would carry into the hours).
-    """
-    if text[-1] not in "Zz" and int(text[-2:]) > 59:
-        raise ValueError("offset minutes must be in 0..59")
-    return datetime.fromisoformat(text[:-1] + "Z" if text[-1] == "z" else text)
 
 
 def epoch_us(moment: datetime) -> int:

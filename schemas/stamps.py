@@ -1,14 +1,19 @@
-"""Epoch microseconds of many timestamps in the producers' shape, decided in a few numpy passes.
+"""Time stamps: the time unit, the one RFC 3339 formatter and parser, and the batch decoder.
 
-One ``fromisoformat`` a stamp was a third of the batch parse. The producers write one
-shape, ``2026-11-23T09:15:02.120Z``; for it the calendar rules are few enough to check
-on whole columns of digits. Whatever this cannot decide (another shape, a bad date) is
-marked so the caller takes the scalar path, whose decision is the contract's.
+Every stamp the product writes comes from :func:`format_rfc3339` and every stamp it reads
+(events, command options, interval names) goes through :func:`parse_rfc3339`.
+
+:func:`moments_us` decides many stamps in a few numpy passes: one ``fromisoformat`` a stamp
+was a third of the batch parse. The producers write one shape, ``2026-11-23T09:15:02.120Z``;
+for it the calendar rules are few enough to check on whole columns of digits. Whatever this
+cannot decide (another shape, a bad date) is marked so the caller takes the scalar path,
+:func:`parse_rfc3339`, whose decision is the contract's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +31,29 @@ _UNIX_DAY = 719_469  # days from 0000-03-01 to 1970-01-01 in that count
 
 Microseconds = npt.NDArray[np.int64]
 Decided = npt.NDArray[np.bool_]
+
+
+def format_rfc3339(epoch_s: float, *, milliseconds: bool = False) -> str:
+    """Format epoch seconds as RFC 3339 UTC: whole seconds (an interval's name) or with
+    milliseconds (an event's ``occurred_at``)."""
+    moment = datetime.fromtimestamp(round(epoch_s, 3), UTC)
+    whole = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{whole}.{moment.microsecond // 1000:03d}Z" if milliseconds else f"{whole}Z"
+
+
+def parse_rfc3339(text: str) -> datetime:
+    """Parse an RFC 3339 timestamp with its offset ('Z', 'z' or +hh:mm); digits past
+    microseconds are cut.
+
+    Raises ValueError for a stamp without an offset, impossible dates (e.g. February 30) and
+    offsets (minutes past 59, which datetime alone would carry into the hours).
+    """
+    if text[-6:-5] in ("+", "-") and text[-3:-2] == ":" and int(text[-2:]) > 59:
+        raise ValueError("offset minutes must be in 0..59")
+    moment = datetime.fromisoformat(text[:-1] + "Z" if text[-1:] == "z" else text)
+    if moment.tzinfo is None:
+        raise ValueError(f"{text!r} needs an offset, e.g. 2026-11-23T09:15:02Z")
+    return moment
 
 
 def moments_us(stamps: Sequence[str]) -> tuple[Microseconds, Decided]:

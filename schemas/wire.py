@@ -16,8 +16,8 @@ from typing import Annotated, ClassVar, Literal
 import msgspec
 from msgspec import Meta, Struct
 
-from schemas.events import MAX_SECONDS, RFC3339, Rejection, epoch_us, parse_rfc3339, validate_event
-from schemas.stamps import moments_us
+from schemas.events import MAX_SECONDS, RFC3339, Rejection, epoch_us, validate_event
+from schemas.stamps import moments_us, parse_rfc3339
 
 Text = Annotated[str, Meta(min_length=1, max_length=256)]
 Seconds = Annotated[float, Meta(ge=0, le=MAX_SECONDS)]

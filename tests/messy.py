@@ -15,10 +15,10 @@ from typing import Any
 
 import orjson
 
-from producers.envelope import rfc3339
 from producers.outputs import message_key
 from producers.scenario import DEFAULT_SCENARIO, scaled
 from producers.simulator import Simulator
+from schemas.stamps import format_rfc3339, parse_rfc3339
 
 Event = dict[str, Any]
 DAILY_CONTACTS = sum(team.daily_contacts for client in DEFAULT_SCENARIO.clients for team in client.teams)
@@ -97,8 +97,12 @@ def messy_stream(
     return MessyStream(messages, days, len(arrived), duplicates, min(bad_lines, len(BAD_LINES)))
 
 
+def _stamp(t: float) -> str:
+    return format_rfc3339(t, milliseconds=True)
+
+
 def _epoch(event: Event) -> float:
-    return datetime.fromisoformat(event["occurred_at"].replace("Z", "+00:00")).timestamp()
+    return parse_rfc3339(event["occurred_at"]).timestamp()
 
 
 def _edge_cases(
@@ -116,7 +120,7 @@ def _edge_cases(
         t = _epoch(first)
         if n % 25 == 0:  # an agent who never logs off: the last state counts 12 hours at most
             ghost = {"event_id": _id(rng), "schema_version": 1, "type": "agent.state",
-                     "occurred_at": rfc3339(t), "client": first["client"], "queue": first["queue"],
+                     "occurred_at": _stamp(t), "client": first["client"], "queue": first["queue"],
                      "agent_id": f"ghost-{n}",
                      "state": rng.choice(["available", "away"])}  # fmt: skip
             out.append((t + rng.uniform(0, 600), ghost))
@@ -129,7 +133,7 @@ def _edge_cases(
             ends = [e for e in contact if e["type"] == "contact.ended"]
             if ends:
                 out.append((t + 900, {**ends[0], "event_id": _id(rng), "occurred_at":
-                            rfc3339(_epoch(ends[0]) + 60), "talk_s": 9999, "resolved": False}))  # fmt: skip
+                            _stamp(_epoch(ends[0]) + 60), "talk_s": 9999, "resolved": False}))  # fmt: skip
         elif kind == 3:  # the arrival delivered well after the contact's other events
             out.append((t + rng.uniform(600, 4 * 3600), {**first, "event_id": _id(rng)}))
         elif kind == 4:  # a survey two days later, with an offset other than Z
@@ -140,12 +144,12 @@ def _edge_cases(
             orphan = {**first, "contact_id": f"orphan-{first['contact_id']}"}
             out.append((t + 20, _like(rng, orphan, "contact.answered", t + 10, agent_id="a-x")))
         elif kind == 6:  # unknown extra fields, and a reason on an end
-            out.append((t + 5, {**first, "event_id": _id(rng), "occurred_at": rfc3339(t + 1),
+            out.append((t + 5, {**first, "event_id": _id(rng), "occurred_at": _stamp(t + 1),
                         "x_crm": {"ticket": n}, "reason": "billing-question"}))  # fmt: skip
         else:  # the same customer again on another channel within the FCR window
             again = {**first, "event_id": _id(rng), "contact_id": f"again-{first['contact_id']}",
                      "channel": "email" if first["channel"] != "email" else "chat",
-                     "occurred_at": rfc3339(t + rng.uniform(3600, 3 * 86_400))}  # fmt: skip
+                     "occurred_at": _stamp(t + rng.uniform(3600, 3 * 86_400))}  # fmt: skip
             out.append((_epoch(again), again))
     del start, days
     return out
@@ -153,7 +157,7 @@ def _edge_cases(
 
 def _like(rng: random.Random, base: Event, kind: str, t: float, **fields: Any) -> Event:
     event = {k: v for k, v in base.items() if k != "customer_id"}
-    event.update(event_id=_id(rng), type=kind, occurred_at=rfc3339(t), **fields)
+    event.update(event_id=_id(rng), type=kind, occurred_at=_stamp(t), **fields)
     if kind in ("contact.answered", "contact.replied", "contact.ended"):
         event.setdefault("agent_id", "a-edge")
     return event

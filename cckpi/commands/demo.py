@@ -62,13 +62,11 @@ def run(args: argparse.Namespace) -> int:
 def parse_start(text: str | None) -> datetime:
     """The simulated start: as given (with an offset), or the busiest recent hour."""
     from producers.scenario import DEFAULT_SCENARIO, busiest_start
+    from schemas.stamps import parse_rfc3339
 
     if text is None:
         return busiest_start(DEFAULT_SCENARIO, datetime.now(UTC))
-    start = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if start.tzinfo is None:
-        raise ValueError(f"{text!r} needs an offset, e.g. 2026-11-23T14:00:00Z")
-    return start
+    return parse_rfc3339(text)
 
 
 def live_view(live: dict[str, Any], status: dict[str, Any], produced: int, started: float) -> Group:

@@ -51,14 +51,16 @@ def run(args: argparse.Namespace) -> int:
     from producers.outputs import EventOutput, JsonlOutput, KafkaOutput
     from producers.run import parse_duration, parse_speed, run_simulation
     from producers.simulator import Simulator
+    from schemas.stamps import parse_rfc3339
 
-    start = datetime.fromisoformat(args.start.replace("Z", "+00:00")) if args.start else None
+    try:
+        start = parse_rfc3339(args.start) if args.start else None
+    except ValueError as error:
+        print(f"cckpi simulate: --start: {error}", file=sys.stderr)
+        return 2
     if start is None:
         now = datetime.now(UTC)
         start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    if start.tzinfo is None:
-        print("cckpi simulate: --start needs an offset, e.g. 2026-11-23T00:00:00Z", file=sys.stderr)
-        return 2
     until = start + parse_duration(args.duration) if args.duration else None
     if until is None and args.events is None:
         print("cckpi simulate: give --duration or --events (or both)", file=sys.stderr)

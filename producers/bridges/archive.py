@@ -17,9 +17,8 @@ from typing import IO, NamedTuple
 
 import orjson
 
-from producers.envelope import rfc3339
-from schemas.events import RFC3339, epoch_us, parse_rfc3339
-from schemas.stamps import US_PER_S
+from schemas.events import RFC3339, epoch_us
+from schemas.stamps import US_PER_S, format_rfc3339, parse_rfc3339
 
 
 class Kept(NamedTuple):
@@ -33,7 +32,7 @@ def record(body: bytes, received_s: float) -> bytes:
         kept: dict[str, str] = {"body": body.decode("utf-8")}
     except UnicodeDecodeError:
         kept = {"body_hex": body.hex()}
-    return orjson.dumps({"received_at": rfc3339(received_s), **kept})
+    return orjson.dumps({"received_at": format_rfc3339(received_s, milliseconds=True), **kept})
 
 
 def read_record(line: bytes) -> Kept:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from functools import lru_cache
 
-from schemas.stamps import US_PER_S
+from schemas.stamps import US_PER_S, format_rfc3339, parse_rfc3339
 
 __all__ = ["US_PER_S"]  # the time unit, for the engine's callers
 INTERVAL_S = 900  # the contract's default KPI interval
@@ -26,13 +25,10 @@ def whole_intervals(since_s: int, until_s: int, length_s: int = INTERVAL_S) -> t
 
 @lru_cache(maxsize=65_536)  # outputs name the same few interval starts over and over
 def iso_utc(epoch_s: int) -> str:
-    """Format epoch seconds as RFC 3339 UTC, the way every output names an interval."""
-    return datetime.fromtimestamp(epoch_s, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """Name an interval: its start, epoch seconds, as RFC 3339 UTC (the contract's formatter)."""
+    return format_rfc3339(epoch_s)
 
 
 def parse_iso(text: str) -> int:
-    """Parse an RFC 3339 timestamp to epoch seconds (inverse of :func:`iso_utc`)."""
-    moment = datetime.fromisoformat(text.replace("z", "Z"))
-    if moment.tzinfo is None:
-        raise ValueError(f"timestamp {text!r} needs an offset")
-    return int(moment.timestamp())
+    """Epoch seconds of an RFC 3339 timestamp (inverse of :func:`iso_utc`)."""
+    return int(parse_rfc3339(text).timestamp())

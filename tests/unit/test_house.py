@@ -256,3 +256,15 @@ def test_targets_are_judged_by_the_one_rule() -> None:
              if (hits := _BAND_NEXT_TO_TARGET.findall(path.read_text(encoding="utf-8")))}  # fmt: skip
     assert found == {}, "judge with schemas.targets (meets, status; dashboards.sql_parts in SQL)"
     assert any(p.name == "wallboard.html" for p in pages_and_sql)  # the page's script is read too
+
+
+# The fast decoder's own parse (held to the contract's by test_wire_conformance) and a bridge
+# reading another product's stamps ("2026-11-23 09:15:02 UTC") are not the contract's format.
+OWN_STAMPS = {"schemas.stamps", "schemas.wire", "producers.bridges.chatwoot_shapes"}
+_STAMP_CODE = re.compile(r"datetime\.fromisoformat|strftime\(\"%Y-%m-%dT")
+
+
+def test_time_stamps_are_written_and_read_in_one_place() -> None:
+    found = {name: _STAMP_CODE.findall(path.read_text(encoding="utf-8")) for name, path in MODULES.items()
+             if name not in OWN_STAMPS and _STAMP_CODE.search(path.read_text(encoding="utf-8"))}  # fmt: skip
+    assert found == {}, "format_rfc3339 and parse_rfc3339 (schemas.stamps)"
