@@ -25,7 +25,7 @@ from fpdf import FPDF  # noqa: E402
 from fpdf.fonts import FontFace  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from streams.engine.monthly import MonthlyReport  # noqa: E402
+from streams.engine.monthly import MonthlyReport, offered_by_day  # noqa: E402
 
 CSV_COLUMNS = (
     "date", "queue", "channel", "offered", "answered", "abandoned", "short_abandoned",
@@ -76,12 +76,7 @@ def charts(report: MonthlyReport) -> list[Figure]:
     channels = sorted({c for _, c in pairs})
     bottom: dict[date, float] = {}
     for channel in channels:
-        per_day: dict[date, float] = {}
-        for r in report.daily:
-            if r["channel"] == channel:
-                per_day[date.fromisoformat(r["date"])] = (
-                    per_day.get(date.fromisoformat(r["date"]), 0) + r["offered"]
-                )
+        per_day = offered_by_day(report.daily, channel)
         days = sorted(per_day)
         axis.bar(
             cast(Any, days),

@@ -123,3 +123,13 @@ def build_report(
     return MonthlyReport(client, period, settings.timezone, formula, days_of(start, end, settings.timezone),
                   daily, attainment, breaches, volumes, effort, top_reasons(reasons),
                   staffing_shortfall(staffing))  # fmt: skip
+
+
+def offered_by_day(daily: Sequence[dict[str, Any]], channel: str) -> dict[date, float]:
+    """Contacts offered on one channel per local day, over its queues (the volume chart's bars)."""
+    per_day: dict[date, float] = {}
+    for r in daily:
+        if r["channel"] == channel:
+            day = date.fromisoformat(r["date"])
+            per_day[day] = per_day.get(day, 0) + r["offered"]
+    return per_day

@@ -3,6 +3,7 @@ attainment, breaches, volumes and effort against the SLA file's targets."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from schemas.breakdowns import ReasonRow, StaffingRow
 from schemas.kpi import KpiRow
 from schemas.sla import SlaFile, SlaSettings
-from streams.engine.monthly import build_report, staffing_shortfall, top_reasons
+from streams.engine.monthly import build_report, offered_by_day, staffing_shortfall, top_reasons
 
 AT = "2026-10-12T08:00:00Z"
 
@@ -111,3 +112,12 @@ def test_a_month_against_its_targets() -> None:
     assert effort["currency"] == "EUR" and effort["transfer_rate"] == 2 / 16
     assert effort["cost_per_contact"] == pytest.approx(3200 / 3600 * 36.0 / 16)
     assert (report.reasons, report.shortfall) == ([], [])
+
+
+def test_offered_by_day_sums_a_channels_queues() -> None:
+    daily = [{"date": "2026-10-12", "queue": "billing", "channel": "call", "offered": 20},
+             {"date": "2026-10-12", "queue": "support", "channel": "call", "offered": 5},
+             {"date": "2026-10-13", "queue": "billing", "channel": "call", "offered": 7},
+             {"date": "2026-10-12", "queue": "billing", "channel": "chat", "offered": 3}]  # fmt: skip
+    assert offered_by_day(daily, "call") == {date(2026, 10, 12): 25, date(2026, 10, 13): 7}
+    assert offered_by_day(daily, "email") == {}
