@@ -24,54 +24,22 @@ from streams.batch.packed import Packed
 from streams.batch.parallel import batch_messages
 from streams.batch.routing import Routes, known_routes
 from streams.engine.copies import CONFLICT_REASON
-from streams.engine.fcr import FCR_WINDOW_US
-from streams.engine.intervals import INTERVAL_S, US_PER_S, iso_utc, whole_intervals
+from streams.engine.intervals import INTERVAL_S, iso_utc, whole_intervals
 from streams.engine.totals import RowKey
 from streams.replay.comparison import Vectors, differences, totals
-from streams.replay.shard import Shard, shard_filter
-from streams.storage.protocol import ClickHouse, bind
+from streams.replay.shard import Shard
+from streams.storage.archive_reads import read_relevant, relevant_relation
+from streams.storage.protocol import ClickHouse
 from streams.storage.reads import read_kpi_vectors
+from streams.storage.replay_log import write_run
 from streams.storage.sql_derive import derive
-from streams.storage.tables import STORED_COLUMNS
 
-REPLAY_COLUMNS = ("run_id", "client", "queue", "channel", "interval_start", "inputs_sha256", "events",
-                  *STORED_COLUMNS)  # fmt: skip
-RUN_COLUMNS = ("run_id", "started_at", "source", "client", "from_time", "to_time", "events",
-               "rows_differing", "agrees")  # fmt: skip
 WORKERS = None
 DIGEST_RULE = (
     "sha256 over the events of every contact arriving in the row, sorted by event_id, "
     "each as event_id 0x1f payload 0x0a"
 )
 _NO_INPUTS = inputs_digest(())  # a row no arrival fed (none in practice: rows count arrivals)
-_ARRIVALS_IN_RANGE = (
-    "SELECT {what} FROM raw_events WHERE type = 'contact.arrived' "
-    "AND occurred_at >= toDateTime(%(lo)s) AND occurred_at < toDateTime(%(hi)s) {client}"
-)
-# Exactly what the range's rows depend on (streams.replay.relevance), however late it came: every
-# event of every contact arriving in the range, and the arrivals of their customers that can
-# decide their first-contact resolution. The extent of the contacts' events bounds the read
-# by the table's key, so a short range does not read the whole archive's payloads. The
-# extent matches contact ids alone, which can only widen it (another client's contact of the
-# same id) and reads far less than matching the (client, contact) pairs.
-_EXTENT = (
-    "SELECT count(), min(occurred_us), max(occurred_us) FROM raw_events WHERE contact_id IN ({contact_ids})"
-)
-_RELEVANT = (
-    "SELECT {columns} FROM raw_events FINAL "
-    "WHERE occurred_at >= toDateTime(%(first_s)s) AND occurred_at <= toDateTime(%(last_s)s) "
-    "AND ((client, contact_id) IN ({contacts}) "
-    "OR (type = 'contact.arrived' AND occurred_us >= %(first_us)s AND occurred_us <= %(last_us)s "
-    "AND (client, customer_id) IN ({customers})))"
-)
-# Each event's routing keys come along (streams.batch.routing.known_routes), so the workers need
-# not read every payload once more to split them.
-_READ = (
-    "event_id, payload, toInt64(cityHash64(client, contact_id)), "
-    "if(type = 'contact.arrived', toInt64(cityHash64(client, customer_id)), toInt64(-1)), "
-    "toInt64(cityHash64(event_id))"  # copies of one id are settled over the whole read
-)
-_SHARD_BY = "client, contact_id, type, customer_id, occurred_us, event_id"  # see streams.replay.shard
 
 
 @dataclass
@@ -86,49 +54,15 @@ class Inputs:
     keys: bytes | None = None  # the event ids' keys (streams.batch.conflicts), known likewise
 
 
-def relevant_query(
-    store: ClickHouse, since_s: int, until_s: int, client: str | None, shard: Shard | None = None
-) -> tuple[str, dict[str, Any]] | None:
-    """The query of the archived events the rows of [since, until) depend on (those of one
-    shard's contacts, if given), with its parameters (None: no contact arrived in the range)."""
-    where_client = "AND client = %(client)s" if client else ""
-    contacts = _ARRIVALS_IN_RANGE.format(what="client, contact_id", client=where_client)
-    customers = _ARRIVALS_IN_RANGE.format(what="client, customer_id", client=where_client)
-    contact_ids = _ARRIVALS_IN_RANGE.format(what="contact_id", client=where_client)
-    params: dict[str, Any] = {"lo": since_s, "hi": until_s, "client": client}
-    [(found, first_us, last_us)] = store.query(_EXTENT.format(contact_ids=contact_ids), params)
-    if not found:
-        return None
-    last_us += FCR_WINDOW_US
-    params.update(
-        first_us=first_us, last_us=last_us, first_s=first_us // US_PER_S, last_s=last_us // US_PER_S
-    )
-    sets = {"contacts": contacts, "customers": customers}
-    read = _RELEVANT.format(columns=_READ, **sets)
-    if shard is not None:  # a subquery only then: through one, the read takes a fifth longer
-        read += " AND " + shard_filter(_RELEVANT.format(columns=_SHARD_BY, **sets))
-        params.update(shard=shard.part, shards=shard.parts)
-    return read, params
-
-
 def read_archive(
     store: ClickHouse, since_s: int, until_s: int, client: str | None, shard: Shard | None = None
 ) -> Inputs:
     """The archived events the rows of [since, until) depend on (one shard's, if given)."""
-    relevant = relevant_query(store, since_s, until_s, client, shard)
-    if relevant is None:
+    found = read_relevant(store, since_s, until_s, client, shard)
+    if found is None:
         return Inputs(Packed.messages([]), Packed.messages([]))
-    (event_ids, payloads), (contact_keys, customer_keys, keys) = store.query_packed(*relevant)
+    (event_ids, payloads), (contact_keys, customer_keys, keys) = found
     return Inputs(event_ids, payloads, routes=known_routes(contact_keys, customer_keys), keys=keys.tobytes())
-
-
-def archive_relation(store: ClickHouse, since_s: int, until_s: int, client: str | None) -> str:
-    """The same events as :func:`read_archive` reads, as a relation with a ``payload`` column,
-    for the SQL derivation to run where they are."""
-    relevant = relevant_query(store, since_s, until_s, client)
-    if relevant is None:
-        return "(SELECT toUInt64(0) AS line, '' AS payload WHERE 0)"
-    return f"(SELECT rowNumberInAllBlocks() + 1 AS line, payload FROM ({bind(*relevant)}))"
 
 
 @dataclass
@@ -199,7 +133,7 @@ def replay(
     if "sql" in engines:
         if inputs is not None:
             raise ValueError("the SQL engine reads the archive where it is stored (--source archive)")
-        relation = archive_relation(store, since_s, until_s, client)
+        relation = relevant_relation(store, since_s, until_s, client)
         derived["sql"], read, skipped = derive(store, relation, sla)
         invalid = [(n, reason) for n, reason in skipped.rejected if reason != CONFLICT_REASON]
         if invalid:  # the archive holds valid events only
@@ -248,11 +182,10 @@ def conclude(store: ClickHouse, derived: Derivation) -> ReplayResult:
         row_client, queue, channel, start = key
         digests["/".join((row_client, queue, channel, iso_utc(start)))] = digest
         rows.append([run_id, row_client, queue, channel, start, digest, events, *vector])
-    store.insert("replay_kpi", REPLAY_COLUMNS, rows)
     differing_rows = len({d.row for d in found} | {d.row for d in between})
     run = [run_id, derived.started, derived.source, client or "", since_s, until_s, derived.events,
            differing_rows, int(differing_rows == 0)]  # fmt: skip
-    store.insert("replay_runs", RUN_COLUMNS, [run])
+    write_run(store, rows, run)
     report = {
         "run_id": run_id,
         "source": derived.source,

@@ -29,14 +29,3 @@ def parse_shard(text: str) -> Shard:
     if found is None or not 1 <= int(found[1]) <= int(found[2]):
         raise ValueError(f"--shard: expected K/N with 1 <= K <= N (e.g. 2/4), got {text!r}")
     return Shard(int(found[1]) - 1, int(found[2]))
-
-
-def shard_filter(relevant: str) -> str:
-    """The rows of ``relevant`` (a query with client, contact_id, type, customer_id,
-    occurred_us and event_id columns) whose contact is in shard %(shard)s of %(shards)s."""
-    return (
-        f"(client, contact_id) IN (SELECT client, contact_id FROM ({relevant}) "
-        "WHERE type = 'contact.arrived' GROUP BY client, contact_id "
-        "HAVING modulo(cityHash64(client, argMin(customer_id, (occurred_us, event_id))), %(shards)s) "
-        "= %(shard)s)"
-    )

@@ -28,11 +28,8 @@ from streams.replay.run import (
 )
 from streams.replay.shard import Shard
 from streams.storage.protocol import ClickHouse
-from streams.storage.tables import STORED_COLUMNS
+from streams.storage.replay_log import shard_rows, shards_of, write_shard
 
-SHARD_COLUMNS = ("run_id", "part", "parts", "client", "from_time", "to_time", "events", "rows", "finished_at")
-SHARD_ROW_COLUMNS = ("run_id", "part", "client", "queue", "channel", "interval_start", "inputs_sha256",
-                     "events", *STORED_COLUMNS)  # fmt: skip
 SHARDED_DIGEST_RULE = (
     f"sharded: sha256 over 'K/N <shard digest>' 0x0a for each shard holding the row, in shard order; "
     f"a shard's digest: {DIGEST_RULE}, over its customers' contacts"
@@ -66,9 +63,9 @@ def replay_shard(
     archived = read_archive(store, since_s, until_s, client, shard)
     vectors, digests = python_rows(archived, sla)
     rows = in_range(vectors, since_s, until_s)
-    store.insert("replay_shard_kpi", SHARD_ROW_COLUMNS, [
+    shard_rows_made = [
         [run_id, shard.part, *key, *digests[key], *vector] for key, vector in sorted(rows.items())
-    ])  # fmt: skip
+    ]
     events = len(archived.payloads)
     done = [
         run_id,
@@ -81,20 +78,14 @@ def replay_shard(
         len(rows),
         int(time.time()),
     ]
-    store.insert("replay_shards", SHARD_COLUMNS, [done])
-    stored = {part for (part,) in store.query(
-        "SELECT part FROM replay_shards FINAL WHERE run_id = %(r)s", {"r": run_id})}  # fmt: skip
+    stored = write_shard(store, shard_rows_made, done)
     missing = [Shard(part, shard.parts) for part in range(shard.parts) if part not in stored]
     return ShardResult(run_id, shard, events, len(rows), missing)
 
 
 def merge_shards(store: ClickHouse, run_id: str) -> ReplayResult:
     """Add up the stored shards of a run into one replay run, compared with the live rows."""
-    shards = store.query(
-        "SELECT part, parts, client, toUInt32(from_time), toUInt32(to_time), events "
-        "FROM replay_shards FINAL WHERE run_id = %(r)s ORDER BY part",
-        {"r": run_id},
-    )
+    shards = shards_of(store, run_id)
     if not shards:
         raise ShardError(f"no shard of run {run_id!r} is stored (cckpi replay --shard K/N --run-id {run_id})")
     replayed = {tuple(row[1:5]) for row in shards}
@@ -106,13 +97,7 @@ def merge_shards(store: ClickHouse, run_id: str) -> ReplayResult:
     if missing:
         named = ", ".join(str(Shard(part, parts)) for part in missing)
         raise ShardError(f"run {run_id!r} lacks shard(s) {named} of {parts}: replay them before merging")
-    sums = ", ".join(f"sum({c})" for c in STORED_COLUMNS)
-    stored = store.query(
-        "SELECT client, queue, channel, toUInt32(interval_start), "
-        f"groupArray((part, inputs_sha256)), sum(events), {sums} "
-        "FROM replay_shard_kpi FINAL WHERE run_id = %(r)s GROUP BY client, queue, channel, interval_start",
-        {"r": run_id},
-    )
+    stored = shard_rows(store, run_id)
     rows: dict[RowKey, Sequence[int]] = {}
     digests: Digests = {}
     for row_client, queue, channel, start, held, events, *vector in stored:

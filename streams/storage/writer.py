@@ -13,6 +13,7 @@ from streams.storage.tables import (
     AGENT_COLUMNS,
     CONTACT_COLUMNS,
     DEAD_LETTER_COLUMNS,
+    LAG_COLUMNS,
     LATE_COLUMNS,
     LATEST_COLUMNS,
     RAW_COLUMNS,
@@ -102,3 +103,8 @@ def write_batch(store: ClickHouse, out: StageOutput, source_topic: str) -> None:
                                            "client": gone.client, "event_id": gone.event_id,
                                            "rank": f"{gone.rank:016x}"})  # fmt: skip
         store.insert(table, columns, rows)
+
+
+def write_lag_sample(store: ClickHouse, rows: list[list[Any]]) -> None:
+    """One sample of consumer lag per partition (LAG_COLUMNS), for the operations dashboard."""
+    store.insert("pipeline_lag", LAG_COLUMNS, rows)

@@ -23,7 +23,7 @@ from schemas.sla import load_sla
 from streams.settings import Settings
 from streams.stages.output import Record, StageOutput
 from streams.storage.protocol import ClickHouse
-from streams.storage.tables import LAG_COLUMNS
+from streams.storage.writer import write_lag_sample
 from streams.web.access import gate
 from streams.web.pages import register_pages
 from streams.worker.alerts import AlertService
@@ -194,7 +194,7 @@ async def sample_lag(app: faust.App, runtime: Runtime) -> None:
             for partition, highwater, done in runtime.offsets(app.consumer, topic)]  # fmt: skip
     if rows:
         try:
-            await asyncio.to_thread(runtime.store.insert, "pipeline_lag", LAG_COLUMNS, rows)
+            await asyncio.to_thread(write_lag_sample, runtime.store, rows)
         except Exception as error:  # a lost sample is fine; the next one comes soon
             log.warning("lag sample not written: %s", error)
 
