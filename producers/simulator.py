@@ -31,6 +31,7 @@ from producers.scenario import (
     Team,
 )
 from schemas.sla import SlaSettings
+from schemas.stamps import local_midnight
 
 OpenAt = Callable[[str, float], bool]  # (client, epoch seconds) -> is its centre open
 
@@ -198,8 +199,7 @@ class Simulator:
 
     def _schedule_shift(self, agent: Agent, now: float) -> None:
         """Log in at the shift start and out at its end, in the client's local time."""
-        zone = ZoneInfo(agent.team.client.timezone)
-        day = datetime.fromtimestamp(now, zone).replace(hour=0, minute=0, second=0, microsecond=0)
+        day = local_midnight(now, agent.team.client.timezone)
         start_h, end_h = agent.team.team.shift
         jitter = self.rng.uniform(-900, 900)
         login = (day + timedelta(hours=start_h)).timestamp() + jitter
@@ -220,8 +220,7 @@ class Simulator:
 
     def _schedule_lunch(self, agent: Agent, login: float, logout: float) -> None:
         """Lunch starts at a random moment of the local lunch window, if the shift spans it."""
-        zone = ZoneInfo(agent.team.client.timezone)
-        day = datetime.fromtimestamp(login, zone).replace(hour=0, minute=0, second=0, microsecond=0)
+        day = local_midnight(login, agent.team.client.timezone)
         first, last = self.scenario.behaviour.lunch
         at = (day + timedelta(hours=self.extra.uniform(first, last))).timestamp()
         if login < at < logout:

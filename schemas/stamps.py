@@ -1,4 +1,5 @@
-"""Time stamps: the time unit, the one RFC 3339 formatter and parser, and the batch decoder.
+"""Time stamps: the time unit, the one RFC 3339 formatter and parser, a local day's start, and
+the batch decoder.
 
 Every stamp the product writes comes from :func:`format_rfc3339` and every stamp it reads
 (events, command options, interval names) goes through :func:`parse_rfc3339`.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
@@ -39,6 +41,13 @@ def format_rfc3339(epoch_s: float, *, milliseconds: bool = False) -> str:
     moment = datetime.fromtimestamp(round(epoch_s, 3), UTC)
     whole = moment.strftime("%Y-%m-%dT%H:%M:%S")
     return f"{whole}.{moment.microsecond // 1000:03d}Z" if milliseconds else f"{whole}Z"
+
+
+def local_midnight(epoch_s: float, timezone: str) -> datetime:
+    """The start of the local day holding a moment, in a time zone: "today" for the live
+    figures, the day a simulated shift is planned on."""
+    local = datetime.fromtimestamp(epoch_s, ZoneInfo(timezone))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def parse_rfc3339(text: str) -> datetime:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
+import time
 from pathlib import Path
 
 from producers.outputs import CODECS
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from producers.outputs import EventOutput, JsonlOutput, KafkaOutput
     from producers.run import parse_duration, parse_speed, run_simulation
     from producers.simulator import Simulator
-    from schemas.stamps import parse_rfc3339
+    from schemas.stamps import local_midnight, parse_rfc3339
 
     try:
         start = parse_rfc3339(args.start) if args.start else None
@@ -59,8 +59,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"cckpi simulate: --start: {error}", file=sys.stderr)
         return 2
     if start is None:
-        now = datetime.now(UTC)
-        start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        start = local_midnight(time.time(), "UTC")
     until = start + parse_duration(args.duration) if args.duration else None
     if until is None and args.events is None:
         print("cckpi simulate: give --duration or --events (or both)", file=sys.stderr)

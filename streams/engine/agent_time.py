@@ -118,10 +118,11 @@ def handled_part(contact: ContactState, vector: Vector) -> tuple[AgentKey, Vecto
     return (contact.client, arrival.queue, ended.agent_id, arrival.at_us), tuple(part)
 
 
-def occupancy(busy_s: float, wrap_s: float, available_s: float) -> float | None:
-    """The share of staffed, non-away time spent on contacts; None with no such time."""
-    working = busy_s + wrap_s
-    total = available_s + working
+def occupancy(busy: float, wrap: float, available: float) -> float | None:
+    """The share of staffed, non-away time spent on contacts; None with no such time. In any one
+    unit: seconds in each state over a period, or agents in each state now."""
+    working = busy + wrap
+    total = available + working
     return None if total == 0 else working / total
 
 

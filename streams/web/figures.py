@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from schemas.kpi import KpiRow
 from schemas.sla import SlaSettings, Thresholds
+from schemas.stamps import local_midnight
 from schemas.targets import rules_payload
-from streams.engine.agent_time import STATES
+from streams.engine.agent_time import STATES, occupancy
 from streams.engine.intervals import INTERVAL_S, MINUTE_S, US_PER_S, iso_utc
 from streams.engine.staffing import required_for
 from streams.storage.protocol import ClickHouse
@@ -19,12 +18,6 @@ from streams.storage.reads import read_kpi_rows
 WINDOWS = {"15m": 15 * 60, "60m": 60 * 60}
 SHOWN = ("offered", "answered", "abandoned", "handled", "service_level", "answer_rate",
          "abandon_rate", "asa_s", "aht_s", "fcr_rate", "csat", "nps", "first_response_s")  # fmt: skip
-
-
-def local_day_start(now_s: int, timezone: str) -> int:
-    """Epoch seconds of midnight starting the day that holds ``now_s`` in a time zone."""
-    local = datetime.fromtimestamp(now_s, ZoneInfo(timezone))
-    return int(local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp())
 
 
 def staffing_now(
@@ -40,10 +33,9 @@ def staffing_now(
     _, required = required_for(channel, offered, aht_s, threshold_s, rules.sl_target, INTERVAL_S,
                                rules.chat_concurrency)  # fmt: skip
     staffed = sum(states.get(state, 0) for state in STATES)
-    working = states.get("busy", 0) + states.get("wrap", 0)
-    on_queue = working + states.get("available", 0)
+    on_queue = occupancy(states.get("busy", 0), states.get("wrap", 0), states.get("available", 0))
     return {"required": required, "staffed": staffed, "short": required is not None and staffed < required,
-            "occupancy": working / on_queue if on_queue else None}  # fmt: skip
+            "occupancy": on_queue}  # fmt: skip
 
 
 def live_summary(
@@ -80,15 +72,19 @@ def live_summary(
     for name, span in WINDOWS.items():
         add(name, now_s - span - now_s % MINUTE_S, client)
     # "Today" is each client's own day, in its time zone (kpis.md).
+
+    def today_from(timezone: str) -> int:
+        return int(local_midnight(now_s, timezone).timestamp())
+
     zones = {name: c.timezone for name, c in sla.config.clients.items() if c.timezone != "UTC"}
     if client is not None:
-        add("today", local_day_start(now_s, sla.client(client).timezone), client)
+        add("today", today_from(sla.client(client).timezone), client)
     else:
-        for row in add("today", local_day_start(now_s, "UTC"), None):
+        for row in add("today", today_from("UTC"), None):
             if row.client in zones:
                 queues[(row.client, row.queue, row.channel)].pop("today")
         for name, zone in zones.items():
-            add("today", local_day_start(now_s, zone), name)
+            add("today", today_from(zone), name)
     for key, now in waiting.items():
         if client in (None, key[0]):
             queues[key]["now"] = now

@@ -268,3 +268,9 @@ def test_time_stamps_are_written_and_read_in_one_place() -> None:
     found = {name: _STAMP_CODE.findall(path.read_text(encoding="utf-8")) for name, path in MODULES.items()
              if name not in OWN_STAMPS and _STAMP_CODE.search(path.read_text(encoding="utf-8"))}  # fmt: skip
     assert found == {}, "format_rfc3339 and parse_rfc3339 (schemas.stamps)"
+
+
+def test_a_local_day_starts_in_one_place() -> None:
+    found = [name for name, path in MODULES.items() if name != "schemas.stamps"
+             and re.search(r"replace\(hour=0,", path.read_text(encoding="utf-8"))]  # fmt: skip
+    assert found == [], "local_midnight (schemas.stamps)"

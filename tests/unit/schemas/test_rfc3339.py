@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from producers.envelope import envelope
-from schemas.stamps import format_rfc3339, parse_rfc3339
+from schemas.stamps import format_rfc3339, local_midnight, parse_rfc3339
 from streams.engine.intervals import iso_utc, parse_iso
 
 NOV_23_0915 = 1_795_425_300  # 2026-11-23T09:15:00Z
@@ -61,3 +61,17 @@ def test_every_stamp_written_is_read_back() -> None:
     assert parse_iso(iso_utc(NOV_23_0915)) == NOV_23_0915
     at = envelope("e1", "contact.arrived", NOV_23_0915 + 2.12, "acme", "billing")["occurred_at"]
     assert parse_rfc3339(at).timestamp() == pytest.approx(NOV_23_0915 + 2.12)
+
+
+@pytest.mark.parametrize(
+    ("epoch_s", "timezone", "midnight"),
+    [
+        (NOV_23_0915, "UTC", "2026-11-23T00:00:00Z"),
+        (NOV_23_0915, "Europe/Zurich", "2026-11-22T23:00:00Z"),
+        (NOV_23_0915 - 10 * 3600, "Europe/Zurich", "2026-11-22T23:00:00Z"),  # 00:15 local: that day
+        (NOV_23_0915, "America/New_York", "2026-11-23T05:00:00Z"),
+        (1_792_929_600, "Europe/Zurich", "2026-10-24T22:00:00Z"),  # 2026-10-25, the day summer time ends
+    ],
+)
+def test_a_local_day_starts_at_its_midnight(epoch_s: float, timezone: str, midnight: str) -> None:
+    assert format_rfc3339(local_midnight(epoch_s, timezone).timestamp()) == midnight
