@@ -274,3 +274,66 @@ def test_a_local_day_starts_in_one_place() -> None:
     found = [name for name, path in MODULES.items() if name != "schemas.stamps"
              and re.search(r"replace\(hour=0,", path.read_text(encoding="utf-8"))]  # fmt: skip
     assert found == [], "local_midnight (schemas.stamps)"
+
+
+# The command layer: modules that parse arguments, call the library and print what it gives
+# (the monthly report's files and a client's users.d file are a command's output). The processes
+# cckpi starts and the benchmark are rooms of their own; anything else belongs to the library.
+COMMAND_LAYER = {"cckpi", "cckpi.__main__", "cckpi.cli", "cckpi.options", "cckpi.choices", "cckpi.formats",
+                 "cckpi.progress", "cckpi.users", "cckpi.report_formats"}  # fmt: skip
+CCKPI_ROOMS = {"commands", "stack", "bench"}
+COMMAND_LINES = 300
+
+
+def test_cckpi_holds_the_command_layer_and_two_rooms_beside_it() -> None:
+    cckpi = ROOT / "cckpi"
+    top = {name for name, path in MODULES.items() if name.startswith("cckpi") and path.parent == cckpi}
+    rooms = {path.relative_to(cckpi).parts[0] for name, path in MODULES.items()
+             if name.startswith("cckpi") and path.parent != cckpi}  # fmt: skip
+    assert top == COMMAND_LAYER, "a module beside the parser: put it in the library, stack/ or bench/"
+    assert rooms == CCKPI_ROOMS
+    long = {name: lines for name, path in MODULES.items()
+            if (name in COMMAND_LAYER or name.startswith("cckpi.commands"))
+            and (lines := len(path.read_text(encoding="utf-8").splitlines())) > COMMAND_LINES}  # fmt: skip
+    assert long == {}, "a command parses, calls and prints: move what it computes into the library"
+
+
+def _column_arithmetic(tree: ast.AST, columns: set[str]) -> Iterator[int]:
+    """Lines that add, subtract, multiply or divide a row's additive column (``r.offered``,
+    ``row["handled"]``): a KPI figure being summed or derived."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BinOp):
+            operands = [node.left, node.right]
+        elif isinstance(node, ast.AugAssign):
+            operands = [node.target, node.value]
+        else:
+            continue
+        for part in (sub for operand in operands for sub in ast.walk(operand)):
+            if (isinstance(part, ast.Attribute) and part.attr in columns) or (
+                isinstance(part, ast.Subscript) and isinstance(part.slice, ast.Constant)
+                and part.slice.value in columns
+            ):  # fmt: skip
+                yield node.lineno
+                break
+
+
+def test_cckpi_computes_no_kpi() -> None:
+    """Sums and ratios of the KPI rows are the engine's (streams.engine: kpi, periods, monthly);
+    cckpi passes rows on and prints what comes back."""
+    from schemas.kpi import ADDITIVE_COLUMNS
+
+    found = {name: lines for name, tree in TREES.items() if name.startswith("cckpi")
+             and (lines := list(_column_arithmetic(tree, set(ADDITIVE_COLUMNS))))}  # fmt: skip
+    assert found == {}, "sum or derive KPI figures in streams.engine and call it"
+    summed = ast.parse("volumes[r.channel] = volumes.get(r.channel, 0) + r.offered\ntotal[0] += r.handled")
+    assert len(list(_column_arithmetic(summed, set(ADDITIVE_COLUMNS)))) == 2  # the check sees them
+
+
+def test_tests_start_cckpi_through_one_helper() -> None:
+    """``python -m cckpi`` is spelled in tests/cli.py only (cckpi, cckpi_command)."""
+    spawn = ", ".join(('"-m"', '"cckpi"'))  # not spelled here, so this file is read too
+    helper = ROOT / "tests" / "cli.py"
+    spelled = [str(path.relative_to(ROOT)) for path in (ROOT / "tests").rglob("*.py")
+               if spawn in path.read_text(encoding="utf-8") and path != helper]  # fmt: skip
+    assert spawn in helper.read_text(encoding="utf-8")
+    assert spelled == [], "use tests.cli.cckpi (or cckpi_command for a process the test watches)"
