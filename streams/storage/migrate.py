@@ -14,7 +14,6 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 
 from streams.storage.cluster import (
@@ -26,6 +25,7 @@ from streams.storage.cluster import (
     sharding_key,
 )
 from streams.storage.protocol import ClickHouse
+from streams.storage.sql_files import SQL_DIR
 from streams.storage.tenants import (
     CLIENT_TABLES,
     drop_client_views,
@@ -34,7 +34,6 @@ from streams.storage.tenants import (
     provisioned_clients,
 )
 
-SQL_DIR = Path(str(files("sql")))  # the migration files: the design card's sql/ folder
 _NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 _ADD_COLUMN = re.compile(r"^ALTER TABLE (\w+) ADD COLUMN (\w+) ", re.IGNORECASE)
 _CREATE_TABLE = re.compile(r"^CREATE TABLE IF NOT EXISTS (\w+)", re.IGNORECASE)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from importlib.resources import files
 from pathlib import Path
 from typing import NamedTuple, get_args
 
@@ -27,8 +26,8 @@ from streams.engine.intervals import INTERVAL_S, US_PER_S
 from streams.engine.kpi import COLUMNS, Vector
 from streams.engine.totals import RowKey
 from streams.storage.protocol import ClickHouse, bind
+from streams.storage.sql_files import DERIVE_DIR
 
-DERIVE = files("sql") / "derive"  # installed with the package (pyproject's package data)
 LANE_COLUMNS = (
     "client String, queue String, channel String, sl_threshold_us Int64, short_abandon_us Int64, "
     "first_response_target_us Nullable(Int64), business UInt8"
@@ -42,7 +41,7 @@ class SqlEngineError(ValueError):
 
 def step(name: str, **inputs: str) -> str:
     """One file of ``sql/derive`` with its inputs in place (``{name}`` placeholders)."""
-    text = (DERIVE / f"{name}.sql").read_text()
+    text = (DERIVE_DIR / f"{name}.sql").read_text()
     for key, value in inputs.items():
         text = text.replace("{" + key + "}", value)
     return text

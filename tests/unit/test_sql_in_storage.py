@@ -48,3 +48,11 @@ def test_only_storage_calls_a_store() -> None:
             if isinstance(called, ast.Attribute) and called.attr in CALLS and on_store:
                 found.append(f"{path.relative_to(ROOT)}:{called.lineno} {ast.unparse(called)}")
     assert not found, found
+
+
+def test_the_sql_folder_is_read_in_one_place() -> None:
+    """Its dependency is visible: only streams/storage/sql_files.py opens the ``sql`` package."""
+    opening = re.compile(r"""files\(\s*["']sql["']""")
+    readers = [str(p.relative_to(ROOT)) for top in PRODUCT for p in (ROOT / top).rglob("*.py")
+               if opening.search(p.read_text())]  # fmt: skip
+    assert readers == ["streams/storage/sql_files.py"]

@@ -155,7 +155,8 @@ def test_a_kill_at_every_point_of_a_write_leaves_no_agent_row_behind(
         store = connect(store_url, tmp_path / str(point), f"killed_at_{point}_{time.time_ns() % 10**9}")
         try:
             migrate(store)
-            made = list(inserts(one_partition_stage(store).ingest(records[:2], version=1), "contact-events", 0))
+            first = one_partition_stage(store).ingest(records[:2], version=1)
+            made = list(inserts(first, "contact-events", 0))
             for table, columns, rows in made[:point]:
                 store.insert(table, columns, rows)
             write_batch(store, one_partition_stage(store).ingest(records, version=2), "contact-events")

@@ -23,9 +23,10 @@ from streams.replay.run import replay
 from streams.settings import Settings
 from streams.storage.cluster import ClusterError
 from streams.storage.connect import connect
-from streams.storage.migrate import SQL_DIR, load_migrations, migrate
+from streams.storage.migrate import load_migrations, migrate
 from streams.storage.protocol import ClickHouse
 from streams.storage.reads import read_kpi_rows
+from streams.storage.sql_files import SQL_DIR
 from streams.storage.tenants import provision_client
 from tests.integration.conftest import SIM_END, SIM_START, as_messages
 from tests.integration.harness import new_settings, run_pipeline

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from streams.storage.connect import connect
-from streams.storage.migrate import SQL_DIR, load_migrations, migrate
+from streams.storage.migrate import load_migrations, migrate
+from streams.storage.sql_files import SQL_DIR
 from streams.storage.tenants import provision_client
 
 pytestmark = pytest.mark.integration
