@@ -17,6 +17,7 @@ from playwright.sync_api import sync_playwright
 
 from cckpi.stack.broker import TansuBroker
 from cckpi.stack.launcher import WorkerProcess, wait_drained
+from schemas.targets import status
 from streams.engine.staffing import required_for
 from streams.kafka import ensure_topics
 from streams.storage.connect import connect
@@ -71,7 +72,8 @@ def test_wallboard_in_chromium(
             assert sorted(cards) == sorted(f"acme/{q}/{c}" for q, c in today)
             for (queue, channel), row in today.items():
                 assert offered(page, f"acme/{queue}/{channel}") == row.offered
-            sl_text = page.inner_text('[data-queue="acme/billing/call"] [data-metric=sltoday]')
+            card_of_call = '[data-queue="acme/billing/call"]'
+            sl_text = page.inner_text(f"{card_of_call} [data-metric=sltoday]")
             assert sl_text == f"{round(today[('billing', 'call')].service_level * 100)}%"
             # Agents staffed now against the agents Erlang C needs for the last 15 minutes.
             lane = next(q for q in worker.get("/api/live?client=acme")["queues"]
@@ -80,6 +82,14 @@ def test_wallboard_in_chromium(
             assert staffing["staffed"] == sum(
                 lane["agents"].get(s, 0) for s in ("available", "busy", "wrap", "away")
             )
+            # Colours as schemas.targets judges, from the rules the page gets with every update.
+            colour = status("service_level", today[("billing", "call")].service_level, lane["sl_target"])
+            classes = page.get_attribute(f"{card_of_call} [data-metric=sltoday]", "class") or ""
+            assert colour and colour in classes.split()
+            cases = [("service_level", v, 0.8) for v in (0.9, 0.8, 0.76, 0.75, 0.74, None)]
+            cases += [("abandon_rate", v, 0.05) for v in (0.02, 0.05, 0.1, 0.11)] + [("aht_s", 301.0, 300.0)]
+            judged = page.evaluate("cases => cases.map(([kpi, v, t]) => status(kpi, v, t))", cases)
+            assert judged == [status(kpi, v, t) or "" for kpi, v, t in cases]
             target = (lane["sl_threshold_s"], lane["sl_target"])
             need = required_for("call", window["offered"], window["aht_s"], *target, 900, 3)[1]
             assert staffing["required"] == need and need and need > 0
