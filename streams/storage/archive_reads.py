@@ -40,7 +40,7 @@ _READ = (
 )
 _SHARD_BY = "client, contact_id, type, customer_id, occurred_us, event_id"
 EMPTY_RELATION = "(SELECT toUInt64(0) AS line, '' AS payload WHERE 0)"
-Shard = tuple[int, int]  # part (0-based), parts
+ShardPart = tuple[int, int]  # part (0-based), parts
 
 
 def shard_filter(relevant: str) -> str:
@@ -56,7 +56,7 @@ def shard_filter(relevant: str) -> str:
 
 
 def relevant_query(
-    store: ClickHouse, since_s: int, until_s: int, client: str | None, shard: Shard | None = None
+    store: ClickHouse, since_s: int, until_s: int, client: str | None, shard: ShardPart | None = None
 ) -> tuple[str, dict[str, Any]] | None:
     """The query of the archived events the rows of [since, until) depend on (those of one
     shard's contacts, if given), with its parameters (None: no contact arrived in the range).
@@ -82,7 +82,7 @@ def relevant_query(
 
 
 def read_relevant(
-    store: ClickHouse, since_s: int, until_s: int, client: str | None, shard: Shard | None = None
+    store: ClickHouse, since_s: int, until_s: int, client: str | None, shard: ShardPart | None = None
 ) -> tuple[tuple[Any, Any], tuple[Any, Any, Any]] | None:
     """The columns of :func:`relevant_query`, packed: (event ids, payloads) as text columns and
     (contact keys, customer keys, event-id keys) as integer arrays; None when nothing arrived."""
