@@ -10,7 +10,7 @@ import textwrap
 # logs whatever that task raises and carries on, so a plain ``sys.exit`` handler is lost here.
 _CHILD = textwrap.dedent(
     """
-    import os, signal, time
+    import os, signal, sys, time
     from kafka.net.selector import NetworkSelector
     from cckpi.stack.processes import exit_on_sigterm
 
@@ -25,7 +25,8 @@ _CHILD = textwrap.dedent(
         return 1
 
     selector.call_soon(other)
-    print("returned", selector.run(work), flush=True)
+    sys.stdout.write(f"returned {selector.run(work)}\\n")  # one write: the retried signal may come next
+    sys.stdout.flush()
     time.sleep(10)
     print("signal lost", flush=True)
     """
