@@ -121,7 +121,7 @@ class KafkaOutput:
         wait_s, said = RESEND_FIRST_WAIT_S, 0.0
         while True:
             self._producer.flush()
-            failed = [(k, v) for k, v, future in self._unconfirmed if future is None or future.failed()]
+            failed = [(k, v) for k, v, future in self._unconfirmed if _resend(future)]
             self._unconfirmed = []
             if not failed:
                 return
@@ -137,3 +137,16 @@ class KafkaOutput:
     def close(self) -> None:
         self.flush()
         self._producer.close()
+
+
+def _resend(future: Any) -> bool:
+    """Whether a message was not delivered for a reason that passes (the broker away, a timeout:
+    kafka-python's retriable errors); one the broker refuses for good (too large, not allowed)
+    stops the producer, before its position could be saved past it."""
+    from kafka.errors import RetriableError
+
+    if future is None or not future.failed():
+        return future is None
+    if isinstance(future.exception, RetriableError):
+        return True
+    raise RuntimeError(f"Kafka refused a message for good: {future.exception}") from future.exception
