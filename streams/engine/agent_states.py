@@ -32,9 +32,8 @@ class AgentBoard:
         key = (event.client, event.agent_id)
         known = self.agents.get(key)
         at = event.occurred_us
-        if known is None or (replaces and known.event_id == event.event_id):
-            pass
-        elif (at, event.event_id) <= (known.at_us, known.event_id):
+        replacing = known is not None and replaces and known.event_id == event.event_id
+        if known is not None and not replacing and (at, event.event_id) <= (known.at_us, known.event_id):
             return False
         self.agents[key] = AgentStatus(
             event.client,
