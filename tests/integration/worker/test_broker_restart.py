@@ -146,7 +146,8 @@ def test_a_producer_loses_nothing_to_an_outage_longer_than_its_delivery_timeout(
             output.send_raw(b"k", b"during %d" % n)
         flushed = threading.Thread(target=output.flush)
         flushed.start()
-        time.sleep(6)  # twice the delivery timeout: kafka-python has given up on these
+        # kafka-python gives up on them after its delivery timeout: flush sends them again.
+        wait_until(lambda: output.resent > 0, None, "undelivered messages sent again", 60)
         assert flushed.is_alive(), "flush returned with messages undelivered"
         broker = broker.again()
         flushed.join(120)
