@@ -9,8 +9,8 @@ from pathlib import Path
 from clickhouse_driver.errors import ServerException
 
 from streams.settings import Settings
-from streams.storage.connect import connect
-from streams.storage.protocol import ClickHouse
+from streams.storage.backends.connect import connect
+from streams.storage.backends.protocol import ClickHouse
 from streams.storage.tenants import reader_statements, reader_users_xml
 
 

@@ -3,7 +3,7 @@
 Each rule query returns one row per scope (client, queue, channel; or the topic) with a single
 number, ``holds`` (1 or 0), which is the shape Grafana alerting turns into one alert instance per
 row; the thresholds come from ``sla_targets``, where the worker stores what the SLA file says.
-The same rule functions in :mod:`streams.engine.alerts` decide the worker's alerts; a test holds
+The same rule functions in :mod:`streams.engine.alert_rules` decide the worker's alerts; a test holds
 the two equal. "Now" is the end of the rule's time range (Grafana: the evaluation time).
 """
 

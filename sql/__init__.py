@@ -1,1 +1,1 @@
-"""ClickHouse DDL: numbered, idempotent files, applied in order by :mod:`streams.storage.migrate`."""
+"""ClickHouse DDL: numbered, idempotent files, applied in order by :mod:`streams.storage.schema.migrate`."""

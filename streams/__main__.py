@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from streams.worker.run import LOG_LEVELS, start
+from streams.worker.start import LOG_LEVELS, start
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,7 +38,7 @@ class Settings(KafkaAccess):
     worker_user: str | None = Field(None, validation_alias=_env("CCKPI_WORKER_USER"))
     worker_password: SecretStr | None = Field(None, validation_alias=_env("CCKPI_WORKER_PASSWORD"))
     # A replicated cluster the server belongs to (its remote_servers name): tables become replicated
-    # and distributed (streams.storage.cluster); inserts wait for this many replicas (0: one).
+    # and distributed (streams.storage.backends.cluster); inserts wait for this many replicas (0: one).
     clickhouse_cluster: str | None = Field(
         None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", validation_alias=_env("CCKPI_CLICKHOUSE_CLUSTER")
     )

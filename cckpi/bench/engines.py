@@ -19,8 +19,8 @@ from schemas.sla import SlaSettings
 from streams.batch.compute import compute_file
 from streams.engine.kpi import IDX, Vector
 from streams.engine.totals import RowKey
-from streams.storage.connect import connect
-from streams.storage.sql_derive import derive_kpi_vectors, file_source
+from streams.storage.backends.connect import connect
+from streams.storage.sql_derivation import derive_kpi_vectors, file_source
 
 # The contract's defaults (kpis.md "Settings and defaults"), which the bench runs with.
 PEER_SQL = """

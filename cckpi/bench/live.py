@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from cckpi.bench.workloads import Message, produce
-from cckpi.progress import shown
+from cckpi.progress_bar import shown
 from cckpi.stack.broker import TansuBroker, free_port
 from cckpi.stack.launcher import WorkerProcess
 from streams.kafka import ensure_topics

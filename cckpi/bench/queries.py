@@ -23,9 +23,9 @@ from producers.simulator import Simulator
 from schemas.sla import SlaSettings
 from streams.stages.contact_stage import ContactStage
 from streams.stages.fcr_stage import FcrStage
-from streams.storage.connect import connect
-from streams.storage.migrate import migrate
-from streams.storage.protocol import ClickHouse
+from streams.storage.backends.connect import connect
+from streams.storage.backends.protocol import ClickHouse
+from streams.storage.schema.migrate import migrate
 from streams.storage.writer import write_batch
 
 LOAD_PARTITIONS = 4  # the live stages' partitions while loading the query data
@@ -76,7 +76,7 @@ def measure_replay(
 ) -> dict[str, Any]:
     """Replay a range holding about ``replay_events`` events of the loaded ones with the Python
     engine, and the whole archive with the SQL engine, ``runs`` times each; the median events/s."""
-    from streams.replay.run import replay
+    from streams.replay.rederive import replay
 
     span = max(86_400, int((end - start) * min(1.0, replay_events / total)))
     rates, sql_rates = [], []

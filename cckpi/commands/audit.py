@@ -21,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
     from streams.engine.intervals import parse_iso
     from streams.replay.drill_down import contacts_behind
     from streams.settings import Settings
-    from streams.storage.connect import connect
+    from streams.storage.backends.connect import connect
 
     settings = Settings()
     try:

@@ -29,7 +29,7 @@ def add(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from cckpi.users import create_user, write_users_xml
     from streams.settings import Settings
-    from streams.storage.connect import connect
+    from streams.storage.backends.connect import connect
     from streams.storage.tenants import client_user, provision_client, user_statements, users_xml
 
     settings = Settings()

@@ -12,7 +12,7 @@ from cckpi.choices import Deferred
 
 if TYPE_CHECKING:
     from schemas.sla import SlaSettings
-    from streams.batch.reading import ReadReport
+    from streams.batch.jsonl import LineTally
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -29,8 +29,8 @@ def add(sub: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     p.add_argument(
         "--engine", choices=("python", "sql"), default="python",
-        help="python: the batch engine (default); sql: kpis.md as ClickHouse SQL (sql/derive/), run by the "
-        "embedded ClickHouse over the file, an independent second derivation that skips the same lines "
+        help="python: the batch engine (default); sql: kpis.md as ClickHouse SQL (sql/derivation/), run by "
+        "the embedded ClickHouse over the file, an independent second derivation that skips the same lines "
         "(kpi grain)",
     )  # fmt: skip
     p.set_defaults(run=run)
@@ -38,10 +38,10 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from cckpi.formats import write_rows
-    from cckpi.progress import shown
+    from cckpi.progress_bar import shown
     from schemas.sla import SlaError, load_sla
     from streams.batch.compute import compute_file
-    from streams.batch.parallel import progress
+    from streams.batch.parallel import messages_done
 
     try:
         sla = load_sla(args.sla)
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         return run_sql(args, sla)
     if args.grain != "kpi":
         return run_grain(args, sla)
-    with shown(f"computing {args.events.name}", progress):
+    with shown(f"computing {args.events.name}", messages_done):
         rows, report = compute_file(args.events, sla)
     write_rows(rows, args.format)
     return say_counts(report, len(rows))
@@ -66,10 +66,10 @@ def run_sql(args: argparse.Namespace, sla: SlaSettings) -> int:
     import tempfile
 
     from cckpi.formats import write_rows
-    from streams.batch.reading import ReadReport
+    from streams.batch.jsonl import LineTally
     from streams.engine.rows import output_rows
-    from streams.storage.connect import connect
-    from streams.storage.sql_derive import SqlEngineError, derive, file_source
+    from streams.storage.backends.connect import connect
+    from streams.storage.sql_derivation import SqlEngineError, derive, file_source
 
     if args.grain != "kpi":
         print(f"cckpi compute: --engine sql gives the kpi grain only, not {args.grain}", file=sys.stderr)
@@ -86,7 +86,7 @@ def run_sql(args: argparse.Namespace, sla: SlaSettings) -> int:
             store.close()
     rows = output_rows(sorted(derived.vectors.items()), sla.formula, sla.hourly_cost)
     write_rows(rows, args.format)
-    return say_counts(ReadReport(derived.skipped.valid, derived.skipped.rejected), len(rows), " (SQL engine)")
+    return say_counts(LineTally(derived.skipped.valid, derived.skipped.rejected), len(rows), " (SQL engine)")
 
 
 def run_grain(args: argparse.Namespace, sla: SlaSettings) -> int:
@@ -94,9 +94,9 @@ def run_grain(args: argparse.Namespace, sla: SlaSettings) -> int:
     from cckpi.formats import write_rows
     from schemas.breakdowns import AGENT_ROW_COLUMNS, REASON_COLUMNS, STAFFING_COLUMNS
     from streams.batch.breakdowns import grain_rows
-    from streams.batch.reading import ReadReport, read_events
+    from streams.batch.jsonl import LineTally, read_events
 
-    report = ReadReport()
+    report = LineTally()
     with args.events.open("rb") as lines:
         rows = grain_rows(read_events(lines, report), sla, args.grain)
     columns = {"reasons": REASON_COLUMNS, "agents": AGENT_ROW_COLUMNS, "staffing": STAFFING_COLUMNS}[
@@ -108,7 +108,7 @@ def run_grain(args: argparse.Namespace, sla: SlaSettings) -> int:
     return say_counts(report, len(rows))
 
 
-def say_counts(report: ReadReport, rows: int, engine: str = "") -> int:
+def say_counts(report: LineTally, rows: int, engine: str = "") -> int:
     """Say what was skipped and counted; exit 1 when nothing was valid."""
     if report.rejected:
         print(f"cckpi compute: skipped {len(report.rejected)} bad line(s):", file=sys.stderr)

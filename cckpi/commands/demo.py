@@ -127,7 +127,7 @@ def run_demo(duration: float | None, speed: float, seed: int, partitions: int, s
     from cckpi.stack.folder_lock import FolderInUse, holding
     from cckpi.stack.launcher import WorkerProcess, wait_drained
     from producers.outputs import KafkaOutput
-    from producers.run import StopFlag, run_simulation
+    from producers.pacing import StopFlag, run_simulation
     from producers.scenario import DEFAULT_SCENARIO
     from producers.simulator import Simulator, opening
     from schemas.sla import load_sla

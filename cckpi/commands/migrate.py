@@ -12,8 +12,8 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from streams.settings import Settings
-    from streams.storage.connect import connect
-    from streams.storage.migrate import migrate
+    from streams.storage.backends.connect import connect
+    from streams.storage.schema.migrate import migrate
 
     settings = Settings()
     store = connect(settings.clickhouse(), settings.data_dir, settings.database)

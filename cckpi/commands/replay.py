@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the command's modules load when it runs, not with every command's parser
     from schemas.sla import SlaSettings
-    from streams.replay.run import ReplayResult
+    from streams.replay.rederive import ReplayResult
     from streams.replay.shard import Shard
     from streams.settings import Settings
-    from streams.storage.protocol import ClickHouse
+    from streams.storage.backends.protocol import ClickHouse
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -34,7 +34,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--engine", choices=("python", "sql", "both"), default="python",
         help="python: the batch engine (default); sql: kpis.md as SQL run inside ClickHouse over the "
-        "archive (sql/derive); both: each, and any difference between them is reported",
+        "archive (sql/derivation); both: each, and any difference between them is reported",
     )  # fmt: skip
     p.add_argument(
         "--shard", metavar="K/N",
@@ -63,14 +63,14 @@ def _refused(args: argparse.Namespace) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cckpi.progress import shown
+    from cckpi.progress_bar import shown
     from schemas.sla import SlaError, load_sla
-    from streams.batch.parallel import progress
+    from streams.batch.parallel import messages_done
     from streams.engine.intervals import parse_iso, whole_intervals
-    from streams.replay.run import replay
+    from streams.replay.rederive import replay
     from streams.replay.shard import parse_shard
     from streams.settings import Settings
-    from streams.storage.connect import connect
+    from streams.storage.backends.connect import connect
 
     settings = Settings()
     refused = _refused(args)
@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
                 return 2
             bootstrap, options = settings.require_bootstrap(), settings.kafka_options()
             inputs = read_kafka(bootstrap, settings.topic, since, until, args.client, options)
-        with shown("replaying", progress):
+        with shown("replaying", messages_done):
             engines = ("python", "sql") if args.engine == "both" else (args.engine,)
             result = replay(store, sla, since, until, args.client, inputs, engines)
         elapsed = time.perf_counter() - began
@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _concluded(result: ReplayResult, report: Path | None, speed: str = "") -> int:
     """Write the audit report, say the verdict; exit 0 when replay and live agree, 1 when not."""
-    from streams.replay.run import write_audit_report
+    from streams.replay.rederive import write_audit_report
 
     path = report or Path(f"{result.run_id}.json")
     write_audit_report(result, path)
@@ -129,12 +129,12 @@ def _concluded(result: ReplayResult, report: Path | None, speed: str = "") -> in
 
 def _shard(store: ClickHouse, sla: SlaSettings, since: int, until: int, args: argparse.Namespace,
            shard: Shard) -> int:  # fmt: skip
-    from cckpi.progress import shown
-    from streams.batch.parallel import progress
+    from cckpi.progress_bar import shown
+    from streams.batch.parallel import messages_done
     from streams.replay.sharded import replay_shard
 
     began = time.perf_counter()
-    with shown(f"replaying shard {shard}", progress):
+    with shown(f"replaying shard {shard}", messages_done):
         done = replay_shard(store, sla, since, until, args.client, shard, args.run_id)
     elapsed = time.perf_counter() - began
     print(f"shard {shard} of {done.run_id}: {done.events:,} events, {done.rows:,} rows stored; "
@@ -150,7 +150,7 @@ def _shard(store: ClickHouse, sla: SlaSettings, since: int, until: int, args: ar
 
 def _merge(args: argparse.Namespace, settings: Settings) -> int:
     from streams.replay.sharded import ShardError, merge_shards
-    from streams.storage.connect import connect
+    from streams.storage.backends.connect import connect
 
     store = connect(settings.clickhouse(), settings.data_dir, settings.database)
     try:

@@ -45,9 +45,9 @@ def run(args: argparse.Namespace) -> int:
                 and start <= parse_iso(r.interval_start) < end]  # fmt: skip
         reasons, staffing = offline_breakdowns(args.events, sla, args.client, start, end)
     else:
+        from streams.storage.backends.connect import connect
         from streams.storage.breakdown_reads import read_reason_rows, read_staffing_rows
-        from streams.storage.connect import connect
-        from streams.storage.reads import read_kpi_rows
+        from streams.storage.kpi_reads import read_kpi_rows
 
         store = connect(settings.clickhouse(), settings.data_dir, settings.database)
         try:
@@ -77,12 +77,12 @@ def offline_breakdowns(
 ) -> tuple[list[ReasonRow], list[StaffingRow]]:
     """A client's reason and staffing rows of [start, end), recomputed from a file of events."""
     from streams.batch.breakdowns import grain_rows
-    from streams.batch.reading import ReadReport, read_events
+    from streams.batch.jsonl import LineTally, read_events
     from streams.engine.intervals import parse_iso
 
     def mine(grain: str) -> list[Any]:
         with events.open("rb") as lines:
-            found = grain_rows(read_events(lines, ReadReport()), sla, grain)
+            found = grain_rows(read_events(lines, LineTally()), sla, grain)
         return [r for r in found if r.client == client and start <= parse_iso(r.interval_start) < end]
 
     return mine("reasons"), mine("staffing")

@@ -49,7 +49,7 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from producers.outputs import EventOutput, JsonlOutput, KafkaOutput
-    from producers.run import parse_duration, parse_speed, run_simulation
+    from producers.pacing import parse_duration, parse_speed, run_simulation
     from producers.simulator import Simulator
     from schemas.stamps import local_midnight, parse_rfc3339
 

@@ -1,4 +1,4 @@
-"""``cckpi worker``: the stream worker (see :func:`streams.worker.run.start`)."""
+"""``cckpi worker``: the stream worker (see :func:`streams.worker.start.start`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from cckpi.choices import Deferred
 
 def add(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("worker", help="run the stream worker against $KAFKA_BOOTSTRAP and ClickHouse")
-    p.add_argument("--loglevel", default="info", choices=Deferred("streams.worker.run", "LOG_LEVELS"),
+    p.add_argument("--loglevel", default="info", choices=Deferred("streams.worker.start", "LOG_LEVELS"),
                    metavar="LEVEL", help="%(choices)s (default info)")  # fmt: skip
     p.add_argument("--logfile", help="log to this file instead of stderr")
     p.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)  # the benchmark's baseline
@@ -19,7 +19,7 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from cckpi.stack.folder_lock import FolderInUse, chdb_folder, holding
-    from streams.worker.run import start
+    from streams.worker.start import start
 
     folder = chdb_folder()
     if folder is None:  # a ClickHouse server: nothing here to share

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from schemas.sla import SlaSettings
-from streams.engine.alerts import (
+from streams.engine.alert_rules import (
     WINDOW_S,
     Alert,
     AlertBook,
@@ -16,8 +16,8 @@ from streams.engine.alerts import (
 )
 from streams.engine.intervals import MINUTE_S, US_PER_S
 from streams.engine.totals import Lane
-from streams.storage.protocol import ClickHouse
-from streams.storage.reads import read_kpi_rows
+from streams.storage.backends.protocol import ClickHouse
+from streams.storage.kpi_reads import read_kpi_rows
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ import aiohttp
 import orjson
 
 from schemas.sla import Webhook
-from streams.engine.alerts import Alert
+from streams.engine.alert_rules import Alert
 from streams.engine.intervals import US_PER_S, iso_utc
 
 log = logging.getLogger("cckpi.alerts")

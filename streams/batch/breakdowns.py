@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from schemas.breakdowns import ROW_GRAINS, AgentRow, ReasonRow, StaffingRow
 from schemas.sla import SlaSettings
 from schemas.wire import AgentState, ContactEvent
-from streams.batch.engine import Rows, count_fcr, count_rows, fcr_successes, gc_paused, merge_contacts
+from streams.batch.whole_set import Rows, count_fcr, count_rows, fcr_successes, gc_paused, merge_contacts
 from streams.engine.agent_time import (
     FCR_SUCCESS,
     AgentId,

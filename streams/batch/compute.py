@@ -10,14 +10,14 @@ from pathlib import Path
 from schemas.kpi import KpiRow
 from schemas.sla import SlaSettings
 from schemas.wire import AgentState, ContactEvent
-from streams.batch.engine import Rows, gc_paused, run_engine
+from streams.batch.jsonl import LineTally, read_events
 from streams.batch.packed import Packed
 from streams.batch.parallel import batch_messages
-from streams.batch.reading import ReadReport, read_events
+from streams.batch.whole_set import Rows, gc_paused, run_engine
 from streams.engine.intervals import INTERVAL_S
 from streams.engine.rows import output_rows
 
-__all__ = ["ReadReport", "compute_bytes", "compute_file", "compute_rows", "read_events", "to_kpi_rows"]
+__all__ = ["LineTally", "compute_bytes", "compute_file", "compute_rows", "read_events", "to_kpi_rows"]
 
 
 def to_kpi_rows(rows: Rows, sla: SlaSettings) -> list[KpiRow]:
@@ -41,7 +41,7 @@ def compute_rows(
 
 def compute_bytes(
     data: bytes | mmap.mmap, sla: SlaSettings | None = None, workers: int | None = None
-) -> tuple[list[KpiRow], ReadReport]:
+) -> tuple[list[KpiRow], LineTally]:
     """Recompute the KPI rows of JSON Lines, over ``workers`` processes (default: the cores)."""
     sla = sla or SlaSettings()
     result = batch_messages(Packed.lines(data), sla, workers)
@@ -50,7 +50,7 @@ def compute_bytes(
 
 def compute_file(
     path: Path, sla: SlaSettings | None = None, workers: int | None = None
-) -> tuple[list[KpiRow], ReadReport]:
+) -> tuple[list[KpiRow], LineTally]:
     """Recompute the KPI rows of a JSONL file."""
     with path.open("rb") as file:
         if os.fstat(file.fileno()).st_size == 0:  # mmap refuses an empty file

@@ -22,10 +22,10 @@ from schemas.sla import SlaSettings
 from schemas.wire import ContactEvent
 from streams.batch.conflicts import event_keys, settle_messages
 from streams.batch.digests import inputs_digest, messages_by_row
-from streams.batch.engine import Rows, arrival_rows, gc_paused, run_engine
+from streams.batch.jsonl import LineTally, read_contact_events
 from streams.batch.packed import Packed
-from streams.batch.reading import ReadReport, read_contact_events
 from streams.batch.routing import Routes, owners, route_keys
+from streams.batch.whole_set import Rows, arrival_rows, gc_paused, run_engine
 from streams.engine.copies import CONFLICT_REASON, Settled
 from streams.engine.totals import RowKey, add_into
 
@@ -38,7 +38,7 @@ DROPPED = 255  # the owner of a copy that does not count (streams.batch.conflict
 @dataclass
 class BatchResult:
     rows: Rows
-    report: ReadReport
+    report: LineTally
     inputs: dict[RowKey, RowInputs] = field(default_factory=dict)  # filled when ids are given
 
 
@@ -66,12 +66,12 @@ _TOTAL = multiprocessing.RawValue("q", 0)
 _CHUNK = 65_536  # messages counted between two progress reports
 
 
-def progress() -> tuple[int, int]:
+def messages_done() -> tuple[int, int]:
     """(messages done, messages) of the job under way, its passes averaged; (0, 0) before one."""
     return sum(_DONE) // _PASSES.value, _TOTAL.value
 
 
-def _start_progress(job: _Job) -> None:
+def _start_count(job: _Job) -> None:
     _DONE[:] = [0] * MAX_WORKERS
     _PASSES.value = (
         ((job.routes is None or job.keys is None) and job.workers > 1) + 1 + (job.event_ids is not None)
@@ -108,7 +108,7 @@ def _count(
     messages: Packed, numbers: list[int], sla: SlaSettings, audit: bool, slot: int = 0
 ) -> tuple[BatchResult, dict[RowKey, list[int]]]:
     """Parse and count ``numbers``; for an audit, also the numbers of the messages behind each row."""
-    report, kept = ReadReport(), (list[int]() if audit else None)
+    report, kept = LineTally(), (list[int]() if audit else None)
     events: list[ContactEvent] = []
     for start in range(0, len(numbers), _CHUNK):
         chunk = numbers[start : start + _CHUNK]
@@ -170,7 +170,7 @@ def batch_messages(
     every message (``streams.batch.conflicts``)."""
     workers = default_workers(len(messages)) if workers is None else workers
     job = _Job(messages, workers, sla, event_ids, routes, keys)
-    _start_progress(job)
+    _start_count(job)
     with gc_paused():
         if workers > 1:
             return _in_workers(job)
@@ -186,7 +186,7 @@ def batch_messages(
         return result
 
 
-def report_dead(report: ReadReport, settled: Settled) -> None:
+def report_dead(report: LineTally, settled: Settled) -> None:
     """Each losing content of a conflicting duplicate, as a skipped line with its reason."""
     report.rejected.extend((copy.number + 1, CONFLICT_REASON) for copy in settled.dead)
     report.rejected.sort()
@@ -215,7 +215,7 @@ def _in_workers(job: _Job) -> BatchResult:
     finally:
         _JOB = None
     parts = [part for part, _ in counted]
-    total = BatchResult(parts[0].rows, ReadReport(), inputs)
+    total = BatchResult(parts[0].rows, LineTally(), inputs)
     for part in parts:
         if part is not parts[0]:
             for key, vector in part.rows.items():

@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 
 from streams.storage.archive_reads import contacts_in_row, events_of_contacts
-from streams.storage.protocol import ClickHouse
+from streams.storage.backends.protocol import ClickHouse
 
 NAMES = ("contact_id", "channel", "customer_id", "arrived_us", "answered_us", "abandoned_us", "ended_us",
          "resolved", "transferred_us", "agent_id", "reason")  # fmt: skip

@@ -18,8 +18,8 @@ from streams.batch.packed import Packed
 from streams.engine.copies import Copy, settle_copies
 from streams.engine.intervals import US_PER_S
 from streams.kafka import polled_until_idle
+from streams.replay.rederive import Inputs
 from streams.replay.relevance import relevant
-from streams.replay.run import Inputs
 
 MARGIN_S = 3600  # events produced a little before they occurred (clock skew) are still read
 IDLE_S = 1.0  # the end of the topic: no message for this long (Tansu's end offsets are unreliable)

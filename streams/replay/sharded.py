@@ -16,7 +16,7 @@ from schemas.sla import SlaSettings
 from streams.engine.intervals import iso_utc, whole_intervals
 from streams.engine.totals import RowKey
 from streams.replay.comparison import Vectors
-from streams.replay.run import (
+from streams.replay.rederive import (
     DIGEST_RULE,
     Derivation,
     Digests,
@@ -27,7 +27,7 @@ from streams.replay.run import (
     read_archive,
 )
 from streams.replay.shard import Shard
-from streams.storage.protocol import ClickHouse
+from streams.storage.backends.protocol import ClickHouse
 from streams.storage.replay_log import shard_rows, shards_of, write_shard
 
 SHARDED_DIGEST_RULE = (

@@ -1,7 +1,7 @@
 """What a stage hands back for one batch: domain objects, not table rows.
 
 Everything in it must be durable before the batch's offsets are committed; how each kind maps
-to ClickHouse columns is ``streams.storage.tables``' business alone.
+to ClickHouse columns is ``streams.storage.schema.tables``' business alone.
 """
 
 from __future__ import annotations

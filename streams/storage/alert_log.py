@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from streams.engine.alerts import Alert
+from streams.engine.alert_rules import Alert
 from streams.engine.intervals import US_PER_S
-from streams.storage.protocol import ClickHouse
+from streams.storage.backends.protocol import ClickHouse
 
 ALERT_COLUMNS = ("alert_id", "rule", "client", "queue", "channel", "value", "threshold",
                  "started_at", "started_us", "ended_us", "version")  # fmt: skip

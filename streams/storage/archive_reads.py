@@ -15,7 +15,7 @@ from typing import Any
 
 from streams.engine.fcr import FCR_WINDOW_US
 from streams.engine.intervals import US_PER_S
-from streams.storage.protocol import ClickHouse, bind
+from streams.storage.backends.protocol import ClickHouse, bind
 
 _ARRIVALS_IN_RANGE = (
     "SELECT {what} FROM raw_events WHERE type = 'contact.arrived' "

@@ -12,9 +12,9 @@ from streams.engine.intervals import INTERVAL_S
 from streams.engine.reasons import ReasonKey
 from streams.engine.rows import agent_output_rows, reason_output_rows
 from streams.engine.staffing_rows import staffing_rows
-from streams.storage.protocol import ClickHouse
-from streams.storage.reads import read_kpi_vectors, window
-from streams.storage.tables import STORED_COLUMNS
+from streams.storage.backends.protocol import ClickHouse
+from streams.storage.kpi_reads import read_kpi_vectors, window
+from streams.storage.schema.tables import STORED_COLUMNS
 
 
 def summed_rows(

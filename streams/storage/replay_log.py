@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from streams.storage.protocol import ClickHouse
-from streams.storage.tables import STORED_COLUMNS
+from streams.storage.backends.protocol import ClickHouse
+from streams.storage.schema.tables import STORED_COLUMNS
 
 REPLAY_COLUMNS = ("run_id", "client", "queue", "channel", "interval_start", "inputs_sha256", "events",
                   *STORED_COLUMNS)  # fmt: skip

@@ -13,8 +13,8 @@ import hashlib
 import re
 from xml.sax.saxutils import escape
 
-from streams.storage.cluster import LOCAL, distributed, local_table, sharding_key, zookeeper_path
-from streams.storage.protocol import ClickHouse
+from streams.storage.backends.cluster import LOCAL, distributed, local_table, sharding_key, zookeeper_path
+from streams.storage.backends.protocol import ClickHouse
 
 # What a client's SLA dashboard and monthly report read.
 CLIENT_TABLES = ("kpi_interval", "sla_targets", "reason_interval")

@@ -8,8 +8,8 @@ from typing import Any
 
 from streams.engine.copies import CONFLICT_REASON
 from streams.stages.output import StageOutput
-from streams.storage.protocol import ClickHouse
-from streams.storage.tables import (
+from streams.storage.backends.protocol import ClickHouse
+from streams.storage.schema.tables import (
     AGENT_COLUMNS,
     CONTACT_COLUMNS,
     DEAD_LETTER_COLUMNS,
@@ -49,7 +49,7 @@ COLUMNS_OF = {
 # agents' state time from the archived agent events not turned away as late, until the latest
 # event time written per client, and writes every stored agent row of the live range again, so
 # that none is left from a batch whose agent events never reached the archive
-# (streams.storage.reads.load_state).
+# (streams.storage.kpi_reads.load_state).
 ORDER = (
     "client_latest", "agent_interval", "late_events", "raw_events", "dead_letters", "sla_targets",
     "kpi_interval", "kpi_minute", "reason_interval", "agent_states", "contacts", "stage_watermarks",

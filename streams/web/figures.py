@@ -12,8 +12,8 @@ from schemas.targets import rules_payload
 from streams.engine.agent_time import STATES, occupancy
 from streams.engine.intervals import INTERVAL_S, MINUTE_S, US_PER_S, iso_utc
 from streams.engine.staffing import required_for
-from streams.storage.protocol import ClickHouse
-from streams.storage.reads import read_kpi_rows
+from streams.storage.backends.protocol import ClickHouse
+from streams.storage.kpi_reads import read_kpi_rows
 
 WINDOWS = {"15m": 15 * 60, "60m": 60 * 60}
 SHOWN = ("offered", "answered", "abandoned", "handled", "service_level", "answer_rate",

@@ -2,7 +2,7 @@
 
 It binds to loopback by default; who may ask what is decided before any route, by
 :mod:`streams.web.access` (a client's token sees its own client only). Request values reach SQL
-only as bound parameters (see ``streams.storage.reads.read_kpi_rows``).
+only as bound parameters (see ``streams.storage.kpi_reads.read_kpi_rows``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from schemas.sla import SlaSettings
 from streams.settings import Settings
 from streams.stages.contact_stage import ContactStage
 from streams.stages.now import agents_by_state
-from streams.storage.protocol import ClickHouse
+from streams.storage.backends.protocol import ClickHouse
 from streams.web.access import filters, keep_out_of_urls
 from streams.web.figures import live_summary
 

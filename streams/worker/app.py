@@ -22,17 +22,17 @@ from faust.types import TP, EventT
 from schemas.sla import load_sla
 from streams.settings import Settings
 from streams.stages.output import Record, StageOutput
-from streams.storage.protocol import ClickHouse
+from streams.storage.backends.protocol import ClickHouse
 from streams.storage.writer import write_lag_sample
 from streams.web.access import gate
 from streams.web.pages import register_pages
-from streams.worker.alerts import AlertService
+from streams.worker.alert_cycle import AlertService
 from streams.worker.gather import gathered
 from streams.worker.runtime import Runtime
 from streams.worker.tuning import short_fetch_wait
 
 log = logging.getLogger("cckpi.worker")
-PROGRESS_EVERY_S = 5.0
+STALL_CHECK_EVERY_S = 5.0
 IDLE_RESTORE_EVERY_S = 1.0
 AgentFn = Callable[[faust.StreamT], Awaitable[None]]
 
@@ -215,15 +215,15 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
     async def lag() -> None:
         await sample_lag(app, runtime)
 
-    async def progress() -> None:
-        runtime.check_progress(app.consumer, time.monotonic())
+    async def stalls() -> None:
+        runtime.check_stalls(app.consumer, time.monotonic())
 
     async def idle() -> None:
         await restore_idle(app, runtime)
 
     app.timer(interval=IDLE_RESTORE_EVERY_S)(idle)
     app.timer(interval=settings.lag_every_s)(lag)
-    app.timer(interval=PROGRESS_EVERY_S)(progress)
+    app.timer(interval=STALL_CHECK_EVERY_S)(stalls)
 
     alerts = AlertService(runtime)
     app.cckpi_alerts = alerts  # type: ignore[attr-defined]

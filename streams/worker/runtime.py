@@ -19,12 +19,12 @@ from streams.stages.contact_stage import ContactStage
 from streams.stages.fcr_stage import FcrStage
 from streams.stages.output import Record, StageOutput, batch_ends, batch_starts
 from streams.stages.stage import Stage
-from streams.storage.connect import connect
-from streams.storage.protocol import ClickHouse
-from streams.storage.reads import load_state
+from streams.storage.backends.connect import connect
+from streams.storage.backends.protocol import ClickHouse
+from streams.storage.state_reads import load_state
 from streams.storage.writer import write_batch
 from streams.worker.meter import Meter
-from streams.worker.progress import Progress
+from streams.worker.stalls import StallWatch
 
 log = logging.getLogger("cckpi.worker")
 T = TypeVar("T")
@@ -52,7 +52,7 @@ class Runtime:
         self._store = store
         self.meter = Meter()
         self.positions: dict[TP, int] = {}  # next offset after the last batch taken, both topics
-        self.progress = Progress(settings.stall_after_s)
+        self.stalls = StallWatch(settings.stall_after_s)
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
         # Stage one restores a partition only once the store holds every batch counted before:
         # the agent and the idle restore (a timer) take turns, and both wait for this finish.
@@ -147,7 +147,7 @@ class Runtime:
             max(0, highwater - max(done, ahead.get(partition, 0))) for partition, highwater, done in offsets
         )
 
-    def check_progress(self, consumer: Any, now: float) -> None:
+    def check_stalls(self, consumer: Any, now: float) -> None:
         """Say so, in the log and on the status page, when an assigned partition with messages
         waiting has not moved for a while; and when it moves again."""
         offsets = {
@@ -155,7 +155,7 @@ class Runtime:
             for topic in (self.settings.topic, self.settings.facts_topic)
             for partition, highwater, done in self.offsets(consumer, topic)
         }
-        stalled, resumed = self.progress.observe(offsets, now)
+        stalled, resumed = self.stalls.observe(offsets, now)
         for stall in stalled:
             log.warning("partition %s/%d stalled: %d messages waiting after offset %d, none taken for %.0fs",
                         stall.topic, stall.partition, stall.waiting, stall.done, stall.since_s)  # fmt: skip
@@ -167,7 +167,7 @@ class Runtime:
         return {
             "valid_events": self.contacts.valid,
             "dead_letters": self.contacts.rejected,
-            "stalled_partitions": [dataclasses.asdict(s) for s in self.progress.stalled],
+            "stalled_partitions": [dataclasses.asdict(s) for s in self.stalls.stalled],
             **self.meter.status(),
             "store_peak_rss_mb": self.store_peak_rss_mb,
         }

@@ -22,11 +22,11 @@ from streams.kafka import ensure_topics
 from streams.settings import Settings
 from streams.stages.contact_stage import ContactStage
 from streams.stages.fcr_stage import FcrStage
+from streams.storage.backends.connect import connect
+from streams.storage.backends.protocol import ClickHouse
 from streams.storage.breakdown_reads import read_agent_rows, read_reason_rows, read_staffing_rows
-from streams.storage.connect import connect
-from streams.storage.migrate import migrate
-from streams.storage.protocol import ClickHouse
-from streams.storage.reads import read_kpi_rows
+from streams.storage.kpi_reads import read_kpi_rows
+from streams.storage.schema.migrate import migrate
 from streams.storage.writer import write_batch
 from tests.messy import Message
 

@@ -51,8 +51,8 @@ def test_only_storage_calls_a_store() -> None:
 
 
 def test_the_sql_folder_is_read_in_one_place() -> None:
-    """Its dependency is visible: only streams/storage/sql_files.py opens the ``sql`` package."""
+    """Its dependency is visible: only streams/storage/schema/sql_files.py opens the ``sql`` package."""
     opening = re.compile(r"""files\(\s*["']sql["']""")
     readers = [str(p.relative_to(ROOT)) for top in PRODUCT for p in (ROOT / top).rglob("*.py")
                if opening.search(p.read_text())]  # fmt: skip
-    assert readers == ["streams/storage/sql_files.py"]
+    assert readers == ["streams/storage/schema/sql_files.py"]

@@ -18,10 +18,10 @@ from aiohttp import web
 from cckpi.stack.broker import free_port
 from schemas.sla import Webhook
 from streams.alerting.webhooks import Delivery, Outbox, Outcome, http_post, webhook_key
-from streams.engine.alerts import Alert
+from streams.engine.alert_rules import Alert
 from streams.storage.alert_log import delivered, record_delivery, refused_deliveries, write_alerts
-from streams.storage.connect import connect
-from streams.storage.migrate import migrate
+from streams.storage.backends.connect import connect
+from streams.storage.schema.migrate import migrate
 
 pytestmark = pytest.mark.integration
 # Each webhook's answers in turn, then 200; "slow" answers after the client has given up.

@@ -18,9 +18,9 @@ from schemas.kpi import KpiRow
 from schemas.sla import SlaSettings
 from streams.engine.intervals import INTERVAL_S
 from streams.engine.rows import output_rows
-from streams.storage.connect import connect
-from streams.storage.protocol import ClickHouse
-from streams.storage.sql_derive import derive_kpi_vectors, file_source
+from streams.storage.backends.connect import connect
+from streams.storage.backends.protocol import ClickHouse
+from streams.storage.sql_derivation import derive_kpi_vectors, file_source
 from tests.unit.engine.test_kpi_rules import *  # noqa: F403  (the same cases, collected here again)
 
 pytestmark = pytest.mark.integration

@@ -1,4 +1,4 @@
-"""The SQL engine's own validation (sql/derive/events.sql) decides every message as the contract
+"""The SQL engine's own validation (sql/derivation/events.sql) decides every message as the contract
 models do: the project's bad-message sets and thousands of generated mutations of valid events
 (missing, null, mistyped, empty, overlong and boundary values, every timestamp form), with the
 same event time and counted values for each message both take. Then the two engines skip the same
@@ -20,9 +20,9 @@ from schemas.sla import SlaSettings
 from schemas.wire import ContactEnded, SurveyAnswered, parse_event
 from streams.batch.compute import compute_file
 from streams.engine.kpi import COLUMNS
-from streams.storage.connect import connect
-from streams.storage.protocol import ClickHouse
-from streams.storage.sql_derive import WHOLE_COLUMNS, derive, events_step, file_source
+from streams.storage.backends.connect import connect
+from streams.storage.backends.protocol import ClickHouse
+from streams.storage.sql_derivation import WHOLE_COLUMNS, derive, events_step, file_source
 from tests.bad_messages import BAD_MESSAGES
 from tests.messy import BAD_LINES
 

@@ -10,7 +10,7 @@ import pytest
 
 from cckpi.stack.broker import TansuBroker
 from schemas.wire import parse_event
-from streams.storage.protocol import ClickHouse
+from streams.storage.backends.protocol import ClickHouse
 from tests.bad_messages import BAD_MESSAGES
 from tests.integration.conftest import as_messages
 from tests.integration.dashboards.panel_runs import SLA_FILE

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from dashboards.panels import DASHBOARDS, expand_macros
-from streams.storage.protocol import ClickHouse
+from streams.storage.backends.protocol import ClickHouse
 from tests.integration.conftest import SIM_END, SIM_START
 
 SLA_FILE = Path(__file__).resolve().parents[3] / "sla.example.yaml"

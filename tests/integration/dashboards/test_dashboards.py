@@ -21,12 +21,12 @@ from schemas.sla import load_sla
 from schemas.wire import AgentState
 from streams.batch.compute import compute_rows
 from streams.engine.agent_states import AgentBoard
-from streams.engine.alerts import LANE_RULES, PIPELINE_RULES
+from streams.engine.alert_rules import LANE_RULES, PIPELINE_RULES
 from streams.engine.monthly import build_report
 from streams.engine.periods import month_bounds
 from streams.stages.contact_book import ContactBook
-from streams.storage.protocol import ClickHouse
-from streams.storage.reads import read_kpi_rows
+from streams.storage.backends.protocol import ClickHouse
+from streams.storage.kpi_reads import read_kpi_rows
 from tests.bad_messages import BAD_MESSAGES
 from tests.integration.dashboards.panel_runs import CLIENT, NOW, SLA_FILE, ZONE, close, run
 

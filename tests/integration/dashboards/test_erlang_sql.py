@@ -11,7 +11,7 @@ import pytest
 
 from dashboards.erlang_sql import required_agents_sql
 from streams.engine.staffing import required_agents
-from streams.storage.connect import connect
+from streams.storage.backends.connect import connect
 
 pytestmark = pytest.mark.integration
 

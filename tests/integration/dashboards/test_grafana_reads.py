@@ -26,8 +26,8 @@ from cckpi.stack.chserver import ClickHouseServer
 from dashboards.alert_sql import RULES
 from dashboards.panels import DASHBOARDS, expand_macros
 from producers.simulator import Simulator
-from streams.storage.chdb_child import ChdbProcess
-from streams.storage.connect import connect
+from streams.storage.backends.chdb_child import ChdbProcess
+from streams.storage.backends.connect import connect
 from streams.storage.tenants import GRAFANA_USER, READER_READONLY, client_database, reader_users_xml
 from tests.integration.harness import load_through_stages, when_loaded
 from tests.integration.storage.test_isolation import PASSWORD, as_client, provision

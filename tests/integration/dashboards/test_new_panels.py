@@ -20,14 +20,14 @@ from schemas.wire import AgentState
 from streams.batch.breakdowns import grain_rows
 from streams.batch.compute import compute_rows
 from streams.engine.agent_states import AgentBoard
-from streams.engine.alerts import WINDOW_S, LaneView, lane_breaches
+from streams.engine.alert_rules import WINDOW_S, LaneView, lane_breaches
 from streams.engine.kpi import ratios
 from streams.engine.monthly import top_reasons
 from streams.stages.contact_book import ContactBook
 from streams.stages.now import agents_by_state, waiting_now
-from streams.storage.connect import connect
-from streams.storage.migrate import migrate
-from streams.storage.protocol import ClickHouse
+from streams.storage.backends.connect import connect
+from streams.storage.backends.protocol import ClickHouse
+from streams.storage.schema.migrate import migrate
 from tests.integration.dashboards.panel_runs import CLIENT, FROM, SLA_FILE, TO, close, run, sql_of
 
 pytestmark = pytest.mark.integration

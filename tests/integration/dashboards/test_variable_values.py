@@ -23,8 +23,8 @@ from dashboards.panels import DASHBOARDS, expand_macros
 from dashboards.sql_parts import CLIENT
 from producers.scenario import DEFAULT_SCENARIO, Scenario
 from producers.simulator import Simulator
-from streams.storage.connect import connect
-from streams.storage.protocol import ClickHouse
+from streams.storage.backends.connect import connect
+from streams.storage.backends.protocol import ClickHouse
 from tests.integration.harness import load_through_stages
 
 pytestmark = pytest.mark.integration

@@ -26,10 +26,10 @@ from cckpi.stack.launcher import wait_drained
 from cckpi.stack.processes import stop_process
 from schemas.kpi import OUTPUT_COLUMNS
 from schemas.sla import load_sla
-from streams.batch.compute import ReadReport, compute_rows, read_events
+from streams.batch.compute import LineTally, compute_rows, read_events
 from streams.settings import Settings
-from streams.storage.connect import connect
-from streams.storage.reads import read_kpi_rows
+from streams.storage.backends.connect import connect
+from streams.storage.kpi_reads import read_kpi_rows
 from tests.compose import ROOT, image_command, image_environment, service_environment
 from tests.integration.harness import produce_librdkafka, when_loaded
 from tests.messy import messy_stream
@@ -136,7 +136,7 @@ def test_the_worker_starts_as_its_container_does(
         rows = read_kpi_rows(store, formula=sla.formula, cost=sla.hourly_cost)
     finally:
         store.close()
-    expected = compute_rows(read_events(stream.values(), ReadReport()), sla)
+    expected = compute_rows(read_events(stream.values(), LineTally()), sla)
     assert [r.model_dump(include=set(OUTPUT_COLUMNS)) for r in rows] == [
         r.model_dump(include=set(OUTPUT_COLUMNS)) for r in expected
     ]

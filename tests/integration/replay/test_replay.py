@@ -16,11 +16,11 @@ from streams.engine.intervals import iso_utc, parse_iso
 from streams.kafka import committed_offsets
 from streams.replay.drill_down import contacts_behind
 from streams.replay.kafka_source import read_kafka
-from streams.replay.run import replay
-from streams.storage.connect import connect
-from streams.storage.reads import read_kpi_rows
-from streams.storage.sql_derive import SqlEngineError
-from streams.storage.tables import KPI_COLUMNS
+from streams.replay.rederive import replay
+from streams.storage.backends.connect import connect
+from streams.storage.kpi_reads import read_kpi_rows
+from streams.storage.schema.tables import KPI_COLUMNS
+from streams.storage.sql_derivation import SqlEngineError
 from tests.cli import cckpi
 from tests.integration.conftest import SIM_END, SIM_START, as_messages
 from tests.integration.harness import load_through_stages, new_settings, run_pipeline

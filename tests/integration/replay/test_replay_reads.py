@@ -14,12 +14,12 @@ import orjson
 from schemas.events import Rejection
 from schemas.wire import Event, parse_event
 from streams.batch.routing import owners
+from streams.replay.rederive import read_archive
 from streams.replay.relevance import relevant
-from streams.replay.run import read_archive
 from streams.stages.output import Received
-from streams.storage.connect import connect
-from streams.storage.migrate import migrate
-from streams.storage.tables import RAW_COLUMNS, raw_row
+from streams.storage.backends.connect import connect
+from streams.storage.schema.migrate import migrate
+from streams.storage.schema.tables import RAW_COLUMNS, raw_row
 
 LO = 1_790_000_100 - 1_790_000_100 % 900  # an interval boundary
 DAY = 86_400

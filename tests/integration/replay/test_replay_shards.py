@@ -15,13 +15,13 @@ import pytest
 
 from schemas.sla import SlaSettings
 from streams.engine.intervals import iso_utc
-from streams.replay.run import replay
+from streams.replay.rederive import replay
 from streams.replay.shard import Shard, parse_shard
 from streams.replay.sharded import ShardError, merge_shards, replay_shard
-from streams.storage.connect import connect
-from streams.storage.migrate import migrate
-from streams.storage.protocol import ClickHouse
-from streams.storage.tables import STORED_COLUMNS
+from streams.storage.backends.connect import connect
+from streams.storage.backends.protocol import ClickHouse
+from streams.storage.schema.migrate import migrate
+from streams.storage.schema.tables import STORED_COLUMNS
 from tests.cli import cckpi
 from tests.integration.harness import load_through_stages
 from tests.messy import messy_stream

@@ -17,8 +17,8 @@ from cckpi.stack.broker import TansuBroker
 from dashboards.panels import BEYOND_RETENTION, expand_macros
 from schemas.kpi import KpiRow
 from schemas.sla import SlaSettings
-from streams.batch.compute import ReadReport, compute_rows, read_events
-from streams.replay.run import replay
+from streams.batch.compute import LineTally, compute_rows, read_events
+from streams.replay.rederive import replay
 from tests.integration.conftest import SIM_END, SIM_START, as_messages, hold_back_early, record_fault
 from tests.integration.harness import new_settings, run_pipeline
 
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.integration
 
 
 def compute(events: list[dict[str, Any]]) -> list[KpiRow]:
-    return compute_rows(read_events((orjson.dumps(e) for e in events), ReadReport()))
+    return compute_rows(read_events((orjson.dumps(e) for e in events), LineTally()))
 
 
 def row_keys(rows: list[KpiRow]) -> dict[str, KpiRow]:

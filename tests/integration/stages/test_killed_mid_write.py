@@ -22,16 +22,17 @@ import pytest
 
 from schemas.sla import SlaSettings
 from streams.batch.breakdowns import grain_rows
-from streams.batch.compute import ReadReport, compute_rows, read_events
+from streams.batch.compute import LineTally, compute_rows, read_events
 from streams.engine.retention import Retention
 from streams.stages.contact_stage import ContactStage
 from streams.stages.fcr_stage import FcrStage
 from streams.stages.now import agents_by_state
 from streams.stages.output import Record
-from streams.storage.connect import connect
-from streams.storage.migrate import migrate
-from streams.storage.protocol import ClickHouse
-from streams.storage.reads import load_state, read_kpi_rows
+from streams.storage.backends.connect import connect
+from streams.storage.backends.protocol import ClickHouse
+from streams.storage.kpi_reads import read_kpi_rows
+from streams.storage.schema.migrate import migrate
+from streams.storage.state_reads import load_state
 from streams.storage.writer import inserts, write_batch
 from tests.integration.harness import stored_grain_rows
 from tests.messy import messy_stream
@@ -146,7 +147,7 @@ def test_a_kill_at_every_point_of_a_write_leaves_no_agent_row_behind(
         raw("contact.abandoned", 7260, "c1"),
     ]
     records: list[Record] = [(0, n, orjson.dumps(e)) for n, e in enumerate(events)]
-    want = [r.model_dump() for r in grain_rows(read_events([v for *_, v in records], ReadReport()),
+    want = [r.model_dump() for r in grain_rows(read_events([v for *_, v in records], LineTally()),
                                                SlaSettings(), "agents")]  # fmt: skip
     assert [r["available_s"] for r in want] == [900.0, 900.0]
 
@@ -219,7 +220,7 @@ def test_kills_mid_write_end_with_the_rows_of_compute(tmp_path: Path, seed: int)
     finally:
         store.close()
     assert pipeline.kills >= 3, "the fault was not exercised"
-    events = list(read_events(stream.values(), ReadReport()))
+    events = list(read_events(stream.values(), LineTally()))
     assert rows == compute_rows(events)
     assert restored == live_views(uninterrupted(pipeline.events)), "a view forgot what it showed"
     for grain, got in stored.items():

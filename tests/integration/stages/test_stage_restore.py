@@ -22,15 +22,16 @@ import pytest
 from schemas.kpi import OUTPUT_COLUMNS
 from schemas.sla import SlaSettings
 from streams.batch.breakdowns import grain_rows
-from streams.batch.compute import ReadReport, compute_rows, read_events
+from streams.batch.compute import LineTally, compute_rows, read_events
 from streams.engine.retention import Retention
 from streams.stages.contact_stage import ContactStage
 from streams.stages.fcr_stage import FcrStage
 from streams.stages.output import Record, batch_starts
-from streams.storage.connect import connect
-from streams.storage.migrate import migrate
-from streams.storage.protocol import ClickHouse
-from streams.storage.reads import load_state, read_kpi_rows
+from streams.storage.backends.connect import connect
+from streams.storage.backends.protocol import ClickHouse
+from streams.storage.kpi_reads import read_kpi_rows
+from streams.storage.schema.migrate import migrate
+from streams.storage.state_reads import load_state
 from streams.storage.writer import write_batch
 from tests.integration.harness import stored_grain_rows
 from tests.messy import MessyStream, messy_stream
@@ -87,7 +88,7 @@ def test_restarts_with_one_stage_days_ahead_give_the_rows_of_compute(
     """``read_again``: each stage crashed after writing its last batch and before committing it,
     so it reads that batch again; it must judge it as it did (no event late the second time)."""
     stream = messy_stream(seed, days=9, contacts=6000)
-    expected = compute_rows(read_events(stream.values(), ReadReport()))
+    expected = compute_rows(read_events(stream.values(), LineTally()))
     database = f"restore_{seed}_{time.time_ns() % 10**9}"
     store = connect(store_url, tmp_path, database)
     try:
@@ -143,7 +144,7 @@ def test_restarts_with_one_stage_days_ahead_give_the_rows_of_compute(
     diff = {k: {c: (got.get(k, {}).get(c), v[c]) for c in v if got.get(k, {}).get(c) != v[c]}
             for k, v in want.items() if got.get(k) != v}  # fmt: skip
     assert set(got) == set(want) and not diff, dict(list(diff.items())[:5])
-    events = list(read_events(stream.values(), ReadReport()))
+    events = list(read_events(stream.values(), LineTally()))
     for grain, stored in breakdowns.items():
         offline = [r.model_dump() for r in grain_rows(events, SlaSettings(), grain)]
         assert stored == offline, (

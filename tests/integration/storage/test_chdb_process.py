@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from streams.storage.chdb_child import ChdbProcess
-from streams.storage.connect import connect
-from streams.storage.embedded import ChdbClickHouse
-from streams.storage.migrate import migrate
-from streams.storage.protocol import ClickHouse
-from streams.storage.tables import RAW_COLUMNS
+from streams.storage.backends.chdb_child import ChdbProcess
+from streams.storage.backends.connect import connect
+from streams.storage.backends.embedded import ChdbClickHouse
+from streams.storage.backends.protocol import ClickHouse
+from streams.storage.schema.migrate import migrate
+from streams.storage.schema.tables import RAW_COLUMNS
 
 ROWS = [
     ["acme", 1_790_000_000 + n, 1_790_000_000_000_000 + n, f"e{n}", "contact.arrived", "sales", "call",
@@ -101,7 +101,7 @@ def _running(pid: int) -> bool:
 
 def test_the_child_ends_when_its_worker_is_killed(tmp_path: Path) -> None:
     opens = (
-        "import sys, time; from pathlib import Path; from streams.storage.connect import connect; "
+        "import sys, time; from pathlib import Path; from streams.storage.backends.connect import connect; "
         "store = connect(None, Path(sys.argv[1]), 'killed', own_process=True); "
         "print(store._child.pid, flush=True); time.sleep(120)"
     )

@@ -18,15 +18,15 @@ from cckpi.stack.broker import TansuBroker
 from cckpi.stack.chserver import ClickHouseCluster
 from schemas.kpi import KpiRow
 from schemas.sla import SlaSettings
-from streams.batch.compute import ReadReport, compute_rows, read_events
-from streams.replay.run import replay
+from streams.batch.compute import LineTally, compute_rows, read_events
+from streams.replay.rederive import replay
 from streams.settings import Settings
-from streams.storage.cluster import ClusterError
-from streams.storage.connect import connect
-from streams.storage.migrate import load_migrations, migrate
-from streams.storage.protocol import ClickHouse
-from streams.storage.reads import read_kpi_rows
-from streams.storage.sql_files import SQL_DIR
+from streams.storage.backends.cluster import ClusterError
+from streams.storage.backends.connect import connect
+from streams.storage.backends.protocol import ClickHouse
+from streams.storage.kpi_reads import read_kpi_rows
+from streams.storage.schema.migrate import load_migrations, migrate
+from streams.storage.schema.sql_files import MIGRATIONS_DIR
 from streams.storage.tenants import provision_client
 from tests.integration.conftest import SIM_END, SIM_START, as_messages
 from tests.integration.harness import new_settings, run_pipeline
@@ -58,7 +58,7 @@ def test_what_one_replica_writes_the_other_reads(
 ) -> None:
     before = tmp_path / "before"  # a database made before migration 012, upgraded in place
     before.mkdir()
-    for path in SQL_DIR.glob("*.sql"):
+    for path in MIGRATIONS_DIR.glob("*.sql"):
         if int(path.name[:3]) < 12:
             shutil.copy(path, before / path.name)
     one = connect(cluster.url(0, insert_quorum=2), tmp_path, "clustered")
@@ -101,7 +101,7 @@ def test_what_one_replica_writes_the_other_reads(
         settings = new_settings(tmp_path, broker.bootstrap, cluster.url(0, insert_quorum=2))
         run_pipeline(settings.model_copy(update={"database": "clustered"}), as_messages(simulated_events),
                      settings.clickhouse())  # a worker writing through replica one  # fmt: skip
-        want = compute_rows(read_events((orjson.dumps(e) for e in simulated_events), ReadReport()))
+        want = compute_rows(read_events((orjson.dumps(e) for e in simulated_events), LineTally()))
         assert kpi_rows(two) == want  # the other replica, at once: the inserts had a quorum of 2
         columns = [c for (c,) in two.query("SELECT name FROM system.columns WHERE database = 'clustered' "
                                            "AND table = 'kpi_interval'")]  # fmt: skip

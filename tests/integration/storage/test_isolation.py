@@ -18,8 +18,8 @@ from clickhouse_driver.errors import ServerException
 from cckpi.stack.chserver import ClickHouseServer
 from dashboards.panels import expand_macros
 from producers.simulator import Simulator
-from streams.storage.connect import connect
-from streams.storage.reads import read_kpi_rows
+from streams.storage.backends.connect import connect
+from streams.storage.kpi_reads import read_kpi_rows
 from streams.storage.tenants import client_database, client_user
 from tests.cli import cckpi
 from tests.integration.harness import load_through_stages, when_loaded

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from streams.storage.connect import connect
-from streams.storage.migrate import load_migrations, migrate
-from streams.storage.sql_files import SQL_DIR
+from streams.storage.backends.connect import connect
+from streams.storage.schema.migrate import load_migrations, migrate
+from streams.storage.schema.sql_files import MIGRATIONS_DIR
 from streams.storage.tenants import provision_client
 
 pytestmark = pytest.mark.integration
@@ -54,7 +54,7 @@ def test_an_upgrade_keeps_writes_and_client_views_working(store_url: str | None,
     inserts carrying the new columns go on (on 18.16 a stale view would refuse every insert)."""
     before = tmp_path / "before"
     before.mkdir()
-    for path in SQL_DIR.glob("*.sql"):
+    for path in MIGRATIONS_DIR.glob("*.sql"):
         if int(path.name[:3]) < 12:
             shutil.copy(path, before / path.name)
     database = f"upgrade_{'chdb' if store_url is None else 'server'}"

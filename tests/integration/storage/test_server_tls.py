@@ -14,8 +14,8 @@ from pydantic import SecretStr
 
 from cckpi.stack.chserver import ClickHouseServer
 from streams.settings import Settings
-from streams.storage.connect import connect
-from streams.storage.migrate import load_migrations, migrate
+from streams.storage.backends.connect import connect
+from streams.storage.schema.migrate import load_migrations, migrate
 from tests.integration.pki import Pki, make_pki
 
 pytestmark = pytest.mark.integration

@@ -11,8 +11,8 @@ import pytest
 from schemas.sla import SlaSettings
 from streams.engine.copies import CONFLICT_REASON, rank
 from streams.stages.contact_stage import ContactStage
-from streams.storage.connect import connect
-from streams.storage.migrate import migrate
+from streams.storage.backends.connect import connect
+from streams.storage.schema.migrate import migrate
 from streams.storage.writer import write_batch
 from tests.unit.events import raw
 

@@ -20,8 +20,8 @@ from cckpi.stack.launcher import WorkerProcess, wait_drained
 from schemas.targets import status
 from streams.engine.staffing import required_for
 from streams.kafka import ensure_topics
-from streams.storage.connect import connect
-from streams.storage.reads import read_kpi_rows
+from streams.storage.backends.connect import connect
+from streams.storage.kpi_reads import read_kpi_rows
 from tests.integration.conftest import as_messages
 from tests.integration.harness import Message, new_settings, produce
 

@@ -13,7 +13,7 @@ from cckpi.stack.broker import TansuBroker
 from cckpi.stack.launcher import WorkerProcess, wait_drained
 from producers.outputs import CODECS
 from schemas.kpi import OUTPUT_COLUMNS
-from streams.batch.compute import ReadReport, compute_rows, read_events
+from streams.batch.compute import LineTally, compute_rows, read_events
 from streams.kafka import ensure_topics
 from streams.replay.kafka_source import read_topic
 from tests.cli import cckpi
@@ -36,7 +36,7 @@ def test_every_codec_gives_the_rows_of_compute(
         )
     run = drain(settings, store_url)
     assert run.status["dead_letters"] == stream.bad
-    expected = compute_rows(read_events(stream.values(), ReadReport()))
+    expected = compute_rows(read_events(stream.values(), LineTally()))
     rows = run.kpi_rows()
     assert [r.model_dump(include=set(OUTPUT_COLUMNS)) for r in rows] == [
         r.model_dump(include=set(OUTPUT_COLUMNS)) for r in expected
@@ -75,7 +75,7 @@ def test_a_batch_the_worker_cannot_read_stops_it_saying_where_and_a_restart_resu
         wait_drained(settings, timeout_s=120)
     finally:
         assert worker.stop() == 0
-    expected = compute_rows(read_events(stream.values(), ReadReport()))
+    expected = compute_rows(read_events(stream.values(), LineTally()))
     rows = PipelineRun(settings, None).kpi_rows()
     assert [r.model_dump(include=set(OUTPUT_COLUMNS)) for r in rows] == [
         r.model_dump(include=set(OUTPUT_COLUMNS)) for r in expected

@@ -17,7 +17,7 @@ from cckpi.stack.broker import TansuBroker
 from cckpi.stack.chserver import ClickHouseServer
 from producers.outputs import message_key
 from schemas.kpi import OUTPUT_COLUMNS
-from streams.batch.compute import ReadReport, compute_rows, read_events
+from streams.batch.compute import LineTally, compute_rows, read_events
 from streams.engine.copies import CONFLICT_REASON, rank
 from tests.integration.harness import Message, drain, new_settings, produce, run_pipeline
 from tests.unit.stages.test_live_copies import conflicts
@@ -39,7 +39,7 @@ def test_the_counting_copy_wins_live_across_a_restart(
     copies = conflicts(events, rng, 0.06)
     messages = [orjson.dumps(e) for e in events] + [orjson.dumps(c) for c in copies]
     rng.shuffle(messages)
-    report = ReadReport()
+    report = LineTally()
     expected = compute_rows(read_events(messages, report))
     dead = sorted(n for n, reason in report.rejected if reason == CONFLICT_REASON)
     assert len(dead) > 30

@@ -27,9 +27,9 @@ from cckpi.stack.launcher import WorkerProcess, wait_drained
 from schemas.kpi import OUTPUT_COLUMNS, KpiRow
 from schemas.sla import SlaSettings
 from streams.batch.breakdowns import grain_rows
-from streams.batch.compute import ReadReport, compute_rows, read_events
+from streams.batch.compute import LineTally, compute_rows, read_events
 from streams.kafka import committed_offsets
-from streams.storage.reads import read_kpi_rows
+from streams.storage.kpi_reads import read_kpi_rows
 from tests.integration.conftest import record_fault
 from tests.integration.harness import PipelineRun, new_settings, produce_librdkafka, stored_grain_rows
 from tests.messy import MessyStream, messy_stream
@@ -86,7 +86,7 @@ def crash_and_recover(tmp_path: Path, broker: TansuBroker, seed: int, store_url:
     """One stream, produced while a worker runs; kill it three times; drain; read the rows."""
     rng = random.Random(seed)
     stream = messy_stream(seed, days=rng.uniform(6, 10), contacts=rng.randint(2500, 4500))
-    events = list(read_events(stream.values(), ReadReport()))
+    events = list(read_events(stream.values(), LineTally()))
     expected = {grain: compute_rows(events, interval_s=grain) for grain in (900, 60)}
     wanted = {
         grain: [r.model_dump() for r in grain_rows(events, SlaSettings(), grain)] for grain in BREAKDOWNS

@@ -12,7 +12,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from cckpi.stack.broker import TansuBroker
 from schemas.kpi import OUTPUT_COLUMNS
-from streams.batch.compute import ReadReport, compute_rows, read_events
+from streams.batch.compute import LineTally, compute_rows, read_events
 from tests.bad_messages import BAD_MESSAGES
 from tests.integration.conftest import as_messages, record_fault
 from tests.integration.harness import Message, new_settings, run_pipeline
@@ -40,7 +40,7 @@ def test_bad_messages_reach_the_dlq_with_reasons(
     bad = [Message(f"bad-{i}".encode(), payload) for i, (payload, _) in enumerate(BAD_MESSAGES)]
     messages = valid + bad * 2  # each bad message twice: two offsets, two dead letters
     random.Random(3).shuffle(messages)
-    expected = compute_rows(read_events((m.value for m in valid), ReadReport()))
+    expected = compute_rows(read_events((m.value for m in valid), LineTally()))
 
     settings = new_settings(tmp_path, broker.bootstrap, store_url)
     run = run_pipeline(settings, messages, store_url)
@@ -93,7 +93,7 @@ def test_events_stamped_ahead_of_the_clock_are_dead_letters(
     rng.shuffle(events)
     settings = new_settings(tmp_path, broker.bootstrap, None).model_copy(update={"max_future_s": allowed_s})
     run = run_pipeline(settings, as_messages(events), None)
-    assert run.kpi_rows() == compute_rows(read_events((orjson.dumps(e) for e in fine), ReadReport()))
+    assert run.kpi_rows() == compute_rows(read_events((orjson.dumps(e) for e in fine), LineTally()))
     letters = read_dead_letters(broker.bootstrap, settings.dlq_topic)
     assert sorted(orjson.loads(p)["event_id"] for p, _ in letters) == sorted(e["event_id"] for e in ahead)
     assert all(b"ahead of the worker's clock" in h["reason"] for _, h in letters)

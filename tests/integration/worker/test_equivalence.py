@@ -14,7 +14,7 @@ from cckpi.stack.broker import TansuBroker
 from schemas.kpi import OUTPUT_COLUMNS
 from schemas.sla import SlaSettings
 from streams.batch.breakdowns import grain_rows
-from streams.batch.compute import ReadReport, compute_rows, read_events
+from streams.batch.compute import LineTally, compute_rows, read_events
 from tests.cli import cckpi
 from tests.integration.conftest import as_messages, hold_back_early, record_fault, write_jsonl
 from tests.integration.harness import new_settings, run_pipeline
@@ -40,7 +40,7 @@ def same_rows(live: list[dict], expected: list[dict]) -> None:  # type: ignore[t
 def offline(grain: str, lines: Iterable[bytes]) -> list[dict[str, Any]]:
     """Rows of a grain as ``cckpi compute --grain`` prints them (JSON has no tuples or floats
     that differ from these)."""
-    return [r.model_dump() for r in grain_rows(read_events(lines, ReadReport()), SlaSettings(), grain)]
+    return [r.model_dump() for r in grain_rows(read_events(lines, LineTally()), SlaSettings(), grain)]
 
 
 def as_dicts(rows: list) -> list[dict]:  # type: ignore[type-arg]
@@ -94,7 +94,7 @@ def test_a_backlog_is_taken_in_full_batches(
     # takes it arrives in, two or three here while the last full batch is written. Without
     # gathering, each take of a few hundred would be a batch: thirty or more.
     assert run.status["batches"] <= len(simulated_events) // 5000 + 4, run.status
-    expected = compute_rows(read_events((orjson.dumps(e) for e in simulated_events), ReadReport()))
+    expected = compute_rows(read_events((orjson.dumps(e) for e in simulated_events), LineTally()))
     assert as_dicts(run.kpi_rows()) == as_dicts(expected)
 
 
@@ -106,20 +106,20 @@ def test_duplicated_and_shuffled_delivery_changes_nothing(
 ) -> None:
     messages = as_messages(simulated_events) * 2
     random.Random(5).shuffle(messages)
-    report = ReadReport()
+    report = LineTally()
     expected = as_dicts(compute_rows(read_events((m.value for m in messages), report)))
 
     settings = new_settings(tmp_path, broker.bootstrap, store_url)
     run = run_pipeline(settings, messages, store_url)
     rows = run.kpi_rows()
-    recomputed = compute_rows(read_events((m.value for m in messages), ReadReport()))
+    recomputed = compute_rows(read_events((m.value for m in messages), LineTally()))
     record_fault(f"duplicates+shuffle [{'server' if store_url else 'chdb'}]", "every event twice, shuffled",
                  len(messages), recomputed, rows)  # fmt: skip
     assert as_dicts(rows) == expected
     for grain in ("reasons", "agents"):
         same_rows(run.grain_rows(grain), offline(grain, (m.value for m in messages)))
     # And the same as the events sent once, in order.
-    once = as_dicts(compute_rows(read_events((orjson.dumps(e) for e in simulated_events), ReadReport())))
+    once = as_dicts(compute_rows(read_events((orjson.dumps(e) for e in simulated_events), LineTally())))
     assert expected == once
 
 
@@ -132,8 +132,8 @@ def test_events_arriving_hours_late_count_in_their_own_interval(
     # after the whole day's stream, hours of event time behind what the worker has seen.
     on_time, late = hold_back_early(simulated_events)
     assert len(late) > 100
-    expected = compute_rows(read_events((orjson.dumps(e) for e in simulated_events), ReadReport()))
-    without_late = compute_rows(read_events((orjson.dumps(e) for e in on_time), ReadReport()))
+    expected = compute_rows(read_events((orjson.dumps(e) for e in simulated_events), LineTally()))
+    without_late = compute_rows(read_events((orjson.dumps(e) for e in on_time), LineTally()))
     assert as_dicts(without_late) != as_dicts(expected)  # the late events matter
 
     run = run_pipeline(new_settings(tmp_path, broker.bootstrap, None), as_messages(on_time + late), None)

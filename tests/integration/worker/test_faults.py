@@ -17,7 +17,7 @@ from cckpi.stack.launcher import WorkerProcess, wait_drained
 from schemas.kpi import OUTPUT_COLUMNS
 from schemas.sla import SlaSettings
 from streams.batch.breakdowns import grain_rows
-from streams.batch.compute import ReadReport, compute_rows, read_events
+from streams.batch.compute import LineTally, compute_rows, read_events
 from streams.kafka import committed_offsets, ensure_topics
 from tests.integration.conftest import as_messages, record_fault
 from tests.integration.harness import PipelineRun, new_settings, produce, stored_grain_rows
@@ -33,7 +33,7 @@ def test_clickhouse_outage_is_waited_out_without_loss(
     server = ClickHouseServer(tmp_path / "clickhouse")
     messages = as_messages(simulated_events)
     half = len(messages) // 2
-    expected = compute_rows(read_events((m.value for m in messages), ReadReport()))
+    expected = compute_rows(read_events((m.value for m in messages), LineTally()))
     settings = new_settings(tmp_path, broker.bootstrap, server.url).model_copy(
         update={"batch_size": 400, "stall_after_s": 2.0}
     )
@@ -94,7 +94,7 @@ def test_two_workers_then_one_leaves_gives_the_rows_of_one(
     simulated_events: list[dict],  # type: ignore[type-arg]
 ) -> None:  # fmt: skip
     messages = as_messages(simulated_events)
-    expected = compute_rows(read_events((m.value for m in messages), ReadReport()))
+    expected = compute_rows(read_events((m.value for m in messages), LineTally()))
     base = new_settings(tmp_path, broker.bootstrap, clickhouse_server.url, partitions=4)
     settings = base.model_copy(update={"batch_size": 300})
     ensure_topics(settings)
@@ -123,7 +123,7 @@ def test_two_workers_then_one_leaves_gives_the_rows_of_one(
     run = PipelineRun(settings, clickhouse_server.url)
     rows = run.kpi_rows()
     # Reason and agent rows too: each rebalance restores partitions while a batch may be in flight.
-    events = list(read_events((m.value for m in messages), ReadReport()))
+    events = list(read_events((m.value for m in messages), LineTally()))
     store = run.open_store()
     try:
         for grain in ("reasons", "agents"):
@@ -163,7 +163,7 @@ def test_slow_clickhouse_holds_memory_bounded_and_loses_nothing(
     once = as_messages(simulated_events)
     # every event 28 times: a backlog far larger than a batch and Faust's buffers, the same rows
     messages = once * 28
-    expected = compute_rows(read_events((m.value for m in once), ReadReport()))
+    expected = compute_rows(read_events((m.value for m in once), LineTally()))
     settings = new_settings(tmp_path, broker.bootstrap, server.url).model_copy(update={"batch_size": 5000})
     worker = None
     slow = threading.Event()

@@ -22,11 +22,11 @@ from cckpi.stack.launcher import WorkerProcess, wait_drained
 from producers.simulator import Simulator
 from schemas.kpi import OUTPUT_COLUMNS
 from streams.batch.compute import compute_rows
-from streams.batch.reading import ReadReport, read_events
+from streams.batch.jsonl import LineTally, read_events
 from streams.kafka import ensure_topics
 from streams.settings import Settings
-from streams.storage.connect import connect
-from streams.storage.reads import read_kpi_rows
+from streams.storage.backends.connect import connect
+from streams.storage.kpi_reads import read_kpi_rows
 from tests.cli import cckpi
 from tests.integration.conftest import as_messages
 from tests.integration.harness import new_settings, produce, when_loaded
@@ -108,7 +108,7 @@ def test_the_worker_writes_as_its_own_limited_user(
         rows = read_kpi_rows(store)
     finally:
         store.close()
-    expected = compute_rows(read_events((m.value for m in as_messages(events)), ReadReport()))
+    expected = compute_rows(read_events((m.value for m in as_messages(events)), LineTally()))
     assert rows and [r.model_dump(include=set(OUTPUT_COLUMNS)) for r in rows] == [
         r.model_dump(include=set(OUTPUT_COLUMNS)) for r in expected
     ]

@@ -11,7 +11,7 @@ import pytest
 from cckpi.stack.broker import TansuBroker
 from cckpi.stack.launcher import WorkerProcess, wait_drained
 from schemas.kpi import OUTPUT_COLUMNS
-from streams.batch.compute import ReadReport, compute_rows, read_events
+from streams.batch.compute import LineTally, compute_rows, read_events
 from tests.integration.harness import PipelineRun, new_settings, produce_librdkafka, run_pipeline
 from tests.messy import Message, messy_stream
 
@@ -45,7 +45,7 @@ def test_restart_with_nothing_new_on_some_partitions_drains_the_rest(
     rows = PipelineRun(settings, None).kpi_rows()
     sent = [m.value for m in first.messages]
     sent += [m.value for p, messages in by_partition.items() if p != quiet for m in messages]
-    expected = compute_rows(read_events(sent, ReadReport()))
+    expected = compute_rows(read_events(sent, LineTally()))
     assert [r.model_dump(include=set(OUTPUT_COLUMNS)) for r in rows] == [
         r.model_dump(include=set(OUTPUT_COLUMNS)) for r in expected
     ]

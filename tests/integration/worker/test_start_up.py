@@ -13,8 +13,8 @@ import pytest
 from cckpi.stack.broker import TansuBroker
 from cckpi.stack.launcher import WORKER_COMMAND, WorkerProcess, wait_drained
 from schemas.kpi import OUTPUT_COLUMNS
-from streams.batch.compute import ReadReport, compute_rows, read_events
-from streams.storage.migrate import load_migrations
+from streams.batch.compute import LineTally, compute_rows, read_events
+from streams.storage.schema.migrate import load_migrations
 from tests.integration.conftest import as_messages
 from tests.integration.harness import PipelineRun, new_settings, produce
 
@@ -63,7 +63,7 @@ def test_python_m_streams_worker_makes_topics_and_tables_then_counts(
         code = worker.stop()
     assert code == 0, f"worker exited with {code}; see {worker.log_path}"
     run = PipelineRun(settings, None)
-    expected = compute_rows(read_events([m.value for m in messages], ReadReport()))
+    expected = compute_rows(read_events([m.value for m in messages], LineTally()))
     assert len(expected) > 20
     columns = set(OUTPUT_COLUMNS)
     assert [r.model_dump(include=columns) for r in run.kpi_rows()] == [

@@ -9,7 +9,7 @@ import pytest
 
 from schemas.sla import Webhook
 from streams.alerting.webhooks import MAX_BACKOFF_S, Outbox, backoff_s, retried, retry_after_s
-from streams.engine.alerts import Alert
+from streams.engine.alert_rules import Alert
 
 NOW = datetime(2026, 12, 7, 10, 0, 0, tzinfo=UTC)
 

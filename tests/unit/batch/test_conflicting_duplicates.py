@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from streams.batch.compute import compute_bytes
-from streams.batch.reading import ReadReport, read_events
+from streams.batch.jsonl import LineTally, read_events
 from streams.engine.copies import CONFLICT_REASON
 from tests.unit.events import raw
 
@@ -30,7 +30,7 @@ def contact(contact: str = "c1", customer: str = "u1") -> list[bytes]:
     ]
 
 
-def rows_of(lines: list[bytes], workers: int) -> tuple[list[dict[str, Any]], ReadReport]:
+def rows_of(lines: list[bytes], workers: int) -> tuple[list[dict[str, Any]], LineTally]:
     rows, report = compute_bytes(b"\n".join(lines), workers=workers)
     return [r.model_dump() for r in rows], report
 
@@ -123,7 +123,7 @@ def test_reading_a_file_settles_copies_as_the_engine_does() -> None:
         a = raw("contact.ended", 300, event_id="e", talk_s=rng.randint(1, 500))
         b = {**a, "talk_s": rng.randint(501, 900)}
         lines = contact() + [line(a), line(b)][:: rng.choice([1, -1])]
-        report = ReadReport()
+        report = LineTally()
         events = list(read_events(lines, report))
         kept = [e for e in events if e.event_id == "e"]
         assert len(kept) == 1 and kept[0].talk_s == orjson.loads(smaller(line(a), line(b)))["talk_s"]

@@ -11,7 +11,7 @@ import pytest
 
 from schemas.sla import SlaSettings
 from streams.batch.packed import Packed
-from streams.batch.parallel import batch_messages, progress
+from streams.batch.parallel import batch_messages, messages_done
 from tests.cli import cckpi, cckpi_command
 from tests.messy import messy_stream
 
@@ -61,4 +61,4 @@ def test_the_engine_reports_every_message(workers: int) -> None:
     stream = messy_stream(6, days=2, contacts=800)
     messages = Packed.messages(stream.values())
     batch_messages(messages, SlaSettings(), workers, event_ids=Packed.messages([b"x"] * len(messages)))
-    assert progress() == (len(messages), len(messages))
+    assert messages_done() == (len(messages), len(messages))

@@ -14,7 +14,7 @@ from cckpi.report_formats import charts, people_tables, write_report
 from producers.simulator import Simulator, opening
 from schemas.sla import load_sla
 from streams.batch.breakdowns import grain_rows
-from streams.batch.compute import ReadReport, compute_file, compute_rows, read_events
+from streams.batch.compute import LineTally, compute_file, compute_rows, read_events
 from streams.engine.intervals import parse_iso
 from streams.engine.monthly import build_report
 from streams.engine.periods import local_day, month_bounds
@@ -86,11 +86,9 @@ def test_report_has_effort_top_reasons_and_staffing_shortfall(tmp_path: Path) ->
     events = list(Simulator(datetime(2026, 10, 12, 7, tzinfo=UTC), seed=5, open_at=opening(sla)).events(
         datetime(2026, 10, 12, 19, tzinfo=UTC)))  # fmt: skip
     lines = [orjson.dumps(e) for _, e in events]
-    kpi = [r for r in compute_rows(read_events(lines, ReadReport()), sla) if r.client == "acme"]
-    reasons = [r for r in grain_rows(read_events(lines, ReadReport()), sla, "reasons") if r.client == "acme"]
-    staffing = [
-        r for r in grain_rows(read_events(lines, ReadReport()), sla, "staffing") if r.client == "acme"
-    ]
+    kpi = [r for r in compute_rows(read_events(lines, LineTally()), sla) if r.client == "acme"]
+    reasons = [r for r in grain_rows(read_events(lines, LineTally()), sla, "reasons") if r.client == "acme"]
+    staffing = [r for r in grain_rows(read_events(lines, LineTally()), sla, "staffing") if r.client == "acme"]
     report = build_report(kpi, "acme", "2026-10", sla, reasons, staffing)  # type: ignore[arg-type]
     call = next(e for e in report.effort if (e["queue"], e["channel"]) == ("billing", "call"))
     lane = [r for r in kpi if (r.queue, r.channel) == ("billing", "call")]

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from schemas.sla import SlaFile, SlaSettings
-from streams.engine.alerts import AlertBook, Breach, LaneView, alert_id, lane_breaches, pipeline_breaches
+from streams.engine.alert_rules import AlertBook, Breach, LaneView, alert_id, lane_breaches, pipeline_breaches
 
 SLA = SlaSettings(SlaFile.model_validate({
     "defaults": {"sl_target": 0.8, "abandon_rate_max": 0.1, "channels": {"call": {"sl_threshold_s": 20}}},

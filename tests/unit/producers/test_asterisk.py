@@ -10,7 +10,7 @@ from producers.bridges.asterisk import AsteriskBridge
 from producers.bridges.queue_map import QueueMap, QueueTarget
 from schemas.events import Rejection
 from schemas.wire import parse_event
-from streams.batch.compute import ReadReport, compute_rows, read_events
+from streams.batch.compute import LineTally, compute_rows, read_events
 
 T = 1_790_000_100 - 1_790_000_100 % 900  # an interval boundary
 MAP = QueueMap(queues={"support": QueueTarget(client="acme"), "sales": QueueTarget(client="acme")})
@@ -58,7 +58,7 @@ def test_a_hand_made_log_gives_the_kpis_worked_out_by_hand() -> None:
     events = events_of(bridge, HAND_MADE)
     for event in events:
         assert not isinstance(parse_event(orjson.dumps(event)), Rejection), event
-    (row,) = compute_rows(read_events([orjson.dumps(e) for e in events], ReadReport()))
+    (row,) = compute_rows(read_events([orjson.dumps(e) for e in events], LineTally()))
     assert (row.client, row.queue, row.channel) == ("acme", "support", "call")
     assert (row.offered, row.answered, row.answered_in_sl, row.wait_s_sum) == (5, 3, 1, 12 + 30 + 70)
     assert (row.abandoned, row.short_abandoned, row.abandoned_in_sl) == (2, 1, 1)  # c5 was answered

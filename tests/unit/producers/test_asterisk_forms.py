@@ -17,7 +17,7 @@ from schemas.events import Rejection
 from schemas.sla import SlaSettings
 from schemas.wire import parse_event
 from streams.batch.breakdowns import grain_rows
-from streams.batch.compute import ReadReport, compute_rows, read_events
+from streams.batch.compute import LineTally, compute_rows, read_events
 
 T = 1_741_595_400  # 2025-03-10T08:30:00Z, an interval boundary
 ACME = QueueMap(
@@ -41,13 +41,13 @@ def convert(lines: list[str], queues: QueueMap = ACME) -> tuple[AsteriskBridge, 
 
 
 def kpi(events: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    rows = compute_rows(read_events([orjson.dumps(e) for e in events], ReadReport()))
+    rows = compute_rows(read_events([orjson.dumps(e) for e in events], LineTally()))
     return {r.queue: r.model_dump() for r in rows}
 
 
 def agents(events: list[dict[str, Any]]) -> dict[tuple[str, str], float]:
     """Staffed seconds per (queue, agent) over the whole log."""
-    rows = grain_rows(read_events([orjson.dumps(e) for e in events], ReadReport()), SlaSettings(), "agents")
+    rows = grain_rows(read_events([orjson.dumps(e) for e in events], LineTally()), SlaSettings(), "agents")
     found: dict[tuple[str, str], float] = {}
     for row in rows:
         key = (row.queue, row.agent_id)  # type: ignore[union-attr]
@@ -163,7 +163,7 @@ def test_each_withheld_caller_is_a_customer_of_its_own() -> None:
     _, events = convert(lines)
     customers = [e["customer_id"] for e in events if e["type"] == "contact.arrived"]
     assert len(set(customers[:8])) == 8 and customers[8] == customers[9] == "0791234567"
-    rows = compute_rows(read_events([orjson.dumps(e) for e in events], ReadReport()))
+    rows = compute_rows(read_events([orjson.dumps(e) for e in events], LineTally()))
     assert sum(r.handled for r in rows) == 10 and sum(r.fcr_success for r in rows) == 9
 
 
@@ -228,7 +228,7 @@ def test_one_person_is_one_agent_with_a_state_in_every_queue() -> None:
     assert staffed[("support", "Carol")] == 900 and staffed[("sales", "Carol")] == 1800
     assert staffed[("support", "PJSIP/2004")] == 1800  # available, never called
     assert staffed[("sales", "1001")] == 1800 - 1 and ("support", "1001") not in staffed
-    rows = grain_rows(read_events([orjson.dumps(e) for e in events], ReadReport()), SlaSettings(), "agents")
+    rows = grain_rows(read_events([orjson.dumps(e) for e in events], LineTally()), SlaSettings(), "agents")
     busy = {(r.queue, r.agent_id): r.busy_s for r in rows if r.busy_s}  # type: ignore[union-attr]
     assert busy == {("support", "Carol"): 200, ("sales", "Carol"): 200, ("sales", "1001"): 100}
     away = sum(r.away_s for r in rows if r.agent_id == "Carol")  # type: ignore[union-attr]

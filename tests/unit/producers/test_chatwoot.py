@@ -10,7 +10,7 @@ from producers.bridges.chatwoot import ChatwootBridge, Unconvertible
 from producers.bridges.queue_map import QueueMap, QueueTarget
 from schemas.events import Rejection
 from schemas.wire import parse_event
-from streams.batch.compute import ReadReport, compute_rows, read_events
+from streams.batch.compute import LineTally, compute_rows, read_events
 from tests.unit.producers.chatwoot_payloads import T, created, csat, message, resolved
 
 MAP = QueueMap(
@@ -57,7 +57,7 @@ def test_a_hand_made_day_gives_the_kpis_worked_out_by_hand() -> None:
     for event in events:
         assert not isinstance(parse_event(orjson.dumps(event)), Rejection), event
     rows = {(r.queue, r.channel): r for r in compute_rows(read_events([orjson.dumps(e) for e in events],
-                                                                      ReadReport()))}  # fmt: skip
+                                                                      LineTally()))}  # fmt: skip
     chat, mail = rows[("web", "chat")], rows[("mail", "email")]
     assert (chat.offered, chat.answered, chat.answered_in_sl, chat.wait_s_sum) == (3, 1, 1, 15)
     assert (chat.abandoned, chat.short_abandoned, chat.first_responses, chat.first_response_s_sum) == (

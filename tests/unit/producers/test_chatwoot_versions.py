@@ -17,7 +17,7 @@ from producers.bridges.chatwoot import NO_TIME, ChatwootBridge
 from producers.bridges.queue_map import QueueMap, QueueTarget
 from schemas.events import Rejection
 from schemas.wire import parse_event
-from streams.batch.compute import ReadReport, compute_rows, read_events
+from streams.batch.compute import LineTally, compute_rows, read_events
 from tests.unit.producers.chatwoot_versions import (
     VERSIONS,
     conversation,
@@ -46,7 +46,7 @@ def convert(
 
 
 def rows(events: list[dict[str, Any]]) -> dict[str, Any]:
-    (row,) = compute_rows(read_events([orjson.dumps(e) for e in events], ReadReport()))
+    (row,) = compute_rows(read_events([orjson.dumps(e) for e in events], LineTally()))
     return row.model_dump()
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from schemas.sla import SlaSettings
 from streams.batch.breakdowns import breakdown_vectors
-from streams.batch.reading import ReadReport, read_events
+from streams.batch.jsonl import LineTally, read_events
 from streams.engine.agent_time import STATES
 from streams.engine.retention import Retention
 from streams.stages.contact_stage import ContactStage
@@ -43,7 +43,7 @@ def test_agent_rows_of_the_stage_equal_the_offline_rows(seed: int, batch: int) -
     live: dict[tuple[str, str, str, int], list[int]] = defaultdict(lambda: [0] * len(STATES))
     for (_, key), vector in stored.items():
         live[key] = [a + b for a, b in zip(live[key], vector, strict=True)]
-    offline = breakdown_vectors(read_events(stream.values(), ReadReport()), SlaSettings()).agents
+    offline = breakdown_vectors(read_events(stream.values(), LineTally()), SlaSettings()).agents
     expected = {key: vector[: len(STATES)] for key, vector in offline.items() if any(vector[: len(STATES)])}
     assert any(key[2].startswith("ghost-") for key in expected)  # an agent who never logged off
     assert {key: vector for key, vector in live.items() if any(vector)} == expected

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from streams.batch.engine import merge_contacts
+from streams.batch.whole_set import merge_contacts
 from streams.engine.contacts import ContactState
 from streams.engine.fcr import Fact, fact_of
 from streams.stages.facts import decode_facts, encode_facts

@@ -17,7 +17,7 @@ from producers.outputs import message_key
 from producers.simulator import Simulator
 from schemas.sla import SlaSettings
 from streams.batch.breakdowns import breakdown_vectors
-from streams.batch.compute import ReadReport, compute_rows, read_events
+from streams.batch.compute import LineTally, compute_rows, read_events
 from streams.engine.agent_time import STATES
 from streams.engine.contact_copies import Verdict, digest_of, merge, rank_of
 from streams.engine.contacts import ContactState
@@ -71,7 +71,7 @@ def test_live_rows_equal_compute_with_conflicting_copies_in_any_order(
     seed: int, restart_every: int | None, crash_between: bool
 ) -> None:
     messages = stream(seed)
-    report = ReadReport()
+    report = LineTally()
     expected = compute_rows(read_events(messages, report))
     conflicting = sum(1 for _, reason in report.rejected if reason == CONFLICT_REASON)
     assert conflicting > 20  # the stream holds them, in numbers
@@ -146,7 +146,7 @@ def test_agent_state_copies_live_give_the_agent_rows_of_compute() -> None:
     assert len(copies) > 30
     messages = [orjson.dumps(e) for e in events] + [orjson.dumps(c) for c in copies]
     rng.shuffle(messages)
-    report = ReadReport()
+    report = LineTally()
     want = breakdown_vectors(read_events(messages, report), SlaSettings()).agents
     assert sum(1 for _, reason in report.rejected if reason == CONFLICT_REASON) == len(copies)
     stage = ContactStage(SlaSettings(), 2, (900,))

@@ -17,12 +17,17 @@ import pytest
 from producers.outputs import message_key
 from producers.simulator import Simulator
 from schemas.sla import SlaSettings
-from streams.batch.compute import ReadReport, compute_rows, read_events
+from streams.batch.compute import LineTally, compute_rows, read_events
 from streams.engine.rows import kpi_row
 from streams.stages.contact_stage import ContactStage
 from streams.stages.fcr_stage import FcrStage
 from streams.stages.output import StageOutput
-from streams.storage.tables import CONTACT_COLUMNS, CONTACT_STATE_COLUMNS, STORED_COLUMNS, state_from_values
+from streams.storage.schema.tables import (
+    CONTACT_COLUMNS,
+    CONTACT_STATE_COLUMNS,
+    STORED_COLUMNS,
+    state_from_values,
+)
 from streams.storage.writer import ORDER, inserts
 
 PARTITIONS = 3
@@ -113,7 +118,7 @@ def test_restarts_reach_the_same_rows(restart_every: int | None, crash_between: 
     events = [e for _, e in Simulator(datetime(2026, 11, 23, 6, tzinfo=UTC), seed=9).events(
         datetime(2026, 11, 23, 10, tzinfo=UTC))]  # fmt: skip
     messages = [orjson.dumps(e) for e in events]
-    expected = compute_rows(read_events(messages, ReadReport()))
+    expected = compute_rows(read_events(messages, LineTally()))
     tables = FakeTables()
     run(messages, tables, restart_every, crash_between)
     assert tables.rows() == expected

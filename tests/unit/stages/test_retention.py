@@ -16,7 +16,7 @@ import pytest
 
 from producers.simulator import Simulator
 from schemas.sla import SlaSettings
-from streams.batch.compute import ReadReport, compute_rows, read_events
+from streams.batch.compute import LineTally, compute_rows, read_events
 from streams.engine.fcr import fcr_final
 from streams.engine.retention import Retention
 from streams.stages.contact_book import orphan_events
@@ -124,7 +124,7 @@ def test_state_stops_growing_and_rows_equal_compute_of_what_was_not_late(day: li
     evicted = sum(book.horizon.evicted_contacts for book in run.contacts.books.values())
     assert evicted > 0.6 * len(contacts)
     assert not run.late_ids("fcr")
-    assert run.tables.rows() == compute_rows(read_events(without(day, run.late_ids()), ReadReport()))
+    assert run.tables.rows() == compute_rows(read_events(without(day, run.late_ids()), LineTally()))
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -137,7 +137,7 @@ def test_a_stage_two_partition_running_ahead_makes_nothing_late(day: list[bytes]
     assert not run.late_ids("fcr")
     assert sum(book.horizon.evicted_contacts for book in run.fcr.books.values()) > 0
     counted = without(day, run.late_ids() | run.orphan_ids())
-    assert run.tables.rows() == compute_rows(read_events(counted, ReadReport()))
+    assert run.tables.rows() == compute_rows(read_events(counted, LineTally()))
 
 
 def test_a_sweep_leaves_nothing_that_may_leave(day: list[bytes]) -> None:
@@ -167,7 +167,7 @@ def test_a_sweep_leaves_nothing_that_may_leave(day: list[bytes]) -> None:
                     ended = (interval + 900) * 1_000_000 <= horizon.cutoff_us
                     assert not ended or interval in book.anchored or key in book.totals.dirty[grain]
     assert swept > 20
-    assert run.tables.rows() == compute_rows(read_events(without(day, run.late_ids()), ReadReport()))
+    assert run.tables.rows() == compute_rows(read_events(without(day, run.late_ids()), LineTally()))
 
 
 def test_events_beyond_the_retention_are_late_and_only_those(day: list[bytes]) -> None:
@@ -195,9 +195,9 @@ def test_events_beyond_the_retention_are_late_and_only_those(day: list[bytes]) -
         "arrival older than the live retention",
         "no arrival within the live retention",
     }
-    everything = compute_rows(read_events(day, ReadReport()))
+    everything = compute_rows(read_events(day, LineTally()))
     assert run.tables.rows() != everything  # the late events matter
-    assert run.tables.rows() == compute_rows(read_events(without(day, late), ReadReport()))
+    assert run.tables.rows() == compute_rows(read_events(without(day, late), LineTally()))
 
 
 def dumps(*events: Any) -> list[bytes]:
@@ -282,7 +282,7 @@ def test_a_fact_decided_again_still_sees_the_arrival_of_an_evicted_one() -> None
     book = run.fcr.books[0]
     assert ("acme", "p") not in book.facts and ("acme", "m") in book.facts
     assert not run.late
-    assert run.tables.rows() == compute_rows(read_events(fed, ReadReport()))
+    assert run.tables.rows() == compute_rows(read_events(fed, LineTally()))
 
 
 def test_a_new_arrival_older_than_the_cutoff_is_late_not_a_fresh_row() -> None:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from streams.storage.connect import connect
-from streams.storage.migrate import migrate
-from streams.storage.protocol import bind
-from streams.storage.reads import read_kpi_rows
+from streams.storage.backends.connect import connect
+from streams.storage.backends.protocol import bind
+from streams.storage.kpi_reads import read_kpi_rows
+from streams.storage.schema.migrate import migrate
 
 HOSTILE = ["x' OR '1'='1", "x'; DROP TABLE kpi_interval; --", "\\' OR 1=1 --", "naïve\nname", "%(client)s"]
 

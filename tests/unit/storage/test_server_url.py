@@ -11,7 +11,7 @@ from clickhouse_driver import Client
 from clickhouse_driver.util.helpers import parse_url
 
 from streams.settings import Settings
-from streams.storage.server import Address
+from streams.storage.backends.server import Address
 
 AWKWARD = ["p@ss:w/rd", "with space", "q'uote\"d", "#%25hash", "ünï/cöde?x=1&y=[::1]"]
 

@@ -7,7 +7,7 @@ import orjson
 from schemas.sla import SlaSettings
 from streams.stages.contact_stage import ContactStage
 from streams.stages.fcr_stage import FcrStage
-from streams.storage.tables import CONTACT_COLUMNS, KPI_COLUMNS, kpi_columns
+from streams.storage.schema.tables import CONTACT_COLUMNS, KPI_COLUMNS, kpi_columns
 from streams.storage.writer import ORDER, inserts
 from tests.unit.events import raw
 

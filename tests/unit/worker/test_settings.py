@@ -58,7 +58,7 @@ def test_version() -> None:
 
 def test_without_the_embedded_extra_the_error_says_what_to_set(monkeypatch: pytest.MonkeyPatch) -> None:
     from cckpi.stack.broker import TansuBroker
-    from streams.storage.embedded import open_session
+    from streams.storage.backends.embedded import open_session
 
     monkeypatch.setitem(sys.modules, "chdb", None)
     monkeypatch.setitem(sys.modules, "chdb.session", None)

@@ -12,7 +12,7 @@ from streams.engine.copies import CONFLICT_REASON, Copy, as_received, settle_cop
 
 
 @dataclass
-class ReadReport:
+class LineTally:
     """What reading the input found: valid events that count and the lines that were skipped
     (a conflicting duplicate's losing content among them, once per content)."""
 
@@ -20,28 +20,28 @@ class ReadReport:
     rejected: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
 
 
-def read_events(lines: Iterable[bytes], report: ReadReport) -> Iterator[ContactEvent | AgentState]:
-    """Parse JSONL lines, skipping blank ones and recording bad ones in ``report``; copies of one
+def read_events(lines: Iterable[bytes], tally: LineTally) -> Iterator[ContactEvent | AgentState]:
+    """Parse JSONL lines, skipping blank ones and recording bad ones in ``tally``; copies of one
     event id with different content are settled over all of them first (``streams.engine.copies``)."""
     kept: list[tuple[int, bytes, Event]] = []
     for number, line in enumerate(lines, start=1):
         parsed = parse_event(line)
         if isinstance(parsed, Rejection):
             if line.strip():  # blank lines are skipped, not bad
-                report.rejected.append((number, parsed.reason))
+                tally.rejected.append((number, parsed.reason))
             continue
         kept.append((number, line, parsed))
     settled = settle_copies(Copy(number, as_received(line), event) for number, line, event in kept)
-    report.rejected.extend((copy.number, CONFLICT_REASON) for copy in settled.dead)
-    report.rejected.sort()
+    tally.rejected.extend((copy.number, CONFLICT_REASON) for copy in settled.dead)
+    tally.rejected.sort()
     for number, _, event in kept:
         if number not in settled.dropped:
-            report.valid += 1
+            tally.valid += 1
             yield event
 
 
 def read_contact_events(
-    messages: Packed, numbers: Sequence[int], report: ReadReport, kept: list[int] | None = None
+    messages: Packed, numbers: Sequence[int], tally: LineTally, kept: list[int] | None = None
 ) -> list[ContactEvent]:
     """The contact events of the messages at ``numbers`` (0-based); agent states are only checked.
 
@@ -50,12 +50,12 @@ def read_contact_events(
     append = events.append
     for n, event in zip(numbers, parse_events(messages.views(numbers)), strict=True):
         if isinstance(event, AgentState):
-            report.valid += 1
+            tally.valid += 1
         elif isinstance(event, Rejection):
             if messages[n].strip():
-                report.rejected.append((n + 1, event.reason))
+                tally.rejected.append((n + 1, event.reason))
         else:
-            report.valid += 1
+            tally.valid += 1
             append(event)
             if kept is not None:
                 kept.append(n)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from streams.worker.progress import Progress
+from streams.worker.stalls import StallWatch
 
 
 def test_a_partition_is_stalled_once_it_has_not_moved_for_long_enough_with_messages_waiting() -> None:
-    progress = Progress(stall_after_s=10)
+    progress = StallWatch(stall_after_s=10)
     assert progress.observe({("t", 0): (100, 40), ("t", 1): (50, 50)}, now=0) == ([], [])
     assert progress.observe({("t", 0): (100, 40), ("t", 1): (50, 50)}, now=9) == ([], [])
     stalled, resumed = progress.observe({("t", 0): (120, 40), ("t", 1): (50, 50)}, now=10)
@@ -20,7 +20,7 @@ def test_a_partition_is_stalled_once_it_has_not_moved_for_long_enough_with_messa
 
 
 def test_caught_up_or_new_partitions_are_never_stalled() -> None:
-    progress = Progress(stall_after_s=5)
+    progress = StallWatch(stall_after_s=5)
     for now in range(0, 60, 5):
         stalled, _ = progress.observe({("t", 0): (100, 100)}, now=now)  # nothing waiting
         assert stalled == []

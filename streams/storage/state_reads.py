@@ -1,22 +1,19 @@
-"""What the worker, the wallboard and audits read back: stage state to resume, and KPI rows."""
+"""What a restarted worker reads back to resume a partition: its watermark, the open contacts
+and the agent events its stage holds (see ``streams.stages.stage``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from schemas.kpi import KpiRow
 from schemas.wire import AgentState, parse_events
 from streams.engine.agent_time import LAST_STATE_CAP_US, AgentKey
 from streams.engine.contacts import ContactState
-from streams.engine.intervals import INTERVAL_S, US_PER_S, interval_start
+from streams.engine.intervals import US_PER_S, interval_start
 from streams.engine.retention import Retention
-from streams.engine.rows import CostLookup, no_cost, output_rows
-from streams.engine.totals import RowKey
 from streams.stages.contact_stage import agent_time_source
 from streams.stages.stage import Stage
-from streams.storage.protocol import ClickHouse
-from streams.storage.tables import CONTACT_STATE_COLUMNS, KPI_TABLE, STORED_COLUMNS, state_from_values
+from streams.storage.backends.protocol import ClickHouse
+from streams.storage.schema.tables import CONTACT_STATE_COLUMNS, state_from_values
 
 
 def resume_watermark(before_us: int, after_us: int, next_offset: int, first_offset: int) -> int:
@@ -143,72 +140,3 @@ def load_agent_rows(store: ClickHouse, partition: int, floor_us: int) -> list[Ag
         {"source": agent_time_source(partition), "floor": max(floor_us // US_PER_S, 0)},  # 18.16 wraps < 0
     )
     return [(client, queue, agent_id, int(start)) for client, queue, agent_id, start in rows]
-
-
-def window(client: str | None, since_s: int | None, until_s: int | None) -> tuple[str, dict[str, Any]]:
-    """The WHERE clause (or nothing) and parameters of one client's rows of [since, until)."""
-    conditions: list[str] = []
-    params: dict[str, Any] = {}
-    if client is not None:
-        conditions.append("client = %(client)s")
-        params["client"] = client
-    if since_s is not None:
-        conditions.append("interval_start >= toDateTime(%(since)s, 'UTC')")
-        params["since"] = since_s
-    if until_s is not None:
-        conditions.append("interval_start < toDateTime(%(until)s, 'UTC')")
-        params["until"] = until_s
-    return (f"WHERE {' AND '.join(conditions)}" if conditions else ""), params
-
-
-def read_kpi_rows(
-    store: ClickHouse,
-    grain: int = INTERVAL_S,
-    client: str | None = None,
-    since_s: int | None = None,
-    until_s: int | None = None,
-    per_interval: bool = True,
-    formula: Callable[[str], str] | None = None,
-    cost: CostLookup = no_cost,
-) -> list[KpiRow]:
-    """KPI rows as stored (the sum over sources of the latest partial sums).
-
-    With ``per_interval=False`` the rows of [since, until) are summed per client, queue
-    and channel, and labelled with ``since``: the figures of a rolling window or a day.
-    """
-    pick = formula or (lambda _client: "default")
-    return output_rows(read_kpi_vectors(store, grain, client, since_s, until_s, per_interval), pick, cost)
-
-
-def read_kpi_vectors(
-    store: ClickHouse,
-    grain: int = INTERVAL_S,
-    client: str | None = None,
-    since_s: int | None = None,
-    until_s: int | None = None,
-    per_interval: bool = True,
-) -> list[tuple[RowKey, list[int]]]:
-    """The stored sums of :func:`read_kpi_rows`, as engine vectors (an audit compares these)."""
-    sums = ", ".join(f"sum({c})" for c in STORED_COLUMNS)
-    where, params = window(client, since_s, until_s)
-    start = "toUInt32(interval_start)" if per_interval else "toUInt32(0)"
-    group = "client, queue, channel" + (", interval_start" if per_interval else "")
-    rows = store.query(
-        f"SELECT client, queue, channel, {start}, {sums} FROM {KPI_TABLE[grain]} FINAL {where} "
-        f"GROUP BY {group} HAVING sum(offered) > 0 ORDER BY {group}",
-        params,
-    )
-    label = (lambda r: int(r[3])) if per_interval else (lambda r: since_s or 0)
-    return [((r[0], r[1], r[2], label(r)), [int(x) for x in r[4:]]) for r in rows]
-
-
-def dead_letters_between(store: ClickHouse, topic: str, since_s: int, until_s: int) -> list[tuple[int, int]]:
-    """How many of a topic's messages were turned away each second of [since, until) (wall
-    clock): the dead-letter alert's window that a restarted worker resumes."""
-    rows = store.query(
-        "SELECT toUInt32(received_at) AS at, count() FROM dead_letters FINAL WHERE topic = %(topic)s "
-        "AND received_at >= toDateTime(%(since)s, 'UTC') AND received_at < toDateTime(%(until)s, 'UTC') "
-        "GROUP BY at ORDER BY at",
-        {"topic": topic, "since": since_s, "until": until_s},
-    )
-    return [(int(at), int(count)) for at, count in rows]

@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import numpy as np
 
 from streams.batch.packed import Packed
-from streams.storage.protocol import Columns, Row, bind
+from streams.storage.backends.protocol import Columns, Row, bind
 
 # ClickHouse error codes: readonly, database access denied (users.xml), a grant missing (SQL RBAC)
 _READONLY, _ACCESS_DENIED, _NOT_GRANTED = 164, 291, 497
@@ -22,7 +22,7 @@ OWN_OPTIONS = frozenset({"cluster", "insert_quorum"})
 
 
 def cluster_settings(cluster: str | None, insert_quorum: int) -> dict[str, Any]:
-    """Query settings on a cluster (``streams.storage.cluster``): an insert returns once its rows
+    """Query settings on a cluster (``streams.storage.backends.cluster``): an insert returns once its rows
     are on their shard (with a quorum, on that many replicas), since a batch's offsets are committed
     when it returns; a subquery of a distributed table is sent whole to every shard."""
     if cluster is None:

@@ -128,5 +128,5 @@ FROM (
         input_format_json_try_infer_numbers_from_strings = 0
 )
 -- Every function above is total (nothing throws on a refused message), so the query that reads this
--- step runs it with short_circuit_function_evaluation = 'disable' (streams/storage/sql_derive.py):
+-- step runs it with short_circuit_function_evaluation = 'disable' (streams/storage/sql_derivation.py):
 -- evaluated lazily, row by row over Dynamic values, the checks took thirty times longer.

@@ -1,5 +1,5 @@
 """A second, independent derivation of the KPI rows: kpis.md written as ClickHouse SQL
-(``sql/derive/``, one readable file per step), run where the events are: chDB embedded, or a
+(``sql/derivation/``, one readable file per step), run where the events are: chDB embedded, or a
 current ClickHouse server (it needs ``VALUES``, tuples in ``argMin`` and array lambdas).
 
 It shares no code with the Python engine but the SLA file's resolved thresholds and the
@@ -25,8 +25,8 @@ from streams.engine.copies import CONFLICT_REASON, Copy, as_received, settle_cop
 from streams.engine.intervals import INTERVAL_S, US_PER_S
 from streams.engine.kpi import COLUMNS, Vector
 from streams.engine.totals import RowKey
-from streams.storage.protocol import ClickHouse, bind
-from streams.storage.sql_files import DERIVE_DIR
+from streams.storage.backends.protocol import ClickHouse, bind
+from streams.storage.schema.sql_files import DERIVATION_DIR
 
 LANE_COLUMNS = (
     "client String, queue String, channel String, sl_threshold_us Int64, short_abandon_us Int64, "
@@ -40,8 +40,8 @@ class SqlEngineError(ValueError):
 
 
 def step(name: str, **inputs: str) -> str:
-    """One file of ``sql/derive`` with its inputs in place (``{name}`` placeholders)."""
-    text = (DERIVE_DIR / f"{name}.sql").read_text()
+    """One file of ``sql/derivation`` with its inputs in place (``{name}`` placeholders)."""
+    text = (DERIVATION_DIR / f"{name}.sql").read_text()
     for key, value in inputs.items():
         text = text.replace("{" + key + "}", value)
     return text

@@ -14,9 +14,9 @@ from schemas.sla import SlaError, load_sla
 from streams.kafka import ensure_topics, undecodable
 from streams.kafka_access import kafka_problem
 from streams.settings import Settings, describe
-from streams.storage.connect import connect
-from streams.storage.migrate import migrate, pending
-from streams.storage.protocol import ClickHouse
+from streams.storage.backends.connect import connect
+from streams.storage.backends.protocol import ClickHouse
+from streams.storage.schema.migrate import migrate, pending
 from streams.worker.app import create_app
 from streams.worker.tuning import fewer_gc_passes, leaner_malloc
 
@@ -26,7 +26,7 @@ LOG_LEVELS = ("debug", "info", "warning", "error")
 def say_where_it_stopped(settings: Settings, cause: BaseException) -> None:
     """Log which messages the worker could not read, so that nobody has to guess: the batch is
     not committed, and a worker that can read it resumes there."""
-    log = logging.getLogger("streams.worker.run")
+    log = logging.getLogger("streams.worker.start")
     topics = [settings.topic, settings.facts_topic]
     try:
         found = undecodable(
@@ -69,7 +69,7 @@ def schema_ready(settings: Settings, store: ClickHouse) -> bool:
     """Apply the migrations where the worker is its own administrator (chDB, or no CCKPI_WORKER_USER);
     a worker of its own user only checks the schema, which ``cckpi migrate`` brings up to date as
     CLICKHOUSE_USER: that user reads and writes rows, it does not make tables."""
-    log = logging.getLogger("streams.worker.run")
+    log = logging.getLogger("streams.worker.start")
     if settings.worker_user is None or settings.clickhouse_url is None:
         applied = migrate(store)
         if applied:

@@ -1,4 +1,4 @@
-"""The SQL derivation (sql/derive/, run by the embedded ClickHouse) gives the Python engine's KPI
+"""The SQL derivation (sql/derivation/, run by the embedded ClickHouse) gives the Python engine's KPI
 rows, every column, on the suite's streams: a simulated day, messy streams (duplicates, rival
 arrivals, events out of order and days late, transfers, surveys), with the contract defaults and
 with an SLA file; and it refuses, by name, what it cannot derive."""
@@ -15,10 +15,10 @@ from cckpi.stack.chserver import ClickHouseServer
 from producers.simulator import Simulator
 from schemas.kpi import KpiRow
 from schemas.sla import SlaFile, SlaSettings, load_sla
-from streams.batch.compute import ReadReport, compute_rows, read_events
+from streams.batch.compute import LineTally, compute_rows, read_events
 from streams.engine.rows import output_rows
-from streams.storage.connect import connect
-from streams.storage.sql_derive import SqlEngineError, derive_kpi_vectors, file_source
+from streams.storage.backends.connect import connect
+from streams.storage.sql_derivation import SqlEngineError, derive_kpi_vectors, file_source
 from tests.cli import cckpi
 from tests.messy import messy_stream
 
@@ -57,7 +57,7 @@ def assert_same(got: list[KpiRow], want: list[KpiRow]) -> None:
 def test_a_simulated_day(tmp_path: Path, with_sla: bool) -> None:
     sla = load_sla(EXAMPLE) if with_sla else SlaSettings()  # opening hours, holidays, costs
     lines = simulated(datetime(2026, 11, 23, 5, tzinfo=UTC), 10, seed=11)
-    want = compute_rows(read_events(lines, ReadReport()), sla)
+    want = compute_rows(read_events(lines, LineTally()), sla)
     got = sql_rows(tmp_path, lines, sla)
     assert_same(got, want)
     assert sum(r.fcr_success for r in got) > 0 and sum(r.transferred for r in got) > 0
@@ -68,7 +68,7 @@ def test_a_simulated_day(tmp_path: Path, with_sla: bool) -> None:
 def test_messy_streams(tmp_path: Path, seed: int) -> None:
     stream = messy_stream(seed, days=4, contacts=4000)  # bad lines and duplicates among them
     lines = stream.values()
-    report = ReadReport()
+    report = LineTally()
     want = compute_rows(read_events(lines, report), SlaSettings())
     assert len(report.rejected) == stream.bad
     assert_same(sql_rows(tmp_path, lines, SlaSettings()), want)
@@ -104,7 +104,7 @@ def test_email_first_responses_in_business_time_over_holidays_and_a_weekend(tmp_
     this test proves nothing about the calendar."""
     sla = load_sla(EXAMPLE)
     lines = simulated(datetime(2026, 12, 24, 12, tzinfo=UTC), 4 * 24, seed=31)
-    events = list(read_events(lines, ReadReport()))
+    events = list(read_events(lines, LineTally()))
     want = compute_rows(events, sla)
     data = sla.config.model_dump()
     for client in data["clients"].values():

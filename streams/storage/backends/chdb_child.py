@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from streams.memory import peak_rss_mb
-from streams.storage.embedded import ChdbClickHouse, open_session
+from streams.storage.backends.embedded import ChdbClickHouse, open_session
 
 _READY_S = 120.0  # loading chDB and opening a large folder
 
@@ -46,7 +46,7 @@ class ChdbProcess(ChdbClickHouse):
         ours, theirs = socket.socketpair()
         with theirs:
             self._child = subprocess.Popen(
-                [sys.executable, "-m", "streams.storage.chdb_child", str(self._path), self._database,
+                [sys.executable, "-m", "streams.storage.backends.chdb_child", str(self._path), self._database,
                  str(theirs.fileno())],
                 pass_fds=(theirs.fileno(),),
             )  # fmt: skip

@@ -32,7 +32,7 @@ class ClickHouse(Protocol):
     """What the pipeline needs from ClickHouse."""
 
     description: str
-    cluster: str | None  # the cluster its tables span (streams.storage.cluster), or None
+    cluster: str | None  # the cluster its tables span (streams.storage.backends.cluster), or None
 
     def execute(self, sql: str, params: dict[str, Any] | None = None) -> None: ...
 

@@ -12,10 +12,10 @@ import aiohttp
 
 from streams.alerting.watch import Health, Watch, lane_views
 from streams.alerting.webhooks import Delivery, Outbox, Outcome, http_post, message, webhook_key
-from streams.engine.alerts import WINDOW_S, Alert
+from streams.engine.alert_rules import WINDOW_S, Alert
 from streams.stages.now import agents_by_state
 from streams.storage.alert_log import delivered, read_alerts, record_delivery, write_alerts
-from streams.storage.reads import dead_letters_between
+from streams.storage.kpi_reads import dead_letters_between
 from streams.worker.runtime import Runtime
 
 log = logging.getLogger("cckpi.alerts")

@@ -7,7 +7,7 @@ unchanged. Rows go to a shard by a hash of the table's sorting key, so every ver
 meets on one shard and ``FINAL`` replaces by key as on one server; aggregates merge across
 shards. ClickHouse 18.16 cannot alter a ``Distributed`` table ``ON CLUSTER`` ("isn't
 replicated"): an added column alters the local tables, then makes the ``Distributed`` table
-again (it holds no rows: inserts are synchronous, see ``streams.storage.server``).
+again (it holds no rows: inserts are synchronous, see ``streams.storage.backends.server``).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Progress of long work on the terminal: a bar with the rate and the time left.
 
-The work reports how far it is through :func:`streams.batch.parallel.progress` (shared with its
+The work reports how far it is through :func:`streams.batch.parallel.messages_done` (shared with its
 forked workers); a thread here polls it. Nothing is drawn when stderr is not a terminal, so
 logs and pipes stay clean.
 """

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from streams.storage.cluster import (
+from streams.storage.backends.cluster import (
     ClusterError,
     clustered_add_column,
     clustered_create,
@@ -24,8 +24,8 @@ from streams.storage.cluster import (
     local_table,
     sharding_key,
 )
-from streams.storage.protocol import ClickHouse
-from streams.storage.sql_files import SQL_DIR
+from streams.storage.backends.protocol import ClickHouse
+from streams.storage.schema.sql_files import MIGRATIONS_DIR
 from streams.storage.tenants import (
     CLIENT_TABLES,
     drop_client_views,
@@ -46,7 +46,7 @@ class Migration:
     statements: tuple[str, ...]
 
 
-def load_migrations(folder: Path = SQL_DIR) -> list[Migration]:
+def load_migrations(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
     """Read the numbered .sql files; statements end with ';' at the end of a line."""
     found = []
     for path in sorted(folder.glob("*.sql")):
@@ -72,7 +72,7 @@ _MIGRATIONS_TABLE = (
 )
 
 
-def migrate(store: ClickHouse, folder: Path = SQL_DIR) -> list[str]:
+def migrate(store: ClickHouse, folder: Path = MIGRATIONS_DIR) -> list[str]:
     """Apply the migrations not yet recorded; return the names applied now. On a cluster
     (``store.cluster``), every table is made replicated and distributed, ``ON CLUSTER``."""
     _check_layout(store)
@@ -108,7 +108,7 @@ def migrate(store: ClickHouse, folder: Path = SQL_DIR) -> list[str]:
     return applied
 
 
-def pending(store: ClickHouse, folder: Path = SQL_DIR) -> list[Migration]:
+def pending(store: ClickHouse, folder: Path = MIGRATIONS_DIR) -> list[Migration]:
     """The migrations the database has not recorded, found without writing anything (a user that
     may only read and write rows can ask)."""
     if not store.query(
@@ -152,7 +152,7 @@ def _apply_on_cluster(store: ClickHouse, statements: Sequence[str], cluster: str
     """:func:`_apply` for a migration on a cluster: each table made replicated and distributed; the
     columns it adds to a table added to the local tables in one statement (each ``ON CLUSTER``
     statement waits for every server), then the distributed table made again with them (see
-    streams.storage.cluster)."""
+    streams.storage.backends.cluster)."""
     added: dict[str, list[tuple[str, str]]] = {}  # table -> (column, its ADD COLUMN clause)
     for statement in statements:
         if _CREATE_TABLE.match(statement):

@@ -28,7 +28,7 @@ class _Seen:
     idle: bool  # nothing was waiting
 
 
-class Progress:
+class StallWatch:
     """The last move of each partition's done offset."""
 
     def __init__(self, stall_after_s: float) -> None:

@@ -29,10 +29,10 @@ from streams.engine.totals import RowKey
 from streams.replay.comparison import Vectors, differences, totals
 from streams.replay.shard import Shard
 from streams.storage.archive_reads import read_relevant, relevant_relation
-from streams.storage.protocol import ClickHouse
-from streams.storage.reads import read_kpi_vectors
+from streams.storage.backends.protocol import ClickHouse
+from streams.storage.kpi_reads import read_kpi_vectors
 from streams.storage.replay_log import write_run
-from streams.storage.sql_derive import derive
+from streams.storage.sql_derivation import derive
 
 WORKERS = None
 DIGEST_RULE = (
@@ -118,7 +118,7 @@ def replay(
     inputs, read for that widened range), compare with the live rows, store the run.
 
     ``engines``: the Python batch engine, the SQL derivation run in ClickHouse over the archive
-    (``sql/derive``), or both, each a derivation of its own: the first one's rows are stored
+    (``sql/derivation``), or both, each a derivation of its own: the first one's rows are stored
     and compared with the live rows, and a difference between the two is reported likewise."""
     since_s, until_s = whole_intervals(since_s, until_s)
     started = int(time.time())

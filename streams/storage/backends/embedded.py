@@ -11,7 +11,7 @@ import numpy as np
 import orjson
 
 from streams.batch.packed import Packed
-from streams.storage.protocol import Columns, Row, bind
+from streams.storage.backends.protocol import Columns, Row, bind
 
 _COLUMN_TYPES = (
     "SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = %(table)s"
