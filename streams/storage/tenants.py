@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Iterator
 from xml.sax.saxutils import escape
 
 from streams.storage.backends.cluster import LOCAL, distributed, local_table, sharding_key, zookeeper_path
@@ -60,16 +61,7 @@ def provision_client(store: ClickHouse, source_database: str, client: str) -> st
     if store.cluster:
         return _provision_on_cluster(store, source_database, database, client, store.cluster)
     store.execute(f"CREATE DATABASE IF NOT EXISTS {database}")
-    existing = {row[0] for row in store.query(
-        "SELECT name FROM system.tables WHERE database = %(db)s", {"db": database})}  # fmt: skip
-    for table in CLIENT_TABLES:
-        if table in existing:
-            continue
-        engine = engine_of(store, source_database, table)
-        if engine is None:
-            if table == CLIENT_TABLES[0]:
-                raise RuntimeError(f"{source_database}.{table} does not exist: run `cckpi migrate` first")
-            continue
+    for table, engine in _views_to_make(store, source_database, database, lambda table: table):
         store.execute(
             f"CREATE MATERIALIZED VIEW IF NOT EXISTS {database}.{table} ENGINE = {engine} "
             f"POPULATE AS SELECT * FROM {source_database}.{table} WHERE client = %(client)s",
@@ -84,17 +76,8 @@ def _provision_on_cluster(store: ClickHouse, source: str, database: str, client:
     rows replicate like the source's), and a distributed table of the shared name over them,
     filled once through it so that rows meet on the shard of their key."""
     store.execute(f"CREATE DATABASE IF NOT EXISTS {database} ON CLUSTER {cluster}")
-    existing = {row[0] for row in store.query(
-        "SELECT name FROM system.tables WHERE database = %(db)s", {"db": database})}  # fmt: skip
-    for table in CLIENT_TABLES:
+    for table, found in _views_to_make(store, source, database, local_table):
         local = local_table(table)
-        if table in existing:
-            continue
-        found = engine_of(store, source, local)
-        if found is None:
-            if table == CLIENT_TABLES[0]:
-                raise RuntimeError(f"{source}.{local} does not exist: run `cckpi migrate` first")
-            continue
         engine = found.replace(zookeeper_path(source, local), zookeeper_path(database, local))
         store.execute(
             f"CREATE MATERIALIZED VIEW IF NOT EXISTS {database}.{local} ON CLUSTER {cluster} "
@@ -109,6 +92,24 @@ def _provision_on_cluster(store: ClickHouse, source: str, database: str, client:
             {"client": client},
         )  # rows the view missed, or saw too: the tables replace by key
     return database
+
+
+def _views_to_make(
+    store: ClickHouse, source: str, database: str, holder: Callable[[str], str]
+) -> Iterator[tuple[str, str]]:
+    """Each client table the client's database lacks, with the engine of the source table that
+    holds its rows (``holder``: the table itself, or its local table on a cluster). A source
+    table a migration has not made yet is skipped, but the first must exist."""
+    existing = {row[0] for row in store.query(
+        "SELECT name FROM system.tables WHERE database = %(db)s", {"db": database})}  # fmt: skip
+    for table in CLIENT_TABLES:
+        if table in existing:
+            continue
+        engine = engine_of(store, source, holder(table))
+        if engine is not None:
+            yield table, engine
+        elif table == CLIENT_TABLES[0]:
+            raise RuntimeError(f"{source}.{holder(table)} does not exist: run `cckpi migrate` first")
 
 
 _CLIENT_FILTER = re.compile(r"WHERE client = '((?:[^'\\]|\\.)*)'")
