@@ -22,6 +22,7 @@ from producers.scenario import DEFAULT_SCENARIO, scaled
 from producers.simulator import Simulator
 from schemas.sla import SlaSettings
 from streams.stages.contact_stage import ContactStage
+from streams.stages.direct import both_stages
 from streams.stages.fcr_stage import FcrStage
 from streams.storage.backends.connect import connect
 from streams.storage.backends.protocol import ClickHouse
@@ -61,10 +62,8 @@ def load(store: ClickHouse, events: int) -> tuple[int, int]:
         offsets[partition] += 1
         last = t
         if len(batch) >= BATCH or sent >= events:
-            writes = contacts.ingest(batch, version=time.time_ns(), now_s=int(time.time()))
-            write_batch(store, writes, "bench")
-            facts = [(p, 0, message) for p, message in writes.facts]
-            write_batch(store, fcr.ingest(facts, version=time.time_ns()), "bench")
+            for out in both_stages(contacts, fcr, batch, version=time.time_ns(), now_s=int(time.time())):
+                write_batch(store, out, "bench")
             batch = []
         if sent >= events:
             break
