@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from dashboards.alert_rules import alert_rules
+from dashboards.grafana_alerting import alert_rules
 from dashboards.panels import DASHBOARDS, Panel
 from dashboards.sql_parts import CLIENT
 

@@ -17,7 +17,7 @@ from typing import Any
 from cckpi.bench.workloads import Message
 from schemas.sla import SlaSettings
 from streams.batch.compute import compute_file
-from streams.engine.kpi import IDX, Vector
+from streams.engine.contributions import IDX, Vector
 from streams.engine.totals import RowKey
 from streams.storage.backends.connect import connect
 from streams.storage.sql_derivation import derive_kpi_vectors, file_source

@@ -15,9 +15,9 @@ from typing import Any
 from rich.console import Console
 
 from cckpi.bench.engines import engines, recompute
-from cckpi.bench.figures import Figures, machine, report
 from cckpi.bench.latency import latency
 from cckpi.bench.live import PARTITIONS, Stack, throughput
+from cckpi.bench.results import Figures, machine, report
 from cckpi.bench.workloads import Message, simulated_messages
 from cckpi.stack.broker import TansuBroker
 from cckpi.stack.chserver import ClickHouseServer

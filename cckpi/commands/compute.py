@@ -93,7 +93,7 @@ def run_grain(args: argparse.Namespace, sla: SlaSettings) -> int:
     """Rows by reason, per agent or for staffing (one process: the whole file at once)."""
     from cckpi.formats import write_rows
     from schemas.breakdowns import AGENT_ROW_COLUMNS, REASON_COLUMNS, STAFFING_COLUMNS
-    from streams.batch.breakdowns import grain_rows
+    from streams.batch.grain_rows import grain_rows
     from streams.batch.jsonl import LineTally, read_events
 
     report = LineTally()

@@ -76,7 +76,7 @@ def offline_breakdowns(
     events: Path, sla: SlaSettings, client: str, start: int, end: int
 ) -> tuple[list[ReasonRow], list[StaffingRow]]:
     """A client's reason and staffing rows of [start, end), recomputed from a file of events."""
-    from streams.batch.breakdowns import grain_rows
+    from streams.batch.grain_rows import grain_rows
     from streams.batch.jsonl import LineTally, read_events
     from streams.engine.intervals import parse_iso
 

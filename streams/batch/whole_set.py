@@ -14,9 +14,9 @@ from contextlib import contextmanager
 from schemas.sla import SlaSettings
 from schemas.wire import AgentState, ContactEvent
 from streams.engine.contacts import ContactKey, ContactState
+from streams.engine.contributions import FCR, WIDTH, ThresholdLookup, contribution
 from streams.engine.fcr import FCR_WINDOW_US, first_contact_resolved
 from streams.engine.intervals import INTERVAL_S, interval_start
-from streams.engine.kpi import FCR, WIDTH, ThresholdLookup, contribution
 from streams.engine.totals import RowKey, add_into
 
 Rows = dict[RowKey, list[int]]

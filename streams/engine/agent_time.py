@@ -16,12 +16,12 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from schemas.wire import AgentState
 from streams.engine.contacts import ContactState
+from streams.engine.contributions import CSAT_RESPONSES as KPI_CSAT_RESPONSES
+from streams.engine.contributions import CSAT_SATISFIED as KPI_CSAT_SATISFIED
+from streams.engine.contributions import HANDLE as KPI_HANDLE
+from streams.engine.contributions import HANDLED as KPI_HANDLED
+from streams.engine.contributions import Vector
 from streams.engine.intervals import US_PER_S, interval_start
-from streams.engine.kpi import CSAT_RESPONSES as KPI_CSAT_RESPONSES
-from streams.engine.kpi import CSAT_SATISFIED as KPI_CSAT_SATISFIED
-from streams.engine.kpi import HANDLE as KPI_HANDLE
-from streams.engine.kpi import HANDLED as KPI_HANDLED
-from streams.engine.kpi import Vector
 from streams.engine.totals import RowTotals
 
 STATES: tuple[str, ...] = ("available", "busy", "wrap", "away")  # the staffed states, in column order

@@ -12,8 +12,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from schemas.kpi import ADDITIVE_COLUMNS, KpiRow
+from streams.engine.contributions import ratios
 from streams.engine.intervals import parse_iso
-from streams.engine.kpi import ratios
 
 
 def month_bounds(period: str, timezone: str) -> tuple[int, int]:

@@ -4,7 +4,7 @@ interval_start), for handled contacts whose end carries a reason."""
 from __future__ import annotations
 
 from streams.engine.contacts import ContactState
-from streams.engine.kpi import HANDLED, Vector
+from streams.engine.contributions import HANDLED, Vector
 
 ReasonKey = tuple[str, str, str, str, int]  # client, queue, channel, reason, interval_start (or arrival us)
 # Live totals key rows by four parts; a reason row's third is its channel and reason joined by

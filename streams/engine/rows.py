@@ -9,8 +9,8 @@ from pydantic import TypeAdapter
 from schemas.breakdowns import AgentRow, ReasonRow
 from schemas.kpi import KpiRow
 from streams.engine.agent_time import AgentKey, occupancy
+from streams.engine.contributions import COLUMNS, SECONDS_COLUMNS, ratios
 from streams.engine.intervals import US_PER_S, iso_utc
-from streams.engine.kpi import COLUMNS, SECONDS_COLUMNS, ratios
 from streams.engine.reasons import ReasonKey
 from streams.engine.totals import RowKey
 

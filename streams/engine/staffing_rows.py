@@ -8,8 +8,8 @@ from collections.abc import Mapping, Sequence
 
 from schemas.breakdowns import StaffingRow
 from streams.engine.agent_time import STATES, AgentKey
+from streams.engine.contributions import HANDLE, HANDLED, OFFERED, ThresholdLookup
 from streams.engine.intervals import US_PER_S, iso_utc
-from streams.engine.kpi import HANDLE, HANDLED, OFFERED, ThresholdLookup
 from streams.engine.staffing import required_for
 from streams.engine.totals import RowKey
 

@@ -10,8 +10,8 @@ from collections.abc import Container, Hashable, Iterable, Sequence
 from operator import add, sub
 from typing import TypeVar
 
+from streams.engine.contributions import COLUMNS, Vector
 from streams.engine.intervals import INTERVAL_S, MINUTE_S, US_PER_S, interval_start
-from streams.engine.kpi import COLUMNS, Vector
 
 RowKey = tuple[str, str, str, int]  # client, queue, channel, interval_start (epoch s)
 # What a contribution is anchored to: client, queue, channel, arrival epoch us.

@@ -6,9 +6,9 @@ from schemas.wire import AgentState, ContactArrived, ContactEvent
 from streams.engine.agent_time import AGENT_VECTOR, STATES, AgentClock, change_of, handled_part
 from streams.engine.contact_copies import Verdict, judge, merge
 from streams.engine.contacts import ContactKey, ContactState, Slot
+from streams.engine.contributions import ThresholdLookup, Vector, contribution
 from streams.engine.expiry import Anchored, Expiry
 from streams.engine.intervals import INTERVAL_S, US_PER_S, interval_start
-from streams.engine.kpi import ThresholdLookup, Vector, contribution
 from streams.engine.reasons import reason_lane, reason_part
 from streams.engine.retention import Horizon, LateEvent, Retention
 from streams.engine.totals import GRAINS, Anchor, RowTotals

@@ -21,9 +21,9 @@ from schemas.events import EVENT_TYPES, AgentStateName, Channel, Rejection
 from schemas.sla import FCR_WINDOW_S, SlaSettings
 from schemas.wire import parse_event
 from streams.engine.business_time import local_date, opening_intervals
+from streams.engine.contributions import COLUMNS, Vector
 from streams.engine.copies import CONFLICT_REASON, Copy, as_received, settle_copies
 from streams.engine.intervals import INTERVAL_S, US_PER_S
-from streams.engine.kpi import COLUMNS, Vector
 from streams.engine.totals import RowKey
 from streams.storage.backends.protocol import ClickHouse, bind
 from streams.storage.schema.sql_files import DERIVATION_DIR

@@ -330,10 +330,58 @@ def test_cckpi_computes_no_kpi() -> None:
 
 
 def test_tests_start_cckpi_through_one_helper() -> None:
-    """``python -m cckpi`` is spelled in tests/cli.py only (cckpi, cckpi_command)."""
+    """``python -m cckpi`` is spelled in tests/helpers/cli.py only (cckpi, cckpi_command)."""
     spawn = ", ".join(('"-m"', '"cckpi"'))  # not spelled here, so this file is read too
-    helper = ROOT / "tests" / "cli.py"
+    helper = ROOT / "tests" / "helpers" / "cli.py"
     spelled = [str(path.relative_to(ROOT)) for path in (ROOT / "tests").rglob("*.py")
                if spawn in path.read_text(encoding="utf-8") and path != helper]  # fmt: skip
     assert spawn in helper.read_text(encoding="utf-8")
-    assert spelled == [], "use tests.cli.cckpi (or cckpi_command for a process the test watches)"
+    assert spelled == [], "use tests.helpers.cli.cckpi (or cckpi_command for a process the test watches)"
+
+
+# A command's module is named after the command it runs, which is often the name of what it calls.
+NAMED_AFTER_COMMANDS = "cckpi.commands."
+
+
+def test_each_module_name_says_one_thing() -> None:
+    """No two modules share a name (``alerts``, ``run``, ``reads`` each meant several things)."""
+    by_name: dict[str, list[str]] = defaultdict(list)
+    for name, path in MODULES.items():
+        if path.stem not in ("__init__", "__main__") and not name.startswith(NAMED_AFTER_COMMANDS):
+            by_name[path.stem].append(name)
+    assert {stem: names for stem, names in by_name.items() if len(names) > 1} == {}
+
+
+TESTS = ROOT / "tests"
+HELPERS = TESTS / "helpers"
+# The SQL derivation's rule tests collect the engine's rule cases again, on purpose.
+RECOLLECTED = {("tests.integration.batch.test_sql_rules", "tests.unit.engine.test_kpi_rules")}
+
+
+def test_tests_share_code_through_tests_helpers_only() -> None:
+    """What tests share lives in ``tests/helpers`` (and fixtures in conftest files); a test
+    module imports no other test module."""
+    shared = [p for p in TESTS.rglob("*.py") if not p.name.startswith("test_")
+              and p.name not in ("__init__.py", "conftest.py")]  # fmt: skip
+    strays = [str(p.relative_to(ROOT)) for p in shared if HELPERS not in p.parents]
+    assert strays == [], "move shared test code to tests/helpers"
+    borrowed = set()
+    for path in TESTS.rglob("test_*.py"):
+        importer = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            if names:
+                borrowed |= {(importer, n) for n in names if n.startswith("tests.") and ".test_" in n}
+    assert borrowed - RECOLLECTED == set()
+
+
+def test_test_folders_are_named_after_what_they_test() -> None:
+    """tests/unit/<name> and tests/integration/<name>: a top-level package, a package of
+    ``streams``, or ``deploy`` (the Dockerfile, compose file and their scripts)."""
+    of_streams = {p.name for p in (ROOT / "streams").iterdir() if (p / "__init__.py").exists()}
+    packages = set(FIRST_PARTY) | of_streams
+    for level in ("unit", "integration"):
+        folders = {p.name for p in (TESTS / level).iterdir() if p.is_dir() and p.name != "__pycache__"}
+        assert folders - packages - {"deploy"} == set(), level

@@ -11,8 +11,8 @@ from schemas.wire import AgentState
 from streams.engine.agent_states import AgentStatus
 from streams.engine.contact_copies import SLOT_TYPES
 from streams.engine.contacts import Arrival, ContactState, Ending, Survey
+from streams.engine.contributions import COLUMNS
 from streams.engine.intervals import INTERVAL_S, MINUTE_S, US_PER_S, interval_start
-from streams.engine.kpi import COLUMNS
 from streams.engine.reasons import split_lane
 from streams.stages.output import (
     ChangedContact,

@@ -19,8 +19,8 @@ from streams.batch.compute import LineTally, compute_rows, read_events
 from streams.engine.rows import output_rows
 from streams.storage.backends.connect import connect
 from streams.storage.sql_derivation import SqlEngineError, derive_kpi_vectors, file_source
-from tests.cli import cckpi
-from tests.messy import messy_stream
+from tests.helpers.cli import cckpi
+from tests.helpers.messy import messy_stream
 
 pytestmark = pytest.mark.integration
 EXAMPLE = Path(__file__).resolve().parents[3] / "sla.example.yaml"

@@ -19,12 +19,12 @@ from schemas.events import Rejection
 from schemas.sla import SlaSettings
 from schemas.wire import ContactEnded, SurveyAnswered, parse_event
 from streams.batch.compute import compute_file
-from streams.engine.kpi import COLUMNS
+from streams.engine.contributions import COLUMNS
 from streams.storage.backends.connect import connect
 from streams.storage.backends.protocol import ClickHouse
 from streams.storage.sql_derivation import WHOLE_COLUMNS, derive, events_step, file_source
-from tests.bad_messages import BAD_MESSAGES
-from tests.messy import BAD_LINES
+from tests.helpers.bad_messages import BAD_MESSAGES
+from tests.helpers.messy import BAD_LINES
 
 pytestmark = pytest.mark.integration
 

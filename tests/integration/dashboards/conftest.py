@@ -11,10 +11,10 @@ import pytest
 from cckpi.stack.broker import TansuBroker
 from schemas.wire import parse_event
 from streams.storage.backends.protocol import ClickHouse
-from tests.bad_messages import BAD_MESSAGES
-from tests.integration.conftest import as_messages
-from tests.integration.dashboards.panel_runs import SLA_FILE
-from tests.integration.harness import Message, new_settings, run_pipeline
+from tests.helpers.bad_messages import BAD_MESSAGES
+from tests.helpers.events import as_messages
+from tests.helpers.harness import Message, new_settings, run_pipeline
+from tests.helpers.panel_runs import SLA_FILE
 
 
 @pytest.fixture(scope="package", params=["chdb", "server"])

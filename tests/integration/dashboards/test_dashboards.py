@@ -27,8 +27,8 @@ from streams.engine.periods import month_bounds
 from streams.stages.contact_book import ContactBook
 from streams.storage.backends.protocol import ClickHouse
 from streams.storage.kpi_reads import read_kpi_rows
-from tests.bad_messages import BAD_MESSAGES
-from tests.integration.dashboards.panel_runs import CLIENT, NOW, SLA_FILE, ZONE, close, run
+from tests.helpers.bad_messages import BAD_MESSAGES
+from tests.helpers.panel_runs import CLIENT, NOW, SLA_FILE, ZONE, close, run
 
 pytestmark = pytest.mark.integration
 

@@ -29,8 +29,8 @@ from producers.simulator import Simulator
 from streams.storage.backends.chdb_child import ChdbProcess
 from streams.storage.backends.connect import connect
 from streams.storage.tenants import GRAFANA_USER, READER_READONLY, client_database, reader_users_xml
-from tests.integration.harness import load_through_stages, when_loaded
-from tests.integration.storage.test_isolation import PASSWORD, as_client, provision
+from tests.helpers.client_access import PASSWORD, as_client, provision
+from tests.helpers.harness import load_through_stages, when_loaded
 
 pytestmark = pytest.mark.integration
 PLUGIN_SETTINGS: dict[str, Any] = {"max_execution_time": 65, "limit": 1_000_000}

@@ -17,18 +17,18 @@ from dashboards.panels import expand_macros
 from schemas.breakdowns import AgentRow, ReasonRow, StaffingRow
 from schemas.sla import load_sla
 from schemas.wire import AgentState
-from streams.batch.breakdowns import grain_rows
 from streams.batch.compute import compute_rows
+from streams.batch.grain_rows import grain_rows
 from streams.engine.agent_states import AgentBoard
 from streams.engine.alert_rules import WINDOW_S, LaneView, lane_breaches
-from streams.engine.kpi import ratios
+from streams.engine.contributions import ratios
 from streams.engine.monthly import top_reasons
 from streams.stages.contact_book import ContactBook
 from streams.stages.now import agents_by_state, waiting_now
 from streams.storage.backends.connect import connect
 from streams.storage.backends.protocol import ClickHouse
 from streams.storage.schema.migrate import migrate
-from tests.integration.dashboards.panel_runs import CLIENT, FROM, SLA_FILE, TO, close, run, sql_of
+from tests.helpers.panel_runs import CLIENT, FROM, SLA_FILE, TO, close, run, sql_of
 
 pytestmark = pytest.mark.integration
 

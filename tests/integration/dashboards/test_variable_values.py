@@ -25,7 +25,7 @@ from producers.scenario import DEFAULT_SCENARIO, Scenario
 from producers.simulator import Simulator
 from streams.storage.backends.connect import connect
 from streams.storage.backends.protocol import ClickHouse
-from tests.integration.harness import load_through_stages
+from tests.helpers.harness import load_through_stages
 
 pytestmark = pytest.mark.integration
 

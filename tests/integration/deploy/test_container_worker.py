@@ -30,9 +30,9 @@ from streams.batch.compute import LineTally, compute_rows, read_events
 from streams.settings import Settings
 from streams.storage.backends.connect import connect
 from streams.storage.kpi_reads import read_kpi_rows
-from tests.compose import ROOT, image_command, image_environment, service_environment
-from tests.integration.harness import produce_librdkafka, when_loaded
-from tests.messy import messy_stream
+from tests.helpers.compose import ROOT, image_command, image_environment, service_environment
+from tests.helpers.harness import produce_librdkafka, when_loaded
+from tests.helpers.messy import messy_stream
 
 pytestmark = pytest.mark.integration
 DOTENV = {

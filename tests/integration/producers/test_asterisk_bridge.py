@@ -14,8 +14,8 @@ from cckpi.stack.broker import TansuBroker
 from schemas.kpi import OUTPUT_COLUMNS
 from streams.batch.compute import compute_file
 from streams.kafka import ensure_topics
-from tests.cli import cckpi
-from tests.integration.harness import drain, new_settings
+from tests.helpers.cli import cckpi
+from tests.helpers.harness import drain, new_settings
 
 pytestmark = pytest.mark.integration
 

@@ -20,11 +20,10 @@ from cckpi.stack.processes import wait_until
 from schemas.kpi import OUTPUT_COLUMNS
 from streams.batch.compute import compute_file
 from streams.kafka import end_offsets, ensure_topics
-from tests.cli import cckpi, cckpi_command
-from tests.integration.conftest import SIM_START
-from tests.integration.harness import drain, new_settings
-from tests.unit.events import raw
-from tests.unit.producers.test_chatwoot import payloads
+from tests.helpers.chatwoot_payloads import payloads
+from tests.helpers.cli import cckpi, cckpi_command
+from tests.helpers.events import SIM_START, raw
+from tests.helpers.harness import drain, new_settings
 
 pytestmark = pytest.mark.integration
 TOKEN = "receiver-token-1234"

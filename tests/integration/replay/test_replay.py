@@ -21,10 +21,9 @@ from streams.storage.backends.connect import connect
 from streams.storage.kpi_reads import read_kpi_rows
 from streams.storage.schema.tables import KPI_COLUMNS
 from streams.storage.sql_derivation import SqlEngineError
-from tests.cli import cckpi
-from tests.integration.conftest import SIM_END, SIM_START, as_messages
-from tests.integration.harness import load_through_stages, new_settings, run_pipeline
-from tests.unit.events import BASE, raw
+from tests.helpers.cli import cckpi
+from tests.helpers.events import BASE, SIM_END, SIM_START, as_messages, raw
+from tests.helpers.harness import load_through_stages, new_settings, run_pipeline
 
 pytestmark = pytest.mark.integration
 

@@ -6,7 +6,6 @@ the arrivals of their customers that can decide first-contact resolution, no oth
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
@@ -20,17 +19,14 @@ from streams.stages.output import Received
 from streams.storage.backends.connect import connect
 from streams.storage.schema.migrate import migrate
 from streams.storage.schema.tables import RAW_COLUMNS, raw_row
+from tests.helpers.events import numbered
 
 LO = 1_790_000_100 - 1_790_000_100 % 900  # an interval boundary
 DAY = 86_400
 
 
 def event(n: int, kind: str, at_s: int, contact: str, **extra: object) -> bytes:
-    stamp = f"{datetime.fromtimestamp(at_s, UTC):%Y-%m-%dT%H:%M:%S}.000Z"
-    body = {"event_id": f"e{n:03d}", "schema_version": 1, "type": kind, "occurred_at": stamp,
-            "client": "acme", "channel": "call", "queue": "billing", "contact_id": contact,
-            **extra}  # fmt: skip
-    return orjson.dumps(body)
+    return orjson.dumps(numbered(n, kind, at_s, contact, **extra))
 
 
 SCENARIO = [

@@ -22,9 +22,10 @@ from streams.storage.backends.connect import connect
 from streams.storage.backends.protocol import ClickHouse
 from streams.storage.schema.migrate import migrate
 from streams.storage.schema.tables import STORED_COLUMNS
-from tests.cli import cckpi
-from tests.integration.harness import load_through_stages
-from tests.messy import messy_stream
+from tests.helpers.cli import cckpi
+from tests.helpers.events import numbered
+from tests.helpers.harness import load_through_stages
+from tests.helpers.messy import messy_stream
 
 pytestmark = pytest.mark.integration
 DAY = 86_400
@@ -133,10 +134,10 @@ def test_a_contact_whose_arrivals_name_two_customers_goes_with_the_first(tmp_pat
         x, y = next((x, y) for x, y in combinations(CUSTOMERS, 2) if shard_of(store, x) != shard_of(store, y))
         base = BEGIN + 3600
         events = [
-            scenario_event(1, "contact.arrived", base + 5, "c1", customer_id=y),  # a rival arrival
-            scenario_event(2, "contact.arrived", base, "c1", customer_id=x),
-            scenario_event(3, "contact.answered", base + 60, "c1", agent_id="a1"),
-            scenario_event(
+            numbered(1, "contact.arrived", base + 5, "c1", customer_id=y),  # a rival arrival
+            numbered(2, "contact.arrived", base, "c1", customer_id=x),
+            numbered(3, "contact.answered", base + 60, "c1", agent_id="a1"),
+            numbered(
                 4,
                 "contact.ended",
                 base + 400,
@@ -147,7 +148,7 @@ def test_a_contact_whose_arrivals_name_two_customers_goes_with_the_first(tmp_pat
                 wrap_s=30,
                 resolved=True,
             ),
-            scenario_event(5, "contact.arrived", base + 3600, "c2", customer_id=x),  # repeats: no FCR for c1
+            numbered(5, "contact.arrived", base + 3600, "c2", customer_id=x),  # repeats: no FCR for c1
         ]
         load_through_stages(store, events)
         whole = replay(store, SlaSettings(), BEGIN, BEGIN + DAY, None)
@@ -165,10 +166,3 @@ CUSTOMERS = [f"cust-{n}" for n in range(8)]
 
 def shard_of(store: ClickHouse, customer: str) -> int:
     return int(store.query("SELECT modulo(cityHash64('acme', %(c)s), 2)", {"c": customer})[0][0])
-
-
-def scenario_event(n: int, kind: str, at_s: int, contact: str, **extra: object) -> dict[str, Any]:
-    stamp = f"{datetime.fromtimestamp(at_s, UTC):%Y-%m-%dT%H:%M:%S}.000Z"
-    lane = {"client": "acme", "channel": "call", "queue": "billing"}
-    return {"event_id": f"e{n:03d}", "schema_version": 1, "type": kind, "occurred_at": stamp, **lane,
-            "contact_id": contact, **extra}  # fmt: skip

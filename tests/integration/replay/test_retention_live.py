@@ -19,8 +19,9 @@ from schemas.kpi import KpiRow
 from schemas.sla import SlaSettings
 from streams.batch.compute import LineTally, compute_rows, read_events
 from streams.replay.rederive import replay
-from tests.integration.conftest import SIM_END, SIM_START, as_messages, hold_back_early, record_fault
-from tests.integration.harness import new_settings, run_pipeline
+from tests.helpers.events import SIM_END, SIM_START, as_messages, hold_back_early
+from tests.helpers.faults import record_fault
+from tests.helpers.harness import new_settings, run_pipeline
 
 pytestmark = pytest.mark.integration
 

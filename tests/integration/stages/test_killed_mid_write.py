@@ -21,8 +21,8 @@ import orjson
 import pytest
 
 from schemas.sla import SlaSettings
-from streams.batch.breakdowns import grain_rows
 from streams.batch.compute import LineTally, compute_rows, read_events
+from streams.batch.grain_rows import grain_rows
 from streams.engine.retention import Retention
 from streams.stages.contact_stage import ContactStage
 from streams.stages.fcr_stage import FcrStage
@@ -34,9 +34,9 @@ from streams.storage.kpi_reads import read_kpi_rows
 from streams.storage.schema.migrate import migrate
 from streams.storage.state_reads import load_state
 from streams.storage.writer import inserts, write_batch
-from tests.integration.harness import stored_grain_rows
-from tests.messy import messy_stream
-from tests.unit.events import raw
+from tests.helpers.events import raw
+from tests.helpers.harness import stored_grain_rows
+from tests.helpers.messy import messy_stream
 
 pytestmark = pytest.mark.integration
 PARTITIONS = 3

@@ -28,8 +28,8 @@ from streams.storage.kpi_reads import read_kpi_rows
 from streams.storage.schema.migrate import load_migrations, migrate
 from streams.storage.schema.sql_files import MIGRATIONS_DIR
 from streams.storage.tenants import provision_client
-from tests.integration.conftest import SIM_END, SIM_START, as_messages
-from tests.integration.harness import new_settings, run_pipeline
+from tests.helpers.events import SIM_END, SIM_START, as_messages
+from tests.helpers.harness import new_settings, run_pipeline
 
 pytestmark = pytest.mark.integration
 

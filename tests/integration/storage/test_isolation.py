@@ -12,49 +12,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clickhouse_driver import Client
 from clickhouse_driver.errors import ServerException
 
-from cckpi.stack.chserver import ClickHouseServer
 from dashboards.panels import expand_macros
 from producers.simulator import Simulator
 from streams.storage.backends.connect import connect
 from streams.storage.kpi_reads import read_kpi_rows
-from streams.storage.tenants import client_database, client_user
-from tests.cli import cckpi
-from tests.integration.harness import load_through_stages, when_loaded
+from streams.storage.tenants import client_database
+from tests.helpers.cli import cckpi
+from tests.helpers.client_access import PASSWORD, as_client, client_url, provision
+from tests.helpers.harness import load_through_stages
 
 pytestmark = pytest.mark.integration
 START = datetime(2026, 11, 2, 8, tzinfo=UTC)
-PASSWORD = "correct-horse-battery-staple"
-
-
-def provision(
-    server: ClickHouseServer, database: str, client: str, *extra: str
-) -> subprocess.CompletedProcess[str]:
-    users_d = server.root / "users.d"
-    users_d.mkdir(exist_ok=True)
-    env = {**os.environ, "CLICKHOUSE_URL": f"{server.url}/{database}", "CCKPI_DATABASE": database,
-           "CCKPI_CLIENT_PASSWORD": PASSWORD}  # fmt: skip
-    return cckpi("clients", "provision", "--client", client,
-                 "--users-xml", str(users_d / f"{client_user(database, client)}.xml"), *extra,
-                 env=env, timeout=120, check=True)  # fmt: skip
-
-
-def client_url(server: ClickHouseServer, database: str, client: str) -> str:
-    user, own = client_user(database, client), client_database(database, client)
-    return f"clickhouse://{user}:{PASSWORD}@127.0.0.1:{server.tcp_port}/{own}"
-
-
-def as_client(server: ClickHouseServer, database: str, client: str) -> Client:
-    """Connect with the client's credentials once the server has loaded its users.d file."""
-
-    def connect() -> Client:
-        reader = Client.from_url(client_url(server, database, client))
-        reader.execute("SELECT 1")
-        return reader
-
-    return when_loaded(connect)
 
 
 def test_client_a_reads_its_rows_and_cannot_read_client_b(tmp_path: Path, clickhouse_server: Any) -> None:

@@ -16,7 +16,7 @@ from cckpi.stack.chserver import ClickHouseServer
 from streams.settings import Settings
 from streams.storage.backends.connect import connect
 from streams.storage.schema.migrate import load_migrations, migrate
-from tests.integration.pki import Pki, make_pki
+from tests.helpers.pki import Pki, make_pki
 
 pytestmark = pytest.mark.integration
 

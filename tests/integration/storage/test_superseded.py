@@ -14,7 +14,7 @@ from streams.stages.contact_stage import ContactStage
 from streams.storage.backends.connect import connect
 from streams.storage.schema.migrate import migrate
 from streams.storage.writer import write_batch
-from tests.unit.events import raw
+from tests.helpers.events import raw
 
 pytestmark = pytest.mark.integration
 

@@ -25,9 +25,9 @@ from streams.kafka import ensure_topics
 from streams.settings import Settings
 from streams.web.access import COOKIE
 from streams.worker.app import create_app
-from tests.integration.conftest import as_messages
-from tests.integration.harness import new_settings, produce
-from tests.integration.web.test_wallboard import CHROMIUM_ARGS, chromium
+from tests.helpers.browser import CHROMIUM_ARGS, chromium
+from tests.helpers.events import as_messages
+from tests.helpers.harness import new_settings, produce
 
 pytestmark = pytest.mark.integration
 SUPERVISORS = "supervisors-token-0123456789abcdef"

@@ -4,7 +4,6 @@ event changes them by push, without a reload. The test saves a screenshot."""
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from datetime import datetime
 from pathlib import Path
@@ -22,22 +21,11 @@ from streams.engine.staffing import required_for
 from streams.kafka import ensure_topics
 from streams.storage.backends.connect import connect
 from streams.storage.kpi_reads import read_kpi_rows
-from tests.integration.conftest import as_messages
-from tests.integration.harness import Message, new_settings, produce
+from tests.helpers.browser import CHROMIUM_ARGS, chromium
+from tests.helpers.events import as_messages
+from tests.helpers.harness import Message, new_settings, produce
 
 pytestmark = pytest.mark.integration
-
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-
-
-def chromium() -> str:
-    found = shutil.which("chromium")
-    if not found:
-        raise RuntimeError("Debian's chromium is not installed: apt-get install -y chromium")
-    return found
 
 
 def offered(page: Any, card: str) -> int:

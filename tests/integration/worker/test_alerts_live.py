@@ -17,9 +17,9 @@ from cckpi.stack.broker import TansuBroker, free_port
 from cckpi.stack.launcher import WorkerProcess
 from cckpi.stack.processes import wait_until
 from streams.storage.alert_log import read_alerts
-from tests.integration.harness import PipelineRun, new_settings, produce
-from tests.messy import Message
-from tests.unit.events import raw
+from tests.helpers.events import raw
+from tests.helpers.harness import PipelineRun, new_settings, produce
+from tests.helpers.messy import Message
 
 pytestmark = pytest.mark.integration
 

@@ -30,8 +30,8 @@ from schemas.kpi import OUTPUT_COLUMNS
 from streams.batch.compute import compute_file
 from streams.kafka import ensure_topics
 from streams.replay.kafka_source import read_topic
-from tests.cli import cckpi, cckpi_command
-from tests.integration.harness import PipelineRun, new_settings
+from tests.helpers.cli import cckpi, cckpi_command
+from tests.helpers.harness import PipelineRun, new_settings
 
 pytestmark = pytest.mark.integration
 MOTO = "moto[server]==5.2.6"  # an S3 emulator, pinned

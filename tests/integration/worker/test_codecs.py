@@ -16,9 +16,9 @@ from schemas.kpi import OUTPUT_COLUMNS
 from streams.batch.compute import LineTally, compute_rows, read_events
 from streams.kafka import ensure_topics
 from streams.replay.kafka_source import read_topic
-from tests.cli import cckpi
-from tests.integration.harness import PipelineRun, drain, new_settings, produce_librdkafka
-from tests.messy import messy_stream
+from tests.helpers.cli import cckpi
+from tests.helpers.harness import PipelineRun, drain, new_settings, produce_librdkafka
+from tests.helpers.messy import messy_stream
 
 pytestmark = pytest.mark.integration
 

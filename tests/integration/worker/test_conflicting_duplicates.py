@@ -19,8 +19,8 @@ from producers.outputs import message_key
 from schemas.kpi import OUTPUT_COLUMNS
 from streams.batch.compute import LineTally, compute_rows, read_events
 from streams.engine.copies import CONFLICT_REASON, rank
-from tests.integration.harness import Message, drain, new_settings, produce, run_pipeline
-from tests.unit.stages.test_live_copies import conflicts
+from tests.helpers.events import conflicts
+from tests.helpers.harness import Message, drain, new_settings, produce, run_pipeline
 
 pytestmark = pytest.mark.integration
 

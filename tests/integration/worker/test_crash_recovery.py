@@ -26,13 +26,13 @@ from cckpi.stack.chserver import ClickHouseServer
 from cckpi.stack.launcher import WorkerProcess, wait_drained
 from schemas.kpi import OUTPUT_COLUMNS, KpiRow
 from schemas.sla import SlaSettings
-from streams.batch.breakdowns import grain_rows
 from streams.batch.compute import LineTally, compute_rows, read_events
+from streams.batch.grain_rows import grain_rows
 from streams.kafka import committed_offsets
 from streams.storage.kpi_reads import read_kpi_rows
-from tests.integration.conftest import record_fault
-from tests.integration.harness import PipelineRun, new_settings, produce_librdkafka, stored_grain_rows
-from tests.messy import MessyStream, messy_stream
+from tests.helpers.faults import record_fault
+from tests.helpers.harness import PipelineRun, new_settings, produce_librdkafka, stored_grain_rows
+from tests.helpers.messy import MessyStream, messy_stream
 
 pytestmark = pytest.mark.integration
 BREAKDOWNS = ("reasons", "agents")

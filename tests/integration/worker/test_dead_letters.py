@@ -13,10 +13,10 @@ from kafka import KafkaConsumer, TopicPartition
 from cckpi.stack.broker import TansuBroker
 from schemas.kpi import OUTPUT_COLUMNS
 from streams.batch.compute import LineTally, compute_rows, read_events
-from tests.bad_messages import BAD_MESSAGES
-from tests.integration.conftest import as_messages, record_fault
-from tests.integration.harness import Message, new_settings, run_pipeline
-from tests.unit.events import raw
+from tests.helpers.bad_messages import BAD_MESSAGES
+from tests.helpers.events import as_messages, raw
+from tests.helpers.faults import record_fault
+from tests.helpers.harness import Message, new_settings, run_pipeline
 
 pytestmark = pytest.mark.integration
 

@@ -13,11 +13,12 @@ import pytest
 from cckpi.stack.broker import TansuBroker
 from schemas.kpi import OUTPUT_COLUMNS
 from schemas.sla import SlaSettings
-from streams.batch.breakdowns import grain_rows
 from streams.batch.compute import LineTally, compute_rows, read_events
-from tests.cli import cckpi
-from tests.integration.conftest import as_messages, hold_back_early, record_fault, write_jsonl
-from tests.integration.harness import new_settings, run_pipeline
+from streams.batch.grain_rows import grain_rows
+from tests.helpers.cli import cckpi
+from tests.helpers.events import as_messages, hold_back_early, write_jsonl
+from tests.helpers.faults import record_fault
+from tests.helpers.harness import new_settings, run_pipeline
 
 pytestmark = pytest.mark.integration
 
@@ -67,7 +68,7 @@ def test_stream_rows_equal_cckpi_compute(
     minute_offered = sum(r.offered for r in run.kpi_rows(60))
     assert minute_offered == sum(r["offered"] for r in expected)
     # Rows by reason, per agent and for staffing too (the command line prints these in
-    # tests/unit/cli/test_grains.py).
+    # tests/unit/cckpi/test_grains.py).
     for grain in ("reasons", "agents", "staffing"):
         wanted = offline(grain, (orjson.dumps(e) for e in simulated_events))
         assert len(wanted) > 100 and any(r.get("fcr_success") for r in wanted) == (grain != "staffing")

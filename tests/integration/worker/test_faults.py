@@ -16,11 +16,12 @@ from cckpi.stack.chserver import ClickHouseServer
 from cckpi.stack.launcher import WorkerProcess, wait_drained
 from schemas.kpi import OUTPUT_COLUMNS
 from schemas.sla import SlaSettings
-from streams.batch.breakdowns import grain_rows
 from streams.batch.compute import LineTally, compute_rows, read_events
+from streams.batch.grain_rows import grain_rows
 from streams.kafka import committed_offsets, ensure_topics
-from tests.integration.conftest import as_messages, record_fault
-from tests.integration.harness import PipelineRun, new_settings, produce, stored_grain_rows
+from tests.helpers.events import as_messages
+from tests.helpers.faults import record_fault
+from tests.helpers.harness import PipelineRun, new_settings, produce, stored_grain_rows
 
 pytestmark = pytest.mark.integration
 

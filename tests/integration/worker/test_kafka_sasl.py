@@ -31,8 +31,8 @@ from cckpi.stack.broker import TansuBroker, free_port
 from cckpi.stack.launcher import kafka_access_env
 from schemas.kpi import OUTPUT_COLUMNS
 from streams.batch.compute import compute_file
-from tests.cli import cckpi
-from tests.integration.harness import drain, new_settings
+from tests.helpers.cli import cckpi
+from tests.helpers.harness import drain, new_settings
 
 pytestmark = pytest.mark.integration
 

@@ -22,9 +22,9 @@ from cckpi.stack.launcher import kafka_access_env
 from schemas.kpi import OUTPUT_COLUMNS
 from streams.batch.compute import compute_file
 from streams.kafka import ensure_topics
-from tests.cli import cckpi
-from tests.integration.harness import drain, new_settings
-from tests.integration.pki import Pki, make_pki
+from tests.helpers.cli import cckpi
+from tests.helpers.harness import drain, new_settings
+from tests.helpers.pki import Pki, make_pki
 
 pytestmark = pytest.mark.integration
 

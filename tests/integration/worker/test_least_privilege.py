@@ -27,9 +27,9 @@ from streams.kafka import ensure_topics
 from streams.settings import Settings
 from streams.storage.backends.connect import connect
 from streams.storage.kpi_reads import read_kpi_rows
-from tests.cli import cckpi
-from tests.integration.conftest import as_messages
-from tests.integration.harness import new_settings, produce, when_loaded
+from tests.helpers.cli import cckpi
+from tests.helpers.events import as_messages
+from tests.helpers.harness import new_settings, produce, when_loaded
 
 pytestmark = pytest.mark.integration
 WORKER, PASSWORD = "cckpi_worker_only", "w0rker: @/#%'\" pass"

@@ -13,9 +13,9 @@ import pytest
 from cckpi.stack.broker import TansuBroker
 from cckpi.stack.launcher import WorkerProcess, wait_drained
 from cckpi.stack.processes import wait_until
-from tests.integration.harness import new_settings, produce
-from tests.messy import Message
-from tests.unit.events import raw
+from tests.helpers.events import raw
+from tests.helpers.harness import new_settings, produce
+from tests.helpers.messy import Message
 
 pytestmark = pytest.mark.integration
 

@@ -12,8 +12,8 @@ from cckpi.stack.broker import TansuBroker
 from cckpi.stack.launcher import WorkerProcess, wait_drained
 from schemas.kpi import OUTPUT_COLUMNS
 from streams.batch.compute import LineTally, compute_rows, read_events
-from tests.integration.harness import PipelineRun, new_settings, produce_librdkafka, run_pipeline
-from tests.messy import Message, messy_stream
+from tests.helpers.harness import PipelineRun, new_settings, produce_librdkafka, run_pipeline
+from tests.helpers.messy import Message, messy_stream
 
 pytestmark = pytest.mark.integration
 

@@ -15,8 +15,8 @@ from cckpi.stack.launcher import WORKER_COMMAND, WorkerProcess, wait_drained
 from schemas.kpi import OUTPUT_COLUMNS
 from streams.batch.compute import LineTally, compute_rows, read_events
 from streams.storage.schema.migrate import load_migrations
-from tests.integration.conftest import as_messages
-from tests.integration.harness import PipelineRun, new_settings, produce
+from tests.helpers.events import as_messages
+from tests.helpers.harness import PipelineRun, new_settings, produce
 
 pytestmark = pytest.mark.integration
 STARTS = {"cckpi worker": WORKER_COMMAND, "python -m streams worker": ("-m", "streams", "worker")}

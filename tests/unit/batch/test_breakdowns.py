@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from schemas.sla import SlaFile, SlaSettings
-from streams.batch.breakdowns import grain_rows
 from streams.batch.compute import compute_rows
-from tests.unit.events import abandoned, answered, arrived, ended, event, survey
+from streams.batch.grain_rows import grain_rows
+from tests.helpers.events import abandoned, answered, arrived, ended, event, survey
 
 SLA = SlaSettings()
 HOUR = 3600.0

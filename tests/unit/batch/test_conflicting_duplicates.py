@@ -15,7 +15,7 @@ import pytest
 from streams.batch.compute import compute_bytes
 from streams.batch.jsonl import LineTally, read_events
 from streams.engine.copies import CONFLICT_REASON
-from tests.unit.events import raw
+from tests.helpers.events import raw
 
 
 def line(body: dict[str, Any]) -> bytes:

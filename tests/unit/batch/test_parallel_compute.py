@@ -14,8 +14,8 @@ from streams.batch.compute import compute_bytes
 from streams.batch.packed import Packed
 from streams.batch.parallel import batch_messages
 from streams.batch.routing import owners, route_keys
-from streams.engine.kpi import FCR
-from tests.bad_messages import BAD_MESSAGES
+from streams.engine.contributions import FCR
+from tests.helpers.bad_messages import BAD_MESSAGES
 
 EVENTS = [e for _, e in Simulator(datetime(2026, 11, 23, tzinfo=UTC), seed=9).events(
     datetime(2026, 11, 23, 12, tzinfo=UTC))]  # fmt: skip

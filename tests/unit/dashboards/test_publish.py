@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 from dashboards.panels import DASHBOARDS
-from tests.cli import cckpi
+from tests.helpers.cli import cckpi
 
 
 class FakeGrafana(BaseHTTPRequestHandler):

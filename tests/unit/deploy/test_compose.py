@@ -8,7 +8,7 @@ import re
 import pytest
 import yaml
 
-from tests.compose import ROOT, MissingVariable, compose, interpolate, mounts, service_environment
+from tests.helpers.compose import ROOT, MissingVariable, compose, interpolate, mounts, service_environment
 
 COMPOSE = compose()
 TEXT = (ROOT / "docker-compose.yml").read_text()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.compose import ROOT, MissingVariable, compose, interpolate, mounts
+from tests.helpers.compose import ROOT, MissingVariable, compose, interpolate, mounts
 
 COMPOSE = compose()
 SERVICES = COMPOSE["services"]

@@ -9,7 +9,7 @@ import pytest
 
 from schemas.sla import SlaFile, SlaSettings
 from streams.batch.compute import compute_rows
-from tests.unit.events import abandoned, answered, arrived, at, ended, event, replied, survey
+from tests.helpers.events import abandoned, answered, arrived, at, ended, event, replied, survey
 
 DAY = 86_400.0
 

@@ -16,8 +16,8 @@ from producers.bridges.queue_map import QueueMap, QueueTarget
 from schemas.events import Rejection
 from schemas.sla import SlaSettings
 from schemas.wire import parse_event
-from streams.batch.breakdowns import grain_rows
 from streams.batch.compute import LineTally, compute_rows, read_events
+from streams.batch.grain_rows import grain_rows
 
 T = 1_741_595_400  # 2025-03-10T08:30:00Z, an interval boundary
 ACME = QueueMap(

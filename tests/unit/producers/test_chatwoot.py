@@ -11,37 +11,11 @@ from producers.bridges.queue_map import QueueMap, QueueTarget
 from schemas.events import Rejection
 from schemas.wire import parse_event
 from streams.batch.compute import LineTally, compute_rows, read_events
-from tests.unit.producers.chatwoot_payloads import T, created, csat, message, resolved
+from tests.helpers.chatwoot_payloads import T, created, message, payloads, resolved
 
 MAP = QueueMap(
     queues={"1": QueueTarget(client="acme", queue="web"), "2": QueueTarget(client="acme", queue="mail")}
 )
-
-
-def payloads(t: int) -> list[dict]:  # type: ignore[type-arg]
-    """A hand-made day of Chatwoot webhooks from ``t`` on."""
-    return [
-        # 10: a web chat answered after 15 s by agent 1, resolved 5 minutes later, rated 5.
-        created(10, t),
-        message(10, t + 3, kind="incoming", sender_type="contact"),
-        message(10, t + 15),
-        message(10, t + 60),
-        resolved(10, t + 315),
-        csat(10, t + 316, None),
-        csat(10, t + 320, 5),
-        # 11: a chat nobody answered, resolved after 40 s: abandoned.
-        created(11, t + 30, contact=13),
-        resolved(11, t + 70, contact=13),
-        # 12: an email (another inbox) replied after 30 minutes, resolved an hour later.
-        created(12, t + 60, inbox=2, channel="Channel::Email", contact=14),
-        message(12, t + 1860, inbox=2, channel="Channel::Email", contact=14),
-        resolved(12, t + 5460, inbox=2, channel="Channel::Email", contact=14),
-        # A bot's and a private note are not an agent's answer; other events are counted, not used.
-        created(13, t + 100, contact=15),
-        message(13, t + 101, sender_type="agent_bot", contact=15),
-        {**message(13, t + 102, contact=15), "private": True},
-        {"event": "contact_created", "id": 15},
-    ]
 
 
 PAYLOADS = payloads(T)

@@ -18,7 +18,7 @@ from producers.bridges.queue_map import QueueMap, QueueTarget
 from schemas.events import Rejection
 from schemas.wire import parse_event
 from streams.batch.compute import LineTally, compute_rows, read_events
-from tests.unit.producers.chatwoot_versions import (
+from tests.helpers.chatwoot_versions import (
     VERSIONS,
     conversation,
     csat,

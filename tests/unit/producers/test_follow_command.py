@@ -11,7 +11,7 @@ from pathlib import Path
 
 import orjson
 
-from tests.cli import cckpi_command
+from tests.helpers.cli import cckpi_command
 
 T = 1_790_000_100 - 1_790_000_100 % 900
 

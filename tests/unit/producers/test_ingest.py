@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 
 from producers.ingest import PARTIAL, ingest
-from tests.unit.events import raw
+from tests.helpers.events import raw
 
 
 def test_a_batch_with_bad_lines_is_taken_in_part_and_says_which() -> None:

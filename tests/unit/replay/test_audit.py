@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from streams.batch.digests import inputs_digest
-from streams.engine.kpi import HANDLE, OFFERED, WIDTH
+from streams.engine.contributions import HANDLE, OFFERED, WIDTH
 from streams.replay.comparison import Difference, differences, totals
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from schemas.events import ContactArrived, Rejection, validate_event
 from schemas.wire import parse_event
-from tests.bad_messages import BAD_MESSAGES, GOOD, _with
+from tests.helpers.bad_messages import BAD_MESSAGES, GOOD, _with
 
 
 @pytest.mark.parametrize(("payload", "words"), BAD_MESSAGES, ids=[w for _, w in BAD_MESSAGES])

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from producers.simulator import Simulator
 from schemas.events import Rejection, validate_event
 from schemas.wire import _SLICE, parse_event, parse_events
-from tests.bad_messages import BAD_MESSAGES
+from tests.helpers.bad_messages import BAD_MESSAGES
 
 SAMPLES = [e for _, e in Simulator(datetime(2026, 11, 23, 8, tzinfo=UTC), seed=4).events(
     datetime(2026, 11, 23, 9, tzinfo=UTC))]  # fmt: skip

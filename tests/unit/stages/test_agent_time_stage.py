@@ -11,12 +11,12 @@ from collections import defaultdict
 import pytest
 
 from schemas.sla import SlaSettings
-from streams.batch.breakdowns import breakdown_vectors
+from streams.batch.grain_rows import breakdown_vectors
 from streams.batch.jsonl import LineTally, read_events
 from streams.engine.agent_time import STATES
 from streams.engine.retention import Retention
 from streams.stages.contact_stage import ContactStage
-from tests.messy import messy_stream
+from tests.helpers.messy import messy_stream
 
 HOUR_US = 3600 * 10**6
 PARTITIONS = 3

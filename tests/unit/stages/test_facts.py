@@ -6,7 +6,7 @@ from streams.batch.whole_set import merge_contacts
 from streams.engine.contacts import ContactState
 from streams.engine.fcr import Fact, fact_of
 from streams.stages.facts import decode_facts, encode_facts
-from tests.unit.events import abandoned, answered, arrived, ended, replied, survey
+from tests.helpers.events import abandoned, answered, arrived, ended, replied, survey
 
 
 def contact(*events: object) -> ContactState:

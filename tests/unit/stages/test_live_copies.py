@@ -16,40 +16,15 @@ import pytest
 from producers.outputs import message_key
 from producers.simulator import Simulator
 from schemas.sla import SlaSettings
-from streams.batch.breakdowns import breakdown_vectors
 from streams.batch.compute import LineTally, compute_rows, read_events
+from streams.batch.grain_rows import breakdown_vectors
 from streams.engine.agent_time import STATES
 from streams.engine.contact_copies import Verdict, digest_of, merge, rank_of
 from streams.engine.contacts import ContactState
 from streams.engine.copies import CONFLICT_REASON
 from streams.stages.contact_stage import ContactStage
-from tests.unit.events import answered, arrived, ended, raw, survey
-from tests.unit.stages.test_pipeline_restore import FakeTables, run
-
-
-def conflicts(events: list[dict[str, Any]], rng: random.Random, share: float) -> list[dict[str, Any]]:
-    """Copies of some contact events under their own ids with other content: a rating changed,
-    a talk time, a time, a type, a resolution."""
-    copies = []
-    for event in events:
-        if "contact_id" not in event or rng.random() > share:
-            continue
-        copy = dict(event)
-        kind = event["type"]
-        if kind == "survey.answered":
-            copy["csat"] = rng.randint(1, 5)
-            copy.pop("nps", None)
-        elif kind == "contact.ended":
-            copy.update(talk_s=round(rng.uniform(1, 900), 3), resolved=not event["resolved"])
-        elif kind == "contact.answered":
-            copy["type"] = "contact.abandoned"
-            copy.pop("agent_id", None)
-        else:
-            stamp = copy["occurred_at"]
-            copy["occurred_at"] = stamp[:17] + f"{rng.randint(0, 59):02d}" + stamp[19:]
-        if copy != event:
-            copies.append(copy)
-    return copies
+from tests.helpers.events import answered, arrived, conflicts, ended, raw, survey
+from tests.helpers.stage_runs import FakeTables, run
 
 
 def stream(seed: int) -> list[bytes]:

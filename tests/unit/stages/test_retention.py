@@ -25,8 +25,8 @@ from streams.stages.fcr_book import FcrBook
 from streams.stages.fcr_stage import FcrStage
 from streams.stages.output import StageOutput
 from streams.storage.writer import inserts
-from tests.unit.events import abandoned, answered, arrived, ended, survey
-from tests.unit.stages.test_pipeline_restore import PARTITIONS, FakeTables, msgspec_to_dict, partition_of
+from tests.helpers.events import abandoned, answered, arrived, ended, survey
+from tests.helpers.stage_runs import PARTITIONS, FakeTables, msgspec_to_dict, partition_of
 
 HOUR_US = 3_600_000_000
 

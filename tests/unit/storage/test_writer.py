@@ -9,7 +9,7 @@ from streams.stages.contact_stage import ContactStage
 from streams.stages.fcr_stage import FcrStage
 from streams.storage.schema.tables import CONTACT_COLUMNS, KPI_COLUMNS, kpi_columns
 from streams.storage.writer import ORDER, inserts
-from tests.unit.events import raw
+from tests.helpers.events import raw
 
 
 def test_one_insert_per_table_and_columns_in_order_whatever_the_partitions() -> None:
@@ -34,7 +34,7 @@ def test_one_insert_per_table_and_columns_in_order_whatever_the_partitions() -> 
     fcr = FcrStage(sources=3)
     for p in range(3):
         fcr.restore(p, [])
-    two = list(inserts(fcr.ingest([(p, 0, m) for p, m in out.facts], version=2), "fcr", 0))
+    two = list(inserts(fcr.ingest(out.fact_records(), version=2), "fcr", 0))
     kpi = [(table, columns) for table, columns, _ in two if table.startswith("kpi_")]
     assert kpi == [
         ("kpi_interval", kpi_columns(("fcr_success",))),

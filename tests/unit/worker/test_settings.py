@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from streams.settings import Settings
-from tests.cli import cckpi
+from tests.helpers.cli import cckpi
 
 AWKWARD = ["p@ss:w/rd", "with space", "q'uote\"d", "#%25hash", "ünï/cöde?x=1"]
 

@@ -12,8 +12,8 @@ import pytest
 from schemas.sla import SlaSettings
 from streams.batch.packed import Packed
 from streams.batch.parallel import batch_messages, messages_done
-from tests.cli import cckpi, cckpi_command
-from tests.messy import messy_stream
+from tests.helpers.cli import cckpi, cckpi_command
+from tests.helpers.messy import messy_stream
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import cckpi, cckpi_command
+from tests.helpers.cli import cckpi, cckpi_command
 
 pytestmark = pytest.mark.integration
 

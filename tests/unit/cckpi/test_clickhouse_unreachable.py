@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import socket
 
-from tests.cli import cckpi
+from tests.helpers.cli import cckpi
 
 
 def test_an_unreachable_clickhouse_is_one_line() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from tests.cli import cckpi
+from tests.helpers.cli import cckpi
 
 pytestmark = pytest.mark.integration
 

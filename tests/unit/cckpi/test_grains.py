@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from schemas.breakdowns import STAFFING_COLUMNS
-from tests.cli import cckpi
+from tests.helpers.cli import cckpi
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -13,8 +13,8 @@ import pytest
 from cckpi.report_formats import charts, people_tables, write_report
 from producers.simulator import Simulator, opening
 from schemas.sla import load_sla
-from streams.batch.breakdowns import grain_rows
 from streams.batch.compute import LineTally, compute_file, compute_rows, read_events
+from streams.batch.grain_rows import grain_rows
 from streams.engine.intervals import parse_iso
 from streams.engine.monthly import build_report
 from streams.engine.periods import local_day, month_bounds

@@ -8,9 +8,9 @@ from typing import Any
 
 from dashboards.panels import DASHBOARDS, expand_macros
 from streams.storage.backends.protocol import ClickHouse
-from tests.integration.conftest import SIM_END, SIM_START
+from tests.helpers.events import SIM_END, SIM_START
 
-SLA_FILE = Path(__file__).resolve().parents[3] / "sla.example.yaml"
+SLA_FILE = Path(__file__).resolve().parents[2] / "sla.example.yaml"
 CLIENT, ZONE = "acme", "Europe/Zurich"
 NOW = int(datetime(2026, 11, 23, 11, 7, tzinfo=UTC).timestamp())  # "now" for the wallboard
 FROM, TO = int(SIM_START.timestamp()) - 3600, int(SIM_END.timestamp())

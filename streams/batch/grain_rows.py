@@ -20,8 +20,8 @@ from streams.engine.agent_time import (
     handled_part,
     ordered,
 )
+from streams.engine.contributions import FCR, contribution
 from streams.engine.intervals import INTERVAL_S, interval_start
-from streams.engine.kpi import FCR, contribution
 from streams.engine.reasons import ReasonKey, reason_part
 from streams.engine.rows import agent_output_rows, reason_output_rows
 from streams.engine.staffing_rows import staffing_rows

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cckpi.stack.folder_lock import FolderInUse, holding
-from tests.cli import cckpi
+from tests.helpers.cli import cckpi
 
 _HOLDER = """
 import sys, time

@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.cli import cckpi
+from tests.helpers.cli import cckpi
 
 HEAVY = ("faust", "mode", "aiokafka", "kafka", "chdb", "clickhouse_driver", "pandas", "pyarrow",
          "matplotlib", "numpy", "rich", "pydantic", "pydantic_settings", "msgspec", "yaml",

@@ -21,6 +21,7 @@ from schemas.sla import SlaSettings
 from streams.kafka import ensure_topics
 from streams.settings import Settings
 from streams.stages.contact_stage import ContactStage
+from streams.stages.direct import both_stages
 from streams.stages.fcr_stage import FcrStage
 from streams.storage.backends.connect import connect
 from streams.storage.backends.protocol import ClickHouse
@@ -28,7 +29,7 @@ from streams.storage.breakdown_reads import read_agent_rows, read_reason_rows, r
 from streams.storage.kpi_reads import read_kpi_rows
 from streams.storage.schema.migrate import migrate
 from streams.storage.writer import write_batch
-from tests.messy import Message
+from tests.helpers.messy import Message
 
 __all__ = ["Message", "PipelineRun", "drain", "new_settings", "produce", "produce_librdkafka", "run_pipeline",
            "when_loaded"]  # fmt: skip
@@ -163,6 +164,6 @@ def load_through_stages(store: ClickHouse, events: list[dict[str, Any]]) -> None
     contacts.restore(0, [])
     fcr.restore(0, [])
     records = [(0, offset, orjson.dumps(e)) for offset, e in enumerate(events)]
-    writes = contacts.ingest(records, version=time.time_ns(), now_s=int(time.time()))
-    write_batch(store, writes, "contact-events")
-    write_batch(store, fcr.ingest([(p, 0, m) for p, m in writes.facts], version=time.time_ns()), "fcr")
+    one, two = both_stages(contacts, fcr, records, version=time.time_ns(), now_s=int(time.time()))
+    write_batch(store, one, "contact-events")
+    write_batch(store, two, "fcr")
