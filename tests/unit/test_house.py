@@ -385,3 +385,36 @@ def test_test_folders_are_named_after_what_they_test() -> None:
     for level in ("unit", "integration"):
         folders = {p.name for p in (TESTS / level).iterdir() if p.is_dir() and p.name != "__pycache__"}
         assert folders - packages - {"deploy"} == set(), level
+
+
+def _readme_layers() -> list[str]:
+    """The units of the README's layout drawing, top to bottom (a package's members under it)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    drawing = readme.split("### Layout", 1)[1].split("```", 2)[1]
+    layers: list[str] = []
+    top = ""
+    for line in drawing.splitlines():
+        entry = re.match(r"^(  )?([a-z_]+)(/\S*|\.py)(?=\s|$)", line)
+        if entry is None or entry.group(2) in ("tests", "docs"):
+            continue
+        if not entry.group(1):
+            top = entry.group(2)
+        name = top if not entry.group(1) else f"{top}.{entry.group(2)}"
+        if name not in layers:
+            layers.append(name)
+    return layers
+
+
+def test_imports_only_go_down_the_readme_layout() -> None:
+    """A module imports only units drawn above its own in the README, its own unit, or the
+    rooms drawn inside it (cckpi's commands start its stack and its bench)."""
+    layers = _readme_layers()
+    assert {"schemas", "streams.engine", "streams.worker", "producers", "cckpi"} <= set(layers)
+
+    def layer(module: str) -> str:
+        return max((u for u in layers if module == u or module.startswith(u + ".")), key=len)
+
+    upward = sorted({(layer(m), layer(d)) for m, deps in GRAPH.items() for d in deps
+                     if layers.index(layer(d)) > layers.index(layer(m))
+                     and not layer(d).startswith(f"{layer(m)}.")})  # fmt: skip
+    assert upward == [], "import only what the README draws above, or redraw it"
