@@ -9,7 +9,7 @@ the two equal. "Now" is the end of the rule's time range (Grafana: the evaluatio
 
 from __future__ import annotations
 
-from dashboards.sql_parts import CLIENT, misses_sql, ratio, service_level, sums
+from dashboards.sql_parts import CLIENT, SYNCHRONOUS_SQL, misses_sql, ratio, service_level, sums
 
 WINDOW = "interval_start >= $__toTime - 900 - toUInt32($__toTime) % 60 AND interval_start <= $__toTime"
 LANE_SETTINGS = (
@@ -63,9 +63,9 @@ FROM ({WAITING}) AS waiting
 ANY LEFT JOIN ({LANE_SETTINGS}) AS settings USING (client, queue, channel)
 ORDER BY client, queue, channel"""
 
-# A call or chat waiting while no agent of its queue is available (an email backlog is normal).
+# A call or chat waiting while no agent of its queue is available (a backlog of written work is normal).
 NO_AGENT_RULE = f"""SELECT client, queue, channel,
-  toFloat64(alerts_enabled = 1 AND channel != 'email' AND available = 0) AS holds
+  toFloat64(alerts_enabled = 1 AND {SYNCHRONOUS_SQL} AND available = 0) AS holds
 FROM (
   SELECT * FROM ({WAITING}) AS waiting
   ANY LEFT JOIN (SELECT client, queue, countIf(state = 'available') AS available

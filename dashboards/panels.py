@@ -16,6 +16,7 @@ from dashboards.effort_sql import EFFORT_BY_QUEUE, REASONS_RANKED
 from dashboards.interpolation import expand_macros as expand_macros  # the tests' and benchmark's name
 from dashboards.people_sql import AGENTS_OVER_RANGE, OCCUPANCY_BY_QUEUE, STAFFING, STATE_TIME_BY_QUEUE
 from dashboards.sql_parts import (
+    CHANNEL_COLUMNS,
     CLIENT,
     FORMULA,
     GRAIN,
@@ -136,8 +137,7 @@ def _client_day_sl() -> str:
 
 def _client_volume() -> str:
     return _by_day(
-        "sumIf(offered, channel = 'call') AS calls, sumIf(offered, channel = 'email') AS emails, "
-        "sumIf(offered, channel = 'chat') AS chats"
+        ", ".join(f"sumIf(offered, channel = '{c}') AS {name}" for c, name in CHANNEL_COLUMNS.items())
     )
 
 
@@ -175,7 +175,7 @@ def _client_first_response() -> str:
   {ratio(s["first_response_us_sum"], s["first_responses"])} / 1000000 AS avg_first_response_s,
   {ratio(s["first_responses_in_target"], s["first_responses"])} AS within_target
 FROM kpi_interval FINAL
-WHERE client = {CLIENT} AND $__timeFilter(interval_start) AND channel IN ('email', 'chat')
+WHERE client = {CLIENT} AND $__timeFilter(interval_start) AND channel != 'call'
 GROUP BY channel
 ORDER BY channel"""
 

@@ -5,7 +5,7 @@ among the tables a client's reader sees."""
 from __future__ import annotations
 
 from dashboards.erlang_sql import required_agents_sql
-from dashboards.sql_parts import CLIENT, ratio
+from dashboards.sql_parts import CLIENT, SYNCHRONOUS_SQL, ratio
 from streams.engine.intervals import INTERVAL_S
 from streams.engine.staffing import MAX_TARGET
 
@@ -20,7 +20,7 @@ def _staffing() -> str:
     )
     return f"""SELECT interval_start, queue, channel, offered, aht_s, traffic_erlangs,
   multiIf(offered = 0, toNullable(toUInt64(0)), aht_s IS NULL OR aht_s <= 0, NULL,
-          channel = 'email', toNullable(toUInt64(ceil(traffic_erlangs))), toNullable({required})) AS required_agents,
+          NOT {SYNCHRONOUS_SQL}, toNullable(toUInt64(ceil(traffic_erlangs))), toNullable({required})) AS required_agents,
   staffed_agents,
   if(required_agents IS NULL, NULL, greatest(0, required_agents - staffed_agents)) AS shortfall_agents
 FROM (

@@ -4,6 +4,7 @@ and chDB alike)."""
 
 from __future__ import annotations
 
+from schemas.channels import CHANNELS, SYNCHRONOUS
 from schemas.targets import rule
 
 
@@ -19,6 +20,11 @@ def variable(name: str) -> str:
     """
     return f"decodeURLComponent('${{{name}:percentencode}}')"
 
+
+# The channels whose customers wait on the line (short abandons, Erlang C, no-agent alerts).
+SYNCHRONOUS_SQL = f"channel IN ({', '.join(repr(c) for c in sorted(SYNCHRONOUS))})"
+# One column per channel, as the volume panels show them: calls, chats, emails, ...
+CHANNEL_COLUMNS = {channel: f"{channel}s" for channel in CHANNELS}
 
 CLIENT = variable("client")
 TIMEZONE = variable("timezone")

@@ -22,9 +22,9 @@ from pydantic import (
     model_validator,
 )
 
+from schemas.channels import Channel
 from schemas.stamps import parse_rfc3339
 
-Channel = Literal["call", "email", "chat"]
 AgentStateName = Literal["available", "busy", "wrap", "away", "offline"]
 NonEmpty = Annotated[str, Field(min_length=1, max_length=256)]
 

@@ -15,18 +15,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
 
+from schemas.channels import CHANNELS as CHANNELS
+from schemas.channels import DEFAULT_FIRST_RESPONSE_S as DEFAULT_FIRST_RESPONSE_S
+from schemas.channels import DEFAULT_THRESHOLD_S as DEFAULT_THRESHOLD_S
+from schemas.channels import Channel
 from schemas.config_file import ConfigError, read_config
-from schemas.events import Channel
 from schemas.stamps import US_PER_S
 from schemas.targets import AMBER_BAND as AMBER_BAND  # the rule every view judges targets by
 from schemas.targets import meets as meets
 from schemas.targets import status as status
 
-CHANNELS: tuple[Channel, ...] = ("call", "email", "chat")
-DEFAULT_THRESHOLD_S: dict[str, float] = {"call": 20.0, "chat": 20.0, "email": 7200.0}
 DEFAULT_TARGET = 0.80
-# Not in the contract: usual first-response targets (email counted in business time).
-DEFAULT_FIRST_RESPONSE_S: dict[str, float | None] = {"call": None, "chat": 60.0, "email": 4 * 3600.0}
 SHORT_ABANDON_S = 5.0
 DEFAULT_ALERT_MIN_OFFERED = 5
 DEFAULT_CHAT_CONCURRENCY = 3  # kpis.md: staffing divides chat traffic by it

@@ -16,12 +16,12 @@ from typing import Annotated, ClassVar, Literal
 import msgspec
 from msgspec import Meta, Struct
 
+from schemas.channels import Channel
 from schemas.events import MAX_SECONDS, RFC3339, Rejection, epoch_us, validate_event
 from schemas.stamps import moments_us, parse_rfc3339
 
 Text = Annotated[str, Meta(min_length=1, max_length=256)]
 Seconds = Annotated[float, Meta(ge=0, le=MAX_SECONDS)]
-ChannelName = Literal["call", "email", "chat"]
 
 
 class _Event(Struct, tag_field="type", kw_only=True):
@@ -41,7 +41,7 @@ class _Event(Struct, tag_field="type", kw_only=True):
 class _ContactEvent(_Event, kw_only=True):
     """Fields every contact event carries (mirrors ``schemas.events._ContactEnvelope``)."""
 
-    channel: ChannelName
+    channel: Channel
     contact_id: Text
     customer_id: Text | None = None
     agent_id: Text | None = None
@@ -93,7 +93,7 @@ class SurveyAnswered(_ContactEvent, tag="survey.answered"):
 class AgentState(_Event, tag="agent.state"):
     agent_id: Text
     state: Literal["available", "busy", "wrap", "away", "offline"]
-    channel: ChannelName | None = None
+    channel: Channel | None = None
     type: ClassVar[str] = "agent.state"
 
 

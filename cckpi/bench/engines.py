@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from cckpi.bench.workloads import Message
+from schemas.channels import DEFAULT_THRESHOLD_S
 from schemas.sla import SlaSettings
+from schemas.stamps import US_PER_S
 from streams.batch.compute import compute_file
 from streams.engine.contributions import IDX, Vector
 from streams.engine.totals import RowKey
@@ -23,17 +25,18 @@ from streams.storage.backends.connect import connect
 from streams.storage.sql_derivation import derive_kpi_vectors, file_source
 
 # The contract's defaults (kpis.md "Settings and defaults"), which the bench runs with.
-PEER_SQL = """
+_THRESHOLD_US = " ".join(f"WHEN '{c}' THEN {int(t * US_PER_S)}" for c, t in DEFAULT_THRESHOLD_S.items())
+PEER_SQL = f"""
 WITH events AS (
     SELECT type, event_id, client, contact_id, queue, channel,
         epoch_us(CAST(occurred_at AS TIMESTAMPTZ)) AS at_us,
         CAST(round(coalesce(talk_s, 0) * 1000000) AS BIGINT)
           + CAST(round(coalesce(hold_s, 0) * 1000000) AS BIGINT)
           + CAST(round(coalesce(wrap_s, 0) * 1000000) AS BIGINT) AS handle_us
-    FROM read_json($path, format = 'newline_delimited', columns = {
+    FROM read_json($path, format = 'newline_delimited', columns = {{
         type: 'VARCHAR', event_id: 'VARCHAR', client: 'VARCHAR', contact_id: 'VARCHAR',
         queue: 'VARCHAR', channel: 'VARCHAR', occurred_at: 'VARCHAR',
-        talk_s: 'DOUBLE', hold_s: 'DOUBLE', wrap_s: 'DOUBLE'})
+        talk_s: 'DOUBLE', hold_s: 'DOUBLE', wrap_s: 'DOUBLE'}})
     WHERE contact_id IS NOT NULL
 ),
 contacts AS (
@@ -50,7 +53,7 @@ SELECT client, queue, channel, (arrived_us // 900000000) * 900 AS interval_start
     count(*) AS offered,
     count(answered_us) AS answered,
     count(*) FILTER (WHERE answered_us - arrived_us
-        <= CASE channel WHEN 'email' THEN 7200000000 ELSE 20000000 END) AS answered_in_sl,
+        <= CASE channel {_THRESHOLD_US} END) AS answered_in_sl,
     coalesce(sum(answered_us - arrived_us), 0) AS wait_s_sum,
     count(*) FILTER (WHERE answered_us IS NULL AND abandoned_us IS NOT NULL) AS abandoned,
     coalesce(sum(handle_us) FILTER (WHERE answered_us IS NOT NULL), 0) AS handle_s_sum

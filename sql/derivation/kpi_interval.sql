@@ -2,7 +2,8 @@
 -- contact's first arrival, every additive column, durations in microseconds (the *_s_sum
 -- columns). Inputs, in braces below: contacts (contacts.sql), lanes (the SLA file's thresholds
 -- of every lane, in microseconds), calendar (each client's open stretches, from its opening
--- hours and holidays), interval_s, fcr_window_us.
+-- hours and holidays), interval_s, fcr_window_us, synchronous (the channels whose customers wait on
+-- the line: only they have short abandons).
 SELECT
     client, queue, channel, interval_start,
     count() AS offered,
@@ -11,7 +12,7 @@ SELECT
     sumIf(wait_us, has_answer) AS wait_s_sum,
     -- a contact with an answer counts as answered and never as abandoned
     countIf(gave_up) AS abandoned,
-    countIf(gave_up AND channel != 'email' AND gave_up_us < short_abandon_us) AS short_abandoned,
+    countIf(gave_up AND has({synchronous}, channel) AND gave_up_us < short_abandon_us) AS short_abandoned,
     countIf(gave_up AND gave_up_us <= sl_threshold_us) AS abandoned_in_sl,
     countIf(is_handled) AS handled,
     sumIf(ending.2, is_handled) AS talk_s_sum,
@@ -30,7 +31,7 @@ SELECT
     countIf(has_survey AND survey.2 IS NOT NULL) AS nps_responses,
     countIf(has_survey AND survey.2 >= 9) AS nps_promoters,
     countIf(has_survey AND survey.2 <= 6) AS nps_detractors,
-    -- email waits in business time where the client has opening hours: the part of
+    -- waits on the asynchronous channels in business time where the client has opening hours: the part of
     -- [arrived, replied) inside the open stretches of its calendar; elsewhere all of it
     countIf(has_reply AND first_response_target_us IS NOT NULL AND if(business,
             arraySum(arrayMap((open_us, close_us) -> greatest(0, least(replied_us, close_us) - greatest(arrived_us, open_us)), opens, closes)),

@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from schemas.channels import is_synchronous
 from schemas.sla import Thresholds
 from schemas.targets import meets
 from streams.engine.intervals import US_PER_S
@@ -54,7 +55,7 @@ def lane_breaches(scope: Scope, view: LaneView, rules: Thresholds) -> list[Breac
         return []
     found = []
     level = view.service_level
-    # A contact whose threshold is longer than the window (email: 2 h) cannot have met it yet:
+    # A contact whose threshold is longer than the window (email: 2 h, social: 1 h) cannot have met it yet:
     # the window says nothing about its service level, and its longest-wait alert covers it.
     judged = rules.sl_threshold_us <= WINDOW_S * US_PER_S
     offered_enough = view.offered >= rules.alert_min_offered
@@ -66,8 +67,8 @@ def lane_breaches(scope: Scope, view: LaneView, rules: Thresholds) -> list[Breac
     limit_s = rules.alert_longest_wait_us / US_PER_S
     if view.waiting and view.longest_wait_s > limit_s:
         found.append(Breach("longest_wait", scope, view.longest_wait_s, limit_s))
-    # An email backlog overnight is normal; a call or chat waiting for nobody is not.
-    if view.waiting and scope[2] != "email" and not view.available:
+    # A backlog of written work overnight is normal; a call or chat waiting for nobody is not.
+    if view.waiting and is_synchronous(scope[2]) and not view.available:
         found.append(Breach("no_agent_available", scope, float(view.waiting), 0.0))
     return found
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from schemas.channels import is_synchronous
 from schemas.kpi import ADDITIVE_COLUMNS
 from schemas.sla import Thresholds
 from streams.engine.business_time import business_us
@@ -55,14 +56,14 @@ def contribution(contact: ContactState, thresholds: ThresholdLookup) -> Vector |
     elif contact.abandoned is not None:
         gave_up = contact.abandoned[0] - arrival.at_us
         v[ABANDONED] = 1
-        v[SHORT_ABANDONED] = int(arrival.channel != "email" and gave_up < rules.short_abandon_us)
+        v[SHORT_ABANDONED] = int(is_synchronous(arrival.channel) and gave_up < rules.short_abandon_us)
         v[ABANDONED_IN_SL] = int(gave_up <= rules.sl_threshold_us)
     if contact.replied is not None:
         v[FIRST_RESPONSES] = 1
         v[FIRST_RESPONSE] = contact.replied[0] - arrival.at_us
         target = rules.first_response_target_us
         if target is not None:
-            if arrival.channel == "email":
+            if not is_synchronous(arrival.channel):  # a queue of work: the hours it is open
                 waited = business_us(arrival.at_us, contact.replied[0], rules.business_hours, rules.timezone)
             else:
                 waited = v[FIRST_RESPONSE]

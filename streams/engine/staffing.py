@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from schemas.channels import is_synchronous
 from streams.engine.intervals import INTERVAL_S
 
 MAX_AGENTS = 100_000  # beyond any queue's staffing: a search that gets here has no answer
@@ -96,12 +97,12 @@ def required_for(
     chat_concurrency: int,
 ) -> tuple[float | None, int | None]:
     """The traffic and required agents of one row as kpis.md defines them: 0 where nothing was
-    offered, None where no handling time is known, ``ceil(A)`` for email."""
+    offered, None where no handling time is known, ``ceil(A)`` on the asynchronous channels."""
     if offered == 0:
         return 0.0, 0
     if aht_s is None or aht_s <= 0:
         return None, None
-    if channel == "email":
+    if not is_synchronous(channel):
         traffic = offered * aht_s / interval_s
         return traffic, math.ceil(traffic)
     concurrency = chat_concurrency if channel == "chat" else 1

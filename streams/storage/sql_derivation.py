@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple, get_args
 
-from schemas.events import EVENT_TYPES, AgentStateName, Channel, Rejection
+from schemas.channels import SYNCHRONOUS, Channel, is_synchronous
+from schemas.events import EVENT_TYPES, AgentStateName, Rejection
 from schemas.sla import FCR_WINDOW_S, SlaSettings
 from schemas.wire import parse_event
 from streams.engine.business_time import local_date, opening_intervals
@@ -54,7 +55,7 @@ def literal(value: object) -> str:
 
 def lanes_table(store: ClickHouse, contacts: str, sla: SlaSettings) -> tuple[str, set[str]]:
     """The thresholds of every lane with an arrival, as a ``VALUES`` relation, and the clients
-    whose email first responses count business time."""
+    whose first responses on the asynchronous channels count business time."""
     found = store.query(
         f"SELECT DISTINCT client, arrival.2, arrival.3 FROM {contacts} WHERE has_arrival ORDER BY 1, 2, 3"
     )
@@ -62,7 +63,7 @@ def lanes_table(store: ClickHouse, contacts: str, sla: SlaSettings) -> tuple[str
     for client, queue, channel in found:
         rules = sla.thresholds(client, queue, channel)
         target = rules.first_response_target_us
-        timed = channel == "email" and target is not None and rules.business_hours is not None
+        timed = not is_synchronous(channel) and target is not None and rules.business_hours is not None
         if timed:
             business.add(client)
         fields = (client, queue, channel, rules.sl_threshold_us, rules.short_abandon_us, target, int(timed))
@@ -71,12 +72,13 @@ def lanes_table(store: ClickHouse, contacts: str, sla: SlaSettings) -> tuple[str
 
 
 def calendar_table(store: ClickHouse, contacts: str, sla: SlaSettings, clients: set[str]) -> str:
-    """Each client's open stretches over the days its answered emails span (the SLA file's
+    """Each client's open stretches over the days its answered written contacts span (the SLA file's
     opening hours and holidays, in its time zone), as arrays of (open, close) microseconds."""
     rows = []
     spans = store.query(
         f"SELECT client, min(arrival.1), max(replied_us) FROM {contacts} "
-        "WHERE has_arrival AND has_reply AND arrival.3 = 'email' GROUP BY client ORDER BY client"
+        f"WHERE has_arrival AND has_reply AND NOT has({literal(sorted(SYNCHRONOUS))}, arrival.3) "
+        "GROUP BY client ORDER BY client"
     )
     for client, first_us, last_us in spans:
         if client not in clients:
@@ -186,6 +188,7 @@ def derive(
             calendar=calendar_table(store, table, sla, business),
             interval_s=str(interval_s),
             fcr_window_us=str(FCR_WINDOW_S * US_PER_S),
+            synchronous=literal(sorted(SYNCHRONOUS)),
         )
         found = store.query(sql)
         ((read,),) = store.query(f"SELECT sum(events) FROM {table}")

@@ -29,8 +29,13 @@ def test_service_level_below_target_needs_the_minimum_volume() -> None:
     assert lane_breaches(LANE, LaneView(offered=5, service_level=0.8), rules()) == []  # at target: fine
     big = ("big", "q", "call")
     assert lane_breaches(big, LaneView(offered=49, service_level=0.1), rules(big)) == []
-    email = ("acme", "billing", "email")  # a 2-hour threshold: the last 15 minutes cannot judge it
-    assert lane_breaches(email, LaneView(offered=50, service_level=0.0), rules(email)) == []
+    for channel in ("email", "social", "form"):  # thresholds of 1-2 hours: 15 minutes cannot judge them
+        lane = ("acme", "billing", channel)
+        assert lane_breaches(lane, LaneView(offered=50, service_level=0.0), rules(lane)) == []
+    messaging = ("acme", "billing", "messaging")  # 15 minutes: the window judges it
+    assert [
+        b.rule for b in lane_breaches(messaging, LaneView(offered=50, service_level=0.0), rules(messaging))
+    ] == ["service_level"]
 
 
 def test_abandon_rate_above_the_ceiling() -> None:
@@ -47,14 +52,17 @@ def test_longest_wait_defaults_to_twice_the_threshold() -> None:
     assert lane_breaches(big, LaneView(waiting=1, longest_wait_s=299, available=1), rules(big)) == []
 
 
-def test_waiting_with_nobody_available_but_not_an_email_backlog() -> None:
+def test_waiting_with_nobody_available_but_not_a_backlog_of_written_work() -> None:
     view = LaneView(waiting=3, longest_wait_s=1, available=0)
     assert [b.rule for b in lane_breaches(LANE, view, rules())] == ["no_agent_available"]
     assert [b.rule for b in lane_breaches(LANE, LaneView(waiting=1, available=None), rules())] == [
         "no_agent_available"
     ]
-    email = ("acme", "billing", "email")
-    assert lane_breaches(email, view, rules(email)) == []
+    for channel in ("email", "messaging", "social", "form"):
+        lane = ("acme", "billing", channel)
+        assert lane_breaches(lane, view, rules(lane)) == []
+    chat = ("acme", "billing", "chat")
+    assert [b.rule for b in lane_breaches(chat, view, rules(chat))] == ["no_agent_available"]
     assert lane_breaches(LANE, LaneView(waiting=0, available=0), rules()) == []
 
 

@@ -77,8 +77,10 @@ def test_wait_exactly_threshold_is_in_sl(wait: float, in_sl: int) -> None:
 
 
 @pytest.mark.parametrize(
-    ("channel", "wait", "in_sl"), [("email", 7200, 1), ("email", 7201, 0), ("chat", 20, 1)]
-)
+    ("channel", "wait", "in_sl"),
+    [("email", 7200, 1), ("email", 7201, 0), ("chat", 20, 1), ("chat", 20.5, 0), ("messaging", 900, 1),
+     ("messaging", 901, 0), ("social", 3600, 1), ("social", 3601, 0), ("form", 7200, 1), ("form", 7201, 0)],
+)  # fmt: skip
 def test_threshold_by_channel(channel: str, wait: float, in_sl: int) -> None:
     row = one_row([arrived(0, channel=channel), answered(wait, channel=channel)])
     assert row["answered_in_sl"] == in_sl
@@ -106,9 +108,12 @@ def test_short_abandon_exactly_five_seconds_is_not_short(gave_up: float, short: 
     assert (row["abandoned"], row["short_abandoned"], row["abandoned_in_sl"]) == (1, short, in_sl)
 
 
-def test_email_abandon_is_never_short() -> None:
-    row = one_row([arrived(0, channel="email"), abandoned(1, channel="email")])
+@pytest.mark.parametrize("channel", ["email", "messaging", "social", "form"])
+def test_an_abandon_on_an_asynchronous_channel_is_never_short(channel: str) -> None:
+    row = one_row([arrived(0, channel=channel), abandoned(1, channel=channel)])
     assert (row["abandoned"], row["short_abandoned"]) == (1, 0)
+    chat = one_row([arrived(0, channel="chat"), abandoned(1, channel="chat")])
+    assert (chat["abandoned"], chat["short_abandoned"]) == (1, 1)
 
 
 def test_abandon_after_answer_counts_as_answered_only() -> None:
@@ -380,7 +385,8 @@ def test_chat_first_response_target_in_elapsed_time() -> None:
     assert row["first_response_attainment"] == 0.5
 
 
-def test_email_first_response_target_in_business_time() -> None:
+@pytest.mark.parametrize("channel", ["email", "messaging", "social", "form"])
+def test_first_responses_on_asynchronous_channels_count_business_time(channel: str) -> None:
     sla = SlaSettings(SlaFile.model_validate({
         "clients": {"acme": {
             "timezone": "UTC",
@@ -392,8 +398,8 @@ def test_email_first_response_target_in_business_time() -> None:
     # 30 + 20 business minutes, in target, though 17 hours passed.
     monday_1630 = 7.5 * 3600
     tuesday_0920 = 24 * 3600 + 20 * 60
-    events = [arrived(monday_1630, "a", channel="email"), replied(tuesday_0920, "a", channel="email"),
-              arrived(0, "b", channel="email"), replied(3601, "b", channel="email")]  # fmt: skip
+    events = [arrived(monday_1630, "a", channel=channel), replied(tuesday_0920, "a", channel=channel),
+              arrived(0, "b", channel=channel), replied(3601, "b", channel=channel)]  # fmt: skip
     rows = compute_rows(events, sla=sla)
     assert sum(r.first_responses for r in rows) == 2
     assert sum(r.first_responses_in_target for r in rows) == 1

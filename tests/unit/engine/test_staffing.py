@@ -58,6 +58,8 @@ def test_rows_need_none_without_contacts_nothing_without_a_handling_time_and_cei
     assert required_for("call", 5, None, 20, 0.8, 900, 3) == (None, None)
     assert required_for("email", 10, 450, 3600, 0.8, 900, 3) == (5.0, 5)
     assert required_for("email", 11, 450, 3600, 0.8, 900, 3) == (5.5, 6)
+    for channel in ("messaging", "social", "form"):  # every asynchronous channel: ceil(A)
+        assert required_for(channel, 11, 450, 900, 0.8, 900, 3) == (5.5, 6)
     traffic, agents = required_for("chat", 60, 450, 30, 0.8, 900, 3)
     assert traffic == 10 and agents == required_agents(20, 450, 30, 0.8).agents
     assert (

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from schemas.sla import DEFAULT_TARGET, SlaError, load_sla
+from schemas.stamps import US_PER_S
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "sla.example.yaml"
 
@@ -18,6 +19,11 @@ def test_the_shipped_example_loads_and_resolves_most_specific_first() -> None:
     assert sla.thresholds("acme", "support", "call").sl_threshold_us == 20_000_000
     assert sla.thresholds("initech", "helpdesk", "call").sl_target == 0.90
     assert sla.thresholds("unknown", "q", "email").sl_threshold_us == 7_200_000_000
+    defaults = {
+        c: sla.thresholds("unknown", "q", c).sl_threshold_us // US_PER_S
+        for c in ("messaging", "social", "form")
+    }
+    assert defaults == {"messaging": 900, "social": 3600, "form": 7200}  # kpis.md, "Channels"
     assert sla.thresholds("unknown", "q", "call").sl_target == DEFAULT_TARGET
     assert sla.formula("globex") == "abandons_in_sl_excluded"
     assert sla.client("acme").timezone == "Europe/Zurich"
@@ -33,7 +39,8 @@ def test_the_shipped_example_loads_and_resolves_most_specific_first() -> None:
         ("clients:\n  acme:\n    sl_treshold_s: 30\n",
          "clients.acme.sl_treshold_s: Extra inputs are not permitted"),
         ("clients:\n  acme:\n    queues:\n      billing:\n        channels:\n          fax: {}\n",
-         "clients.acme.queues.billing.channels.fax.[key]: Input should be 'call', 'email' or 'chat'"),
+         "clients.acme.queues.billing.channels.fax.[key]: Input should be 'call', 'chat', 'email', "
+         "'messaging', 'social' or 'form'"),
         ("clients:\n  acme:\n    business_hours:\n      monday: ['18:00-08:00']\n",
          "clients.acme.business_hours.monday: Value error, '18:00-08:00': the range must end after"),
         ("clients:\n  acme:\n    business_hours:\n      holidays: [christmas]\n",
