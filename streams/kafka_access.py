@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import socket
 import ssl
+import threading
 from pathlib import Path
 from typing import Any, Literal
 
@@ -151,21 +152,31 @@ def kafka_problem(bootstrap: str, access: KafkaAccess, timeout_s: float = PROBE_
     finally:
         sock.close()
     failures = _FirstFailure()
-    quiet = [logging.getLogger(name) for name in ("kafka.net.manager", "kafka.net.connection")]
-    for logger in quiet:  # the probe says what failed once; the client's retries would log it ten times
-        logger.addHandler(failures)
-        logger.propagate = False
-    try:
-        admin = KafkaAdminClient(bootstrap_servers=bootstrap, bootstrap_timeout_ms=int(timeout_s * 1000),
-                                 **access.kafka_options())  # fmt: skip
-        admin.close()
+    outcome: list[KafkaError] = []
+
+    def probe() -> None:
+        """Bootstrap an admin client; kafka-python keeps trying until its timeout even after a
+        refused login, so the caller stops waiting at the first refusal."""
+        quiet = [logging.getLogger(name) for name in ("kafka.net.manager", "kafka.net.connection")]
+        for logger in quiet:  # the probe says what failed once; the client's retries would log it ten times
+            logger.addHandler(failures)
+            logger.propagate = False
+        try:
+            KafkaAdminClient(bootstrap_servers=bootstrap, bootstrap_timeout_ms=int(timeout_s * 1000),
+                             **access.kafka_options()).close()  # fmt: skip
+        except KafkaError as error:
+            outcome.append(error)
+        finally:
+            for logger in quiet:
+                logger.removeHandler(failures)
+                logger.propagate = True
+            failures.settled.set()
+
+    threading.Thread(target=probe, name="kafka-probe", daemon=True).start()
+    failures.settled.wait(timeout_s + 5)
+    if failures.refusal is None and not outcome:
         return None
-    except KafkaError as error:
-        cause = failures.refusal or failures.first or str(error)
-    finally:
-        for logger in quiet:
-            logger.removeHandler(failures)
-            logger.propagate = True
+    cause = failures.refusal or failures.first or str(outcome[0] if outcome else "no answer")
     sasl_words = ("Sasl", "SASL", "Authentication")
     if not access.kafka_sasl or not (failures.refusal or any(word in cause for word in sasl_words)):
         return None  # not a refusal of these settings: the clients retry as they do for a broker restarting
@@ -181,12 +192,15 @@ class _FirstFailure(logging.Handler):
         super().__init__(logging.WARNING)
         self.first: str | None = None
         self.refusal: str | None = None
+        self.settled = threading.Event()  # the probe ended, or a login was refused
 
     def emit(self, record: logging.LogRecord) -> None:
         if self.first is None and "fail" in record.getMessage().lower():
             self.first = record.getMessage().split("failed: ", 1)[-1]
         if self.refusal is None and isinstance(record.args, tuple):
             self.refusal = next(filter(None, map(_sasl_refusal, record.args)), None)
+            if self.refusal is not None:
+                self.settled.set()
 
 
 def _sasl_refusal(error: object) -> str | None:
