@@ -31,7 +31,8 @@ CSV_COLUMNS = (
     "date", "queue", "channel", "offered", "answered", "abandoned", "short_abandoned",
     "service_level", "sl_target", "abandon_rate", "aht_s", "avg_talk_s", "fcr_rate", "csat", "nps",
     "first_response_s", "first_response_attainment", "transfer_rate", "ces", "survey_response_rate",
-    "cost_per_contact",
+    "cost_per_contact", "self_served", "self_service_rate", "resolved", "avg_resolution_s",
+    "outbound_handled",
 )  # fmt: skip
 
 
@@ -107,7 +108,7 @@ def _fmt(value: Any, key: str = "") -> str:
         return "—"
     if isinstance(value, bool):
         return "met" if value else "MISSED"
-    if isinstance(value, float) and key not in ("AHT (s)",) and value <= 1.0 and not key.endswith("_s"):
+    if isinstance(value, float) and not key.endswith(("(s)", "_s")) and value <= 1.0:
         return f"{100 * value:.1f}%"
     return f"{value:,.0f}" if isinstance(value, float) else str(value)
 
@@ -128,15 +129,17 @@ def people_tables(report: MonthlyReport) -> list[TextTable]:
         return "—" if value is None else f"{value:,.2f} {e['currency']}".strip()
 
     effort = [[e["queue"], e["channel"], "—" if e["ces"] is None else format(e["ces"], ".2f"),
-               _fmt(e["transfer_rate"]), _fmt(e["survey_response_rate"]), cost(e)]
+               _fmt(e["transfer_rate"]), _fmt(e["survey_response_rate"]), cost(e),
+               _fmt(e["self_service_rate"])]
               for e in report.effort]  # fmt: skip
     reasons = [[r["queue"], r["channel"], r["reason"], f"{r['handled']:,}", _fmt(r["aht_s"], "aht_s"),
                 _fmt(r["fcr_rate"])] for r in report.reasons]  # fmt: skip
     short = [[s["queue"], s["channel"], f"{s['hours_short']:,.2f}", f"{s['agent_hours_short']:,.1f}"]
              for s in report.shortfall]  # fmt: skip
     return [
-        TextTable("Effort, transfers, surveys and cost", "",
-                  ["queue", "channel", "CES (1–7)", "transfer rate", "survey response", "cost per contact"],
+        TextTable("Effort, transfers, surveys, cost and self-service", "",
+                  ["queue", "channel", "CES (1–7)", "transfer rate", "survey response", "cost per contact",
+                   "self-service"],
                   effort),
         TextTable("Top wrap-up reasons", "", ["queue", "channel", "reason", "handled", "AHT (s)", "FCR"],
                   reasons),

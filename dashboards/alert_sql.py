@@ -9,7 +9,15 @@ the two equal. "Now" is the end of the rule's time range (Grafana: the evaluatio
 
 from __future__ import annotations
 
-from dashboards.sql_parts import CLIENT, SYNCHRONOUS_SQL, misses_sql, ratio, service_level, sums
+from dashboards.sql_parts import (
+    CLIENT,
+    SYNCHRONOUS_SQL,
+    asked_of_agents,
+    misses_sql,
+    ratio,
+    service_level,
+    sums,
+)
 
 WINDOW = "interval_start >= $__toTime - 900 - toUInt32($__toTime) % 60 AND interval_start <= $__toTime"
 LANE_SETTINGS = (
@@ -27,7 +35,7 @@ FROM (
     any(sl_target) AS target, any(alert_min_offered) AS min_offered, any(abandon_rate_max) AS ceiling,
     {_S["offered"]} AS offered_15m,
     {service_level(_S)} AS service_level_15m,
-    {ratio(f"{_S['abandoned']} - {_S['short_abandoned']}", f"{_S['offered']} - {_S['short_abandoned']}")}
+    {ratio(f"{_S['abandoned']} - {_S['short_abandoned']}", asked_of_agents(_S))}
       AS abandon_rate_15m
   FROM kpi_minute FINAL ANY LEFT JOIN ({LANE_SETTINGS}) AS settings USING (client, queue, channel)
   WHERE {WINDOW}

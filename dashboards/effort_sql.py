@@ -8,6 +8,7 @@ from dashboards.sql_parts import CLIENT, ratio, sums
 _S = sums("1")
 
 EFFORT_BY_QUEUE = f"""SELECT queue, channel, transfer_rate, ces, survey_response_rate,
+  -- inbound and outbound work over inbound and outbound handled contacts (kpis.md "Direction")
   if(hourly_cost IS NULL, NULL, {ratio("handle_us * hourly_cost / 3600000000", "handled_n")}) AS cost_per_contact,
   currency
 FROM (
@@ -15,7 +16,8 @@ FROM (
     {ratio(_S["transferred"], _S["answered"])} AS transfer_rate,
     {ratio(_S["ces_sum"], _S["ces_responses"])} AS ces,
     {ratio(_S["surveyed"], _S["handled"])} AS survey_response_rate,
-    {_S["handle_us_sum"]} AS handle_us, {_S["handled"]} AS handled_n
+    {_S["handle_us_sum"]} + {_S["outbound_handle_us_sum"]} AS handle_us,
+    {_S["handled"]} + {_S["outbound_handled"]} AS handled_n
   FROM kpi_interval FINAL
   WHERE client = {CLIENT} AND $__timeFilter(interval_start)
   GROUP BY client, queue, channel

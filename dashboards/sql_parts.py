@@ -41,7 +41,15 @@ ADDITIVE = (
     "handled", "fcr_success", "csat_responses", "csat_satisfied", "nps_responses", "nps_promoters",
     "nps_detractors", "first_responses", "first_responses_in_target", "transferred", "surveyed",
     "ces_responses", "ces_sum", "wait_us_sum", "handle_us_sum", "talk_us_sum", "first_response_us_sum",
+    "self_served", "resolved", "resolution_us_sum", "outbound_handled", "outbound_handle_us_sum",
 )  # fmt: skip
+
+
+def asked_of_agents(s: dict[str, str]) -> str:
+    """The contacts agents were asked to answer (kpis.md): offered less short abandons and the
+    contacts a bot met; the denominator of the answer rate, the abandon rate and the default
+    service level."""
+    return f"{s['offered']} - {s['short_abandoned']} - {s['self_served']}"
 
 
 def meets_sql(kpi: str, value: str, target: str) -> str:
@@ -80,7 +88,7 @@ def service_level(s: dict[str, str], formula: str = "any(sl_formula)") -> str:
     {formula} = 'answered_only', {ratio(in_sl, s["answered"])},
     {formula} = 'abandons_missed', {ratio(in_sl, handled_or_left)},
     {formula} = 'abandons_in_sl_excluded', {ratio(in_sl, f"{handled_or_left} - {ab_in_sl}")},
-    {ratio(in_sl, f"{s['offered']} - {s['short_abandoned']}")})"""
+    {ratio(in_sl, asked_of_agents(s))})"""
 
 
 # Each row with its client's service-level formula (rows of a lane not yet in sla_targets: default).

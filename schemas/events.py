@@ -25,6 +25,7 @@ from pydantic import (
 from schemas.channels import Channel
 from schemas.stamps import parse_rfc3339
 
+Direction = Literal["inbound", "outbound"]
 AgentStateName = Literal["available", "busy", "wrap", "away", "offline"]
 NonEmpty = Annotated[str, Field(min_length=1, max_length=256)]
 
@@ -81,6 +82,7 @@ class _ContactEnvelope(_Envelope):
 class ContactArrived(_ContactEnvelope):
     type: Literal["contact.arrived"]
     customer_id: NonEmpty
+    direction: Direction | None = None  # absent: inbound, the customer started it
 
 
 class ContactAnswered(_ContactEnvelope):
@@ -90,6 +92,13 @@ class ContactAnswered(_ContactEnvelope):
 
 class ContactAbandoned(_ContactEnvelope):
     type: Literal["contact.abandoned"]
+
+
+class ContactSelfServed(_ContactEnvelope):
+    """A bot or self-service flow closed the contact without any agent."""
+
+    type: Literal["contact.self_served"]
+    bot_id: NonEmpty | None = None
 
 
 class ContactReplied(_ContactEnvelope):
@@ -163,6 +172,7 @@ ContactEvent = (
     ContactArrived
     | ContactAnswered
     | ContactAbandoned
+    | ContactSelfServed
     | ContactReplied
     | ContactTransferred
     | ContactEnded
@@ -173,6 +183,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "contact.arrived",
     "contact.answered",
     "contact.abandoned",
+    "contact.self_served",
     "contact.replied",
     "contact.transferred",
     "contact.ended",

@@ -38,6 +38,13 @@ class AdditiveColumns(BaseModel):
     surveyed: int = 0
     ces_responses: int = 0
     ces_sum: int = 0
+    # Additions to version 1, second set: self-service, resolution time, and the centre's own
+    # outbound contacts (which count in no other column).
+    self_served: int = 0
+    resolved: int = 0
+    resolution_s_sum: float = 0.0
+    outbound_handled: int = 0
+    outbound_handle_s_sum: float = 0.0
 
 
 class Ratios(BaseModel):
@@ -60,6 +67,8 @@ class Ratios(BaseModel):
     ces: float | None = None
     survey_response_rate: float | None = None
     cost_per_contact: float | None = None  # in the SLA file's currency; None where no hourly cost is set
+    self_service_rate: float | None = None  # containment: self-served of offered
+    avg_resolution_s: float | None = None
 
 
 class KpiRow(AdditiveColumns, Ratios):

@@ -55,6 +55,9 @@ class Targets(BaseModel):
     hourly_cost: float | None = Field(
         default=None, ge=0, description="loaded cost of one agent hour, for cost per contact"
     )
+    resolution_target_s: float | None = Field(
+        default=None, gt=0, description="average resolution time (arrival to resolved end) to stay under"
+    )
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. EUR")
     chat_concurrency: int | None = Field(
         default=None, ge=1, le=20, description="chats an agent handles at once"
@@ -173,13 +176,14 @@ class Thresholds:
     csat_target: float | None
     first_response_target_us: int | None
     timezone: str
-    business_hours: BusinessHours | None  # applies to email first response
+    business_hours: BusinessHours | None  # first responses on the asynchronous channels count in them
     hourly_cost: float | None = None  # None: cost per contact is not computed
     currency: str = ""
     chat_concurrency: int = DEFAULT_CHAT_CONCURRENCY
     alerts_enabled: bool = True
     alert_min_offered: int = DEFAULT_ALERT_MIN_OFFERED
     alert_longest_wait_us: int = 0  # set from the threshold when resolved
+    resolution_target_s: float | None = None
 
 
 TARGET_FIELDS: tuple[str, ...] = tuple(Targets.model_fields)
@@ -267,6 +271,7 @@ class SlaSettings:
             alerts_enabled=first("alerts") is not False,
             alert_min_offered=int(pick("alert_min_offered") or DEFAULT_ALERT_MIN_OFFERED),
             alert_longest_wait_us=round((pick("alert_longest_wait_s") or 2 * threshold) * US_PER_S),
+            resolution_target_s=pick("resolution_target_s"),
         )
         self._cache[key] = resolved
         return resolved

@@ -43,6 +43,7 @@ TARGET_RULES: dict[str, Rule] = {
     "avg_talk_s": _SECONDS_DOWN,
     "first_response_s": _SECONDS_DOWN,
     "cost_per_contact": Rule(higher_is_better=False, amber_band=None),
+    "avg_resolution_s": _SECONDS_DOWN,
 }
 
 

@@ -17,7 +17,7 @@ import msgspec
 from msgspec import Meta, Struct
 
 from schemas.channels import Channel
-from schemas.events import MAX_SECONDS, RFC3339, Rejection, epoch_us, validate_event
+from schemas.events import MAX_SECONDS, RFC3339, Direction, Rejection, epoch_us, validate_event
 from schemas.stamps import moments_us, parse_rfc3339
 
 Text = Annotated[str, Meta(min_length=1, max_length=256)]
@@ -49,6 +49,7 @@ class _ContactEvent(_Event, kw_only=True):
 
 class ContactArrived(_ContactEvent, tag="contact.arrived"):
     customer_id: Text
+    direction: Direction | None = None
     type: ClassVar[str] = "contact.arrived"
 
 
@@ -59,6 +60,11 @@ class ContactAnswered(_ContactEvent, tag="contact.answered"):
 
 class ContactAbandoned(_ContactEvent, tag="contact.abandoned"):
     type: ClassVar[str] = "contact.abandoned"
+
+
+class ContactSelfServed(_ContactEvent, tag="contact.self_served"):
+    bot_id: Text | None = None
+    type: ClassVar[str] = "contact.self_served"
 
 
 class ContactReplied(_ContactEvent, tag="contact.replied"):
@@ -101,6 +107,7 @@ ContactEvent = (
     ContactArrived
     | ContactAnswered
     | ContactAbandoned
+    | ContactSelfServed
     | ContactReplied
     | ContactTransferred
     | ContactEnded

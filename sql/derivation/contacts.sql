@@ -10,7 +10,7 @@ SELECT
     contact_id,
     count() AS events,  -- what the derivation read (the replay's report says how many)
     countIf(type = 'contact.arrived') > 0 AS has_arrival,
-    argMinIf((at_us, queue, channel, customer_id), (at_us, event_id), type = 'contact.arrived') AS arrival,
+    argMinIf((at_us, queue, channel, customer_id, outbound), (at_us, event_id), type = 'contact.arrived') AS arrival,
     countIf(type = 'contact.answered') > 0 AS has_answer,
     minIf(at_us, type = 'contact.answered') AS answered_us,
     countIf(type = 'contact.abandoned') > 0 AS has_abandon,
@@ -21,7 +21,8 @@ SELECT
     argMinIf((at_us, talk_us, hold_us, wrap_us, resolved), (at_us, event_id), type = 'contact.ended') AS ending,
     countIf(type = 'survey.answered') > 0 AS has_survey,
     argMaxIf((csat, nps, ces), (at_us, event_id), type = 'survey.answered') AS survey,
-    countIf(type = 'contact.transferred') > 0 AS has_transfer
+    countIf(type = 'contact.transferred') > 0 AS has_transfer,
+    countIf(type = 'contact.self_served') > 0 AS has_self_service
 FROM {events}
 WHERE contact_id != ''
 GROUP BY client, contact_id

@@ -30,6 +30,7 @@ SELECT
     if(is_survey AND ifNull(csat_n BETWEEN 0 AND 5, false), toInt64(csat_n), NULL) AS csat,
     if(is_survey AND ifNull(nps_n BETWEEN 0 AND 10, false), toInt64(nps_n), NULL) AS nps,
     if(is_survey AND ifNull(ces_n BETWEEN 0 AND 7, false), toInt64(ces_n), NULL) AS ces,
+    type = 'contact.arrived' AND ifNull(e.direction.String, '') = 'outbound' AS outbound,
     ifNull(
         match(payload, '^[ \\t\\r\\n]*[{]')  -- an object (an array would be read by position)
         AND dynamicType(e.type) = 'String' AND has({types}, type)
@@ -48,6 +49,10 @@ SELECT
                          AND type NOT IN ('contact.answered', 'contact.replied', 'contact.ended')
                      OR (dynamicType(e.agent_id) = 'String' AND lengthUTF8(e.agent_id.String) BETWEEN 1 AND 256))
                 AND (type != 'contact.transferred' OR (dynamicType(e.to_queue) = 'String' AND lengthUTF8(e.to_queue.String) BETWEEN 1 AND 256))
+                AND (type != 'contact.arrived' OR dynamicType(e.direction) = 'None'
+                     OR dynamicType(e.direction) = 'String' AND e.direction.String IN ('inbound', 'outbound'))
+                AND (type != 'contact.self_served' OR dynamicType(e.bot_id) = 'None'
+                     OR (dynamicType(e.bot_id) = 'String' AND lengthUTF8(e.bot_id.String) BETWEEN 1 AND 256))
                 AND (NOT is_ended
                      OR ifNull(talk_n BETWEEN 0 AND 1e9 AND hold_n BETWEEN 0 AND 1e9 AND wrap_n BETWEEN 0 AND 1e9, false)
                         AND dynamicType(e.resolved) = 'Bool'
@@ -67,12 +72,12 @@ SELECT
     -- contract models decide (rare; a string of twenty digits is text to both).
     arrayExists(v -> length(v) >= 20 AND match(v, '^-?[0-9]+$'), [event_id, client, queue, contact_id,
         customer_id, agent_id, ifNull(e.to_queue.String, ''), ifNull(e.reason.String, ''),
-        ifNull(e.comment.String, '')]) AS unsure
+        ifNull(e.comment.String, ''), ifNull(e.bot_id.String, '')]) AS unsure
 FROM (
     SELECT
         line,
         payload,
-        JSONExtract(payload, 'Tuple(type Dynamic, event_id Dynamic, schema_version Dynamic, occurred_at Dynamic, client Dynamic, queue Dynamic, channel Dynamic, contact_id Dynamic, customer_id Dynamic, agent_id Dynamic, to_queue Dynamic, talk_s Dynamic, hold_s Dynamic, wrap_s Dynamic, resolved Dynamic, reason Dynamic, csat Dynamic, nps Dynamic, ces Dynamic, comment Dynamic, state Dynamic)') AS e,
+        JSONExtract(payload, 'Tuple(type Dynamic, event_id Dynamic, schema_version Dynamic, occurred_at Dynamic, client Dynamic, queue Dynamic, channel Dynamic, contact_id Dynamic, customer_id Dynamic, agent_id Dynamic, to_queue Dynamic, talk_s Dynamic, hold_s Dynamic, wrap_s Dynamic, resolved Dynamic, reason Dynamic, csat Dynamic, nps Dynamic, ces Dynamic, comment Dynamic, state Dynamic, direction Dynamic, bot_id Dynamic)') AS e,
         ifNull(e.type.String, '') AS type,
         ifNull(e.event_id.String, '') AS event_id,
         ifNull(e.client.String, '') AS client,

@@ -14,6 +14,7 @@ from streams.batch.jsonl import LineTally, read_events
 from streams.batch.packed import Packed
 from streams.batch.parallel import batch_messages
 from streams.batch.whole_set import Rows, gc_paused, run_engine
+from streams.engine.contributions import has_figures
 from streams.engine.intervals import INTERVAL_S
 from streams.engine.rows import output_rows
 
@@ -21,10 +22,10 @@ __all__ = ["LineTally", "compute_bytes", "compute_file", "compute_rows", "read_e
 
 
 def to_kpi_rows(rows: Rows, sla: SlaSettings) -> list[KpiRow]:
-    """One KPI row per (client, queue, channel, interval) with an arrival, in key order."""
-    return output_rows(
-        sorted((key, vector) for key, vector in rows.items() if vector[0] > 0), sla.formula, sla.hourly_cost
-    )
+    """One KPI row per (client, queue, channel, interval) with an inbound arrival or outbound
+    work, in key order."""
+    shown = sorted((key, vector) for key, vector in rows.items() if has_figures(vector))
+    return output_rows(shown, sla.formula, sla.hourly_cost)
 
 
 def compute_rows(

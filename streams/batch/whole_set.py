@@ -63,7 +63,8 @@ def fcr_successes(contacts: Iterable[ContactState], window_us: int = FCR_WINDOW_
         candidates = [m for m in members if m.ended is not None and m.ended.resolved and m.answered]
         if not candidates:
             continue
-        arrivals = sorted((m.arrival.at_us, m.contact_id) for m in members if m.arrival)
+        inbound = [m for m in members if m.arrival and not m.arrival.outbound]  # outbound is never a repeat
+        arrivals = sorted((m.arrival.at_us, m.contact_id) for m in inbound if m.arrival)
         successes += [m for m in candidates if first_contact_resolved(m, arrivals, window_us)]
     return successes
 

@@ -20,6 +20,8 @@ from streams.engine.contributions import CSAT_RESPONSES as KPI_CSAT_RESPONSES
 from streams.engine.contributions import CSAT_SATISFIED as KPI_CSAT_SATISFIED
 from streams.engine.contributions import HANDLE as KPI_HANDLE
 from streams.engine.contributions import HANDLED as KPI_HANDLED
+from streams.engine.contributions import OUTBOUND_HANDLE as KPI_OUTBOUND_HANDLE
+from streams.engine.contributions import OUTBOUND_HANDLED as KPI_OUTBOUND_HANDLED
 from streams.engine.contributions import Vector
 from streams.engine.intervals import US_PER_S, interval_start
 from streams.engine.totals import RowTotals
@@ -106,13 +108,15 @@ def agent_state_rows(
 
 def handled_part(contact: ContactState, vector: Vector) -> tuple[AgentKey, Vector] | None:
     """What a handled contact adds to the row of the agent its end names (client, queue,
-    agent_id, arrival us): its arrival queue and time (FCR aside: decided per customer, later)."""
+    agent_id, arrival us): its arrival queue and time (FCR aside: decided per customer, later).
+    The centre's outbound contacts count too: work is work (kpis.md "Direction")."""
     ended, arrival = contact.ended, contact.arrival
-    if not vector[KPI_HANDLED] or ended is None or arrival is None or not ended.agent_id:
+    worked = vector[KPI_HANDLED] or vector[KPI_OUTBOUND_HANDLED]
+    if not worked or ended is None or arrival is None or not ended.agent_id:
         return None
     part = [0] * AGENT_WIDTH
     part[HANDLED] = 1
-    part[HANDLE] = vector[KPI_HANDLE]
+    part[HANDLE] = vector[KPI_HANDLE] + vector[KPI_OUTBOUND_HANDLE]
     part[CSAT_RESPONSES] = vector[KPI_CSAT_RESPONSES]
     part[CSAT_SATISFIED] = vector[KPI_CSAT_SATISFIED]
     return (contact.client, arrival.queue, ended.agent_id, arrival.at_us), tuple(part)

@@ -26,6 +26,7 @@ from schemas.wire import (
     ContactEnded,
     ContactEvent,
     ContactReplied,
+    ContactSelfServed,
     ContactTransferred,
     Event,
     SurveyAnswered,
@@ -35,7 +36,7 @@ from streams.engine.copies import content
 
 RECORD = struct.Struct(">QQQB")  # event id key, rank, content digest, kind
 KIND = {ContactArrived: 1, ContactAnswered: 2, ContactAbandoned: 3, ContactReplied: 4, ContactEnded: 5,
-        SurveyAnswered: 6, ContactTransferred: 7}  # fmt: skip
+        SurveyAnswered: 6, ContactTransferred: 7, ContactSelfServed: 8}  # fmt: skip
 SLOT_OF = {
     1: "arrival",
     2: "answered",
@@ -44,6 +45,7 @@ SLOT_OF = {
     5: "ended",
     6: "survey",
     7: "transferred",
+    8: "self_served",
 }
 SLOT_TYPES: dict[int, type] = {1: Arrival, 5: Ending, 6: Survey}  # the other kinds hold (at_us, event_id)
 LOST = 255  # a record of a losing content: its dead letter is written once

@@ -20,6 +20,7 @@ from schemas.wire import (
     ContactEnded,
     ContactEvent,
     ContactReplied,
+    ContactSelfServed,
     ContactTransferred,
     SurveyAnswered,
 )
@@ -39,6 +40,7 @@ class Arrival(Struct, frozen=True, gc=False):
     queue: str
     channel: str
     customer_id: str
+    outbound: bool = False  # the centre started it (``direction: outbound``): counted apart
 
 
 class Ending(Struct, frozen=True, gc=False):
@@ -79,6 +81,7 @@ class ContactState:
     survey: Survey | None = None
     last_event_us: int = 0
     transferred: Slot | None = None  # the first transfer: any one makes the contact "transferred"
+    self_served: Slot | None = None  # a bot closed it (an answer wins over it; it wins over an abandon)
     # Live only (streams.engine.contact_copies): a record of each event id's counting copy, and
     # the events that hold no slot. The batch engine settles copies before it merges.
     copies: bytes = b""
@@ -88,17 +91,18 @@ class ContactState:
         """A copy that later events leave as it is (the slots themselves are immutable)."""
         return ContactState(self.client, self.contact_id, self.arrival, self.answered, self.abandoned,
                             self.replied, self.ended, self.survey, self.last_event_us,
-                            self.transferred, self.copies, self.spares)  # fmt: skip
+                            self.transferred, self.self_served, self.copies, self.spares)  # fmt: skip
 
     def slots(self) -> tuple[object, ...]:
         """What counts of the contact: the event of each kind (to tell whether a merge changed it)."""
         return (self.arrival, self.answered, self.abandoned, self.replied, self.ended, self.survey,
-                self.transferred)  # fmt: skip
+                self.transferred, self.self_served)  # fmt: skip
 
     @property
     def still_open(self) -> bool:
-        """Arrived, neither ended nor abandoned (an email awaiting its answer): kept longer."""
-        return self.arrival is not None and self.ended is None and self.abandoned is None
+        """Arrived, neither ended, abandoned nor self-served (an email awaiting its answer): kept longer."""
+        return (self.arrival is not None and self.ended is None and self.abandoned is None
+                and self.self_served is None)  # fmt: skip
 
     def apply(self, event: ContactEvent) -> bool:
         """Merge one event; return whether a counted slot changed."""
@@ -115,7 +119,8 @@ class ContactState:
         elif isinstance(event, ContactArrived):
             arrival = self.arrival
             if arrival is None or (at, eid) < (arrival.at_us, arrival.event_id):
-                self.arrival = Arrival(at, eid, event.queue, event.channel, event.customer_id)
+                outbound = event.direction == "outbound"
+                self.arrival = Arrival(at, eid, event.queue, event.channel, event.customer_id, outbound)
                 return True
         elif isinstance(event, ContactEnded):
             ended = self.ended
@@ -147,5 +152,10 @@ class ContactState:
             slot = self.transferred
             if slot is None or (at, eid) < slot:
                 self.transferred = (at, eid)
+                return True
+        elif isinstance(event, ContactSelfServed):
+            slot = self.self_served
+            if slot is None or (at, eid) < slot:
+                self.self_served = (at, eid)
                 return True
         return False

@@ -6,7 +6,7 @@ Durations are integer microseconds, so sums are exact and order-independent.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from schemas.channels import is_synchronous
 from schemas.kpi import ADDITIVE_COLUMNS
@@ -28,6 +28,8 @@ FIRST_RESPONSES, FIRST_RESPONSE = 13, 14
 CSAT_RESPONSES, CSAT_SATISFIED, NPS_RESPONSES, NPS_PROMOTERS, NPS_DETRACTORS = 15, 16, 17, 18, 19
 FIRST_RESPONSES_IN_TARGET = 20
 TRANSFERRED, SURVEYED, CES_RESPONSES, CES_SUM = 21, 22, 23, 24
+SELF_SERVED, RESOLVED, RESOLUTION = IDX["self_served"], IDX["resolved"], IDX["resolution_s_sum"]
+OUTBOUND_HANDLED, OUTBOUND_HANDLE = IDX["outbound_handled"], IDX["outbound_handle_s_sum"]
 
 Vector = tuple[int, ...]
 ThresholdLookup = Callable[[str, str, str], Thresholds]
@@ -38,8 +40,14 @@ def contribution(contact: ContactState, thresholds: ThresholdLookup) -> Vector |
     arrival = contact.arrival
     if arrival is None:
         return None
-    rules = thresholds(contact.client, arrival.queue, arrival.channel)
     v = [0] * WIDTH
+    if arrival.outbound:  # kpis.md "Direction": the centre's own work counts in its two columns only
+        ended = contact.ended
+        if ended is not None:
+            v[OUTBOUND_HANDLED] = 1
+            v[OUTBOUND_HANDLE] = ended.talk_us + ended.hold_us + ended.wrap_us
+        return tuple(v)
+    rules = thresholds(contact.client, arrival.queue, arrival.channel)
     v[OFFERED] = 1
     if contact.answered is not None:
         wait = contact.answered[0] - arrival.at_us
@@ -53,6 +61,11 @@ def contribution(contact: ContactState, thresholds: ThresholdLookup) -> Vector |
             v[HOLD] = ended.hold_us
             v[WRAP] = ended.wrap_us
             v[HANDLE] = ended.talk_us + ended.hold_us + ended.wrap_us
+            if ended.resolved:
+                v[RESOLVED] = 1
+                v[RESOLUTION] = ended.at_us - arrival.at_us
+    elif contact.self_served is not None:  # no agent answered: a bot met the request
+        v[SELF_SERVED] = 1
     elif contact.abandoned is not None:
         gave_up = contact.abandoned[0] - arrival.at_us
         v[ABANDONED] = 1
@@ -86,6 +99,12 @@ def contribution(contact: ContactState, thresholds: ThresholdLookup) -> Vector |
     return tuple(v)
 
 
+def has_figures(vector: Sequence[int]) -> bool:
+    """Whether a row has anything to show: an inbound contact arrived in it, or the centre
+    handled an outbound one (a row whose contacts all moved away sums to zeros)."""
+    return vector[OFFERED] > 0 or vector[OUTBOUND_HANDLED] > 0
+
+
 def _ratio(numerator: float, denominator: float) -> float | None:
     return None if denominator == 0 else numerator / denominator
 
@@ -99,7 +118,7 @@ def ratios(
     offered, short = row["offered"], row["short_abandoned"]
     answered, abandoned = row["answered"], row["abandoned"]
     in_sl, ab_in_sl = row["answered_in_sl"], row["abandoned_in_sl"]
-    base = offered - short
+    base = offered - short - row["self_served"]  # the contacts agents were asked to answer
     if sl_formula == "default":
         service_level = _ratio(in_sl, base)
     elif sl_formula == "abandons_in_sl_met":
@@ -130,5 +149,10 @@ def ratios(
         "survey_response_rate": _ratio(row["surveyed"], row["handled"]),
         "cost_per_contact": None
         if hourly_cost is None
-        else _ratio(row["handle_s_sum"] / 3600 * hourly_cost, row["handled"]),
+        else _ratio(
+            (row["handle_s_sum"] + row["outbound_handle_s_sum"]) / 3600 * hourly_cost,
+            row["handled"] + row["outbound_handled"],
+        ),
+        "self_service_rate": _ratio(row["self_served"], offered),
+        "avg_resolution_s": _ratio(row["resolution_s_sum"], row["resolved"]),
     }

@@ -1,7 +1,8 @@
 """First-contact resolution: the per-customer rule, and what of a contact it needs.
 
-A handled, resolved contact is a success unless another contact of the same customer
-(same client, any channel or queue) arrives after it ended and within the FCR window.
+A handled, resolved inbound contact is a success unless another inbound contact of the same
+customer (same client, any channel or queue) arrives after it ended and within the FCR window.
+The centre's outbound contacts take no part, either way (kpis.md "Direction").
 The live stage two and the batch engine both decide with :func:`resolved_first`.
 """
 
@@ -29,7 +30,7 @@ def customer_partition(client: str, customer_id: str, partitions: int) -> int:
 
 # What a fact of a later revision replaces.
 _VIEW = ("customer_id", "queue", "channel", "arrived_us", "arrived_id", "answered", "abandoned", "ended_us",
-         "ended_id", "resolved", "agent_id", "reason", "revision")  # fmt: skip
+         "ended_id", "resolved", "agent_id", "reason", "revision", "outbound")  # fmt: skip
 
 
 class Fact(msgspec.Struct, array_like=True, gc=False):
@@ -53,6 +54,8 @@ class Fact(msgspec.Struct, array_like=True, gc=False):
     # How many times a conflicting copy changed what counts (streams.engine.contact_copies): a
     # fact of a later revision replaces what an earlier one said, which may have been taken back.
     revision: int = 0
+    # The centre started it (kpis.md "Direction"): never a success, never a repeat of another.
+    outbound: bool = False
 
     @property
     def still_open(self) -> bool:
@@ -61,8 +64,8 @@ class Fact(msgspec.Struct, array_like=True, gc=False):
 
     @property
     def may_succeed(self) -> bool:
-        """Handled and resolved: only such a contact can be a first-contact resolution."""
-        return self.answered and self.resolved and self.ended_us is not None
+        """Inbound, handled and resolved: only such a contact can be a first-contact resolution."""
+        return self.answered and self.resolved and self.ended_us is not None and not self.outbound
 
     def merge(self, other: Fact) -> bool:
         """Take the first arrival and end of both views, and any answer or abandon; a view of a
@@ -76,15 +79,17 @@ class Fact(msgspec.Struct, array_like=True, gc=False):
             if other.revision < self.revision:
                 return False
             decides = (self.arrived_us, self.arrived_id, self.customer_id, self.answered, self.ended_us,
-                       self.ended_id, self.resolved, self.abandoned)  # fmt: skip
+                       self.ended_id, self.resolved, self.abandoned, self.outbound)  # fmt: skip
             for name in _VIEW:
                 setattr(self, name, getattr(other, name))
             return decides != (self.arrived_us, self.arrived_id, self.customer_id, self.answered,
-                               self.ended_us, self.ended_id, self.resolved, self.abandoned)  # fmt: skip
+                               self.ended_us, self.ended_id, self.resolved, self.abandoned,
+                               self.outbound)  # fmt: skip
         changed = False
         if (other.arrived_us, other.arrived_id) < (self.arrived_us, self.arrived_id):
             self.arrived_us, self.arrived_id = other.arrived_us, other.arrived_id
             self.customer_id, self.queue, self.channel = other.customer_id, other.queue, other.channel
+            self.outbound = other.outbound
             changed = True
         if other.answered and not self.answered:
             self.answered = changed = True
@@ -110,7 +115,7 @@ def fact_of(contact: ContactState) -> Fact:
         None if ended is None else ended.at_us, "" if ended is None else ended.event_id,
         ended is not None and ended.resolved, contact.last_event_us,
         "" if ended is None else ended.agent_id, (ended.reason or "") if ended else "",
-        revision_of(contact.copies),
+        revision_of(contact.copies), arrival.outbound,
     )  # fmt: skip
 
 
@@ -127,8 +132,8 @@ def first_contact_resolved(
     contact: ContactState, arrivals: list[tuple[int, str]], window_us: int = FCR_WINDOW_US
 ) -> bool:
     """:func:`resolved_first` for a whole contact state (the batch engine's view)."""
-    ended = contact.ended
-    if ended is None or contact.arrival is None:
+    ended, arrival = contact.ended, contact.arrival
+    if ended is None or arrival is None or arrival.outbound:
         return False
     may_succeed = contact.answered is not None and ended.resolved
     return resolved_first(contact.contact_id, ended.at_us, may_succeed, arrivals, window_us)

@@ -19,7 +19,7 @@ from schemas.targets import meets
 from streams.engine.intervals import INTERVAL_S
 from streams.engine.periods import by_day, days_of, month_bounds, sum_rows
 
-EFFORT = ("ces", "transfer_rate", "survey_response_rate", "cost_per_contact")
+EFFORT = ("ces", "transfer_rate", "survey_response_rate", "cost_per_contact", "self_service_rate")
 TOP_REASONS = 10
 INTERVAL_HOURS = INTERVAL_S / 3600
 # KPI, the figure's key and the target's attribute; schemas.targets says which way is better.
@@ -29,6 +29,7 @@ KPIS = (
     ("AHT (s)", "aht_s", "aht_target_s"),
     ("FCR", "fcr_rate", "fcr_target"),
     ("CSAT", "csat", "csat_target"),
+    ("resolution time (s)", "avg_resolution_s", "resolution_target_s"),
 )
 
 

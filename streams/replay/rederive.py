@@ -23,6 +23,7 @@ from streams.batch.digests import inputs_digest
 from streams.batch.packed import Packed
 from streams.batch.parallel import batch_messages
 from streams.batch.routing import Routes, known_routes
+from streams.engine.contributions import has_figures
 from streams.engine.copies import CONFLICT_REASON
 from streams.engine.intervals import INTERVAL_S, iso_utc, whole_intervals
 from streams.engine.totals import RowKey
@@ -102,7 +103,7 @@ def python_rows(archived: Inputs, sla: SlaSettings) -> tuple[Vectors, Digests]:
 
 def in_range(rows: Vectors, since_s: int, until_s: int) -> dict[RowKey, Sequence[int]]:
     """The rows a replay of [since, until) stands for: those of its intervals that count a contact."""
-    return {key: v for key, v in rows.items() if v[0] > 0 and since_s <= key[3] < until_s}
+    return {key: v for key, v in rows.items() if has_figures(v) and since_s <= key[3] < until_s}
 
 
 def replay(

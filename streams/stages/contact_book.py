@@ -277,6 +277,7 @@ def orphan_events(contact: ContactState) -> list[LateEvent]:
     slots: list[tuple[str, Slot | None]] = [
         ("contact.answered", contact.answered),
         ("contact.abandoned", contact.abandoned),
+        ("contact.self_served", contact.self_served),
         ("contact.replied", contact.replied),
         ("contact.ended", None if ended is None else (ended.at_us, ended.event_id)),
         ("survey.answered", None if survey is None else (survey.at_us, survey.event_id)),

@@ -145,7 +145,8 @@ class FcrBook:
             fact = facts[keys[0]]
             arrivals = [(fact.arrived_us, fact.contact_id)]
         else:
-            arrivals = sorted([(facts[k].arrived_us, k[1]) for k in keys] + (past or []))
+            inbound = [(facts[k].arrived_us, k[1]) for k in keys if not facts[k].outbound]
+            arrivals = sorted(inbound + (past or []))
         counted, window = self.counted, self.window_us
         for key in keys:
             fact = facts[key]
@@ -198,8 +199,9 @@ class FcrBook:
             self.counted.pop(key, None)
             self.anchored.remove(interval_start(fact.arrived_us))
             self._leave(customer, key)
-            self.past_arrivals.setdefault(customer, []).append((fact.arrived_us, fact.contact_id))
-            heapq.heappush(self._past_order, (fact.arrived_us, customer, fact.contact_id))
+            if not fact.outbound:  # never a repeat: its arrival decides nothing
+                self.past_arrivals.setdefault(customer, []).append((fact.arrived_us, fact.contact_id))
+                heapq.heappush(self._past_order, (fact.arrived_us, customer, fact.contact_id))
             horizon.forget(key)
         self._forget_past_arrivals(self.anchored.oldest_us(cutoff))
         for totals in (self.totals, self.reasons, self.agents):

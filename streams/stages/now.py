@@ -11,12 +11,13 @@ from streams.stages.contact_book import ContactBook
 
 
 def waiting_now(books: list[ContactBook], now_us: int) -> dict[Lane, dict[str, float]]:
-    """Contacts arrived and neither answered, abandoned nor ended, per client/queue/channel."""
+    """Inbound contacts arrived and neither answered, abandoned, self-served nor ended, per
+    client/queue/channel."""
     out: dict[Lane, dict[str, float]] = defaultdict(lambda: {"waiting": 0, "longest_wait_s": 0.0})
     for book in books:
         for c in book.contacts.values():
             a = c.arrival
-            if a is None or c.answered or c.abandoned or c.ended:
+            if a is None or a.outbound or c.answered or c.abandoned or c.self_served or c.ended:
                 continue
             slot = out[(c.client, a.queue, a.channel)]
             slot["waiting"] += 1

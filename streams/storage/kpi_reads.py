@@ -64,7 +64,7 @@ def read_kpi_vectors(
     group = "client, queue, channel" + (", interval_start" if per_interval else "")
     rows = store.query(
         f"SELECT client, queue, channel, {start}, {sums} FROM {KPI_TABLE[grain]} FINAL {where} "
-        f"GROUP BY {group} HAVING sum(offered) > 0 ORDER BY {group}",
+        f"GROUP BY {group} HAVING sum(offered) > 0 OR sum(outbound_handled) > 0 ORDER BY {group}",
         params,
     )
     label = (lambda r: int(r[3])) if per_interval else (lambda r: since_s or 0)

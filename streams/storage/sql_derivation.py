@@ -140,7 +140,7 @@ def derive_kpi_vectors(
 _EVENT_COLUMNS = (
     "line, copy, valid, unsure, if(valid AND NOT unsure, '', hex(payload)) AS doubt, type, event_id, client, "
     "contact_id, at_us, "
-    "queue, channel, customer_id, talk_us, hold_us, wrap_us, resolved, csat, nps, ces"
+    "queue, channel, customer_id, talk_us, hold_us, wrap_us, resolved, csat, nps, ces, outbound"
 )
 
 

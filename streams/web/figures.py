@@ -17,7 +17,8 @@ from streams.storage.kpi_reads import read_kpi_rows
 
 WINDOWS = {"15m": 15 * 60, "60m": 60 * 60}
 SHOWN = ("offered", "answered", "abandoned", "handled", "service_level", "answer_rate",
-         "abandon_rate", "asa_s", "aht_s", "fcr_rate", "csat", "nps", "first_response_s")  # fmt: skip
+         "abandon_rate", "asa_s", "aht_s", "fcr_rate", "csat", "nps", "first_response_s",
+         "self_served", "self_service_rate", "avg_resolution_s")  # fmt: skip
 
 
 def staffing_now(

@@ -133,3 +133,7 @@ def conflicts(events: list[dict[str, Any]], rng: random.Random, share: float) ->
         if copy != event:
             copies.append(copy)
     return copies
+
+
+def self_served(t: float, contact: str = "c1", **kw: Any):  # type: ignore[no-untyped-def]
+    return event("contact.self_served", t, contact, **kw)

@@ -42,6 +42,7 @@ CONTACT_STATE_COLUMNS = (
     "replied_us", "replied_id", "ended_us", "ended_id", "talk_us", "hold_us", "wrap_us",
     "resolved", "survey_us", "survey_id", "csat", "nps", "last_event_us",
     "transferred_us", "transferred_id", "ended_agent", "reason", "ces", "copies", "spares",
+    "outbound", "self_served_us", "self_served_id",
 )  # fmt: skip
 CONTACT_COLUMNS = (
     "version", "kafka_partition", "customer_partition", "interval_start", *CONTACT_STATE_COLUMNS
@@ -66,6 +67,7 @@ SLA_TARGET_COLUMNS = (
     "short_abandon_s", "abandon_rate_max", "aht_target_s", "fcr_target", "csat_target",
     "first_response_target_s", "hourly_cost", "currency", "chat_concurrency", "alerts_enabled",
     "alert_min_offered", "alert_longest_wait_s", "alert_max_lag", "alert_max_dead_letters_15m",
+    "resolution_target_s",
 )  # fmt: skip
 LATEST_COLUMNS = ("client", "latest_us")
 WATERMARK_COLUMNS = ("stage", "stage_partition", "before_us", "after_us", "next_offset", "version")
@@ -103,6 +105,7 @@ def state_values(c: ContactState) -> list[Any]:
         c.last_event_us,
         *_slot(c.transferred), e.agent_id if e else "", (e.reason or "") if e else "", s.ces if s else None,
         c.copies.hex(), spares_text(c.spares),
+        int(bool(a and a.outbound)), *_slot(c.self_served),
     ]  # fmt: skip
 
 
@@ -110,11 +113,11 @@ def state_from_values(v: Sequence[Any]) -> ContactState:
     """Inverse of :func:`state_values`."""
     (client, contact_id, queue, channel, customer, arr_us, arr_id, ans_us, ans_id, ab_us, ab_id,
      rep_us, rep_id, end_us, end_id, talk, hold, wrap, resolved, sv_us, sv_id, csat, nps,
-     last, tr_us, tr_id, agent, reason, ces, copies, spares) = v  # fmt: skip
+     last, tr_us, tr_id, agent, reason, ces, copies, spares, outbound, ss_us, ss_id) = v  # fmt: skip
     return ContactState(
         client=client,
         contact_id=contact_id,
-        arrival=None if arr_us is None else Arrival(arr_us, arr_id, queue, channel, customer),
+        arrival=None if arr_us is None else Arrival(arr_us, arr_id, queue, channel, customer, bool(outbound)),
         answered=None if ans_us is None else (ans_us, ans_id),
         abandoned=None if ab_us is None else (ab_us, ab_id),
         replied=None if rep_us is None else (rep_us, rep_id),
@@ -126,6 +129,7 @@ def state_from_values(v: Sequence[Any]) -> ContactState:
         transferred=None if tr_us is None else (tr_us, tr_id),
         copies=bytes.fromhex(copies or ""),
         spares=spares_of(spares or ""),
+        self_served=None if ss_us is None else (ss_us, ss_id),
     )
 
 
@@ -213,6 +217,7 @@ def sla_target_row(targets: TargetsInForce, version: int) -> list[Any]:
         t.sl_target, t.short_abandon_us / US_PER_S, t.abandon_rate_max, t.aht_target_s, t.fcr_target,
         t.csat_target, first, t.hourly_cost, t.currency, t.chat_concurrency, int(t.alerts_enabled),
         t.alert_min_offered, t.alert_longest_wait_us / US_PER_S, max_lag, max_dead_letters,
+        t.resolution_target_s,
     ]  # fmt: skip
 
 

@@ -82,9 +82,10 @@ def test_wallboard_service_level(seeded: tuple[ClickHouse, list[Any]]) -> None:
         assert status in ("in SLA", "at risk", "breached", "no calls")
     today = {(r[1], r[2]): r for r in run(store, "Today by queue", to=NOW)}
     for key, s in windows["today"].items():
-        _, _, _, offered, answered, abandoned, answer_rate, abandon_rate, asa, aht = today[key]
+        _, _, _, offered, answered, abandoned, answer_rate, abandon_rate, self_service, asa, aht = today[key]
         assert (offered, answered, abandoned) == (s["offered"], s["answered"], s["abandoned"])
-        base = s["offered"] - s["short_abandoned"]
+        base = s["offered"] - s["short_abandoned"] - s["self_served"]
+        assert close(self_service, s["self_served"] / s["offered"] if s["offered"] else None)
         assert close(answer_rate, s["answered"] / base if base else None)
         assert close(abandon_rate, (s["abandoned"] - s["short_abandoned"]) / base if base else None)
         assert close(asa, s["wait_s_sum"] / s["answered"] if s["answered"] else None)
@@ -148,13 +149,22 @@ def test_client_sla_review(seeded: tuple[ClickHouse, list[Any]]) -> None:
     assert close(fcr, total["fcr_success"] / total["handled"])
     assert close(csat, total["csat_satisfied"] / total["csat_responses"])
     assert close(nps, 100 * (total["nps_promoters"] - total["nps_detractors"]) / total["nps_responses"])
-    first = {r[0]: r[1:] for r in run(store, "First response, email and chat")}
+    first = {r[0]: r[1:] for r in run(store, "First response, written channels")}
     for channel in ("email", "chat"):
         s = by_channel[channel]
         count, average, within = first[channel]
         assert count == s["first_responses"] > 0
         assert close(average, s["first_response_s_sum"] / s["first_responses"])
         assert close(within, s["first_responses_in_target"] / s["first_responses"])
+    resolution = {r[0]: r[1:] for r in run(store, "Self-service and resolution time, by channel")}
+    assert set(resolution) == set(by_channel)
+    for channel, s in by_channel.items():
+        offered, served, rate, resolved, average, target, judged = resolution[channel]
+        assert (offered, served, resolved) == (s["offered"], s["self_served"], s["resolved"])
+        assert close(rate, s["self_served"] / s["offered"]) and resolved > 0
+        assert close(average, s["resolution_s_sum"] / s["resolved"])
+        expected_target = sla.thresholds(CLIENT, "billing", channel).resolution_target_s
+        assert (target, judged == "no target") == (expected_target, expected_target is None)
     breaches = {(r[0].strftime("%Y-%m-%dT%H:%M:%SZ") if hasattr(r[0], "strftime") else str(r[0]), r[1], r[2])
                 for r in run(store, "Intervals that breached the SLA")}  # fmt: skip
     expected = {(r.interval_start, r.queue, r.channel) for r in rows

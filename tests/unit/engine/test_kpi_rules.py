@@ -9,7 +9,7 @@ import pytest
 
 from schemas.sla import SlaFile, SlaSettings
 from streams.batch.compute import compute_rows
-from tests.helpers.events import abandoned, answered, arrived, at, ended, event, replied, survey
+from tests.helpers.events import abandoned, answered, arrived, at, ended, event, replied, self_served, survey
 
 DAY = 86_400.0
 
@@ -405,3 +405,76 @@ def test_first_responses_on_asynchronous_channels_count_business_time(channel: s
     assert sum(r.first_responses_in_target for r in rows) == 1
     late_row = next(r for r in rows if r.interval_start == "2026-11-23T09:00:00Z")
     assert late_row.first_responses_in_target == 0
+
+
+# --- additions to version 1, second set: self-service, direction, resolution -----------------
+
+
+def test_a_self_served_contact_is_offered_and_left_out_of_the_agents_denominators() -> None:
+    events = [arrived(0, "bot"), self_served(30, "bot", bot_id="faq"),
+              arrived(0, "a"), answered(10, "a"), ended(200, "a"),
+              arrived(0, "x"), abandoned(40, "x"), arrived(0, "s"), abandoned(2, "s")]  # fmt: skip
+    row = one_row(events)
+    assert (row["offered"], row["self_served"], row["answered"], row["abandoned"]) == (4, 1, 1, 2)
+    agents = 4 - 1 - 1  # offered - short abandoned - self-served
+    assert (row["answer_rate"], row["abandon_rate"], row["service_level"]) == (
+        1 / agents,
+        1 / agents,
+        1 / agents,
+    )
+    assert row["self_service_rate"] == 0.25
+
+
+def test_an_answer_wins_over_self_service_and_self_service_over_an_abandon() -> None:
+    handed_over = one_row([arrived(0), self_served(20), answered(30)])  # the bot handed over
+    assert (handed_over["self_served"], handed_over["answered"]) == (0, 1)
+    closed = one_row([arrived(0), abandoned(20), self_served(30)])
+    assert (closed["self_served"], closed["abandoned"], closed["short_abandoned"]) == (1, 0, 0)
+
+
+def test_without_self_service_every_ratio_is_as_before() -> None:
+    row = one_row([arrived(0, "a"), answered(10, "a"), arrived(0, "b"), abandoned(30, "b")])
+    assert (row["self_served"], row["self_service_rate"], row["answer_rate"]) == (0, 0.0, 0.5)
+
+
+def test_an_outbound_contact_counts_only_as_outbound_work() -> None:
+    events = [arrived(0, "o", direction="outbound"), answered(0, "o"),
+              ended(300, "o", talk_s=200, hold_s=10, wrap_s=30, resolved=True),
+              survey(400, "o", csat=5), replied(5, "o")]  # fmt: skip
+    row = one_row(events)
+    assert (row["outbound_handled"], row["outbound_handle_s_sum"]) == (1, 240.0)
+    inbound = ("offered", "answered", "handled", "fcr_success", "first_responses", "csat_responses",
+               "resolved", "self_served", "abandoned")  # fmt: skip
+    assert [row[c] for c in inbound] == [0] * len(inbound)
+    assert one_row([arrived(0, "o", direction="inbound"), answered(5, "o")])["offered"] == 1
+
+
+def test_outbound_contacts_never_decide_fcr() -> None:
+    first = handled_contact("c1", 0, 600)
+    callback = [arrived(900, "c2", "u1", direction="outbound"), answered(900, "c2"), ended(1200, "c2")]
+    assert rows_by_start(first + callback)["2026-11-23T09:00:00Z"]["fcr_success"] == 1  # no repeat
+    rows = rows_by_start(first + callback)
+    assert rows["2026-11-23T09:15:00Z"]["fcr_success"] == 0  # and never a success itself
+
+
+def test_a_self_served_arrival_is_a_repeat_contact() -> None:
+    events = handled_contact("c1", 0, 600) + [arrived(3600, "c2", "u1"), self_served(3660, "c2")]
+    assert rows_by_start(events)["2026-11-23T09:00:00Z"]["fcr_success"] == 0
+
+
+def test_resolution_time_of_resolved_handled_contacts() -> None:
+    events = [arrived(0, "r"), answered(10, "r"), ended(600, "r", resolved=True),
+              arrived(0, "u"), answered(10, "u"), ended(900, "u", resolved=False)]  # fmt: skip
+    row = one_row(events)
+    assert (row["resolved"], row["resolution_s_sum"], row["avg_resolution_s"]) == (1, 600.0, 600.0)
+    assert one_row([arrived(0)])["avg_resolution_s"] is None
+
+
+def test_cost_per_contact_counts_outbound_work() -> None:
+    sla = SlaSettings(SlaFile.model_validate({"defaults": {"hourly_cost": 36.0}}))
+    events = [arrived(0, "i"), answered(5, "i"), ended(400, "i", talk_s=300, hold_s=0, wrap_s=60),
+              arrived(0, "o", direction="outbound"), answered(0, "o"),
+              ended(300, "o", talk_s=600, hold_s=0, wrap_s=120)]  # fmt: skip
+    (row,) = compute_rows(events, sla=sla)
+    assert row.cost_per_contact == pytest.approx((360 + 720) / 3600 * 36.0 / 2)
+    assert row.aht_s == 360  # inbound only

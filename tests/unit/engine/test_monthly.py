@@ -72,24 +72,25 @@ def test_staffing_shortfall(rows: list[StaffingRow], expected: list[tuple[Any, .
 SLA = SlaSettings(
     SlaFile.model_validate(
         {"clients": {"acme": {"sl_target": 0.8, "abandon_rate_max": 0.25, "fcr_target": 0.5,
-                              "currency": "EUR", "hourly_cost": 36.0}}}
+                              "currency": "EUR", "hourly_cost": 36.0, "resolution_target_s": 600}}}
     )
 )  # fmt: skip
 
 
 def interval(start: str, offered: int, in_sl: int, abandoned: int, handled: int, handle_s: float,
-             fcr: int) -> KpiRow:  # fmt: skip
+             fcr: int, resolved: int = 0, resolution_s: float = 0.0) -> KpiRow:  # fmt: skip
     answered = offered - abandoned
     return KpiRow(client="acme", queue="billing", channel="call", interval_start=start, offered=offered,
                   answered=answered, answered_in_sl=in_sl, abandoned=abandoned, handled=handled,
-                  handle_s_sum=handle_s, fcr_success=fcr, transferred=1,
+                  handle_s_sum=handle_s, fcr_success=fcr, transferred=1, resolved=resolved,
+                  resolution_s_sum=resolution_s,
                   service_level=in_sl / offered)  # fmt: skip
 
 
 def test_a_month_against_its_targets() -> None:
     rows = [
-        interval("2026-10-12T08:00:00Z", 10, 9, 1, 9, 1800.0, 6),  # SL 0.9: met
-        interval("2026-10-12T08:15:00Z", 10, 5, 3, 7, 1400.0, 2),  # SL 0.5: a breach
+        interval("2026-10-12T08:00:00Z", 10, 9, 1, 9, 1800.0, 6, 5, 2500.0),  # SL 0.9: met
+        interval("2026-10-12T08:15:00Z", 10, 5, 3, 7, 1400.0, 2, 3, 2300.0),  # SL 0.5: a breach
     ]
     report = build_report(rows, "acme", "2026-10", SLA)
     assert (report.timezone, report.sl_formula) == ("UTC", "default")
@@ -101,6 +102,7 @@ def test_a_month_against_its_targets() -> None:
         "AHT (s)": (3200 / 16, None, None),  # no target set
         "FCR": (8 / 16, 0.5, True),  # at the target meets it
         "CSAT": (None, None, None),  # no surveys
+        "resolution time (s)": (4800 / 8, 600, True),  # at the target meets it
     }
     assert report.breaches == [rows[1]]
     assert report.volumes == {"call": 20}

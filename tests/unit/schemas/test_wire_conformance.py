@@ -19,6 +19,10 @@ from tests.helpers.bad_messages import BAD_MESSAGES
 SAMPLES = [e for _, e in Simulator(datetime(2026, 11, 23, 8, tzinfo=UTC), seed=4).events(
     datetime(2026, 11, 23, 9, tzinfo=UTC))]  # fmt: skip
 KINDS = {e["type"]: e for e in SAMPLES}  # one valid event of every type
+_ARRIVED = KINDS["contact.arrived"]
+KINDS["contact.self_served"] = {**_ARRIVED, "type": "contact.self_served", "bot_id": "faq-bot"}
+KINDS["contact.self_served"].pop("customer_id")
+OUTBOUND = {**_ARRIVED, "direction": "outbound"}
 
 
 def agree(raw: bytes) -> None:
@@ -41,9 +45,9 @@ def agree(raw: bytes) -> None:
 def test_every_simulated_event_decodes_the_same() -> None:
     assert set(KINDS) == {
         "contact.arrived", "contact.answered", "contact.abandoned", "contact.replied",
-        "contact.transferred", "contact.ended", "survey.answered", "agent.state",
+        "contact.transferred", "contact.ended", "survey.answered", "agent.state", "contact.self_served",
     }  # fmt: skip
-    for event in SAMPLES:
+    for event in [*SAMPLES, KINDS["contact.self_served"], OUTBOUND, {**_ARRIVED, "direction": "inbound"}]:
         agree(orjson.dumps(event))
 
 
@@ -56,7 +60,8 @@ JSON_VALUES = st.one_of(
     st.none(), st.booleans(), st.integers(-5, 20), st.floats(allow_nan=False, allow_infinity=False),
     st.sampled_from(["", "call", "chat", "email", "x", "busy", "2026-11-23T09:00:00Z",
                      "2026-11-23T09:00:00", "2026-02-30T00:00:00Z", "2026-11-23 09:00:00Z",
-                     "contact.arrived", "agent.state", "1e400"]),
+                     "contact.arrived", "agent.state", "1e400", "inbound", "outbound",
+                     "contact.self_served"]),
     st.lists(st.integers(-9, 9), max_size=2),
 )  # fmt: skip
 
@@ -67,7 +72,8 @@ JSON_VALUES = st.one_of(
     changes=st.dictionaries(
         st.sampled_from(["event_id", "schema_version", "type", "occurred_at", "client", "queue",
                          "channel", "contact_id", "customer_id", "agent_id", "to_queue", "talk_s",
-                         "hold_s", "wrap_s", "resolved", "csat", "nps", "state", "extra"]),
+                         "hold_s", "wrap_s", "resolved", "csat", "nps", "state", "extra",
+                         "direction", "bot_id"]),
         st.one_of(st.just("<drop>"), JSON_VALUES), max_size=3,
     ),
 )  # fmt: skip
