@@ -33,7 +33,27 @@ HANDLING: dict[str, Handling] = {
     "call": Handling(240, 0.6, 0.25, 45, 35, 0.5, 75, 0.78),
     "chat": Handling(420, 0.5, 0.0, 0, 40, 0.5, 110, 0.72, capacity=3),
     "email": Handling(360, 0.7, 0.0, 0, 60, 0.5, float("inf"), 0.70),
+    # Messaging apps: several conversations at once; a customer may withdraw after hours.
+    "messaging": Handling(300, 0.6, 0.0, 0, 30, 0.5, 6 * 3600, 0.75, capacity=3),
+    # Public posts and mentions: short answers, never withdrawn; web forms read like emails.
+    "social": Handling(180, 0.6, 0.0, 0, 30, 0.5, float("inf"), 0.80, capacity=2),
+    "form": Handling(300, 0.7, 0.0, 0, 45, 0.5, float("inf"), 0.70),
 }
+# Channels whose customers arrive on another daily curve than HOUR_CURVE's: messaging and social
+# peak in the evening, after work; forms come in all day and night.
+CHANNEL_CURVES: dict[str, tuple[float, ...]] = {
+    "messaging": (0.6, 0.3, 0.2, 0.1, 0.1, 0.2, 0.6, 1.5, 3.0, 4.5, 5.0, 5.2,
+                  6.0, 5.5, 5.0, 5.0, 5.5, 6.5, 7.5, 8.5, 8.8, 7.5, 4.5, 1.8),
+    "social": (1.0, 0.6, 0.3, 0.2, 0.2, 0.4, 1.0, 2.5, 4.0, 4.5, 4.5, 5.0,
+               6.0, 5.5, 4.8, 4.8, 5.2, 6.0, 6.8, 7.5, 7.5, 6.5, 4.0, 2.0),
+    "form": (1.5, 1.0, 0.8, 0.6, 0.6, 1.0, 2.0, 3.5, 5.0, 5.5, 5.5, 5.0,
+             4.5, 5.0, 5.2, 5.0, 4.5, 4.0, 3.5, 3.5, 3.2, 3.0, 2.5, 2.0),
+}  # fmt: skip
+
+
+def curve_of(channel: str) -> tuple[float, ...]:
+    """The share of a day's contacts arriving in each local hour, for a channel."""
+    return CHANNEL_CURVES.get(channel, HOUR_CURVE)
 
 
 @dataclass(frozen=True)
@@ -45,6 +65,7 @@ class Team:
     daily_contacts: float
     agents: int
     shift: tuple[int, int] = (7, 20)  # local hours logged in
+    bot_share: float = 0.0  # arrivals a bot takes first (it closes some, hands the rest over)
 
 
 @dataclass(frozen=True)
@@ -71,6 +92,9 @@ class Behaviour:
     comment_rate: float = 0.2  # surveys with a comment
     lunch: tuple[float, float] = (11.5, 13.5)  # local hours in which each agent's lunch starts
     lunch_median_s: float = 40 * 60  # a dip in staffing while demand stays up: the SL suffers
+    bot_resolve_rate: float = 0.6  # of the contacts a bot takes, those it closes itself
+    callback_rate: float = 0.3  # unresolved calls an agent calls back (outbound) when free
+    callback_median_s: float = 30 * 60
 
 
 # Wrap-up codes per queue with their weights; a queue not listed uses GENERIC_REASONS.
@@ -80,6 +104,9 @@ REASONS: dict[str, tuple[tuple[str, float], ...]] = {
     "sales": (("new-order", 4), ("quote", 3), ("upgrade", 2), ("cancellation", 1)),
     "service": (("delivery-status", 5), ("return", 3), ("complaint", 2)),
     "helpdesk": (("password-reset", 4), ("access-request", 3), ("software-install", 3), ("hardware", 2)),
+    "care": (("order-status", 5), ("delivery-change", 3), ("complaint", 2)),
+    "social": (("praise", 2), ("complaint", 3), ("product-question", 4)),
+    "web": (("contact-request", 4), ("quote", 2), ("data-request", 1)),
 }
 GENERIC_REASONS: tuple[tuple[str, float], ...] = (("general-enquiry", 1),)
 COMMENTS: dict[bool, tuple[str, ...]] = {  # by whether the customer was pleased
@@ -105,6 +132,8 @@ DEFAULT_SCENARIO = Scenario(
                 Team("support", "call", 1200, 14),
                 Team("support", "chat", 600, 3),
                 Team("support", "email", 400, 6),
+                Team("care", "messaging", 350, 3, bot_share=0.3),
+                Team("web", "form", 120, 1),
             ),
             customers=300_000,
         ),
@@ -116,6 +145,8 @@ DEFAULT_SCENARIO = Scenario(
                 Team("sales", "chat", 500, 3),
                 Team("service", "call", 800, 10),
                 Team("service", "email", 350, 5),
+                Team("care", "messaging", 300, 3, bot_share=0.25),
+                Team("social", "social", 150, 2),
             ),
             customers=250_000,
         ),
@@ -124,8 +155,9 @@ DEFAULT_SCENARIO = Scenario(
             "UTC",
             (
                 Team("helpdesk", "call", 500, 7),
-                Team("helpdesk", "chat", 300, 2),
+                Team("helpdesk", "chat", 300, 2, bot_share=0.2),
                 Team("helpdesk", "email", 250, 4),
+                Team("web", "form", 100, 1),
             ),
             customers=150_000,
         ),
@@ -165,7 +197,7 @@ def busiest_start(scenario: Scenario, now: datetime) -> datetime:
         total = 0.0
         for client in scenario.clients:
             hour = at.astimezone(ZoneInfo(client.timezone)).hour
-            total += sum(team.daily_contacts * HOUR_CURVE[hour] for team in client.teams
+            total += sum(team.daily_contacts * curve_of(team.channel)[hour] for team in client.teams
                          if team.shift[0] <= hour < team.shift[1])  # fmt: skip
         return total
 

@@ -24,12 +24,13 @@ from producers.scenario import (
     DEFAULT_SCENARIO,
     GENERIC_REASONS,
     HANDLING,
-    HOUR_CURVE,
     REASONS,
     Client,
     Scenario,
     Team,
+    curve_of,
 )
+from schemas.channels import is_synchronous
 from schemas.sla import SlaSettings
 from schemas.stamps import local_midnight
 
@@ -70,6 +71,7 @@ class TeamState:
     team: Team
     agents: list[Agent] = field(default_factory=list)
     queue: deque[Waiting] = field(default_factory=deque)
+    callbacks: deque[str] = field(default_factory=deque)  # customers to call back, oldest first
 
 
 class Simulator:
@@ -143,11 +145,13 @@ class Simulator:
 
     def _rate(self, state: TeamState, t: float) -> float:
         hour = int(self._local_hour(state.client, t)) % 24
-        return state.team.daily_contacts * HOUR_CURVE[hour] / sum(HOUR_CURVE) / 3600
+        curve = curve_of(state.team.channel)
+        return state.team.daily_contacts * curve[hour] / sum(curve) / 3600
 
     def _schedule_arrival(self, state: TeamState, now: float) -> None:
         # Thinning: candidates at the peak rate, kept with probability rate(t) / peak.
-        peak = state.team.daily_contacts * max(HOUR_CURVE) / sum(HOUR_CURVE) / 3600
+        curve = curve_of(state.team.channel)
+        peak = state.team.daily_contacts * max(curve) / sum(curve) / 3600
         t = now
         while True:
             t += self.rng.expovariate(peak)
@@ -160,8 +164,8 @@ class Simulator:
         if not repeat:
             self._schedule_arrival(state, t)
         team, client = state.team, state.client
-        if team.channel != "email" and self.open_at is not None and not self.open_at(client.name, t):
-            return  # closed: the customer hears the closed message and hangs up
+        if is_synchronous(team.channel) and self.open_at is not None and not self.open_at(client.name, t):
+            return  # closed: the customer hears the closed message and hangs up (written work waits)
         contact_id = f"{self.run_tag}-{client.name[:2]}{team.channel[0]}-{next(self._contacts):07d}"
         self._emit(
             "contact.arrived", t, client.name, team.queue,
@@ -169,10 +173,36 @@ class Simulator:
         )  # fmt: skip
         patience = self._lognormal(HANDLING[team.channel].patience_median_s, 0.8)
         waiting = Waiting(contact_id, customer, t, patience)
+        if team.bot_share and self.extra.random() < team.bot_share:
+            self._bot(state, waiting, t)
+        else:
+            self._queue(state, waiting, t)
+
+    def _queue(self, state: TeamState, waiting: Waiting, t: float) -> None:
         state.queue.append(waiting)
-        if math.isfinite(patience):
-            self._at(t + patience, lambda: self._give_up(state, waiting, t + patience))
+        if math.isfinite(waiting.patience):
+            gives_up = waiting.arrived + max(waiting.patience, t - waiting.arrived)
+            self._at(gives_up, lambda: self._give_up(state, waiting, gives_up))
         self._dispatch(state, t)
+
+    def _bot(self, state: TeamState, waiting: Waiting, t: float) -> None:
+        """A bot takes the contact first: it closes it (self-served) or hands it to the queue."""
+        behaviour, client = self.scenario.behaviour, state.client
+        done = t + self.extra.uniform(30, 180)
+        if self.extra.random() >= behaviour.bot_resolve_rate:
+            self._at(done, lambda: self._queue(state, waiting, done))
+            return
+        bot = {"bot_id": f"{client.name}-{state.team.queue}-bot", "channel": state.team.channel}
+
+        def closed() -> None:
+            waiting.done = True
+            self._emit("contact.self_served", done, client.name, state.team.queue,
+                       contact_id=waiting.contact_id, **bot)  # fmt: skip
+            if self.extra.random() < behaviour.repeat_if_resolved:  # back for a person after all
+                again = done + self._lognormal(behaviour.repeat_median_s, 1.2)
+                self._at(again, lambda: self._arrive(state, again, waiting.customer_id, repeat=True))
+
+        self._at(done, closed)
 
     def _give_up(self, state: TeamState, waiting: Waiting, t: float) -> None:
         if waiting.done:
@@ -269,29 +299,60 @@ class Simulator:
     # --- handling ------------------------------------------------------------------------
 
     def _dispatch(self, state: TeamState, t: float) -> None:
-        """Give waiting contacts to free agents, oldest first, least-loaded agent first."""
-        while state.queue:
+        """Give waiting contacts to free agents, oldest first, least-loaded agent first; an agent
+        with nobody waiting calls a customer back."""
+        while state.queue or state.callbacks:
             free = [a for a in state.agents if a.free]
             if not free:
                 return
             agent = min(free, key=lambda a: (a.active, a.agent_id))
+            if not state.queue:
+                closed = self.open_at is not None and not self.open_at(state.client.name, t)
+                if agent.active or closed:  # a call-back wants an idle agent, in opening hours
+                    return
+                self._call_back(state, agent, state.callbacks.popleft(), t)
+                continue
             waiting = state.queue.popleft()
             waiting.done = True
             self._answer(state, agent, waiting, t)
+
+    def _call_back(self, state: TeamState, agent: Agent, customer: str, t: float) -> None:
+        """An outbound call (``direction: outbound``): it counts as the agent's work only."""
+        team, client, rules = state.team, state.client, HANDLING[state.team.channel]
+        contact_id = f"{self.run_tag}-{client.name[:2]}o-{next(self._contacts):07d}"
+        base = {"channel": team.channel, "contact_id": contact_id}
+        agent.active += 1
+        self._emit("contact.arrived", t, client.name, team.queue, customer_id=customer, direction="outbound",
+                   **base)  # fmt: skip
+        self._agent_state(agent, t, "busy")
+        talk = self._lognormal(rules.talk_median_s * 0.6, rules.talk_sigma)
+        wrap = self._lognormal(rules.wrap_median_s, rules.wrap_sigma)
+        ended = t + talk + wrap
+        resolved = self.extra.random() < rules.resolve_rate
+
+        def finish() -> None:
+            self._emit("contact.ended", ended, client.name, team.queue, agent_id=agent.agent_id,
+                       talk_s=round(talk, 3), hold_s=0.0, wrap_s=round(wrap, 3), resolved=resolved,
+                       **base)  # fmt: skip
+            agent.active -= 1
+            self._agent_state(agent, ended, "available" if agent.on_shift else "offline")
+            self._dispatch(state, ended)
+
+        self._at(ended, finish)
 
     def _answer(self, state: TeamState, agent: Agent, waiting: Waiting, t: float) -> None:
         team, client, rules = state.team, state.client, HANDLING[state.team.channel]
         base = {"channel": team.channel, "contact_id": waiting.contact_id}
         agent.active += 1
-        answered = t + (self.rng.uniform(1, 4) if team.channel != "email" else self.rng.uniform(5, 60))
+        answered = t + (self.rng.uniform(1, 4) if is_synchronous(team.channel) else self.rng.uniform(5, 60))
         self._emit("contact.answered", answered, client.name, team.queue, agent_id=agent.agent_id, **base)
         if agent.active == 1:
             self._agent_state(agent, answered, "busy")
         talk = self._lognormal(rules.talk_median_s, rules.talk_sigma)
         hold = self._lognormal(rules.hold_median_s, 0.6) if self.rng.random() < rules.hold_share else 0.0
         wrap = self._lognormal(rules.wrap_median_s, rules.wrap_sigma)
-        if team.channel in ("chat", "email"):
-            # Chat agents greet within a minute; an email reply is the work itself.
+        if team.channel != "call":
+            # Chat agents greet within a minute; a written reply is the work itself.
             reply = answered + (self.rng.uniform(8, 60) if team.channel == "chat" else 0.8 * talk)
             self._at(
                 reply,
@@ -328,11 +389,19 @@ class Simulator:
             if agent.active == 0:
                 self._agent_state(agent, ended, "available" if agent.on_shift else "offline")
             self._after(state, waiting, ended, resolved, t - waiting.arrived)
+            behaviour = self.scenario.behaviour
+            if team.channel == "call" and not resolved and self.extra.random() < behaviour.callback_rate:
+                due = ended + self._lognormal(behaviour.callback_median_s, 0.8)
+                self._at(due, lambda: self._call_back_due(state, waiting.customer_id, due))
             self._dispatch(state, ended)
 
         if team.channel == "call":
             self._at(talk_end, lambda: self._agent_state(agent, talk_end, "wrap"))
         self._at(ended, finish)
+
+    def _call_back_due(self, state: TeamState, customer: str, t: float) -> None:
+        state.callbacks.append(customer)
+        self._dispatch(state, t)
 
     def _reason(self, queue: str) -> dict[str, str]:
         """The wrap-up code an agent picks, most of the time: ``{"reason": code}`` or nothing."""

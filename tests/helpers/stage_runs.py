@@ -11,6 +11,7 @@ import orjson
 
 from producers.outputs import message_key
 from schemas.sla import SlaSettings
+from streams.engine.contributions import has_figures
 from streams.engine.rows import kpi_row
 from streams.stages.contact_stage import ContactStage
 from streams.stages.fcr_stage import FcrStage
@@ -66,7 +67,7 @@ class FakeTables:
             target = summed.setdefault((client, queue, channel, start), [0] * len(vector))
             for i, value in enumerate(vector):
                 target[i] += value
-        return [kpi_row(key, vector) for key, vector in sorted(summed.items()) if vector[0] > 0]
+        return [kpi_row(key, vector) for key, vector in sorted(summed.items()) if has_figures(vector)]
 
 
 def partition_of(payload: bytes) -> int:

@@ -47,7 +47,7 @@ def test_report_csv_matches_interval_rows_and_charts(rows: list, tmp_path: Path)
         picked = [r for r in month if (r.queue, r.channel) == (line["queue"], line["channel"])
                   and local_day(r.interval_start, "Europe/Zurich").isoformat() == line["date"]]  # fmt: skip
         assert int(line["offered"]) == sum(r.offered for r in picked)
-        base = sum(r.offered - r.short_abandoned for r in picked)
+        base = sum(r.offered - r.short_abandoned - r.self_served for r in picked)  # kpis.md: agents' share
         expected_sl = sum(r.answered_in_sl for r in picked) / base if base else None
         assert (line["service_level"] == "") == (expected_sl is None)
         if expected_sl is not None:
@@ -96,8 +96,10 @@ def test_report_has_effort_top_reasons_and_staffing_shortfall(tmp_path: Path) ->
     assert call["transfer_rate"] == pytest.approx(
         sum(r.transferred for r in lane) / sum(r.answered for r in lane)
     )
-    hours = sum(r.handle_s_sum for r in lane) / 3600
-    assert call["cost_per_contact"] == pytest.approx(hours * 38.0 / sum(r.handled for r in lane))
+    hours = sum(r.handle_s_sum + r.outbound_handle_s_sum for r in lane) / 3600  # inbound and outbound work
+    worked = sum(r.handled + r.outbound_handled for r in lane)
+    assert call["cost_per_contact"] == pytest.approx(hours * 38.0 / worked)
+    assert sum(r.outbound_handled for r in lane) > 0
     assert call["currency"] == "EUR"
     top = report.reasons[0]
     same = [
