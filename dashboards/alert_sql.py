@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from dashboards.sql_parts import (
     CLIENT,
+    NOW_US,
     SYNCHRONOUS_SQL,
     asked_of_agents,
     misses_sql,
     ratio,
     service_level,
     sums,
+    waiting_at,
 )
 
 WINDOW = "interval_start >= $__toTime - 900 - toUInt32($__toTime) % 60 AND interval_start <= $__toTime"
@@ -54,15 +56,11 @@ ABANDON_RATE_RULE = _window_rule(
     + misses_sql("abandon_rate", "abandon_rate_15m", "ceiling")
 )
 
-_NOW_US = "toInt64(toUInt32($__toTime)) * 1000000"
+_NOW_US = NOW_US
 WAITING = f"""SELECT client, queue, channel, count() AS waiting,
     max(({_NOW_US} - arrived_us) / 1000000) AS longest_wait_s
   FROM contacts FINAL
-  WHERE interval_start >= $__toTime - 86400 AND interval_start <= $__toTime
-    AND arrived_us IS NOT NULL AND arrived_us <= {_NOW_US}
-    AND (answered_us IS NULL OR answered_us > {_NOW_US})
-    AND (abandoned_us IS NULL OR abandoned_us > {_NOW_US})
-    AND (ended_us IS NULL OR ended_us > {_NOW_US})
+  WHERE {waiting_at(_NOW_US)}
   GROUP BY client, queue, channel"""
 
 LONGEST_WAIT_RULE = f"""SELECT client, queue, channel,

@@ -33,6 +33,7 @@ from dashboards.sql_parts import (
     service_level,
     status_sql,
     sums,
+    waiting_at,
 )
 
 
@@ -91,12 +92,7 @@ WAITING_NOW = f"""SELECT client, queue, channel,
   count() AS waiting,
   max(toUInt32($__toTime) - intDiv(arrived_us, 1000000)) AS longest_wait_s
 FROM contacts FINAL
-WHERE client = {CLIENT} AND interval_start >= $__toTime - 86400 AND interval_start <= $__toTime
-  AND arrived_us IS NOT NULL AND arrived_us <= toUInt32($__toTime) * 1000000
-  AND (answered_us IS NULL OR answered_us > toUInt32($__toTime) * 1000000)
-  AND (abandoned_us IS NULL OR abandoned_us > toUInt32($__toTime) * 1000000)
-  AND (ended_us IS NULL OR ended_us > toUInt32($__toTime) * 1000000)
-  AND (self_served_us IS NULL OR self_served_us > toUInt32($__toTime) * 1000000) AND outbound = 0
+WHERE client = {CLIENT} AND {waiting_at()}
 GROUP BY client, queue, channel
 ORDER BY queue, channel"""
 

@@ -26,6 +26,20 @@ SYNCHRONOUS_SQL = f"channel IN ({', '.join(repr(c) for c in sorted(SYNCHRONOUS))
 # One column per channel, as the volume panels show them: calls, chats, emails, ...
 CHANNEL_COLUMNS = {channel: f"{channel}s" for channel in CHANNELS}
 
+NOW_US = "toInt64(toUInt32($__toTime)) * 1000000"  # the dashboard's "to", in event microseconds
+
+
+def waiting_at(now_us: str = NOW_US) -> str:
+    """The stored contacts waiting for an agent at ``now_us`` (as the worker's waiting now): an
+    inbound arrival, by then neither answered, abandoned, met by a bot nor ended."""
+    slots = ("answered_us", "abandoned_us", "self_served_us", "ended_us")
+    gone = " AND ".join(f"({slot} IS NULL OR {slot} > {now_us})" for slot in slots)
+    return (
+        "interval_start >= $__toTime - 86400 AND interval_start <= $__toTime AND outbound = 0 "
+        f"AND arrived_us IS NOT NULL AND arrived_us <= {now_us} AND {gone}"
+    )
+
+
 CLIENT = variable("client")
 TIMEZONE = variable("timezone")
 GRAIN = variable("grain")  # day, week or month

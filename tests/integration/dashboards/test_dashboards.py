@@ -59,7 +59,7 @@ def minute_sums(rows: list[KpiRow], since: int, until: int) -> dict[tuple[str, s
 
 
 def sl(s: dict[str, float]) -> float | None:
-    base = s["offered"] - s["short_abandoned"]
+    base = s["offered"] - s["short_abandoned"] - s["self_served"]  # kpis.md: what agents were asked
     return None if base == 0 else s["answered_in_sl"] / base
 
 
@@ -106,9 +106,9 @@ def test_wallboard_waiting_now_and_agents(seeded: tuple[ClickHouse, list[Any]]) 
     longest: dict[tuple[str, str], int] = {}
     for c in book.contacts.values():
         a = c.arrival
-        if c.client != CLIENT or a is None or a.at_us > now_us:
+        if c.client != CLIENT or a is None or a.at_us > now_us or a.outbound:
             continue
-        if any(slot is not None and slot[0] <= now_us for slot in (c.answered, c.abandoned)):
+        if any(slot is not None and slot[0] <= now_us for slot in (c.answered, c.abandoned, c.self_served)):
             continue
         if c.ended is not None and c.ended.at_us <= now_us:
             continue
