@@ -37,10 +37,28 @@ from producers.bridges.queue_map import QueueMap
 from producers.bridges.receiver import Converted
 from producers.envelope import EventDict, envelope
 from producers.outputs import message_key
+from schemas.channels import Channel
 
 __all__ = ["ChatwootBridge", "Unconvertible"]
 
-EMAIL_CHANNELS = ("Channel::Email",)  # every other inbox type is a written conversation: chat
+# The contract's channel of each of Chatwoot's inbox types (the `channel` of a conversation): its
+# web chat is answered while the customer waits; WhatsApp, SMS (Twilio's either), Messenger,
+# Instagram, Telegram, LINE and TikTok are messaging apps; X (Twitter) is a social network. An
+# API inbox, or one of a type Chatwoot adds later, is a chat unless the queue map names its channel.
+CHANNEL_OF_INBOX: dict[str, Channel] = {
+    "Channel::WebWidget": "chat",
+    "Channel::Email": "email",
+    "Channel::Whatsapp": "messaging",
+    "Channel::TwilioSms": "messaging",
+    "Channel::Sms": "messaging",
+    "Channel::FacebookPage": "messaging",
+    "Channel::Instagram": "messaging",
+    "Channel::Telegram": "messaging",
+    "Channel::Line": "messaging",
+    "Channel::Tiktok": "messaging",
+    "Channel::TwitterProfile": "social",
+    "Channel::Voice": "call",
+}
 UNASSIGNED = "unassigned"  # the agent of a conversation resolved with nobody assigned
 CONVERSATION_EVENTS = ("conversation_created", "conversation_status_changed", "conversation_updated",
                        "conversation_resolved")  # fmt: skip
@@ -137,7 +155,10 @@ class ChatwootBridge:
         client, queue = target
         if queue == str(inbox):
             queue = f"inbox-{inbox}"  # an inbox not named in the map
-        channel = "email" if conversation.get("channel") in EMAIL_CHANNELS else "chat"
+        kind = conversation.get("channel")
+        channel = self.queues.channel(str(inbox)) or CHANNEL_OF_INBOX.get(
+            kind if isinstance(kind, str) else "", "chat"
+        )
         system = self.queues.system
         return client, queue, channel, f"{system + ':' if system else ''}cw:{inbox}:{number}"
 
@@ -174,7 +195,7 @@ class ChatwootBridge:
         assignee = obj(obj(payload.get("meta")).get("assignee")).get("id")
         source = f"resolved@{at:.3f}"  # each resolution its own record; the first one counts
         made = []
-        if answered_at is None and channel == "chat":
+        if answered_at is None and channel != "email":  # closed unanswered (kpis.md, "Channels")
             made.append(self._made(where, "contact.abandoned", at, source))
         talk = max(0.0, at - answered_at) if answered_at is not None else 0.0
         agent = str(assignee) if isinstance(assignee, int | str) and str(assignee) else UNASSIGNED

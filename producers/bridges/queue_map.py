@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from schemas.channels import Channel
 from schemas.config_file import ConfigError, read_config
 
 NAME = r"^[^\s|]{1,256}$"
@@ -22,6 +23,8 @@ class QueueTarget(BaseModel):
 
     client: str = Field(pattern=NAME)
     queue: str | None = Field(None, pattern=NAME)  # its name in cckpi (default: the platform's)
+    # The channel its contacts are (default: what the platform's own type of it says).
+    channel: Channel | None = None
 
 
 class QueueMap(BaseModel):
@@ -50,6 +53,11 @@ class QueueMap(BaseModel):
         if found is not None:
             return found.client, found.queue or queue
         return None if self.default_client is None else (self.default_client, queue)
+
+    def channel(self, queue: str) -> Channel | None:
+        """The channel the map sets for a platform queue (None: the platform's type decides)."""
+        found = self.queues.get(queue) or self._folded().get(queue.casefold())
+        return None if found is None else found.channel
 
     def _folded(self) -> dict[str, QueueTarget]:
         return {name.casefold(): target for name, target in self.queues.items()}

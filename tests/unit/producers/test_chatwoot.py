@@ -22,7 +22,11 @@ PAYLOADS = payloads(T)
 
 
 def convert_all(bridge: ChatwootBridge) -> list[dict]:  # type: ignore[type-arg]
-    return [event for payload in PAYLOADS for event in bridge.convert_payload(payload)]
+    return convert_all_of(bridge, PAYLOADS)
+
+
+def convert_all_of(bridge: ChatwootBridge, payloads: list[dict]) -> list[dict]:  # type: ignore[type-arg]
+    return [event for payload in payloads for event in bridge.convert_payload(payload)]
 
 
 def test_a_hand_made_day_gives_the_kpis_worked_out_by_hand() -> None:
@@ -84,3 +88,32 @@ def test_what_cannot_be_converted_says_why(payload: dict, reason: str) -> None: 
     strict = MAP.model_copy(update={"default_client": None})
     with pytest.raises(Unconvertible, match=reason):
         ChatwootBridge(strict).convert_payload(payload)
+
+
+@pytest.mark.parametrize(
+    ("inbox_type", "channel"),
+    [("Channel::WebWidget", "chat"), ("Channel::Email", "email"), ("Channel::Whatsapp", "messaging"),
+     ("Channel::TwilioSms", "messaging"), ("Channel::Sms", "messaging"),
+     ("Channel::FacebookPage", "messaging"),
+     ("Channel::Instagram", "messaging"), ("Channel::Telegram", "messaging"), ("Channel::Line", "messaging"),
+     ("Channel::Tiktok", "messaging"), ("Channel::TwitterProfile", "social"), ("Channel::Voice", "call"),
+     ("Channel::Api", "chat"), ("Channel::SomethingNew", "chat")],
+)  # fmt: skip
+def test_the_inbox_type_decides_the_channel(inbox_type: str, channel: str) -> None:
+    """Chatwoot's inbox types (v1.22 to v4.15) as the contract's channels; every event of the
+    conversation carries it, and a messaging conversation closed unanswered was abandoned."""
+    bridge = ChatwootBridge(MAP)
+    made = convert_all_of(
+        bridge, [created(20, T, channel=inbox_type), resolved(20, T + 600, channel=inbox_type)]
+    )
+    assert {e["channel"] for e in made} == {channel}
+    kinds = [e["type"] for e in made]
+    assert ("contact.abandoned" in kinds) == (channel != "email")  # closed without any answer
+    assert all(not isinstance(parse_event(orjson.dumps(e)), Rejection) for e in made)
+
+
+def test_the_queue_map_may_set_an_inbox_channel() -> None:
+    """An API inbox carrying web forms, or any inbox the operator sees otherwise."""
+    mapped = QueueMap(queues={"1": QueueTarget(client="acme", queue="web", channel="form")})
+    made = convert_all_of(ChatwootBridge(mapped), [created(21, T, channel="Channel::Api")])
+    assert [(e["queue"], e["channel"]) for e in made] == [("web", "form")]
