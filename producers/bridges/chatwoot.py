@@ -30,6 +30,8 @@ from producers.bridges.chatwoot_shapes import (
     obj,
     rating,
     sent_by_agent,
+    sent_by_bot,
+    started_by_agent,
     status_now,
 )
 from producers.bridges.ids import event_id
@@ -76,6 +78,7 @@ class ChatwootBridge:
 
     queues: QueueMap
     answered: dict[str, float] = field(default_factory=dict)  # contact id -> first agent reply
+    bots: dict[str, str] = field(default_factory=dict)  # contact id -> the bot that wrote in it
     account: Account = field(default_factory=Account)
 
     def convert(self, number: int, record: str | bytes) -> list[EventDict]:
@@ -177,7 +180,8 @@ class ChatwootBridge:
                 self.account.ignored[NO_CREATION_TIME] += 1
                 return []
             where = self._where(payload)
-            return [self._made(where, "contact.arrived", at, "created", customer_id=customer)]
+            outbound = {"direction": "outbound"} if started_by_agent(payload) else {}
+            return [self._made(where, "contact.arrived", at, "created", customer_id=customer, **outbound)]
         if status_now(payload) == "resolved":
             return self._resolved(payload, received_s)
         return []
@@ -192,9 +196,12 @@ class ChatwootBridge:
             return []
         remembered = self.answered.pop(contact, None)  # resolved: no longer needed here
         answered_at = first_reply_s(payload) or remembered
+        bot = self.bots.pop(contact, None)
         assignee = obj(obj(payload.get("meta")).get("assignee")).get("id")
         source = f"resolved@{at:.3f}"  # each resolution its own record; the first one counts
         made = []
+        if answered_at is None and bot is not None:  # a bot met it: self-service (kpis.md)
+            return [self._made(where, "contact.self_served", at, source, bot_id=bot[:256])]
         if answered_at is None and channel != "email":  # closed unanswered (kpis.md, "Channels")
             made.append(self._made(where, "contact.abandoned", at, source))
         talk = max(0.0, at - answered_at) if answered_at is not None else 0.0
@@ -211,6 +218,10 @@ class ChatwootBridge:
             return self._survey(payload, conversation, received_s)
         if from_customer(payload):
             return self._customer_wrote(payload, conversation)
+        bot = sent_by_bot(payload)
+        if bot is not None:  # remembered: resolved with no human answer, the bot met it
+            self.bots.setdefault(self._where(conversation)[3], bot)
+            return []
         if not sent_by_agent(payload):
             return []
         at = message_s(payload)

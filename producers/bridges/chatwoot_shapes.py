@@ -132,3 +132,26 @@ def sent_by_agent(message: dict[str, Any]) -> bool:
     outgoing = kind == "outgoing" or kind == 1
     sender = obj(message.get("sender"))
     return outgoing and not message.get("private") and sender.get("type") == "user"
+
+
+def sent_by_bot(message: dict[str, Any]) -> str | None:
+    """The bot that wrote an outgoing, public message (``sender.type`` ``agent_bot``, its id), or
+    None: a human's, the customer's, or a message with no sender (Chatwoot's own)."""
+    kind = message.get("message_type")
+    sender = obj(message.get("sender"))
+    if not (kind == "outgoing" or kind == 1) or message.get("private") or sender.get("type") != "agent_bot":
+        return None
+    found = sender.get("id")
+    return f"bot:{found}" if isinstance(found, int | str) and not isinstance(found, bool) else "bot"
+
+
+def started_by_agent(conversation: dict[str, Any]) -> bool:
+    """A conversation an agent started (from the contact's page, the API, a WhatsApp template):
+    Chatwoot writes it and its first message together, so the first message of a new
+    conversation's payload is the agent's (``message_type`` 1, outgoing, or 3, template, by a
+    ``User``). Chatwoot has no field that says so; a customer's first message says the opposite."""
+    messages = conversation.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return False
+    first = obj(messages[0])
+    return first.get("message_type") in (1, 3, "outgoing", "template") and first.get("sender_type") == "User"

@@ -117,3 +117,40 @@ def test_the_queue_map_may_set_an_inbox_channel() -> None:
     mapped = QueueMap(queues={"1": QueueTarget(client="acme", queue="web", channel="form")})
     made = convert_all_of(ChatwootBridge(mapped), [created(21, T, channel="Channel::Api")])
     assert [(e["queue"], e["channel"]) for e in made] == [("web", "form")]
+
+
+def test_a_conversation_an_agent_started_is_outbound() -> None:
+    """Chatwoot writes a new conversation and its first message together: an agent's first message
+    (outgoing, or a WhatsApp template) makes it the centre's outbound contact."""
+    first = {"id": 1, "message_type": 1, "sender_type": "User", "content": "Your order is ready"}
+    template = {**first, "message_type": 3}
+    customers = {"id": 2, "message_type": 0, "sender_type": "Contact", "content": "hi"}
+    for messages, outbound in (([first], True), ([template], True), ([customers, first], False), ([], False)):
+        (arrived,) = convert_all_of(ChatwootBridge(MAP), [created(22, T, messages=messages)])
+        assert (arrived.get("direction") == "outbound") == outbound, messages
+        assert not isinstance(parse_event(orjson.dumps(arrived)), Rejection)
+
+
+def test_a_conversation_a_bot_closed_is_self_served_and_one_it_handed_over_is_answered() -> None:
+    bot_says = [created(23, T, channel="Channel::Whatsapp"),
+                message(23, T + 6, sender_type="agent_bot", channel="Channel::Whatsapp")]  # fmt: skip
+    closed = convert_all_of(
+        ChatwootBridge(MAP), [*bot_says, resolved(23, T + 60, channel="Channel::Whatsapp")]
+    )
+    assert [e["type"] for e in closed] == ["contact.arrived", "contact.self_served"]
+    assert closed[1]["bot_id"] == "bot:12"
+    answer = message(23, T + 40, channel="Channel::Whatsapp")
+    handed = convert_all_of(
+        ChatwootBridge(MAP), [*bot_says, answer, resolved(23, T + 600, channel="Channel::Whatsapp")]
+    )
+    assert [e["type"] for e in handed] == [
+        "contact.arrived",
+        "contact.answered",
+        "contact.replied",
+        "contact.ended",
+    ]
+    lines = [orjson.dumps(e) for e in closed + handed]
+    rows = compute_rows(read_events(lines, LineTally()))
+    assert all(not isinstance(parse_event(line), Rejection) for line in lines)
+    assert [(r.channel, r.offered, r.self_served, r.answered, r.abandoned) for r in rows] == [
+        ("messaging", 1, 0, 1, 0)]  # the same conversation: the agent's answer wins  # fmt: skip
