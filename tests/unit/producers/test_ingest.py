@@ -38,3 +38,22 @@ def test_a_client_token_takes_its_client_only_and_refuses_a_body_with_another() 
     status, answer, messages = ingest(b"\n".join([acme, b"{broken", globex]), client="acme")
     assert (status, messages, answer["accepted"]) == (403, [], 0) and "line 3" in answer["error"]
     assert ingest(acme + b"\n" + globex, client=None)[0] == 200  # a token for any client
+
+
+def test_every_channel_direction_and_self_service_is_taken_and_a_wrong_value_named() -> None:
+    """The second set of additions (events.md): six channels, ``direction``, ``contact.self_served``."""
+    good = [raw("contact.arrived", 0, f"c-{channel}", channel=channel, customer_id="u")
+            for channel in ("call", "chat", "email", "messaging", "social", "form")]  # fmt: skip
+    good += [raw("contact.arrived", 0, "c-out", customer_id="u", direction="outbound"),
+             raw("contact.arrived", 0, "c-in", customer_id="u", direction="inbound"),
+             raw("contact.self_served", 30, "c-chat", channel="chat", bot_id="faq-bot"),
+             raw("contact.self_served", 30, "c-messaging", channel="messaging")]  # fmt: skip
+    status, answer, messages = ingest(b"\n".join(orjson.dumps(e) for e in good))
+    assert (status, answer["accepted"], len(messages)) == (200, len(good), len(good))
+    wrong = [raw("contact.arrived", 0, "c1", channel="fax", customer_id="u"),
+             raw("contact.arrived", 0, "c2", customer_id="u", direction="sideways"),
+             raw("contact.self_served", 0, "c3", bot_id="")]  # fmt: skip
+    status, answer, messages = ingest(b"\n".join(orjson.dumps(e) for e in wrong))
+    assert (status, messages) == (400, [])
+    reasons = [r["reason"] for r in answer["rejected"]]
+    assert "channel" in reasons[0] and "direction" in reasons[1] and "bot_id" in reasons[2], reasons
