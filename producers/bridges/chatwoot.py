@@ -63,11 +63,12 @@ CHANNEL_OF_INBOX: dict[str, Channel] = {
 }
 UNASSIGNED = "unassigned"  # the agent of a conversation resolved with nobody assigned
 CONVERSATION_EVENTS = ("conversation_created", "conversation_status_changed", "conversation_updated",
-                       "conversation_resolved")  # fmt: skip
+                       "conversation_resolved", "conversation_opened")  # fmt: skip
 NO_TIME = "resolved, no time in the payload (Chatwoot before 4.0.2, replayed without its receipt time)"
 NO_CREATION_TIME = (
     "conversation_created without a time (before 2.14: its first customer message is its arrival)"
 )
+REOPEN_UNTIMED = "reopened, without its customer or time"
 InboxPlace = tuple[str, str, str, str]  # client, queue, channel, contact id
 
 
@@ -79,6 +80,10 @@ class ChatwootBridge:
     queues: QueueMap
     answered: dict[str, float] = field(default_factory=dict)  # contact id -> first agent reply
     bots: dict[str, str] = field(default_factory=dict)  # contact id -> the bot that wrote in it
+    # Conversations seen resolved (by their first contact id), and how often each was reopened:
+    # a reopened conversation is a new contact of the same customer (kpis.md: a repeat for FCR).
+    closed: set[str] = field(default_factory=set)
+    reopens: dict[str, int] = field(default_factory=dict)
     account: Account = field(default_factory=Account)
 
     def convert(self, number: int, record: str | bytes) -> list[EventDict]:
@@ -105,10 +110,14 @@ class ChatwootBridge:
 
     def memory(self) -> dict[str, Any]:
         """What later payloads need (first agent replies), kept with a replay's position."""
-        return {"answered": self.answered}
+        return {"answered": self.answered, "bots": self.bots, "closed": sorted(self.closed),
+                "reopens": self.reopens}  # fmt: skip
 
     def recall(self, memory: Mapping[str, Any]) -> None:
         self.answered = dict(memory.get("answered", {}))
+        self.bots = dict(memory.get("bots", {}))
+        self.closed = set(memory.get("closed", []))
+        self.reopens = dict(memory.get("reopens", {}))
 
     def convert_body(self, body: bytes, received_s: float | None = None) -> list[EventDict]:
         """The events of one webhook body; :class:`Unconvertible` for one it cannot read."""
@@ -162,8 +171,9 @@ class ChatwootBridge:
         channel = self.queues.channel(str(inbox)) or CHANNEL_OF_INBOX.get(
             kind if isinstance(kind, str) else "", "chat"
         )
-        system = self.queues.system
-        return client, queue, channel, f"{system + ':' if system else ''}cw:{inbox}:{number}"
+        first = self._first_id(conversation)
+        again = self.reopens.get(first)
+        return client, queue, channel, f"{first}:r{again}" if again else first
 
     def _made(self, where: InboxPlace, kind: str, at: float, source: str, **extra: Any) -> EventDict:
         client, queue, channel, contact = where
@@ -182,9 +192,35 @@ class ChatwootBridge:
             where = self._where(payload)
             outbound = {"direction": "outbound"} if started_by_agent(payload) else {}
             return [self._made(where, "contact.arrived", at, "created", customer_id=customer, **outbound)]
-        if status_now(payload) == "resolved":
-            return self._resolved(payload, received_s)
+        status = status_now(payload)
+        if status == "resolved":
+            made = self._resolved(payload, received_s)
+            self.closed.add(self._first_id(payload))
+            return made
+        if status in ("open", "pending") and self._first_id(payload) in self.closed:
+            return self._reopened(payload, received_s)
         return []
+
+    def _first_id(self, conversation: dict[str, Any]) -> str:
+        """The contact id of a conversation before any reopening."""
+        return (
+            f"{self.queues.system + ':' if self.queues.system else ''}cw:{conversation.get('inbox_id')}:"
+            f"{conversation.get('id')}"
+        )
+
+    def _reopened(self, payload: dict[str, Any], received_s: float | None) -> list[EventDict]:
+        """A resolved conversation open again (a customer wrote again, or an agent reopened it): a
+        new contact of the same customer, arriving when it reopened. Chatwoot sends the change
+        twice (``conversation_status_changed`` and ``conversation_updated``): it counts once."""
+        customer, at = customer_of(payload), changed_s(payload, received_s)
+        if customer is None or at is None:
+            self.account.ignored[REOPEN_UNTIMED] += 1
+            return []
+        first = self._first_id(payload)
+        self.closed.discard(first)
+        self.reopens[first] = self.reopens.get(first, 0) + 1
+        where = self._where(payload)
+        return [self._made(where, "contact.arrived", at, f"reopened@{at:.3f}", customer_id=customer)]
 
     def _resolved(self, payload: dict[str, Any], received_s: float | None) -> list[EventDict]:
         """Ended when an agent resolves it; a chat nobody answered was abandoned first."""

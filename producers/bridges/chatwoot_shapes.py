@@ -63,6 +63,8 @@ def status_now(payload: dict[str, Any]) -> str | None:
     kind = payload.get("event")
     if kind == "conversation_resolved":  # before 2.5 (its `status` could be stale)
         return "resolved"
+    if kind == "conversation_opened":  # before 2.4: a resolved conversation opened again
+        return "open"
     if kind == "conversation_status_changed":
         status = payload.get("status")
         return status if isinstance(status, str) else None

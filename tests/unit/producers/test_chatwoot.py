@@ -11,7 +11,7 @@ from producers.bridges.queue_map import QueueMap, QueueTarget
 from schemas.events import Rejection
 from schemas.wire import parse_event
 from streams.batch.compute import LineTally, compute_rows, read_events
-from tests.helpers.chatwoot_payloads import T, created, message, payloads, resolved
+from tests.helpers.chatwoot_payloads import T, conversation, created, message, payloads, resolved
 
 MAP = QueueMap(
     queues={"1": QueueTarget(client="acme", queue="web"), "2": QueueTarget(client="acme", queue="mail")}
@@ -154,3 +154,35 @@ def test_a_conversation_a_bot_closed_is_self_served_and_one_it_handed_over_is_an
     assert all(not isinstance(parse_event(line), Rejection) for line in lines)
     assert [(r.channel, r.offered, r.self_served, r.answered, r.abandoned) for r in rows] == [
         ("messaging", 1, 0, 1, 0)]  # the same conversation: the agent's answer wins  # fmt: skip
+
+
+def reopened(number: int, at: int, event: str = "conversation_status_changed") -> dict:  # type: ignore[type-arg]
+    body = {**conversation(number, status="open", timestamp=at, updated_at=at), "event": event}
+    if event == "conversation_updated":
+        body["changed_attributes"] = [{"status": {"previous_value": "resolved", "current_value": "open"}}]
+    return body
+
+
+def test_a_reopened_conversation_is_a_new_contact_of_the_same_customer() -> None:
+    """Chatwoot reopens a resolved conversation when its customer writes again (web widget, API,
+    email, or any inbox locked to one conversation): the customer came back, so the first contact
+    was not resolved at first contact. The change comes twice; it counts once; each later
+    reopening is a contact again."""
+    first = [created(30, T), message(30, T + 10), resolved(30, T + 600)]
+    again = [reopened(30, T + 3600), reopened(30, T + 3600, "conversation_updated"), message(30, T + 3700),
+             resolved(30, T + 4000), reopened(30, T + 9000), resolved(30, T + 9500)]  # fmt: skip
+    bridge = ChatwootBridge(MAP)
+    made = convert_all_of(bridge, first + again)
+    arrivals = [e for e in made if e["type"] == "contact.arrived"]
+    assert [e["contact_id"] for e in arrivals] == ["cw:1:30", "cw:1:30:r1", "cw:1:30:r2"]
+    assert {e["customer_id"] for e in arrivals} == {"cw:12"}
+    rows = compute_rows(read_events([orjson.dumps(e) for e in made], LineTally()))
+    assert sum(r.offered for r in rows) == 3 and sum(r.handled for r in rows) == 2
+    assert sum(r.fcr_success for r in rows) == 0  # each resolution was followed by the customer again
+    alone = compute_rows(read_events([orjson.dumps(e) for e in convert_all_of(ChatwootBridge(MAP), first)],
+                                     LineTally()))  # fmt: skip
+    assert sum(r.fcr_success for r in alone) == 1  # without the reopening: resolved at first contact
+    replayed = ChatwootBridge(MAP)
+    replayed.recall(bridge.memory())  # a replay resumes where the archive's position says
+    assert replayed.reopens == {"cw:1:30": 2}
+    assert convert_all_of(ChatwootBridge(MAP), first + again) == made  # the same ids every time
