@@ -7,13 +7,25 @@ then the file's defaults (by channel, then overall), then the contract's default
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Literal, cast
+from typing import Annotated, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
+from holidays import country_holidays as holiday_calendar
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 from schemas.channels import CHANNELS as CHANNELS
 from schemas.channels import DEFAULT_FIRST_RESPONSE_S as DEFAULT_FIRST_RESPONSE_S
@@ -71,8 +83,45 @@ class QueueSettings(Targets):
     channels: dict[Channel, Targets] = Field(default_factory=dict)
 
 
+class HolidayCalendar(BaseModel):
+    """Public holidays from the ``holidays`` package by country (ISO 3166-1) and subdivision
+    (e.g. a Swiss canton), with days ``add``-ed (a company day off) and ``remove``-d (a holiday
+    the centre works). The dates of a year are resolved once and stored (``holiday_dates``), so a
+    later release of the package never moves a recomputed month."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    subdivision: str | None = Field(default=None, min_length=1, max_length=8)
+    add: list[date] = Field(default_factory=list)
+    remove: list[date] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _known(self) -> HolidayCalendar:
+        try:
+            holiday_calendar(self.country, subdiv=self.subdivision)
+        except NotImplementedError as error:  # the package's word for an unknown country or part
+            raise ValueError(str(error)) from None
+        return self
+
+    def dates(self, year: int) -> frozenset[date]:
+        """The closed dates of a year by this calendar, as the installed package resolves them."""
+        public = holiday_calendar(self.country, subdiv=self.subdivision, years=[year])
+        added = {day for day in self.add if day.year == year}
+        return frozenset((set(public) | added) - set(self.remove))
+
+
+# Closed dates: a list (``holidays.dates``), or a calendar (``holidays.calendar``): a bad value is
+# reported against the form it has, not against both.
+Holidays = Annotated[
+    Annotated[list[date], Tag("dates")] | Annotated[HolidayCalendar, Tag("calendar")],
+    Discriminator(lambda value: "dates" if isinstance(value, list) else "calendar"),
+]
+
+
 class BusinessHours(BaseModel):
-    """Opening hours per weekday ("08:00-18:00", several allowed) and closed dates."""
+    """Opening hours per weekday ("08:00-18:00", several allowed) and closed dates: listed, or
+    a country's public holidays (:class:`HolidayCalendar`)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -83,7 +132,8 @@ class BusinessHours(BaseModel):
     friday: list[str] = Field(default_factory=list)
     saturday: list[str] = Field(default_factory=list)
     sunday: list[str] = Field(default_factory=list)
-    holidays: list[date] = Field(default_factory=list)
+    holidays: Holidays = Field(default_factory=list)
+    _years: dict[int, frozenset[date]] = PrivateAttr(default_factory=dict)  # resolved, or pinned
 
     @field_validator(*WEEKDAYS)
     @classmethod
@@ -100,10 +150,28 @@ class BusinessHours(BaseModel):
 
     def is_open(self, local: datetime) -> bool:
         """Whether the centre is open at a moment given in the client's local time."""
-        if local.date() in self.holidays:
+        if self.closed_on(local.date()):
             return False
         minute = local.hour * 60 + local.minute
         return any(start <= minute < end for start, end in self.minutes(local.weekday()))
+
+    def closed_on(self, day: date) -> bool:
+        return day in self.holidays_of(day.year)
+
+    def holidays_of(self, year: int) -> frozenset[date]:
+        """A year's closed dates: those listed, or the calendar's (as pinned, where stored)."""
+        found = self._years.get(year)
+        if found is None:
+            listed = self.holidays
+            found = (frozenset(d for d in listed if d.year == year) if isinstance(listed, list)
+                     else listed.dates(year))  # fmt: skip
+            self._years[year] = found
+        return found
+
+    def pin(self, year: int, dates: Iterable[date]) -> None:
+        """Hold a year's closed dates as they were first resolved and stored, whatever the
+        installed package says now."""
+        self._years[year] = frozenset(dates)
 
     def minutes(self, weekday: int) -> list[tuple[int, int]]:
         """Open (start, end) minutes of the day for a weekday (0 = Monday)."""
@@ -213,6 +281,12 @@ class SlaSettings:
         defaults = self.config.defaults
         levels += [defaults.channels.get(name), defaults]
         return [level for level in levels if level is not None]
+
+    def calendars(self) -> list[tuple[str, BusinessHours]]:
+        """The clients whose closed dates come from a holiday calendar, with their opening hours."""
+        return [(name, found.business_hours) for name, found in sorted(self.config.clients.items())
+                if found.business_hours is not None
+                and isinstance(found.business_hours.holidays, HolidayCalendar)]  # fmt: skip
 
     def client(self, client: str) -> ClientSettings:
         return self.config.clients.get(client) or self._unlisted

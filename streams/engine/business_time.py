@@ -29,11 +29,10 @@ def opening_intervals(first: date, last: date, hours: BusinessHours, timezone: s
     """The open stretches of the local days ``first`` to ``last``, epoch microseconds
     ``(open, close)``, one per day and opening range (holidays closed)."""
     zone = _zone(timezone)
-    closed = set(hours.holidays)
     out = []
     day = first
     while day <= last:
-        if day not in closed:
+        if not hours.closed_on(day):
             midnight = datetime(day.year, day.month, day.day)
             for open_min, close_min in hours.minutes(day.weekday()):
                 out.append((_local_us(midnight, open_min, zone), _local_us(midnight, close_min, zone)))

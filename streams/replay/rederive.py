@@ -31,6 +31,7 @@ from streams.replay.comparison import Vectors, differences, totals
 from streams.replay.shard import Shard
 from streams.storage.archive_reads import read_relevant, relevant_relation
 from streams.storage.backends.protocol import ClickHouse
+from streams.storage.holiday_dates import pin_stored_holidays
 from streams.storage.kpi_reads import read_kpi_vectors
 from streams.storage.replay_log import write_run
 from streams.storage.sql_derivation import derive
@@ -122,6 +123,7 @@ def replay(
     (``sql/derivation``), or both, each a derivation of its own: the first one's rows are stored
     and compared with the live rows, and a difference between the two is reported likewise."""
     since_s, until_s = whole_intervals(since_s, until_s)
+    pin_stored_holidays(store, sla)  # the closed dates live used, whatever the package says now
     started = int(time.time())
     derived: dict[str, Vectors] = {}
     digests_of: Digests = {}

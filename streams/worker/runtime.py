@@ -8,6 +8,7 @@ import functools
 import logging
 import os
 import socket
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -21,6 +22,7 @@ from streams.stages.output import Record, StageOutput, batch_ends, batch_starts
 from streams.stages.stage import Stage
 from streams.storage.backends.connect import connect
 from streams.storage.backends.protocol import ClickHouse
+from streams.storage.holiday_dates import keep_holidays
 from streams.storage.state_reads import load_state
 from streams.storage.writer import write_batch
 from streams.worker.meter import Meter
@@ -65,6 +67,8 @@ class Runtime:
             settings = self.settings
             url, folder, database = settings.worker_clickhouse(), settings.data_dir, settings.database
             self._store = connect(url, folder, database, own_process=True)
+            this_year = time.gmtime().tm_year
+            keep_holidays(self._store, self.sla, range(this_year - 1, this_year + 2))
         return self._store
 
     @property

@@ -44,7 +44,7 @@ def test_the_shipped_example_loads_and_resolves_most_specific_first() -> None:
         ("clients:\n  acme:\n    business_hours:\n      monday: ['18:00-08:00']\n",
          "clients.acme.business_hours.monday: Value error, '18:00-08:00': the range must end after"),
         ("clients:\n  acme:\n    business_hours:\n      holidays: [christmas]\n",
-         "clients.acme.business_hours.holidays.0: Input should be a valid date"),
+         "clients.acme.business_hours.holidays.dates.0: Input should be a valid date"),
         ("defaults:\n  sl_threshold_s: -3\n", "defaults.sl_threshold_s: Input should be greater than 0"),
         ("clients: [1, 2]\n", "clients: Input should be a valid dictionary"),
         ("clients:\n  acme: {sl_formula: fancy}\n", "clients.acme.sl_formula: Input should be 'default'"),
