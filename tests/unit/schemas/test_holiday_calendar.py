@@ -71,7 +71,8 @@ def test_a_wrong_calendar_is_named_in_the_file(
                     f"      holidays: {holidays!r}\n".replace("'", '"'))  # fmt: skip
     with pytest.raises(ConfigError) as raised:
         load_sla(path)
-    assert "clients.acme.business_hours.holidays.calendar" in str(raised.value) and problem in str(raised.value)
+    said = str(raised.value)
+    assert "clients.acme.business_hours.holidays.calendar" in said and problem in said
 
 
 def test_the_example_closes_zurich_on_its_holidays_and_lists_the_calendar_clients() -> None:
