@@ -28,7 +28,7 @@ from streams.storage.sql_derivation import derive_kpi_vectors, file_source
 _THRESHOLD_US = " ".join(f"WHEN '{c}' THEN {int(t * US_PER_S)}" for c, t in DEFAULT_THRESHOLD_S.items())
 PEER_SQL = f"""
 WITH events AS (
-    SELECT type, event_id, client, contact_id, queue, channel,
+    SELECT type, event_id, client, contact_id, queue, channel, coalesce(direction, 'inbound') AS direction,
         epoch_us(CAST(occurred_at AS TIMESTAMPTZ)) AS at_us,
         CAST(round(coalesce(talk_s, 0) * 1000000) AS BIGINT)
           + CAST(round(coalesce(hold_s, 0) * 1000000) AS BIGINT)
@@ -36,7 +36,7 @@ WITH events AS (
     FROM read_json($path, format = 'newline_delimited', columns = {{
         type: 'VARCHAR', event_id: 'VARCHAR', client: 'VARCHAR', contact_id: 'VARCHAR',
         queue: 'VARCHAR', channel: 'VARCHAR', occurred_at: 'VARCHAR',
-        talk_s: 'DOUBLE', hold_s: 'DOUBLE', wrap_s: 'DOUBLE'}})
+        talk_s: 'DOUBLE', hold_s: 'DOUBLE', wrap_s: 'DOUBLE', direction: 'VARCHAR'}})
     WHERE contact_id IS NOT NULL
 ),
 contacts AS (
@@ -44,6 +44,8 @@ contacts AS (
         arg_min(queue, (at_us, event_id)) FILTER (WHERE type = 'contact.arrived') AS queue,
         arg_min(channel, (at_us, event_id)) FILTER (WHERE type = 'contact.arrived') AS channel,
         min(at_us) FILTER (WHERE type = 'contact.arrived') AS arrived_us,
+        arg_min(direction, (at_us, event_id)) FILTER (WHERE type = 'contact.arrived') AS direction,
+        min(at_us) FILTER (WHERE type = 'contact.self_served') AS self_served_us,
         min(at_us) FILTER (WHERE type = 'contact.answered') AS answered_us,
         min(at_us) FILTER (WHERE type = 'contact.abandoned') AS abandoned_us,
         arg_min(handle_us, (at_us, event_id)) FILTER (WHERE type = 'contact.ended') AS handle_us
@@ -55,9 +57,10 @@ SELECT client, queue, channel, (arrived_us // 900000000) * 900 AS interval_start
     count(*) FILTER (WHERE answered_us - arrived_us
         <= CASE channel {_THRESHOLD_US} END) AS answered_in_sl,
     coalesce(sum(answered_us - arrived_us), 0) AS wait_s_sum,
-    count(*) FILTER (WHERE answered_us IS NULL AND abandoned_us IS NOT NULL) AS abandoned,
+    count(*) FILTER (WHERE answered_us IS NULL AND abandoned_us IS NOT NULL AND self_served_us IS NULL)
+        AS abandoned,
     coalesce(sum(handle_us) FILTER (WHERE answered_us IS NOT NULL), 0) AS handle_s_sum
-FROM contacts WHERE arrived_us IS NOT NULL
+FROM contacts WHERE arrived_us IS NOT NULL AND direction = 'inbound'  -- outbound: no inbound column
 GROUP BY ALL
 """
 PEER_COLUMNS = ("offered", "answered", "answered_in_sl", "wait_s_sum", "abandoned", "handle_s_sum")

@@ -65,7 +65,9 @@ def test_events_beyond_the_retention_are_late_recorded_and_replay_fixes_them(
     # Late: held-back events, and events of contacts whose arrival was held back (orphans).
     held_arrivals = {e["contact_id"] for e in held if e["type"] == "contact.arrived"}
     assert all(r[1] in held_ids or r[2] in held_arrivals for r in late)
-    assert len(late_ids & held_ids) > 0.8 * len(held_ids)
+    # Most held events are late; those of contacts still open 5 hours on (written work waiting
+    # in a queue, within the open retention) are taken live, as they should be.
+    assert len(late_ids & held_ids) > 0.6 * len(held_ids)
     everything = compute(simulated_events)
     not_late = compute([e for e in simulated_events if e["event_id"] not in late_ids])
     assert rows != everything  # the late events were not counted live...
