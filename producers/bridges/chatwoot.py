@@ -231,8 +231,11 @@ class ChatwootBridge:
             self.account.ignored[NO_TIME] += 1
             return []
         remembered = self.answered.pop(contact, None)  # resolved: no longer needed here
-        answered_at = first_reply_s(payload) or remembered
-        bot = self.bots.pop(contact, None)
+        # The conversation's first reply may be from before a reopening: a reopened contact's
+        # answer is an agent's message the bridge saw after it.
+        reopened = self.reopens.get(self._first_id(payload))
+        answered_at = remembered if reopened else first_reply_s(payload) or remembered
+        bot = self.bots.get(contact)  # kept: Chatwoot sends the resolution twice
         assignee = obj(obj(payload.get("meta")).get("assignee")).get("id")
         source = f"resolved@{at:.3f}"  # each resolution its own record; the first one counts
         made = []

@@ -134,10 +134,17 @@ def test_a_conversation_an_agent_started_is_outbound() -> None:
 def test_a_conversation_a_bot_closed_is_self_served_and_one_it_handed_over_is_answered() -> None:
     bot_says = [created(23, T, channel="Channel::Whatsapp"),
                 message(23, T + 6, sender_type="agent_bot", channel="Channel::Whatsapp")]  # fmt: skip
-    closed = convert_all_of(
-        ChatwootBridge(MAP), [*bot_says, resolved(23, T + 60, channel="Channel::Whatsapp")]
-    )
-    assert [e["type"] for e in closed] == ["contact.arrived", "contact.self_served"]
+    twice = [
+        resolved(23, T + 60, channel="Channel::Whatsapp"),
+        {
+            **resolved(23, T + 60, channel="Channel::Whatsapp"),
+            "event": "conversation_updated",
+            "changed_attributes": [{"status": {"previous_value": "pending", "current_value": "resolved"}}],
+        },
+    ]
+    closed = convert_all_of(ChatwootBridge(MAP), [*bot_says, *twice])  # Chatwoot sends it twice
+    assert [e["type"] for e in closed] == ["contact.arrived", "contact.self_served", "contact.self_served"]
+    assert closed[1]["event_id"] == closed[2]["event_id"]  # the same resolution: one event
     assert closed[1]["bot_id"] == "bot:12"
     answer = message(23, T + 40, channel="Channel::Whatsapp")
     handed = convert_all_of(
@@ -170,7 +177,8 @@ def test_a_reopened_conversation_is_a_new_contact_of_the_same_customer() -> None
     reopening is a contact again."""
     first = [created(30, T), message(30, T + 10), resolved(30, T + 600)]
     again = [reopened(30, T + 3600), reopened(30, T + 3600, "conversation_updated"), message(30, T + 3700),
-             resolved(30, T + 4000), reopened(30, T + 9000), resolved(30, T + 9500)]  # fmt: skip
+             resolved(30, T + 4000), reopened(30, T + 9000),
+             resolved(30, T + 9500, first_reply_created_at=T + 10)]  # the first contact's reply  # fmt: skip
     bridge = ChatwootBridge(MAP)
     made = convert_all_of(bridge, first + again)
     arrivals = [e for e in made if e["type"] == "contact.arrived"]
@@ -178,6 +186,7 @@ def test_a_reopened_conversation_is_a_new_contact_of_the_same_customer() -> None
     assert {e["customer_id"] for e in arrivals} == {"cw:12"}
     rows = compute_rows(read_events([orjson.dumps(e) for e in made], LineTally()))
     assert sum(r.offered for r in rows) == 3 and sum(r.handled for r in rows) == 2
+    assert sum(r.abandoned for r in rows) == 1  # the third: nobody answered after it reopened
     assert sum(r.fcr_success for r in rows) == 0  # each resolution was followed by the customer again
     alone = compute_rows(read_events([orjson.dumps(e) for e in convert_all_of(ChatwootBridge(MAP), first)],
                                      LineTally()))  # fmt: skip
