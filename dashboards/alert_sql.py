@@ -56,11 +56,10 @@ ABANDON_RATE_RULE = _window_rule(
     + misses_sql("abandon_rate", "abandon_rate_15m", "ceiling")
 )
 
-_NOW_US = NOW_US
 WAITING = f"""SELECT client, queue, channel, count() AS waiting,
-    max(({_NOW_US} - arrived_us) / 1000000) AS longest_wait_s
+    max(({NOW_US} - arrived_us) / 1000000) AS longest_wait_s
   FROM contacts FINAL
-  WHERE {waiting_at(_NOW_US)}
+  WHERE {waiting_at()}
   GROUP BY client, queue, channel"""
 
 LONGEST_WAIT_RULE = f"""SELECT client, queue, channel,

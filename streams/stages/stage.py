@@ -1,7 +1,7 @@
 """What every live stage is to the worker: partitions it restores from storage, drops on a
 rebalance, and batches of records it turns into the rows and messages to make durable.
 
-The worker (``streams.worker``) and the storage reads (``streams.storage.kpi_reads.load_state``)
+The worker (``streams.worker``) and the storage reads (``streams.storage.state_reads.load_state``)
 handle stage one and stage two through this interface alone.
 """
 

@@ -28,17 +28,13 @@ def _day(value: object) -> date:
 
 def pin_stored_holidays(store: ClickHouse, sla: SlaSettings) -> None:
     """Hold every client's calendar to the dates stored for it (a replay recomputes with them)."""
-    calendars = dict(sla.calendars())
-    for (client, year), days in stored_holidays(store).items():
-        hours = calendars.get(client)
-        if hours is not None:
-            hours.pin(year, days)
+    _pin(sla, stored_holidays(store))
 
 
 def keep_holidays(store: ClickHouse, sla: SlaSettings, years: Iterable[int]) -> list[tuple[str, int]]:
     """Pin what is stored; resolve, store and pin ``years`` not stored yet. Returns what it stored."""
     stored = stored_holidays(store)
-    pin_stored_holidays(store, sla)
+    _pin(sla, stored)
     fresh: list[list[Any]] = []
     for client, hours in sla.calendars():
         for year in years:
@@ -47,3 +43,11 @@ def keep_holidays(store: ClickHouse, sla: SlaSettings, years: Iterable[int]) -> 
     if fresh:
         store.insert("holiday_dates", HOLIDAY_COLUMNS, fresh)
     return [(client, year) for client, year, _, _ in fresh]
+
+
+def _pin(sla: SlaSettings, stored: dict[tuple[str, int], list[date]]) -> None:
+    calendars = dict(sla.calendars())
+    for (client, year), days in stored.items():
+        hours = calendars.get(client)
+        if hours is not None:
+            hours.pin(year, days)
