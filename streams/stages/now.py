@@ -11,13 +11,20 @@ from streams.stages.contact_book import ContactBook
 
 
 def waiting_now(books: list[ContactBook], now_us: int) -> dict[Lane, dict[str, float]]:
-    """Inbound contacts arrived and neither answered, abandoned, self-served nor ended, per
-    client/queue/channel."""
+    """Inbound contacts arrived by ``now_us`` and neither answered, abandoned, self-served nor
+    ended by then, per client/queue/channel: the count and the longest wait are taken at the
+    same instant (a contact stamped later is not waiting yet: it would count with a wait of
+    0 s), as the panels' ``waiting_at`` takes them from the stored contacts."""
     out: dict[Lane, dict[str, float]] = defaultdict(lambda: {"waiting": 0, "longest_wait_s": 0.0})
     for book in books:
         for c in book.contacts.values():
             a = c.arrival
-            if a is None or a.outbound or c.answered or c.abandoned or c.self_served or c.ended:
+            if a is None or a.at_us > now_us or a.outbound:
+                continue
+            gone = (c.answered, c.abandoned, c.self_served)
+            if any(slot is not None and slot[0] <= now_us for slot in gone):
+                continue
+            if c.ended is not None and c.ended.at_us <= now_us:
                 continue
             slot = out[(c.client, a.queue, a.channel)]
             slot["waiting"] += 1
