@@ -234,3 +234,10 @@ def validate_event(raw: bytes | str) -> ContactEvent | AgentState | Rejection:
         return Rejection(reason=_describe(error))
     except UnicodeDecodeError:
         return Rejection(reason="not UTF-8")
+
+
+# Every field the contract defines; an event's other fields are a producer's extras, which may be
+# about a person (events.md, "Personal data") and are the first thing an erasure removes.
+CONTRACT_FIELDS: frozenset[str] = frozenset().union(
+    *(model.model_fields for model in (*ContactEvent.__args__, AgentState))
+) | {"type"}
