@@ -43,7 +43,8 @@ def is_pseudonym(customer_id: str) -> bool:
 def erased_event(payload: bytes | str, names: Mapping[str, str]) -> bytes:
     """The event with its ``customer_id``, where ``names`` has it, replaced by the pseudonym, and
     its comment and every field the contract does not define (a producer's extras) removed. A
-    message that is not a JSON object (a dead letter) keeps its bytes, each quoted id replaced."""
+    message that is not a JSON object (a dead letter) keeps its bytes, every occurrence of an id
+    replaced (nothing there says which text is the customer's)."""
     raw = payload.encode() if isinstance(payload, str) else bytes(payload)
     try:
         body = orjson.loads(raw)
@@ -51,7 +52,7 @@ def erased_event(payload: bytes | str, names: Mapping[str, str]) -> bytes:
         body = None
     if not isinstance(body, dict):
         for old, stand_in in names.items():
-            raw = raw.replace(orjson.dumps(old), orjson.dumps(stand_in))
+            raw = raw.replace(old.encode(), stand_in.encode())
         return raw
     kept: dict[str, Any] = {k: v for k, v in body.items() if k in CONTRACT_FIELDS and k not in PERSONAL}
     customer = kept.get("customer_id")

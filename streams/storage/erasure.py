@@ -137,7 +137,7 @@ def _erase_dead_letters(store: ClickHouse, client: str, names: Mapping[str, str]
     """Rejected messages that name an erased customer, or (in the client's own events) their
     contacts: kept as received otherwise, so their bytes are searched, then read."""
     changed: dict[int, str] = {}
-    needles = [orjson.dumps(v).decode() for v in (*sorted(names), *sorted(contacts))]
+    needles = [*sorted(names), *(orjson.dumps(c).decode() for c in sorted(contacts))]
     for chunk in _chunks(needles, 100):
         found = " OR ".join(f"position(payload, %(n{i})s) > 0" for i in range(len(chunk)))
         params = {f"n{i}": needle for i, needle in enumerate(chunk)}

@@ -78,7 +78,7 @@ def test_an_erased_customer_is_nowhere_and_every_number_stays(
         load_through_stages(store, events)
         provision_client(store, "erasure", "acme")
         bad = [orjson.dumps({"type": "contact.arrived", "client": "acme", "customer_id": PERSON, "x": 1}),
-               f"not json but names \"{PERSON}\"".encode()]  # fmt: skip
+               f"not json but names {PERSON} and \"{PERSON}\"".encode()]  # fmt: skip
         letters = StageOutput(1, 0)
         letters.dead_letters.extend(DeadLetter(0, 10_000 + i, b, "invalid") for i, b in enumerate(bad))
         write_batch(store, letters, "contact-events")
