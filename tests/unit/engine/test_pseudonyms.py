@@ -23,7 +23,8 @@ def test_a_pseudonym_is_stable_keyed_and_keeps_the_partition(partitions: int, cu
 
 def test_an_erased_event_loses_the_comment_and_extras_and_names_the_pseudonym() -> None:
     survey = {"event_id": "e1", "type": "survey.answered", "client": "acme", "contact_id": "c1",
-              "customer_id": "u1", "csat": 4.0, "comment": "call me", "phone": "+41", "nested": {"u1": 1}}  # fmt: skip
+              "customer_id": "u1", "csat": 4.0, "comment": "call me", "phone": "+41",
+              "nested": {"u1": 1}}  # fmt: skip
     erased = orjson.loads(erased_event(orjson.dumps(survey), {"u1": "anon:1"}))
     assert erased == {"event_id": "e1", "type": "survey.answered", "client": "acme", "contact_id": "c1",
                       "customer_id": "anon:1", "csat": 4.0}  # fmt: skip
