@@ -42,6 +42,7 @@ SHORT_ABANDON_S = 5.0
 DEFAULT_ALERT_MIN_OFFERED = 5
 DEFAULT_CHAT_CONCURRENCY = 3  # kpis.md: staffing divides chat traffic by it
 FCR_WINDOW_S = 7 * 86_400
+PERSONAL_DATA_MIN_DAYS = 30  # the FCR window and the live state's longest retention (14 days), with room
 SlFormula = Literal[
     "default", "abandons_in_sl_met", "answered_only", "abandons_missed", "abandons_in_sl_excluded"
 ]
@@ -187,6 +188,10 @@ class ClientSettings(QueueSettings):
     sl_formula: SlFormula = "default"
     business_hours: BusinessHours | None = None  # None: always open
     queues: dict[str, QueueSettings] = Field(default_factory=dict)
+    # After this many days a customer's comments and extra fields are dropped and their id is
+    # pseudonymised (events.md, "Personal data"); None: kept. Past the FCR window and the live
+    # state's retention, so no number and no live contact can change.
+    personal_data_days: int | None = Field(default=None, ge=PERSONAL_DATA_MIN_DAYS, le=36_500)
 
     @field_validator("timezone")
     @classmethod

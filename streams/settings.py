@@ -82,6 +82,9 @@ class Settings(KafkaAccess):
     # Deprecated: one token for both receivers, used by each whose own variable is unset.
     receiver_token: SecretStr | None = Field(None, validation_alias=_env("CCKPI_RECEIVER_TOKEN"))
     client_password: SecretStr | None = Field(None, validation_alias=_env("CCKPI_CLIENT_PASSWORD"))
+    # The key of the pseudonyms that replace an erased customer's id (cckpi erase, and the
+    # retention of personal data): the same key always gives the same pseudonym, so keep it.
+    pseudonym_key: SecretStr | None = Field(None, min_length=16, validation_alias=_env("CCKPI_PSEUDONYM_KEY"))
     grafana_token: SecretStr | None = Field(None, validation_alias=_env("GRAFANA_TOKEN"))
     grafana_clickhouse_password: SecretStr | None = Field(
         None, validation_alias=_env("GRAFANA_CLICKHOUSE_PASSWORD")

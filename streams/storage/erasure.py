@@ -47,26 +47,37 @@ class ErasedRows:
     def total(self) -> int:
         return self.raw_events + self.contacts + self.dead_letters
 
+    def __add__(self, other: ErasedRows) -> ErasedRows:
+        return ErasedRows(self.customers + other.customers, self.raw_events + other.raw_events,
+                          self.contacts + other.contacts, self.dead_letters + other.dead_letters)  # fmt: skip
+
 
 def erase_customers(
-    store: ClickHouse, client: str, names: Mapping[str, str], reason: str = "request"
+    store: ClickHouse,
+    client: str,
+    names: Mapping[str, str],
+    reason: str = "request",
+    contacts: set[str] | None = None,
 ) -> ErasedRows:
     """Replace each customer id of ``names`` (id -> pseudonym) in the client's stored rows, drop
-    their comments and extra fields, and record that it happened (when, how many rows)."""
-    contacts: set[str] = set()
-    for chunk in _chunks(sorted(names)):
-        for table in ("raw_events", "contacts"):
-            found = store.query(
-                f"SELECT DISTINCT contact_id FROM {table} "
-                "WHERE client = %(client)s AND customer_id IN %(ids)s",
-                {"client": client, "ids": tuple(chunk)},
-            )
-            contacts.update(r[0] for r in found)
+    their comments and extra fields, and record that it happened (when, how many rows). With
+    ``contacts``, only those contacts of theirs (the retention of personal data)."""
+    by_customer = contacts is None
+    if contacts is None:
+        contacts = set()
+        for chunk in _chunks(sorted(names)):
+            for table in ("raw_events", "contacts"):
+                found = store.query(
+                    f"SELECT DISTINCT contact_id FROM {table} "
+                    "WHERE client = %(client)s AND customer_id IN %(ids)s",
+                    {"client": client, "ids": tuple(chunk)},
+                )
+                contacts.update(r[0] for r in found)
     erased = ErasedRows(
         customers=len(names),
-        raw_events=_erase_archive(store, client, names, sorted(contacts)),
+        raw_events=_erase_archive(store, client, names, sorted(contacts), by_customer),
         contacts=_erase_contacts(store, client, names, sorted(contacts)),
-        dead_letters=_erase_dead_letters(store, client, names, contacts),
+        dead_letters=_erase_dead_letters(store, client, names, contacts) if by_customer else 0,
     )
     store.insert(
         "erasures",
@@ -77,13 +88,16 @@ def erase_customers(
     return erased
 
 
-def _erase_archive(store: ClickHouse, client: str, names: Mapping[str, str], contacts: list[str]) -> int:
-    """The archived events of the customers' contacts, and any other naming them."""
+def _erase_archive(
+    store: ClickHouse, client: str, names: Mapping[str, str], contacts: list[str], by_customer: bool
+) -> int:
+    """The archived events of the contacts, and (``by_customer``) any other naming the customers."""
     changed: dict[int, str] = {}
-    for ids, owned in _pairs(sorted(names), contacts):
+    naming = "customer_id IN %(ids)s OR " if by_customer else ""
+    for ids, owned in _pairs(sorted(names) if by_customer else [], contacts):
         for payload, digest in store.query(
             "SELECT payload, cityHash64(payload) FROM raw_events WHERE client = %(client)s "
-            "AND (customer_id IN %(ids)s OR contact_id IN %(contacts)s)",
+            f"AND ({naming}contact_id IN %(contacts)s)",
             {"client": client, "ids": ids, "contacts": owned},
         ):
             erased = erased_event(payload, names).decode()
