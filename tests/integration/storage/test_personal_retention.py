@@ -38,7 +38,8 @@ def test_old_contacts_are_pseudonymised_where_no_number_can_move(
     tmp_path: Path, store_url: str | None
 ) -> None:
     events = [
-        *_contact("a1", "cust-a", 0), *_contact("a2", "cust-a", 1, resolved=False), *_contact("a3", "cust-a", 40),
+        *_contact("a1", "cust-a", 0), *_contact("a2", "cust-a", 1, resolved=False),
+        *_contact("a3", "cust-a", 40),
         *_contact("c1", "cust-c", 28), *_contact("c2", "cust-c", 33),  # c1 is old, but c2 repeats it
         *_contact("d1", "cust-d", 2),
     ]  # fmt: skip
