@@ -12,6 +12,7 @@ from cckpi.commands import (
     compute,
     dashboards,
     demo,
+    erase,
     erlang,
     ingest,
     migrate,
@@ -24,5 +25,5 @@ from cckpi.commands import (
 # In the order ``cckpi --help`` lists them.
 COMMANDS: tuple[ModuleType, ...] = (
     compute, simulate, bridge, ingest, worker, migrate, bench, report, dashboards, replay, audit, clients,
-    demo, erlang,
+    demo, erlang, erase,
 )  # fmt: skip

@@ -47,6 +47,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
         env["CCKPI_WEB_TOKEN"] = settings.web_token.get_secret_value()
     if settings.sla_file:
         env["CCKPI_SLA_FILE"] = str(settings.sla_file)
+    if settings.pseudonym_key:
+        env["CCKPI_PSEUDONYM_KEY"] = settings.pseudonym_key.get_secret_value()
     return env
 
 

@@ -10,6 +10,7 @@ it takes and counts the next one.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -25,8 +26,10 @@ from streams.stages.output import Record, StageOutput
 from streams.storage.backends.protocol import ClickHouse
 from streams.storage.writer import write_lag_sample
 from streams.web.access import gate
+from streams.web.erasure_page import register_erasure
 from streams.web.pages import register_pages
 from streams.worker.alert_cycle import AlertService
+from streams.worker.erasing import erase_live
 from streams.worker.gather import gathered
 from streams.worker.runtime import Runtime
 from streams.worker.tuning import short_fetch_wait
@@ -178,8 +181,10 @@ def fcr_agent(app: faust.App, runtime: Runtime) -> AgentFn:
         ):
             records = _records(batch, app.consumer.assignment(), settings.facts_topic)
             runtime.taken(settings.facts_topic, records)
-            await runtime.ensure_loaded(runtime.fcr, records)
-            await runtime.durable(runtime.fcr.ingest(records, version=time.time_ns(), now_s=int(time.time())))
+            async with runtime.fcr_turn:
+                await runtime.ensure_loaded(runtime.fcr, records)
+                out = runtime.fcr.ingest(records, version=time.time_ns(), now_s=int(time.time()))
+                await runtime.durable(out)
             runtime.meter.facts_received += len(records)
             runtime.meter.last_write_at = time.time()
             await _ack(stream, batch)
@@ -245,4 +250,10 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
 
     app.on_partitions_revoked.connect(on_revoked)  # type: ignore[arg-type]  # faust sends the set positionally
     register_pages(app, runtime, alerts)
+
+    async def eraser(client: str, customers: list[str], tables: bool) -> dict[str, int]:
+        erased = await erase_live(runtime, client, customers, tables)
+        return {**dataclasses.asdict(erased), "rows": erased.total}
+
+    register_erasure(app, eraser)
     return app

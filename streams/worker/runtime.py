@@ -59,6 +59,7 @@ class Runtime:
         # Stage one restores a partition only once the store holds every batch counted before:
         # the agent and the idle restore (a timer) take turns, and both wait for this finish.
         self.stage_turn = asyncio.Lock()
+        self.fcr_turn = asyncio.Lock()  # stage two's batches, and an erasure, take turns
         self.finishing: asyncio.Future[None] | None = None
 
     @property
