@@ -37,6 +37,10 @@ def run(args: argparse.Namespace) -> int:
         return _fail("set $CCKPI_PSEUDONYM_KEY (16+ characters, e.g. openssl rand -hex 32) and keep it: "
                      "the same key gives the same pseudonyms")  # fmt: skip
     if args.retention:
+        if _local_worker(settings) and not settings.clickhouse():
+            print("cckpi erase: the running worker holds the store and applies personal_data_days itself "
+                  "(every hour); nothing to do here")  # fmt: skip
+            return 0
         return _retention(settings)
     customers = _customers(args)
     if isinstance(customers, str):

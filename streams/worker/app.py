@@ -29,7 +29,7 @@ from streams.web.access import gate
 from streams.web.erasure_page import register_erasure
 from streams.web.pages import register_pages
 from streams.worker.alert_cycle import AlertService
-from streams.worker.erasing import erase_live
+from streams.worker.erasing import apply_personal_retention, erase_live
 from streams.worker.gather import gathered
 from streams.worker.runtime import Runtime
 from streams.worker.tuning import short_fetch_wait
@@ -37,6 +37,9 @@ from streams.worker.tuning import short_fetch_wait
 log = logging.getLogger("cckpi.worker")
 STALL_CHECK_EVERY_S = 5.0
 IDLE_RESTORE_EVERY_S = 1.0
+PERSONAL_DATA_EVERY_S = (
+    3600.0  # the retention of personal data (in days): one query per client when nothing is due
+)
 AgentFn = Callable[[faust.StreamT], Awaitable[None]]
 
 
@@ -243,6 +246,11 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
         await alerts.deliver()
 
     app.timer(interval=settings.alert_every_s)(evaluate_alerts)
+
+    async def personal_data() -> None:
+        await apply_personal_retention(runtime)
+
+    app.timer(interval=PERSONAL_DATA_EVERY_S, on_leader=True)(personal_data)  # one worker rewrites
     app.task(deliver_alerts)
 
     async def on_revoked(sender: Any, revoked: set[TP], **kwargs: Any) -> None:

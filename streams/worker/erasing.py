@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from schemas.sla import FCR_WINDOW_S
 from streams.engine.pseudonyms import pseudonym
 from streams.storage.erasure import ErasedRows, erase_customers
+from streams.storage.personal_retention import apply_retention
 
 if TYPE_CHECKING:
     from streams.worker.runtime import Runtime
@@ -49,3 +52,34 @@ async def erase_live(
              "live state reloads", erased.customers, client, erased.raw_events, erased.contacts,
              erased.dead_letters)  # fmt: skip
     return erased
+
+
+async def apply_personal_retention(runtime: Runtime) -> None:
+    """Each client's ``personal_data_days`` (the SLA file), applied to the stored rows: contacts
+    that old have left the live state (the setting's minimum is past its longest retention)."""
+    key = runtime.settings.pseudonym_key
+    clients = {
+        name: c.personal_data_days for name, c in runtime.sla.config.clients.items() if c.personal_data_days
+    }
+    if not clients:
+        return
+    if key is None:
+        log.warning("personal_data_days is set but CCKPI_PSEUDONYM_KEY is not: personal data is kept")
+        return
+    kept_live_days = runtime.settings.open_retention_hours / 24 + FCR_WINDOW_S / 86_400
+    secret, partitions = key.get_secret_value().encode(), runtime.settings.partitions
+    for client, days in sorted(clients.items()):
+        if days <= kept_live_days:
+            log.warning("%s: personal_data_days %d is within the live state's retention and the FCR window "
+                        "(%.0f days): not applied", client, days, kept_live_days)  # fmt: skip
+            continue
+
+        def stand_in(customer: str, client: str = client) -> str:
+            return pseudonym(secret, client, customer, partitions)
+
+        done = await asyncio.to_thread(
+            apply_retention, runtime.store, client, days, int(time.time()), stand_in
+        )
+        if done is not None:
+            log.info("%s: personal data older than %d days erased: %d customers, %d archived events, "
+                     "%d contacts", client, days, done.customers, done.raw_events, done.contacts)  # fmt: skip
