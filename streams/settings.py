@@ -84,7 +84,7 @@ class Settings(KafkaAccess):
     client_password: SecretStr | None = Field(None, validation_alias=_env("CCKPI_CLIENT_PASSWORD"))
     # The key of the pseudonyms that replace an erased customer's id (cckpi erase, and the
     # retention of personal data): the same key always gives the same pseudonym, so keep it.
-    pseudonym_key: SecretStr | None = Field(None, min_length=16, validation_alias=_env("CCKPI_PSEUDONYM_KEY"))
+    pseudonym_key: SecretStr | None = Field(None, validation_alias=_env("CCKPI_PSEUDONYM_KEY"))
     grafana_token: SecretStr | None = Field(None, validation_alias=_env("GRAFANA_TOKEN"))
     grafana_clickhouse_password: SecretStr | None = Field(
         None, validation_alias=_env("GRAFANA_CLICKHOUSE_PASSWORD")
@@ -98,6 +98,9 @@ class Settings(KafkaAccess):
             if secret.strip().lower() in PLACEHOLDERS:
                 raise ValueError(f"{name} is the placeholder {secret.strip()!r}: set a secret of "
                                  "your own (e.g. openssl rand -hex 32)")  # fmt: skip
+        if self.pseudonym_key is not None and len(self.pseudonym_key.get_secret_value().strip()) < 16:
+            raise ValueError("CCKPI_PSEUDONYM_KEY is too short: give it 16 characters or more "
+                             "(e.g. openssl rand -hex 32)")  # fmt: skip
         if self.chatwoot_token is not None and any(
             token == self.chatwoot_token.get_secret_value() for _, token in self.ingest_grants()
         ):

@@ -116,21 +116,21 @@ def _through_workers(settings: Any, workers: list[str], client: str, customers: 
 
 def _directly(settings: Any, client: str, customers: list[str]) -> int:
     """No worker runs: the stored rows alone (refused where workers report running)."""
-    from streams.engine.pseudonyms import pseudonym
+    from streams.engine.pseudonyms import keyed_pseudonym
     from streams.storage.backends.connect import connect
-    from streams.storage.erasure import erase_customers
+    from streams.storage.erasure import erase_customers, reporting_workers
     from streams.storage.schema.migrate import migrate
 
     store = connect(settings.clickhouse(), settings.data_dir, settings.database)
     try:
         migrate(store)
-        running = store.query("SELECT DISTINCT worker FROM pipeline_lag WHERE observed_at > now() - 120")
+        running = reporting_workers(store, 120)
         if running:
-            who = ", ".join(sorted(str(r[0]) for r in running))
+            who = ", ".join(running)
             return _fail(f"workers are running ({who}): name each with --worker URL, so that their "
                          "live state is erased too")  # fmt: skip
         key, partitions = settings.pseudonym_key.get_secret_value().encode(), settings.partitions
-        names = {c: pseudonym(key, client, c, partitions) for c in customers}
+        names = {c: keyed_pseudonym(key, client, c, partitions) for c in customers}
         erased = erase_customers(store, client, names)
     finally:
         store.close()
@@ -144,7 +144,7 @@ def _retention(settings: Any) -> int:
     import time
 
     from schemas.sla import load_sla
-    from streams.engine.pseudonyms import pseudonym
+    from streams.engine.pseudonyms import keyed_pseudonym
     from streams.storage.backends.connect import connect
     from streams.storage.personal_retention import apply_retention
     from streams.storage.schema.migrate import migrate
@@ -161,7 +161,7 @@ def _retention(settings: Any) -> int:
         for client, days in sorted(kept.items()):
 
             def stand_in(customer: str, client: str = client) -> str:
-                return pseudonym(key, client, customer, partitions)
+                return keyed_pseudonym(key, client, customer, partitions)
 
             done = apply_retention(store, client, days, int(time.time()), stand_in)
             said = (

@@ -24,7 +24,7 @@ PREFIX = "anon:"  # what a pseudonym starts with: a retention run leaves such id
 PERSONAL = ("comment",)  # the contract's fields about a person, besides the customer's id
 
 
-def pseudonym(key: bytes, client: str, customer_id: str, partitions: int) -> str:
+def keyed_pseudonym(key: bytes, client: str, customer_id: str, partitions: int) -> str:
     """The customer's stand-in: nobody without ``key`` can tell the id from it, and it falls in
     the same stage-two partition of ``partitions`` as the id."""
     home = customer_partition(client, customer_id, partitions)

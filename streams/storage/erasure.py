@@ -88,6 +88,15 @@ def erase_customers(
     return erased
 
 
+def reporting_workers(store: ClickHouse, within_s: int) -> list[str]:
+    """The workers that sampled their lag within the last ``within_s`` seconds: running, with a
+    live state that names customers too."""
+    rows = store.query(
+        "SELECT DISTINCT worker FROM pipeline_lag WHERE observed_at > now() - %(s)s", {"s": within_s}
+    )
+    return sorted(str(r[0]) for r in rows)
+
+
 def _erase_archive(
     store: ClickHouse, client: str, names: Mapping[str, str], contacts: list[str], by_customer: bool
 ) -> int:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from schemas.sla import FCR_WINDOW_S
-from streams.engine.pseudonyms import pseudonym
+from streams.engine.pseudonyms import keyed_pseudonym
 from streams.storage.erasure import ErasedRows, erase_customers
 from streams.storage.personal_retention import apply_retention
 
@@ -38,7 +38,7 @@ async def erase_live(
     if key is None:
         raise KeyMissing("CCKPI_PSEUDONYM_KEY is not set: erasure needs the pseudonyms' key")
     secret, partitions = key.get_secret_value().encode(), runtime.settings.partitions
-    names = {c: pseudonym(secret, client, c, partitions) for c in dict.fromkeys(customers)}
+    names = {c: keyed_pseudonym(secret, client, c, partitions) for c in dict.fromkeys(customers)}
     async with runtime.stage_turn, runtime.fcr_turn:
         if runtime.finishing is not None:  # the batch before is durable first (what it raises is
             await asyncio.wait({runtime.finishing})  # the agent's to raise)
@@ -75,7 +75,7 @@ async def apply_personal_retention(runtime: Runtime) -> None:
             continue
 
         def stand_in(customer: str, client: str = client) -> str:
-            return pseudonym(secret, client, customer, partitions)
+            return keyed_pseudonym(secret, client, customer, partitions)
 
         done = await asyncio.to_thread(
             apply_retention, runtime.store, client, days, int(time.time()), stand_in

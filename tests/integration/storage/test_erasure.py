@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from schemas.sla import SlaSettings
-from streams.engine.pseudonyms import pseudonym
+from streams.engine.pseudonyms import keyed_pseudonym
 from streams.replay.rederive import replay
 from streams.stages.output import DeadLetter, StageOutput
 from streams.storage.backends.connect import connect
@@ -45,7 +45,7 @@ def test_an_erased_customer_is_nowhere_and_every_number_stays(
         assert holding(store, "erasure%", PERSON)  # else this test proves nothing
         before = read_kpi_rows(store, 900)
 
-        stand_in = pseudonym(KEY, "acme", PERSON, 1)
+        stand_in = keyed_pseudonym(KEY, "acme", PERSON, 1)
         erased = erase_customers(store, "acme", {PERSON: stand_in})
 
         assert holding(store, "erasure%", PERSON) == []

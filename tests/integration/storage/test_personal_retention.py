@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from schemas.sla import SlaSettings
-from streams.engine.pseudonyms import is_pseudonym, pseudonym
+from streams.engine.pseudonyms import is_pseudonym, keyed_pseudonym
 from streams.replay.rederive import replay
 from streams.storage.backends.connect import connect
 from streams.storage.kpi_reads import read_kpi_rows
@@ -48,7 +48,7 @@ def test_old_contacts_are_pseudonymised_where_no_number_can_move(
         load_through_stages(store, events)
         before = read_kpi_rows(store, 900)
         now_s = int(BASE.timestamp()) + 61 * DAY  # 30 days back: day 31
-        done = apply_retention(store, "acme", 30, now_s, lambda c: pseudonym(KEY, "acme", c, 1))
+        done = apply_retention(store, "acme", 30, now_s, lambda c: keyed_pseudonym(KEY, "acme", c, 1))
         assert done is not None and done.customers == 2 and done.contacts == 3
         customers = dict(store.query("SELECT contact_id, customer_id FROM contacts FINAL"))
         assert {c for c, who in customers.items() if is_pseudonym(who)} == {"a1", "a2", "d1"}
@@ -59,6 +59,6 @@ def test_old_contacts_are_pseudonymised_where_no_number_can_move(
         assert read_kpi_rows(store, 900) == before
         since, until = int(BASE.timestamp()), int(BASE.timestamp()) + 41 * DAY
         assert replay(store, SlaSettings(), since, until, None).agrees
-        assert apply_retention(store, "acme", 30, now_s, lambda c: pseudonym(KEY, "acme", c, 1)) is None
+        assert apply_retention(store, "acme", 30, now_s, lambda c: keyed_pseudonym(KEY, "acme", c, 1)) is None
     finally:
         store.close()

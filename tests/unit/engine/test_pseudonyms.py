@@ -6,7 +6,7 @@ import orjson
 import pytest
 
 from streams.engine.fcr import customer_partition
-from streams.engine.pseudonyms import erased_event, is_pseudonym, pseudonym
+from streams.engine.pseudonyms import erased_event, is_pseudonym, keyed_pseudonym
 
 KEY = b"k" * 32
 
@@ -14,10 +14,10 @@ KEY = b"k" * 32
 @pytest.mark.parametrize("partitions", [1, 2, 3, 7, 12, 256])
 @pytest.mark.parametrize("customer", ["u1", "+41 44 123 45 67", "é-client", "x" * 200])
 def test_a_pseudonym_is_stable_keyed_and_keeps_the_partition(partitions: int, customer: str) -> None:
-    one = pseudonym(KEY, "acme", customer, partitions)
-    assert one == pseudonym(KEY, "acme", customer, partitions) and is_pseudonym(one)
-    assert customer not in one and one != pseudonym(b"other key", "acme", customer, partitions)
-    assert one != pseudonym(KEY, "globex", customer, partitions)  # another client's customer
+    one = keyed_pseudonym(KEY, "acme", customer, partitions)
+    assert one == keyed_pseudonym(KEY, "acme", customer, partitions) and is_pseudonym(one)
+    assert customer not in one and one != keyed_pseudonym(b"other key", "acme", customer, partitions)
+    assert one != keyed_pseudonym(KEY, "globex", customer, partitions)  # another client's customer
     assert customer_partition("acme", one, partitions) == customer_partition("acme", customer, partitions)
 
 
