@@ -4,6 +4,9 @@ feed ``cckpi bridge asterisk`` a realistic ``queue_log`` (and its queue map) end
 Only what Asterisk records survives: calls (not chats, emails or surveys), whole seconds, talk
 time without hold and wrap-up, no resolution. Lines are written at close, in time order, as
 Asterisk writes them; a call's queue is ``<client>-<queue>``, mapped back by the queue map file.
+An outbound call (an agent's call-back) is one ``OUTCALL`` line at its hang-up, as Asterisk's
+``QueueUpdate()`` writes it in the ``h`` extension: status, talk time, then the documented
+params, the dialled time and the number dialled.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ class QueueLogOutput:
         self.map_path = path.with_name(path.name + ".queues.yaml")
         self._lines: list[tuple[int, int, str]] = []  # (time, order written, line)
         self._arrived: dict[str, int] = {}  # call -> its ENTERQUEUE time
+        self._outbound: dict[str, tuple[int, str]] = {}  # outbound call -> its dial time, the customer
         self._queues: dict[str, dict[str, str]] = {}
         self._members: set[str] = set()
         self.sent = 0
@@ -49,6 +53,12 @@ class QueueLogOutput:
         if event.get("channel") != "call":
             return
         call, queue, agent = event["contact_id"], self._queue(event), event.get("agent_id", "NONE")
+        if kind == "contact.arrived" and event.get("direction") == "outbound":
+            self._outbound[call] = (int(at), event["customer_id"])
+            return
+        if call in self._outbound:
+            self._outcall(event, at, queue)
+            return
         waited = int(at) - self._arrived.get(call, int(at))
         if kind == "contact.arrived":
             self._arrived[call] = int(at)
@@ -63,6 +73,22 @@ class QueueLogOutput:
         elif kind == "contact.ended":  # hung up when the talk ended; wrap-up follows unlogged
             talk = event["talk_s"] + event["hold_s"]
             self._log(at - event["wrap_s"], call, queue, agent, "COMPLETEAGENT", waited, round(talk), 1)
+
+    def _outcall(self, event: dict[str, Any], at: float, queue: str) -> None:
+        """An outbound call's end: ``QueueUpdate()``'s one line, the agent's; whole seconds, so
+        that the dialled time leads back to the second it was dialled, and holds the talk."""
+        call, kind = event["contact_id"], event["type"]
+        dialled_at, customer = self._outbound[call]
+        if kind == "contact.ended":  # hung up when the talk ended, as COMPLETEAGENT
+            end = int(at - event["wrap_s"])
+            dialled = max(0, end - dialled_at)
+            talk = min(round(event["talk_s"] + event["hold_s"]), dialled)
+            self._log(end, call, queue, event["agent_id"], "OUTCALL", "ANSWER", talk, dialled, customer)
+        elif kind == "contact.abandoned":  # app_dial leaves both times empty when nobody picked up
+            self._log(at, call, queue, event.get("agent_id", "NONE"), "OUTCALL", "NOANSWER", "", "", customer)
+        else:  # Asterisk logs nothing else of an outbound call
+            return
+        del self._outbound[call]
 
     def _member(self, event: dict[str, Any], at: float) -> None:
         agent, state = event["agent_id"], event["state"]

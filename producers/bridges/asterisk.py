@@ -4,6 +4,14 @@ A line is ``time|callid|queue|agent|event|data1|data2|…`` (written by Asterisk
 ``main/logger.c``; the events and their data are ``apps/app_queue.c``'s, read on the 13, 16, 18
 and 20 branches). The mapping, and why each event maps as it does, is the README's table
 ("Asterisk queue_log"); agents are :mod:`producers.bridges.asterisk_agents`'s.
+
+``Queue()`` logs only calls it puts in a queue, and no line says which way a call went: the
+centre's own (outbound) calls are told by what writes them. ``QueueUpdate()`` (Asterisk 15+)
+writes one ``OUTCALL`` line per call; QueueMetrics' outbound dialplan and VICIdial write
+``CALLOUTBOUND`` where a queued call has ``ENTERQUEUE``; older QueueMetrics and Asternic dialplans
+write an ``ENTERQUEUE`` that already names the agent, which ``Queue()`` never does. A dialer that
+sends answered calls into a real queue writes what an inbound call does: only the queue map can
+say so (a queue's ``direction``, or ``outbound_callers``, the centre's own numbers).
 """
 
 from __future__ import annotations
@@ -27,6 +35,14 @@ TRANSFERS = ("TRANSFER", "BLINDTRANSFER", "ATTENDEDTRANSFER")
 MEMBERS = ("ADDMEMBER", "REMOVEMEMBER", "PAUSE", "UNPAUSE", "PAUSEALL", "UNPAUSEALL",
            "AGENTLOGIN", "AGENTCALLBACKLOGIN", "AGENTLOGOFF", "AGENTCALLBACKLOGOFF")  # fmt: skip
 RUNG = ("RINGNOANSWER", "RINGCANCELED")  # a member that did not take the call: it is a member
+CALLOUTBOUND = "CALLOUTBOUND"  # QueueMetrics' and VICIdial's ENTERQUEUE of an outbound call
+OUTCALL = "OUTCALL"  # QueueUpdate()'s whole outbound call: status|talk time|the dialplan's params
+PICKED_UP = "answer"  # app_dial's DIALSTATUS of a call picked up (any other: it was not)
+NULL = "(null)"  # what glibc prints for a field the dialplan did not pass: absent
+NO_AGENT = frozenset({"", "none"})  # Queue()'s ENTERQUEUE names no agent (NONE), in any case
+# An OUTCALL's dialled time is the ring time and the talk time: more than this much ringing, and
+# the field is not one (a dialplan that passes only the number dialled).
+MAX_RING_S = 3600
 RESTARTED = "QUEUESTART"  # Asterisk's first line after every start; calls it cut off got no end
 # What withheld caller ids look like in real logs (an empty one, RFC 3323's anonymous, the words
 # carriers and FreePBX's blacklist module use), in any case: each such call is its own customer.
@@ -35,8 +51,8 @@ WITHHELD = frozenset(
 )
 RESTART_REASON = "pbx-restart"  # the end of an answered call a PBX restart cut off
 UNKNOWN_MEMBER = "unknown-member"  # a call line naming no member (a custom line): the contract needs one
-# Anything else (ring attempts, configuration, outbound calls, custom events) is counted as
-# ignored: nothing of an inbound contact's KPIs (README, "Asterisk queue_log").
+# Anything else (ring attempts, configuration, custom events) is counted as ignored: nothing of
+# a contact's KPIs (README, "Asterisk queue_log").
 # Calls a follower remembers at most: a call that left for voicemail is never completed, and a
 # follower runs for months.
 MAX_CALLS = 100_000
@@ -75,6 +91,29 @@ def _seconds(line: Line, index: int, what: str) -> float:
     if not 0 <= value < 1e9:
         raise ValueError(f"{line.event}: data{index + 1} ({what}) is not a number of seconds")
     return value
+
+
+def _outcall_field(line: Line, index: int) -> str:
+    """A field of an ``OUTCALL`` line as the dialplan meant it: ``QueueUpdate()`` keeps the spaces
+    around its arguments and prints ``(null)`` for one not given."""
+    value = line.data[index].strip() if index < len(line.data) else ""
+    return "" if value == NULL else value
+
+
+def _outcall_talk(line: Line) -> float:
+    """An ``OUTCALL``'s talk time (app_dial's ANSWEREDTIME: empty when nobody picked up)."""
+    value = _outcall_field(line, 1)
+    return _seconds(line._replace(data=("", value)), 1, "talk time") if value else 0.0
+
+
+def _outcall_dialled(line: Line, talk_s: float) -> int | None:
+    """An ``OUTCALL``'s dialled time (app_dial's DIALEDTIME, whole seconds from the dial to the
+    hang-up, written without leading zeros), or None where the field is no such time."""
+    value = _outcall_field(line, 2)
+    if not (value.isascii() and value.isdigit()) or value != str(int(value)):
+        return None
+    dialled = int(value)
+    return dialled if 0 <= dialled - talk_s <= MAX_RING_S else None
 
 
 def transfer_of(line: Line) -> tuple[str, float]:
@@ -125,9 +164,10 @@ class AsteriskBridge:
             raise ValueError("the queue map asks for hashed callers: set CCKPI_CALLER_SALT")
         self.roster.aliases = self.queues.agent_aliases()
         self._withheld = WITHHELD | {value.strip().casefold() for value in self.queues.withheld_callers}
+        self._own_callers = frozenset(value.strip() for value in self.queues.outbound_callers)
         by_kind: tuple[tuple[tuple[str, ...], Callable[[Line], list[EventDict]]], ...] = (
-            (("ENTERQUEUE",), self._entered), (("CONNECT",), self._connected),
-            ((RESTARTED,), self._restarted), (COMPLETED, self._completed),
+            (("ENTERQUEUE", CALLOUTBOUND), self._entered), ((OUTCALL,), self._outcall),
+            (("CONNECT",), self._connected), ((RESTARTED,), self._restarted), (COMPLETED, self._completed),
             (TRANSFERS, self._transferred), (LEFT_UNANSWERED, self._left), (MEMBERS, self._member),
             (RUNG, self._rung),
         )  # fmt: skip
@@ -173,12 +213,14 @@ class AsteriskBridge:
         system = self.queues.system
         return f"{system}:{callid}" if system else callid
 
-    def _event(self, line: Line, kind: str, callid: str, suffix: str = "", **extra: Any) -> EventDict:
-        """A contact event of the call ``callid``, in the client and queue of its first queue."""
+    def _event(self, line: Line, kind: str, callid: str, suffix: str = "", at_s: float | None = None,
+               **extra: Any) -> EventDict:  # fmt: skip
+        """A contact event of the call ``callid``, in the client and queue of its first queue, at
+        the line's time unless ``at_s`` says another."""
         known = self.calls.get(callid)
         client, queue = known.target if known else self._target(line.queue)
         eid = event_id("asterisk", self.queues.system, line.text, suffix or kind)
-        return envelope(eid, kind, line.at_s, client, queue, channel="call",
+        return envelope(eid, kind, line.at_s if at_s is None else at_s, client, queue, channel="call",
                         contact_id=self._contact(callid), **extra)  # fmt: skip
 
     def _call_of(self, line: Line) -> str:
@@ -195,27 +237,63 @@ class AsteriskBridge:
         return line.callid
 
     def _entered(self, line: Line) -> list[EventDict]:
+        """``ENTERQUEUE`` (and ``CALLOUTBOUND``): url|callerid|position[|name]."""
         target = self._target(line.queue)
         first = self.calls.get(line.callid)
         if first is None:
             self.calls[line.callid] = Call(target)
             if len(self.calls) > MAX_CALLS:
                 del self.calls[next(iter(self.calls))]  # the oldest
-            return [self._event(line, "contact.arrived", line.callid, customer_id=self._customer(line))]
+            caller = line.data[1] if len(line.data) > 1 else ""
+            own = caller.strip() in self._own_callers  # the centre's number, not the customer's
+            direction = "outbound" if own or self._started_here(line) else None  # absent: inbound
+            customer = self._customer(line.callid, "" if own else caller)
+            return [
+                self._event(line, "contact.arrived", line.callid, customer_id=customer, direction=direction)
+            ]
         first.status = "waiting"
         if first.target != target:  # the call moved on to another queue (an overflow, or the dialplan)
             return [self._event(line, "contact.transferred", line.callid, to_queue=target[1])]
         self.account.ignored["ENTERQUEUE again"] += 1  # the same queue again: its first arrival stands
         return []
 
-    def _customer(self, line: Line) -> str:
-        caller = line.data[1] if len(line.data) > 1 else ""  # url|callerid|position[|name]
+    def _started_here(self, line: Line) -> bool:
+        """Whether a call's first line says the centre started it: its event's name, an agent
+        named as it enters (which ``Queue()`` never writes), then the map's queue."""
+        if line.event == CALLOUTBOUND:
+            return True
+        if self.queues.outbound_enterqueue_with_agent and line.agent.strip().casefold() not in NO_AGENT:
+            return True
+        return self.queues.direction(line.queue) == "outbound"
+
+    def _customer(self, callid: str, caller: str) -> str:
         if caller.strip().casefold() in self._withheld:
-            return f"anonymous:{self._contact(line.callid)}"  # withheld: a customer of its own
+            return f"anonymous:{self._contact(callid)}"  # withheld: a customer of its own
         if self.queues.hash_callers:
             assert self.salt is not None
             return pseudonym(caller, self.salt)
         return caller
+
+    def _outcall(self, line: Line) -> list[EventDict]:
+        """``QueueUpdate()``'s line at the hang-up of an outbound call: status|talk time|params,
+        where the documented params are the dialled time (from the dial to the hang-up) and the
+        number dialled. It started the dialled time before the line (else the talk time: the
+        least it lasted); picked up, it ended at the line after its talk time, by the member the
+        line names; else it closed unanswered (counted in nothing, kpis.md "Direction")."""
+        line = line._replace(callid=line.callid.strip(), queue=line.queue.strip(), agent=line.agent.strip())
+        status, number = _outcall_field(line, 0), _outcall_field(line, 3)
+        talk = _outcall_talk(line)
+        dialled = _outcall_dialled(line, talk)
+        started = line.at_s - (talk if dialled is None else dialled)
+        customer = self._customer(line.callid, number)
+        arrived = self._event(line, "contact.arrived", line.callid, at_s=started, customer_id=customer,
+                              direction="outbound")  # fmt: skip
+        if status.casefold() != PICKED_UP:
+            return [arrived, self._event(line, "contact.abandoned", line.callid)]
+        who = self.roster.named(line.agent, self._target(line.queue)) or UNKNOWN_MEMBER
+        ended = self._event(line, "contact.ended", line.callid, agent_id=who, talk_s=talk, hold_s=0,
+                            wrap_s=0, resolved=self.queues.resolved)  # fmt: skip
+        return [arrived, ended]
 
     def _connected(self, line: Line) -> list[EventDict]:
         """holdtime|uniqueid of the member's channel|ringtime."""

@@ -55,6 +55,21 @@ class Roster:
             return self.identity(name[len(AGENT_PREFIX) :])
         return name
 
+    def named(self, name: str, target: Target) -> str:
+        """The one id of the person a name means in ``target``, the name in any case (as
+        ``QueueUpdate()`` finds the member it logs): a known name first, a member of that queue
+        before any other; the name's own :meth:`identity` when none is known."""
+        who = self.identity(name)
+        folded = name.strip().casefold()
+        known = [
+            agent
+            for alias, agent in (*self.aliases.items(), *self.learned.items())
+            if alias.casefold() == folded
+        ]
+        known += [agent for agent in self.queues if agent.casefold() == folded]
+        members = [agent for agent in (who, *known) if target in self.queues.get(agent, ())]
+        return (members or known or [who])[0]
+
     def logged_in(self, agent: str, channel: str) -> str:
         """``AGENTLOGIN``: the agent id and the channel it logged in from name one person."""
         who = self.identity(agent)
