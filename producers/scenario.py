@@ -130,7 +130,7 @@ DEFAULT_SCENARIO = Scenario(
                 Team("billing", "call", 900, 11),
                 Team("billing", "email", 300, 5),
                 Team("support", "call", 1200, 14),
-                Team("support", "chat", 600, 3),
+                Team("support", "chat", 600, 4),
                 Team("support", "email", 400, 6),
                 Team("care", "messaging", 350, 3, bot_share=0.3),
                 Team("web", "form", 120, 1),
@@ -155,7 +155,7 @@ DEFAULT_SCENARIO = Scenario(
             "UTC",
             (
                 Team("helpdesk", "call", 500, 7),
-                Team("helpdesk", "chat", 300, 2, bot_share=0.2),
+                Team("helpdesk", "chat", 300, 3, bot_share=0.2),
                 Team("helpdesk", "email", 250, 4),
                 Team("web", "form", 100, 1),
             ),

@@ -1,7 +1,11 @@
 """A seeded discrete-event simulation of a contact centre that emits contract events.
 
-Arrivals are Poisson with an hour-of-day rate; agents are a limited resource, so waits,
-abandons and email backlogs emerge from load rather than being drawn at random.
+Arrivals are Poisson with an hour-of-day rate. Each queue's contacts wait, first in first out,
+for one of its own agents (``producers.roster``): a call takes an agent whole, chats share one up
+to the channel's concurrency, written work is taken in turn. Waits, service levels, abandons
+(a caller's patience running out first), email backlogs and occupancy thus come from the
+staffing, and each agent's ``agent.state`` events tell what it does: busy while talking, in
+wrap-up after, available when idle, away on a break or at lunch, offline after its shift.
 """
 
 from __future__ import annotations
@@ -11,14 +15,13 @@ import itertools
 import math
 import random
 import uuid
-from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from producers.envelope import EventDict, envelope
+from producers.roster import Agent, TeamState, Waiting
 from producers.scenario import (
     COMMENTS,
     DEFAULT_SCENARIO,
@@ -27,7 +30,6 @@ from producers.scenario import (
     REASONS,
     Client,
     Scenario,
-    Team,
     curve_of,
 )
 from schemas.channels import is_synchronous
@@ -40,38 +42,6 @@ OpenAt = Callable[[str, float], bool]  # (client, epoch seconds) -> is its centr
 def opening(sla: SlaSettings) -> OpenAt:
     """The SLA file's opening hours, as the simulator asks about them."""
     return lambda client, t: sla.is_open(client, datetime.fromtimestamp(t, UTC))
-
-
-@dataclass
-class Agent:
-    agent_id: str
-    team: TeamState
-    capacity: int
-    active: int = 0  # contacts in hand
-    on_shift: bool = False
-    on_break: bool = False
-
-    @property
-    def free(self) -> bool:
-        return self.on_shift and not self.on_break and self.active < self.capacity
-
-
-@dataclass
-class Waiting:
-    contact_id: str
-    customer_id: str
-    arrived: float
-    patience: float
-    done: bool = False  # answered or abandoned
-
-
-@dataclass
-class TeamState:
-    client: Client
-    team: Team
-    agents: list[Agent] = field(default_factory=list)
-    queue: deque[Waiting] = field(default_factory=deque)
-    callbacks: deque[str] = field(default_factory=deque)  # customers to call back, oldest first
 
 
 class Simulator:
@@ -88,7 +58,7 @@ class Simulator:
         opening hours); outside them the IVR plays the closed message and nothing arrives."""
         self.rng = random.Random(seed)
         # Wrap-up codes, effort scores, comments and lunches draw from their own stream, so
-        # that adding them left every earlier draw (and so each seed's traffic) as it was.
+        # that a seed's traffic does not depend on them.
         self.extra = random.Random(seed * 7919 + 13)
         self.open_at = open_at
         self.scenario = scenario
@@ -100,9 +70,13 @@ class Simulator:
         self._out: list[EventDict] = []
         self._contacts = itertools.count(1)
         self.teams: list[TeamState] = []
-        for client in scenario.clients:
-            for team in client.teams:
-                state = TeamState(client, team)
+        for place, client in enumerate(scenario.clients):
+            for order, team in enumerate(client.teams):
+                # Each team's new customers, and what each needs, come from the team's own stream:
+                # a seed brings the same demand whatever the rosters (and the names), so staffings
+                # compare and a renamed centre is the same centre.
+                demand = random.Random(f"{seed}/{place}/{order}")
+                state = TeamState(client, team, demand)
                 capacity = HANDLING[team.channel].capacity
                 for n in range(team.agents):
                     agent_id = f"{client.name}-{team.queue}-{team.channel}-{n + 1:02d}"
@@ -122,8 +96,8 @@ class Simulator:
         event_id = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         self._out.append(envelope(event_id, kind, t, client, queue, **fields))
 
-    def _lognormal(self, median: float, sigma: float) -> float:
-        return median * math.exp(self.rng.gauss(0.0, sigma))
+    def _lognormal(self, median: float, sigma: float, rng: random.Random | None = None) -> float:
+        return median * math.exp((rng or self.rng).gauss(0.0, sigma))
 
     def _local_hour(self, client: Client, t: float) -> float:
         local = datetime.fromtimestamp(t, ZoneInfo(client.timezone))
@@ -152,12 +126,12 @@ class Simulator:
         # Thinning: candidates at the peak rate, kept with probability rate(t) / peak.
         curve = curve_of(state.team.channel)
         peak = state.team.daily_contacts * max(curve) / sum(curve) / 3600
-        t = now
+        t, draws = now, state.demand
         while True:
-            t += self.rng.expovariate(peak)
-            if self.rng.random() * peak <= self._rate(state, t):
+            t += draws.expovariate(peak)
+            if draws.random() * peak <= self._rate(state, t):
                 break
-        customer = f"{state.client.name}-cust-{self.rng.randrange(state.client.customers):05d}"
+        customer = f"{state.client.name}-cust-{draws.randrange(state.client.customers):05d}"
         self._at(t, lambda: self._arrive(state, t, customer, repeat=False))
 
     def _arrive(self, state: TeamState, t: float, customer: str, repeat: bool) -> None:
@@ -171,12 +145,21 @@ class Simulator:
             "contact.arrived", t, client.name, team.queue,
             channel=team.channel, contact_id=contact_id, customer_id=customer,
         )  # fmt: skip
-        patience = self._lognormal(HANDLING[team.channel].patience_median_s, 0.8)
-        waiting = Waiting(contact_id, customer, t, patience)
-        if team.bot_share and self.extra.random() < team.bot_share:
-            self._bot(state, waiting, t)
+        draws = self.rng if repeat else state.demand
+        waiting = self._needs(draws, team.channel, contact_id, customer, t)
+        if team.bot_share and draws.random() < team.bot_share:
+            self._bot(state, waiting, t, draws)
         else:
             self._queue(state, waiting, t)
+
+    def _needs(self, draws: random.Random, channel: str, contact_id: str, customer: str, t: float) -> Waiting:
+        """A customer who waits for an agent: how long they will wait, how long they will talk."""
+        rules = HANDLING[channel]
+        patience = self._lognormal(rules.patience_median_s, 0.8, draws)
+        talk = self._lognormal(rules.talk_median_s, rules.talk_sigma, draws)
+        hold = self._lognormal(rules.hold_median_s, 0.6, draws) if draws.random() < rules.hold_share else 0.0
+        wrap = self._lognormal(rules.wrap_median_s, rules.wrap_sigma, draws)
+        return Waiting(contact_id, customer, t, patience, talk, hold, wrap)
 
     def _queue(self, state: TeamState, waiting: Waiting, t: float) -> None:
         state.queue.append(waiting)
@@ -185,11 +168,11 @@ class Simulator:
             self._at(gives_up, lambda: self._give_up(state, waiting, gives_up))
         self._dispatch(state, t)
 
-    def _bot(self, state: TeamState, waiting: Waiting, t: float) -> None:
+    def _bot(self, state: TeamState, waiting: Waiting, t: float, draws: random.Random) -> None:
         """A bot takes the contact first: it closes it (self-served) or hands it to the queue."""
         behaviour, client = self.scenario.behaviour, state.client
-        done = t + self.extra.uniform(30, 180)
-        if self.extra.random() >= behaviour.bot_resolve_rate:
+        done = t + draws.uniform(30, 180)
+        if draws.random() >= behaviour.bot_resolve_rate:
             self._at(done, lambda: self._queue(state, waiting, done))
             return
         bot = {"bot_id": f"{client.name}-{state.team.queue}-bot", "channel": state.team.channel}
@@ -216,25 +199,25 @@ class Simulator:
 
     # --- agents --------------------------------------------------------------------------
 
-    def _agent_state(self, agent: Agent, t: float, state: str) -> None:
+    def _show(self, agent: Agent, t: float) -> None:
+        """An ``agent.state`` event when what the agent does has changed its state."""
+        state = agent.state
+        if state == agent.shown:
+            return
+        agent.shown = state
         team = agent.team
-        self._emit(
-            "agent.state",
-            t,
-            team.client.name,
-            team.team.queue,
-            agent_id=agent.agent_id,
-            state=state,
-        )
+        self._emit("agent.state", t, team.client.name, team.team.queue, agent_id=agent.agent_id, state=state)
 
-    def _schedule_shift(self, agent: Agent, now: float) -> None:
-        """Log in at the shift start and out at its end, in the client's local time."""
+    def _schedule_shift(self, agent: Agent, now: float, after_logout: bool = False) -> None:
+        """Log in at the shift start and out at its end, in the client's local time: at the start
+        of the run an agent whose shift is under way logs in at once; after a logout, the next
+        shift is the next day's (a new start time, however the jitter falls)."""
         day = local_midnight(now, agent.team.client.timezone)
         start_h, end_h = agent.team.team.shift
         jitter = self.rng.uniform(-900, 900)
         login = (day + timedelta(hours=start_h)).timestamp() + jitter
         logout = (day + timedelta(hours=end_h)).timestamp() + jitter
-        if logout <= now:
+        if logout <= now or (after_logout and login <= now):
             login += 86_400
             logout += 86_400
         login = max(login, now)
@@ -242,11 +225,11 @@ class Simulator:
 
     def _login(self, agent: Agent, t: float, logout: float) -> None:
         agent.on_shift = True
-        self._agent_state(agent, t, "available")
         self._at(logout, lambda: self._logout(agent, logout))
         self._schedule_break(agent, t)
         self._schedule_lunch(agent, t, logout)
         self._dispatch(agent.team, t)
+        self._show(agent, t)
 
     def _schedule_lunch(self, agent: Agent, login: float, logout: float) -> None:
         """Lunch starts at a random moment of the local lunch window, if the shift spans it."""
@@ -263,15 +246,14 @@ class Simulator:
             self._at(t + 120, lambda: self._lunch(agent, t + 120))
             return
         agent.on_break = True
-        self._agent_state(agent, t, "away")
+        self._show(agent, t)
         back = t + self.scenario.behaviour.lunch_median_s * math.exp(self.extra.gauss(0.0, 0.2))
         self._at(back, lambda: self._back(agent, back))
 
     def _logout(self, agent: Agent, t: float) -> None:
         agent.on_shift = False
-        if agent.active == 0:
-            self._agent_state(agent, t, "offline")
-        self._schedule_shift(agent, t + 60)
+        self._show(agent, t)  # offline, or once the contacts in hand are done
+        self._schedule_shift(agent, t + 60, after_logout=True)
 
     def _schedule_break(self, agent: Agent, now: float) -> None:
         rate = self.scenario.behaviour.break_rate_per_hour / 3600
@@ -285,16 +267,16 @@ class Simulator:
             self._schedule_break(agent, t)
             return
         agent.on_break = True
-        self._agent_state(agent, t, "away")
+        self._show(agent, t)
         back = t + self._lognormal(self.scenario.behaviour.break_median_s, 0.4)
         self._at(back, lambda: self._back(agent, back))
 
     def _back(self, agent: Agent, t: float) -> None:
         agent.on_break = False
         if agent.on_shift:
-            self._agent_state(agent, t, "available")
             self._schedule_break(agent, t)
             self._dispatch(agent.team, t)
+            self._show(agent, t)
 
     # --- handling ------------------------------------------------------------------------
 
@@ -324,33 +306,34 @@ class Simulator:
         agent.active += 1
         self._emit("contact.arrived", t, client.name, team.queue, customer_id=customer, direction="outbound",
                    **base)  # fmt: skip
-        self._agent_state(agent, t, "busy")
+        self._talk(agent, t)
         talk = self._lognormal(rules.talk_median_s * 0.6, rules.talk_sigma)
         wrap = self._lognormal(rules.wrap_median_s, rules.wrap_sigma)
-        ended = t + talk + wrap
+        talk_end = t + talk
+        ended = talk_end + wrap
         resolved = self.extra.random() < rules.resolve_rate
 
         def finish() -> None:
             self._emit("contact.ended", ended, client.name, team.queue, agent_id=agent.agent_id,
                        talk_s=round(talk, 3), hold_s=0.0, wrap_s=round(wrap, 3), resolved=resolved,
                        **base)  # fmt: skip
-            agent.active -= 1
-            self._agent_state(agent, ended, "available" if agent.on_shift else "offline")
-            self._dispatch(state, ended)
+            self._done(state, agent, ended)
 
+        self._at(talk_end, lambda: self._wrap(agent, talk_end))
         self._at(ended, finish)
 
     def _answer(self, state: TeamState, agent: Agent, waiting: Waiting, t: float) -> None:
         team, client, rules = state.team, state.client, HANDLING[state.team.channel]
         base = {"channel": team.channel, "contact_id": waiting.contact_id}
-        agent.active += 1
+        agent.active += 1  # the agent's phone rings (a written contact opens) until it answers
         answered = t + (self.rng.uniform(1, 4) if is_synchronous(team.channel) else self.rng.uniform(5, 60))
-        self._emit("contact.answered", answered, client.name, team.queue, agent_id=agent.agent_id, **base)
-        if agent.active == 1:
-            self._agent_state(agent, answered, "busy")
-        talk = self._lognormal(rules.talk_median_s, rules.talk_sigma)
-        hold = self._lognormal(rules.hold_median_s, 0.6) if self.rng.random() < rules.hold_share else 0.0
-        wrap = self._lognormal(rules.wrap_median_s, rules.wrap_sigma)
+
+        def pick_up() -> None:
+            self._emit("contact.answered", answered, client.name, team.queue, agent_id=agent.agent_id, **base)
+            self._talk(agent, answered)
+
+        self._at(answered, pick_up)
+        talk, hold, wrap = waiting.talk, waiting.hold, waiting.wrap
         if team.channel != "call":
             # Chat agents greet within a minute; a written reply is the work itself.
             reply = answered + (self.rng.uniform(8, 60) if team.channel == "chat" else 0.8 * talk)
@@ -385,19 +368,30 @@ class Simulator:
                 talk_s=round(talk, 3), hold_s=round(hold, 3), wrap_s=round(wrap, 3),
                 resolved=resolved, **coded, **base,
             )  # fmt: skip
-            agent.active -= 1
-            if agent.active == 0:
-                self._agent_state(agent, ended, "available" if agent.on_shift else "offline")
             self._after(state, waiting, ended, resolved, t - waiting.arrived)
             behaviour = self.scenario.behaviour
             if team.channel == "call" and not resolved and self.extra.random() < behaviour.callback_rate:
                 due = ended + self._lognormal(behaviour.callback_median_s, 0.8)
                 self._at(due, lambda: self._call_back_due(state, waiting.customer_id, due))
-            self._dispatch(state, ended)
+            self._done(state, agent, ended)
 
-        if team.channel == "call":
-            self._at(talk_end, lambda: self._agent_state(agent, talk_end, "wrap"))
+        self._at(talk_end, lambda: self._wrap(agent, talk_end))
         self._at(ended, finish)
+
+    def _talk(self, agent: Agent, t: float) -> None:
+        agent.talking += 1
+        self._show(agent, t)
+
+    def _wrap(self, agent: Agent, t: float) -> None:
+        agent.talking -= 1
+        agent.wrapping += 1
+        self._show(agent, t)
+
+    def _done(self, state: TeamState, agent: Agent, t: float) -> None:
+        agent.wrapping -= 1
+        agent.active -= 1
+        self._dispatch(state, t)
+        self._show(agent, t)
 
     def _call_back_due(self, state: TeamState, customer: str, t: float) -> None:
         state.callbacks.append(customer)
