@@ -109,10 +109,11 @@ def live_view(live: dict[str, Any], status: dict[str, Any], produced: int, start
 
 
 def _staffing_cell(staffing: dict[str, Any]) -> Text:
-    """Agents on the queue / agents Erlang C needs for the last 15 minutes (red when short)."""
+    """Agents on the queue / agents its channels need together by Erlang C for the last 15
+    minutes (red when short)."""
     from rich.text import Text
 
-    need = staffing.get("required")
+    need = staffing.get("queue_required")
     text = f"{staffing.get('staffed', 0)}/{'—' if need is None else need}"
     return Text(text, style="bold red" if staffing.get("short") else "")
 
@@ -146,6 +147,7 @@ def run_demo(duration: float | None, speed: float, seed: int, partitions: int, s
         print(f"cckpi demo: {error}", file=sys.stderr)
         return 2
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    _fresh_database(settings)
     if settings.sla_file is None and EXAMPLE_SLA.is_file():  # targets, costs, alerts, opening hours
         settings.sla_file = EXAMPLE_SLA
     broker = None
@@ -207,6 +209,19 @@ def run_demo(duration: float | None, speed: float, seed: int, partitions: int, s
             worker.stop()
         if broker is not None:
             broker.stop()
+
+
+def _fresh_database(settings: Any) -> None:
+    """Start from an empty demo database: a run's broker is new (in memory), and contacts of an
+    earlier run (another seed, start or speed) would add to the same intervals, while its agents
+    would not (the same simulated people): a queue would show four times the calls it had."""
+    from streams.storage.backends.connect import connect
+
+    store = connect(settings.clickhouse(), settings.data_dir, settings.database, own_process=True)
+    try:
+        store.execute(f"DROP DATABASE IF EXISTS {settings.database}")
+    finally:
+        store.close()
 
 
 def _snapshot(worker: WorkerProcess, produced: int, began: float) -> Group:

@@ -39,6 +39,20 @@ def staffing_now(
             "occupancy": on_queue}  # fmt: skip
 
 
+def by_queue(lanes: list[dict[str, Any]]) -> None:
+    """Judge staffing per queue: its agents (``agent.state`` names no channel) serve every
+    channel of the queue, so they are set against what all its channels need together; each
+    lane keeps its own need beside (``required``)."""
+    needs: dict[tuple[str, str], list[int | None]] = defaultdict(list)
+    for lane in lanes:
+        needs[(lane["client"], lane["queue"])].append(lane["staffing"]["required"])
+    for lane in lanes:
+        known = [n for n in needs[(lane["client"], lane["queue"])] if n is not None]
+        staffing = lane["staffing"]
+        staffing["queue_required"] = sum(known) if known else None
+        staffing["short"] = bool(known) and staffing["staffed"] < sum(known)
+
+
 def live_summary(
     store: ClickHouse,
     waiting: dict[tuple[str, str, str], dict[str, float]],
@@ -102,6 +116,7 @@ def live_summary(
             "agents": states, "staffing": staffing_now(channel, figures, states, rules),
             **figures,
         })  # fmt: skip
+    by_queue(result)
     return {
         "as_of": iso_utc(now_s) if now_us else None,
         "clients": sorted({k[0] for k in everything}),

@@ -81,8 +81,14 @@ def test_wallboard_in_chromium(
             target = (lane["sl_threshold_s"], lane["sl_target"])
             need = required_for("call", window["offered"], window["aht_s"], *target, 900, 3)[1]
             assert staffing["required"] == need and need and need > 0
+            # The queue's agents serve all its channels: they are set against what all need.
+            lanes = [q for q in worker.get("/api/live?client=acme")["queues"] if q["queue"] == "billing"]
+            together = sum(q["staffing"]["required"] or 0 for q in lanes)
+            assert len(lanes) > 1 and staffing["queue_required"] == together >= need
+            assert staffing["short"] == (staffing["staffed"] < together)
             shown = page.inner_text('[data-queue="acme/billing/call"] [data-metric=staffing]')
-            assert f"agents {staffing['staffed']} on the queue / {need} needed here" in shown
+            assert f"agents {staffing['staffed']} on the queue / {together} needed by its channels" in shown
+            assert f"(this one {need};" in shown
 
             # A new event changes the numbers by push: same page, no reload.
             page.evaluate("window.__marker = 'same page'")
