@@ -2,7 +2,8 @@
 own. With CCKPI_CLICKHOUSE_CLUSTER the migrations make every table a Replicated local table and a
 Distributed table over them, ON CLUSTER; an upgrade adds columns on both; what a worker writes
 through one replica, the other reads, row for row; writing again replaces by key; a client's
-database holds its rows on both; replay agrees on either replica."""
+database holds its rows on both; replay agrees on either replica; a customer erased through one
+replica is gone from the other."""
 
 from __future__ import annotations
 
@@ -19,17 +20,20 @@ from cckpi.stack.chserver import ClickHouseCluster
 from schemas.kpi import KpiRow
 from schemas.sla import SlaSettings
 from streams.batch.compute import LineTally, compute_rows, read_events
+from streams.engine.pseudonyms import keyed_pseudonym
 from streams.replay.rederive import replay
 from streams.settings import Settings
 from streams.storage.backends.cluster import ClusterError
 from streams.storage.backends.connect import connect
 from streams.storage.backends.protocol import ClickHouse
+from streams.storage.erasure import erase_customers
 from streams.storage.kpi_reads import read_kpi_rows
 from streams.storage.schema.migrate import load_migrations, migrate
 from streams.storage.schema.sql_files import MIGRATIONS_DIR
 from streams.storage.tenants import provision_client
 from tests.helpers.events import SIM_END, SIM_START, as_messages
 from tests.helpers.harness import new_settings, run_pipeline
+from tests.helpers.personal import holding
 
 pytestmark = pytest.mark.integration
 
@@ -117,6 +121,15 @@ def test_what_one_replica_writes_the_other_reads(
         since, until = int(SIM_START.timestamp()), int(SIM_END.timestamp())
         result = replay(two, SlaSettings(), since, until, None)
         assert result.agrees and result.events == sum(e["type"] != "agent.state" for e in simulated_events)
+
+        # An erasure through one replica: on the other, no table holds the customer, nothing moved.
+        person = next(e["customer_id"] for e in simulated_events if e["type"] == "contact.arrived"
+                      and e["client"] == client and len(e["customer_id"]) > 12)  # fmt: skip
+        assert holding(two, "clustered%", person)
+        erased = erase_customers(one, client, {person: keyed_pseudonym(b"k" * 32, client, person, 3)})
+        assert erased.raw_events >= 1 and erased.contacts >= 1
+        assert holding(two, "clustered%", person) == []
+        assert kpi_rows(two) == want and replay(two, SlaSettings(), since, until, None).agrees
     finally:
         one.close()
         two.close()
