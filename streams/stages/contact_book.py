@@ -279,6 +279,7 @@ def orphan_events(contact: ContactState) -> list[LateEvent]:
         ("contact.abandoned", contact.abandoned),
         ("contact.self_served", contact.self_served),
         ("contact.replied", contact.replied),
+        ("contact.transferred", contact.transferred),
         ("contact.ended", None if ended is None else (ended.at_us, ended.event_id)),
         ("survey.answered", None if survey is None else (survey.at_us, survey.event_id)),
     ]
