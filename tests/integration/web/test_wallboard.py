@@ -63,6 +63,10 @@ def test_wallboard_in_chromium(
             card_of_call = '[data-queue="acme/billing/call"]'
             sl_text = page.inner_text(f"{card_of_call} [data-metric=sltoday]")
             assert sl_text == f"{round(today[('billing', 'call')].service_level * 100)}%"
+            # An email's two-hour threshold: the rolling 15 and 60 minutes judge nothing yet.
+            card_of_email = '[data-queue="acme/billing/email"]'
+            rolling = [page.inner_text(f"{card_of_email} [data-metric={m}]") for m in ("sl15", "sl60")]
+            assert rolling == ["—", "—"] and page.inner_text(f"{card_of_email} [data-metric=sltoday]") != "—"
             # Agents staffed now against the agents Erlang C needs for the last 15 minutes.
             lane = next(q for q in worker.get("/api/live?client=acme")["queues"]
                         if (q["queue"], q["channel"]) == ("billing", "call"))  # fmt: skip
