@@ -216,10 +216,11 @@ def _fresh_database(settings: Any) -> None:
     earlier run (another seed, start or speed) would add to the same intervals, while its agents
     would not (the same simulated people): a queue would show four times the calls it had."""
     from streams.storage.backends.connect import connect
+    from streams.storage.schema.migrate import drop_database
 
     store = connect(settings.clickhouse(), settings.data_dir, settings.database, own_process=True)
     try:
-        store.execute(f"DROP DATABASE IF EXISTS {settings.database}")
+        drop_database(store, settings.database)
     finally:
         store.close()
 

@@ -186,3 +186,8 @@ def _apply(store: ClickHouse, statement: str) -> None:
         if added and _has_column(store, *added.groups()):
             return
         raise
+
+
+def drop_database(store: ClickHouse, database: str) -> None:
+    """Remove a whole database (the demo's, which each run starts afresh)."""
+    store.execute(f"DROP DATABASE IF EXISTS {database}")
