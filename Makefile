@@ -43,8 +43,10 @@ unit: setup
 integration: setup system-deps
 	$(BIN)/pytest -q tests/integration
 
+# Three test processes on two cores: an integration test mostly waits on its broker, worker and
+# ClickHouse; a module's tests stay in one process (--dist loadfile), with its fixtures.
 test: setup system-deps lint
-	$(BIN)/pytest -q --durations=20  # the slowest tests, to keep the suite well under 15 minutes
+	$(BIN)/pytest -q -n 3 --dist loadfile --durations=20  # the slowest: keep the suite well under 15 minutes
 
 bench: setup system-deps
 	$(BIN)/cckpi bench --json bench-results.json

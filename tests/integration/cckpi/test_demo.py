@@ -15,6 +15,23 @@ from tests.helpers.cli import cckpi, cckpi_command
 pytestmark = pytest.mark.integration
 
 
+def left_running(broker_port: str, folder: Path) -> list[str]:
+    """The demo's broker, and workers started in its folder, still running (another test's
+    workers, running beside this one, are not the demo's)."""
+    found = subprocess.run(["pgrep", "-f", f"tcp://127.0.0.1:{broker_port}|cckpi worker"],
+                           capture_output=True, text=True).stdout.split()  # fmt: skip
+    mine = []
+    for pid in found:
+        try:
+            cwd = Path(f"/proc/{pid}/cwd").resolve()
+            line = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue  # ended meanwhile
+        if "cckpi worker" not in line or cwd.is_relative_to(folder.resolve()):
+            mine.append(f"{pid}: {line}")
+    return mine
+
+
 def test_demo_runs_on_embedded_defaults_and_exits_cleanly(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("KAFKA_BOOTSTRAP", "CLICKHOUSE_URL")}
     env["COLUMNS"] = "200"
@@ -29,9 +46,7 @@ def test_demo_runs_on_embedded_defaults_and_exits_cleanly(tmp_path: Path) -> Non
     # Every child is gone: nothing listens or runs after the demo exits.
     port = re.search(r"Tansu \(in memory\) at 127\.0\.0\.1:(\d+)", done.stdout)
     assert port, done.stdout[:500]
-    pattern = f"tcp://127.0.0.1:{port.group(1)}|cckpi worker"
-    leftover = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True)
-    assert not leftover.stdout.split(), leftover.stdout
+    assert not left_running(port.group(1), tmp_path)
     assert (tmp_path / "data" / "worker.log").exists()
 
 
@@ -57,6 +72,4 @@ def test_demo_stopped_by_sigterm_leaves_nothing_running(tmp_path: Path) -> None:
         demo.kill()
         rest, _ = demo.communicate()
     assert demo.returncode == 143, "".join(seen) + rest
-    pattern = f"tcp://127.0.0.1:{port.group(1)}|cckpi worker"
-    leftover = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True)
-    assert not leftover.stdout.split(), leftover.stdout
+    assert not left_running(port.group(1), tmp_path)
