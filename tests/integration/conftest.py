@@ -10,7 +10,6 @@ from cckpi.stack.broker import TansuBroker
 from cckpi.stack.chserver import ClickHouseServer
 from producers.simulator import Simulator
 from tests.helpers.events import SIM_END, SIM_START
-from tests.helpers.faults import FAULT_SUMMARY
 
 
 @pytest.fixture(scope="session")
@@ -40,13 +39,3 @@ def store_url(request: pytest.FixtureRequest) -> str | None:
 def simulated_events() -> list[dict]:  # type: ignore[type-arg]
     """Seven busy simulated hours: every event type, repeats, transfers, surveys."""
     return [event for _, event in Simulator(SIM_START, seed=42).events(SIM_END)]
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if not FAULT_SUMMARY:
-        return
-    write = terminalreporter.write_line
-    terminalreporter.section("fault-test summary (results compared with cckpi compute)")
-    write(f"{'test':<44} {'injected':<46} {'messages':>9} {'contacts':>9} {'in rows':>8} {'diff':>5}")
-    for test, injected, sent, expected, found, differing in FAULT_SUMMARY:
-        write(f"{test[:44]:<44} {injected[:46]:<46} {sent:>9} {expected:>9} {found:>8} {differing:>5}")
