@@ -44,9 +44,9 @@ integration: setup system-deps
 	$(BIN)/pytest -q tests/integration
 
 # Three test processes on two cores: an integration test mostly waits on its broker, worker and
-# ClickHouse; a module's tests stay in one process (--dist loadfile), with its fixtures.
+# ClickHouse; an idle process takes tests queued for another (--dist worksteal): long ones spread.
 test: setup system-deps lint
-	$(BIN)/pytest -q -n 3 --dist loadfile --durations=20  # the slowest: keep the suite well under 15 minutes
+	$(BIN)/pytest -q -n 3 --dist worksteal --durations=20  # the slowest: keep the suite well under 15 minutes
 
 bench: setup system-deps
 	$(BIN)/cckpi bench --json bench-results.json
