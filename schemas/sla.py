@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale, UnknownLocaleError
 from holidays import country_holidays as holiday_calendar
 from pydantic import (
     AnyHttpUrl,
@@ -36,6 +37,7 @@ from schemas.stamps import US_PER_S
 from schemas.targets import AMBER_BAND as AMBER_BAND  # the rule every view judges targets by
 from schemas.targets import meets as meets
 from schemas.targets import status as status
+from schemas.vocabulary import Language
 
 DEFAULT_TARGET = 0.80
 SHORT_ABANDON_S = 5.0
@@ -192,6 +194,33 @@ class ClientSettings(QueueSettings):
     # pseudonymised (events.md, "Personal data"); None: kept. Past the FCR window and the live
     # state's retention, so no number and no live contact can change.
     personal_data_days: int | None = Field(default=None, ge=PERSONAL_DATA_MIN_DAYS, le=36_500)
+    # What the client reads its report, dashboard, alerts and wallboard in, and the regional
+    # format of its numbers and dates (fr_CH: 1'234,5 and 06.12.26; fr_FR: 1 234,5 and 06/12/2026).
+    language: Language = "en"
+    locale: str | None = None  # a CLDR locale of that language; None: the language's own
+
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, name: str | None) -> str | None:
+        if name is None:
+            return None
+        try:
+            return str(Locale.parse(name.replace("-", "_")))
+        except (ValueError, UnknownLocaleError) as error:
+            raise ValueError(
+                f"unknown locale {name!r} (use a language and region, e.g. fr_CH or de_DE)"
+            ) from error
+
+    @model_validator(mode="after")
+    def _locale_speaks_the_language(self) -> ClientSettings:
+        if self.locale is not None and Locale.parse(self.locale).language != self.language:
+            raise ValueError(f"locale {self.locale} is not in the language {self.language!r}: set both alike")
+        return self
+
+    @property
+    def formats(self) -> str:
+        """The CLDR locale its numbers and dates are written in."""
+        return self.locale or self.language
 
     @field_validator("timezone")
     @classmethod
