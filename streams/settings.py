@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
@@ -10,6 +10,7 @@ from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_vali
 from pydantic_settings import SettingsConfigDict
 
 from streams.engine.intervals import US_PER_S
+from streams.engine.pseudonyms import keyed_pseudonym
 from streams.engine.retention import Retention
 from streams.kafka_access import KafkaAccess
 
@@ -125,6 +126,14 @@ class Settings(KafkaAccess):
                 yield name, secret.get_secret_value() if password is None else password
             else:
                 yield name, secret.get_secret_value()
+
+    def pseudonyms_of(self, client: str) -> Callable[[str], str]:
+        """The keyed pseudonym of each customer of ``client`` (erasure, retention); ValueError
+        without CCKPI_PSEUDONYM_KEY."""
+        if self.pseudonym_key is None:
+            raise ValueError("CCKPI_PSEUDONYM_KEY is not set: erasure needs the pseudonyms' key")
+        secret, partitions = self.pseudonym_key.get_secret_value().encode(), self.partitions
+        return lambda customer: keyed_pseudonym(secret, client, customer, partitions)
 
     def ingest_grants(self) -> list[Grant]:
         """CCKPI_INGEST_TOKENS as (client or None for any, token) pairs; ValueError naming the

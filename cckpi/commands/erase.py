@@ -116,7 +116,6 @@ def _through_workers(settings: Any, workers: list[str], client: str, customers: 
 
 def _directly(settings: Any, client: str, customers: list[str]) -> int:
     """No worker runs: the stored rows alone (refused where workers report running)."""
-    from streams.engine.pseudonyms import keyed_pseudonym
     from streams.storage.backends.connect import connect
     from streams.storage.erasure import erase_customers, reporting_workers
     from streams.storage.schema.migrate import migrate
@@ -129,8 +128,8 @@ def _directly(settings: Any, client: str, customers: list[str]) -> int:
             who = ", ".join(running)
             return _fail(f"workers are running ({who}): name each with --worker URL, so that their "
                          "live state is erased too")  # fmt: skip
-        key, partitions = settings.pseudonym_key.get_secret_value().encode(), settings.partitions
-        names = {c: keyed_pseudonym(key, client, c, partitions) for c in customers}
+        stand_in = settings.pseudonyms_of(client)
+        names = {c: stand_in(c) for c in customers}
         erased = erase_customers(store, client, names)
     finally:
         store.close()
@@ -144,26 +143,19 @@ def _retention(settings: Any) -> int:
     import time
 
     from schemas.sla import load_sla
-    from streams.engine.pseudonyms import keyed_pseudonym
     from streams.storage.backends.connect import connect
-    from streams.storage.personal_retention import apply_retention
+    from streams.storage.personal_retention import apply_retention, retention_days
     from streams.storage.schema.migrate import migrate
 
-    sla = load_sla(settings.sla_file)
-    kept = {name: c.personal_data_days for name, c in sla.config.clients.items() if c.personal_data_days}
+    kept = retention_days(load_sla(settings.sla_file))
     if not kept:
         print("cckpi erase: no client of the SLA file sets personal_data_days: nothing to do")
         return 0
-    key, partitions = settings.pseudonym_key.get_secret_value().encode(), settings.partitions
     store = connect(settings.clickhouse(), settings.data_dir, settings.database)
     try:
         migrate(store)
-        for client, days in sorted(kept.items()):
-
-            def stand_in(customer: str, client: str = client) -> str:
-                return keyed_pseudonym(key, client, customer, partitions)
-
-            done = apply_retention(store, client, days, int(time.time()), stand_in)
+        for client, days in kept.items():
+            done = apply_retention(store, client, days, int(time.time()), settings.pseudonyms_of(client))
             said = (
                 "nothing old enough"
                 if done is None

@@ -171,7 +171,7 @@ def _erase_dead_letters(store: ClickHouse, client: str, names: Mapping[str, str]
             erased = _erased_letter(payload, client, names, contacts)
             if erased != payload:
                 changed[int(digest)] = erased
-    _rewrite(store, "dead_letters", "payload", changed, names, "", {}, renames_column=False)
+    _rewrite(store, "dead_letters", "payload", changed, names, "", {}, renames_customer=False)
     return len(changed)
 
 
@@ -200,10 +200,10 @@ def _rewrite(
     scope: str,
     params: dict[str, Any],
     keyed_by_names: bool = False,
-    renames_column: bool = True,
+    renames_customer: bool = True,
 ) -> None:
     """Write ``table``'s rows (within ``scope``) again with ``column`` replaced, found by the
-    digest of its stored value, and (``renames_column``) the ``customer_id`` column renamed;
+    digest of its stored value, and (``renames_customer``) the ``customer_id`` column renamed;
     then delete the rows in their old form. ``keyed_by_names``: rows are also found by their
     customer id, for the rows whose ``column`` needs no change."""
     old, new = sorted(names), [names[k] for k in sorted(names)]
@@ -214,7 +214,9 @@ def _rewrite(
         batches.append([])
     for batch in batches:
         swaps = (
-            {"customer_id": "transform(customer_id, %(old)s, %(new)s, customer_id)"} if renames_column else {}
+            {"customer_id": "transform(customer_id, %(old)s, %(new)s, customer_id)"}
+            if renames_customer
+            else {}
         )
         if batch:
             swaps[column] = f"transform(cityHash64({column}), %(digests)s, %(values)s, {column})"

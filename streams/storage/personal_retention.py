@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 
-from schemas.sla import FCR_WINDOW_S
+from schemas.sla import FCR_WINDOW_S, SlaSettings
 from streams.engine.intervals import US_PER_S
 from streams.engine.pseudonyms import PREFIX
 from streams.storage.backends.protocol import ClickHouse
@@ -56,6 +56,13 @@ def expired(store: ClickHouse, client: str, before_us: int) -> dict[str, list[st
         by_customer[customer].append((contact, int(arrived_us), int(last_us)))
     found = {c: erasable(contacts, before_us, FCR_WINDOW_S * US_PER_S) for c, contacts in by_customer.items()}
     return {c: contacts for c, contacts in sorted(found.items()) if contacts}
+
+
+def retention_days(sla: SlaSettings) -> dict[str, int]:
+    """The clients whose SLA settings set ``personal_data_days``, with it."""
+    return {
+        name: c.personal_data_days for name, c in sorted(sla.config.clients.items()) if c.personal_data_days
+    }
 
 
 def apply_retention(

@@ -15,9 +15,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from schemas.sla import FCR_WINDOW_S
-from streams.engine.pseudonyms import keyed_pseudonym
 from streams.storage.erasure import ErasedRows, erase_customers
-from streams.storage.personal_retention import apply_retention
+from streams.storage.personal_retention import apply_retention, retention_days
 
 if TYPE_CHECKING:
     from streams.worker.runtime import Runtime
@@ -25,20 +24,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class KeyMissing(ValueError):
-    """No CCKPI_PSEUDONYM_KEY: an erasure needs it."""
-
-
 async def erase_live(
     runtime: Runtime, client: str, customers: Sequence[str], tables: bool = True
 ) -> ErasedRows:
     """Erase ``customers`` of ``client`` from the stored rows (unless another worker did:
     ``tables`` False) and from this worker's memory."""
-    key = runtime.settings.pseudonym_key
-    if key is None:
-        raise KeyMissing("CCKPI_PSEUDONYM_KEY is not set: erasure needs the pseudonyms' key")
-    secret, partitions = key.get_secret_value().encode(), runtime.settings.partitions
-    names = {c: keyed_pseudonym(secret, client, c, partitions) for c in dict.fromkeys(customers)}
+    stand_in = runtime.settings.pseudonyms_of(client)  # ValueError without the key
+    names = {c: stand_in(c) for c in dict.fromkeys(customers)}
     async with runtime.stage_turn, runtime.fcr_turn:
         if runtime.finishing is not None:  # the batch before is durable first (what it raises is
             await asyncio.wait({runtime.finishing})  # the agent's to raise)
@@ -57,26 +49,19 @@ async def erase_live(
 async def apply_personal_retention(runtime: Runtime) -> None:
     """Each client's ``personal_data_days`` (the SLA file), applied to the stored rows: contacts
     that old have left the live state (the setting's minimum is past its longest retention)."""
-    key = runtime.settings.pseudonym_key
-    clients = {
-        name: c.personal_data_days for name, c in runtime.sla.config.clients.items() if c.personal_data_days
-    }
+    clients = retention_days(runtime.sla)
     if not clients:
         return
-    if key is None:
+    if runtime.settings.pseudonym_key is None:
         log.warning("personal_data_days is set but CCKPI_PSEUDONYM_KEY is not: personal data is kept")
         return
     kept_live_days = runtime.settings.open_retention_hours / 24 + FCR_WINDOW_S / 86_400
-    secret, partitions = key.get_secret_value().encode(), runtime.settings.partitions
-    for client, days in sorted(clients.items()):
+    for client, days in clients.items():
         if days <= kept_live_days:
             log.warning("%s: personal_data_days %d is within the live state's retention and the FCR window "
                         "(%.0f days): not applied", client, days, kept_live_days)  # fmt: skip
             continue
-
-        def stand_in(customer: str, client: str = client) -> str:
-            return keyed_pseudonym(secret, client, customer, partitions)
-
+        stand_in = runtime.settings.pseudonyms_of(client)
         done = await asyncio.to_thread(
             apply_retention, runtime.store, client, days, int(time.time()), stand_in
         )
