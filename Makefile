@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: setup demo test lint unit integration system-deps bench reset lock
+.PHONY: setup demo test lint unit integration system-deps bench reset lock catalogs
 
 # The tested set: every package pinned in requirements-dev.lock (written by `make lock` from
 # pyproject.toml), then cckpi itself without resolving anything again.
@@ -50,6 +50,11 @@ test: setup system-deps lint
 
 bench: setup system-deps
 	$(BIN)/cckpi bench --json bench-results.json
+
+# After adding or changing a message in the code: the templates extracted again and merged into
+# every language's catalog (schemas/locales); the new messages then wait for a translator.
+catalogs: setup
+	$(BIN)/python -m schemas.catalogs
 
 reset:
 	rm -rf data

@@ -139,6 +139,46 @@ VOCABULARY: dict[str, dict[Language, Term]] = {
         "fr": Term("Délai moyen de résolution", "résolution", "Temps écoulé de l'arrivée à la clôture, sur les contacts résolus."),
         "de": Term("Durchschnittliche Lösungszeit", "Lösung", "Verstrichene Zeit vom Eingang bis zum Abschluss, über gelöste Kontakte."),
     },
+    "short_abandoned": {
+        "en": Term("Short abandons", "short abandons", "Contacts abandoned before the short-abandon threshold, left out of the abandon rate."),
+        "fr": Term("Abandons courts", "abandons courts", "Contacts abandonnés avant le seuil d'abandon court, exclus du taux d'abandon."),
+        "de": Term("Kurzabbrüche", "Kurzabbrüche", "Kontakte, die vor der Kurzabbruch-Schwelle abgebrochen wurden, nicht in der Abbruchquote."),
+    },
+    "resolved": {
+        "en": Term("Resolved", "resolved", "Contacts closed with their resolution time known."),
+        "fr": Term("Contacts résolus", "résolus", "Contacts clos dont le délai de résolution est connu."),
+        "de": Term("Gelöste Kontakte", "gelöst", "Abgeschlossene Kontakte mit bekannter Lösungszeit."),
+    },
+    "waiting": {
+        "en": Term("Waiting now", "waiting", "Contacts in the queue at this moment, not yet answered."),
+        "fr": Term("En attente", "en attente", "Contacts dans la file en ce moment, pas encore décrochés."),
+        "de": Term("Wartend", "wartend", "Kontakte, die gerade in der Warteschlange auf Annahme warten."),
+    },
+    "longest_wait_s": {
+        "en": Term("Longest wait", "longest wait", "The wait of the contact waiting longest now."),
+        "fr": Term("Attente la plus longue", "attente max", "L'attente du contact qui patiente depuis le plus longtemps."),
+        "de": Term("Längste Wartezeit", "längste Wartezeit", "Die Wartezeit des Kontakts, der jetzt am längsten wartet."),
+    },
+    "occupancy": {
+        "en": Term("Occupancy", "occupancy", "Share of agents' logged-in time spent busy or in wrap-up."),
+        "fr": Term("Taux d'occupation", "occupation", "Part du temps de présence des conseillers passée en communication ou en post-appel."),
+        "de": Term("Auslastung", "Auslastung", "Anteil der angemeldeten Zeit der Agenten in Gespräch oder Nachbearbeitung."),
+    },
+    "agents_required": {
+        "en": Term("Agents required", "required", "Agents Erlang C needs for the offered contacts to meet the service level."),
+        "fr": Term("Conseillers requis", "requis", "Conseillers nécessaires selon Erlang C pour tenir le niveau de service."),
+        "de": Term("Benötigte Agenten", "benötigt", "Agenten, die Erlang C für den Servicelevel bei den angebotenen Kontakten braucht."),
+    },
+    "hours_short": {
+        "en": Term("Hours short", "hours short", "Hours whose staffed agents were fewer than Erlang C required."),
+        "fr": Term("Heures en sous-effectif", "heures en sous-effectif", "Heures où les conseillers présents étaient moins nombreux que requis par Erlang C."),
+        "de": Term("Unterbesetzte Stunden", "unterbesetzt", "Stunden, in denen weniger Agenten anwesend waren, als Erlang C verlangte."),
+    },
+    "agent_hours_short": {
+        "en": Term("Agent-hours short", "agent-hours short", "Agent-hours missing against the Erlang C requirement."),
+        "fr": Term("Heures-conseiller manquantes", "heures manquantes", "Heures-conseiller manquantes par rapport au besoin Erlang C."),
+        "de": Term("Fehlende Agentenstunden", "fehlende Stunden", "Fehlende Agentenstunden gegenüber dem Bedarf nach Erlang C."),
+    },
 }
 # fmt: on
 
