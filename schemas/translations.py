@@ -14,6 +14,7 @@ import io
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import cast
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
@@ -61,7 +62,7 @@ def gettext_for(domain: str, language: str) -> Callable[[str], str]:
 def language_of(locale: str) -> Language:
     """The catalog language of a CLDR locale (fr_CH -> fr); English for one we have no words in."""
     spoken = Locale.parse(locale.replace("-", "_")).language
-    return spoken if spoken in LANGUAGES else SOURCE_LANGUAGE  # type: ignore[return-value]
+    return cast(Language, spoken) if spoken in LANGUAGES else SOURCE_LANGUAGE
 
 
 def negotiate(accept_language: str | None, fallback: str = SOURCE_LANGUAGE) -> str:
