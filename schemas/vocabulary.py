@@ -182,6 +182,23 @@ VOCABULARY: dict[str, dict[Language, Term]] = {
 }
 # fmt: on
 
+# The contract's channels (events.md) as each language names them in a title or a column.
+# fmt: off
+CHANNEL_NAMES: dict[str, dict[Language, str]] = {
+    "call": {"en": "call", "fr": "appel", "de": "Anruf"},
+    "chat": {"en": "chat", "fr": "chat", "de": "Chat"},
+    "email": {"en": "email", "fr": "e-mail", "de": "E-Mail"},
+    "messaging": {"en": "messaging", "fr": "messagerie", "de": "Messaging"},
+    "social": {"en": "social", "fr": "réseaux sociaux", "de": "Social Media"},
+    "form": {"en": "web form", "fr": "formulaire web", "de": "Webformular"},
+}
+# fmt: on
+
+
+def channel_name(channel: str, language: Language) -> str:
+    """A channel as ``language`` names it; a channel the contract does not define, as written."""
+    return CHANNEL_NAMES.get(channel, {}).get(language, channel)
+
 
 def term(kpi: str, language: Language) -> Term:
     """The KPI's words in ``language``; KeyError names a KPI the table lacks."""

@@ -31,3 +31,13 @@ def test_the_trade_says_it_its_way(kpi: str, language: str, short: str) -> None:
     assert term(kpi, language).short == short  # type: ignore[arg-type]
     assert term("answer_rate", "fr").name == "Taux de décroché"
     assert term("fcr_rate", "de").name == "Erstlösungsquote"
+
+
+def test_every_channel_of_the_contract_has_a_name_in_every_language() -> None:
+    from schemas.channels import CHANNELS
+    from schemas.vocabulary import CHANNEL_NAMES, channel_name
+
+    assert set(CHANNEL_NAMES) == set(CHANNELS)
+    assert all(set(names) == set(LANGUAGES) and all(names.values()) for names in CHANNEL_NAMES.values())
+    assert (channel_name("call", "fr"), channel_name("form", "de"), channel_name("fax", "de")) == (
+        "appel", "Webformular", "fax")  # fmt: skip
