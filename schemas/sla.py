@@ -37,7 +37,7 @@ from schemas.stamps import US_PER_S
 from schemas.targets import AMBER_BAND as AMBER_BAND  # the rule every view judges targets by
 from schemas.targets import meets as meets
 from schemas.targets import status as status
-from schemas.vocabulary import Language
+from schemas.vocabulary import LANGUAGES, Language
 
 DEFAULT_TARGET = 0.80
 SHORT_ABANDON_S = 5.0
@@ -202,14 +202,7 @@ class ClientSettings(QueueSettings):
     @field_validator("locale")
     @classmethod
     def _known_locale(cls, name: str | None) -> str | None:
-        if name is None:
-            return None
-        try:
-            return str(Locale.parse(name.replace("-", "_")))
-        except (ValueError, UnknownLocaleError) as error:
-            raise ValueError(
-                f"unknown locale {name!r} (use a language and region, e.g. fr_CH or de_DE)"
-            ) from error
+        return None if name is None else cldr_locale(name)
 
     @model_validator(mode="after")
     def _locale_speaks_the_language(self) -> ClientSettings:
@@ -230,6 +223,15 @@ class ClientSettings(QueueSettings):
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise ValueError(f"unknown time zone {name!r} (use an IANA name like Europe/Zurich)") from error
         return name
+
+
+def cldr_locale(name: str) -> str:
+    """A locale as CLDR names it (fr-CH -> fr_CH); ValueError, in words, for one it does not know."""
+    try:
+        return str(Locale.parse(name.replace("-", "_")))
+    except (ValueError, UnknownLocaleError) as error:
+        hint = "use a language and region, e.g. fr_CH or de_DE"
+        raise ValueError(f"unknown locale {name!r} ({hint})") from error
 
 
 class Webhook(BaseModel):
@@ -253,6 +255,17 @@ class Alerting(BaseModel):
     webhooks: list[Webhook] = Field(default_factory=list)
     max_lag: int = Field(default=10_000, ge=0, description="consumer lag (messages) before an alert")
     max_dead_letters_15m: int = Field(default=10, ge=0, description="dead letters per 15 minutes")
+    # The pipeline's own alerts (lag, dead letters) are the operator's: written in this locale
+    # (a client's alerts are in the client's, ClientSettings.locale).
+    locale: str = "en"
+
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, name: str) -> str:
+        locale = cldr_locale(name)
+        if Locale.parse(locale).language not in LANGUAGES:
+            raise ValueError(f"no catalog speaks {name!r}: use one of {', '.join(LANGUAGES)}")
+        return locale
 
 
 class SlaFile(BaseModel):
@@ -324,6 +337,10 @@ class SlaSettings:
 
     def client(self, client: str) -> ClientSettings:
         return self.config.clients.get(client) or self._unlisted
+
+    def locale_of(self, client: str | None) -> str:
+        """The locale a client's text is written in; the operator's for the pipeline's own."""
+        return self.client(client).formats if client else self.config.alerting.locale
 
     def is_open(self, client: str, moment: datetime) -> bool:
         """Whether a client's centre is open at an aware moment (always, without opening hours)."""

@@ -25,7 +25,10 @@ from email.utils import parsedate_to_datetime
 import aiohttp
 import orjson
 
+from schemas.locale_formats import duration, number, percent
 from schemas.sla import Webhook
+from schemas.translations import N_, gettext_for, language_of
+from schemas.vocabulary import channel_name, term
 from streams.engine.alert_rules import Alert
 from streams.engine.intervals import US_PER_S, iso_utc
 
@@ -89,14 +92,31 @@ def backoff_s(failures: int, uniform: Callable[[float, float], float] = random.u
     return uniform(ceiling / 2, ceiling)
 
 
-_WORDS = {
-    "service_level": "service level over 15 min {value:.0%} below target {threshold:.0%}",
-    "abandon_rate": "abandon rate over 15 min {value:.0%} above ceiling {threshold:.0%}",
-    "longest_wait": "longest wait {value:.0f} s above limit {threshold:.0f} s",
-    "no_agent_available": "{value:.0f} waiting and no agent available",
-    "consumer_lag": "consumer lag {value:.0f} messages above {threshold:.0f}",
-    "dead_letters": "{value:.0f} dead letters in 15 min, above {threshold:.0f}",
+# Each rule's sentence, in the catalogs (the "alerts" domain); {kpi} is the trade's word for it
+# (schemas.vocabulary), {value} and {threshold} are written as the reader's locale writes them.
+_SENTENCES = {
+    "service_level": N_("{kpi} over 15 min {value}, below the target {threshold}"),
+    "abandon_rate": N_("{kpi} over 15 min {value}, above the ceiling {threshold}"),
+    "longest_wait": N_("{kpi} {value}, above the limit {threshold}"),
+    "no_agent_available": N_("{value} waiting and no agent available"),
+    "consumer_lag": N_("Consumer lag {value} messages, above {threshold}"),
+    "dead_letters": N_("{value} dead letters in 15 min, above {threshold}"),
 }
+_TITLES = {  # the rules without a KPI of the vocabulary
+    "no_agent_available": N_("No agent available"),
+    "consumer_lag": N_("Consumer lag"),
+    "dead_letters": N_("Dead letters"),
+}
+_KPIS = {"service_level": "service_level", "abandon_rate": "abandon_rate", "longest_wait": "longest_wait_s"}
+_STATES = {"firing": N_("firing"), "resolved": N_("resolved")}
+
+
+def _figure(rule: str, value: float, locale: str) -> str:
+    if rule in ("service_level", "abandon_rate"):
+        return percent(value, locale)
+    if rule == "longest_wait":
+        return duration(value, locale, "short")
+    return number(value, locale)
 
 
 def webhook_key(webhook: Webhook) -> str:
@@ -112,19 +132,40 @@ def _iso(us: int | None) -> str | None:
     return None if us is None else iso_utc(us // US_PER_S)
 
 
-def message(alert: Alert) -> dict[str, object]:
-    """The JSON posted for one alert state; ``text`` makes it a Slack incoming-webhook message too."""
+def rule_title(rule: str, locale: str) -> str:
+    """A rule as a reader names it: its KPI's word, or its title in the catalog."""
+    language = language_of(locale)
+    if rule in _KPIS:
+        return term(_KPIS[rule], language).name
+    return gettext_for("alerts", language)(_TITLES.get(rule, rule))
+
+
+def message(alert: Alert, locale: str = "en") -> dict[str, object]:
+    """The JSON posted for one alert state; ``text`` (in ``locale``: the client's, or the
+    operator's for the pipeline) makes it a Slack incoming-webhook message too. The other fields
+    are for machines and read the same in every language."""
     client, queue, channel = alert.scope
-    where = "/".join(part for part in (client, queue, channel) if part) or "pipeline"
+    language = language_of(locale)
+    _ = gettext_for("alerts", language)
+    named = (client, queue, channel_name(channel, language))
+    where = "/".join(part for part in named if part) or _("pipeline")
     state = state_of(alert)
-    words = _WORDS.get(alert.rule, "{value}").format(value=alert.value, threshold=alert.threshold)
+    sentence = _SENTENCES.get(alert.rule)
+    words = _(sentence).format(
+        kpi=rule_title(alert.rule, locale),
+        value=_figure(alert.rule, alert.value, locale),
+        threshold=_figure(alert.rule, alert.threshold, locale),
+    ) if sentence else alert.rule  # fmt: skip
     mark = ":red_circle:" if state == "firing" else ":large_green_circle:"
     return {
         "id": alert.alert_id, "state": state, "rule": alert.rule,
         "client": client, "queue": queue, "channel": channel,
         "value": alert.value, "threshold": alert.threshold,
         "started_at": _iso(alert.started_us), "ended_at": _iso(alert.ended_us),
-        "text": f"{mark} cckpi {state}: {where}: {words}",
+        "language": language, "title": rule_title(alert.rule, locale),
+        "text": _("{mark} cckpi {state}: {where}: {words}").format(
+            mark=mark, state=_(_STATES[state]), where=where, words=words
+        ),
     }  # fmt: skip
 
 
@@ -132,13 +173,14 @@ def message(alert: Alert) -> dict[str, object]:
 class Delivery:
     alert: Alert
     webhook: Webhook
+    locale: str = "en"  # the text's: the alert's client's
 
     @property
     def state(self) -> str:
         return state_of(self.alert)
 
     def body(self) -> bytes:
-        return orjson.dumps(message(self.alert))
+        return orjson.dumps(message(self.alert, self.locale))
 
 
 @dataclass(frozen=True)
@@ -159,8 +201,10 @@ class Outbox:
         max_queued: int = MAX_QUEUED,
         uniform: Callable[[float, float], float] = random.uniform,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        locale_of: Callable[[str | None], str] = lambda client: "en",
     ) -> None:
         self.webhooks = list(webhooks)
+        self.locale_of = locale_of  # an alert's client -> the locale of its text
         self.max_queued = max_queued
         self._uniform, self._sleep = uniform, sleep
         self._queues: dict[str, deque[Delivery]] = {webhook_key(w): deque() for w in self.webhooks}
@@ -184,7 +228,7 @@ class Outbox:
                     self.dropped += 1
                     log.error("webhook %s: %d queued, dropped %s %s (stored: a restart sends it)",
                               webhook.label, len(queue) + 1, lost.alert.alert_id, lost.state)  # fmt: skip
-                queue.append(Delivery(alert, webhook))
+                queue.append(Delivery(alert, webhook, self.locale_of(alert.scope[0] or None)))
                 self._ready[key].set()
 
     @property

@@ -27,7 +27,7 @@ class AlertService:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.watch = Watch(runtime.sla)
-        self.outbox = Outbox(runtime.sla.config.alerting.webhooks)
+        self.outbox = Outbox(runtime.sla.config.alerting.webhooks, locale_of=runtime.sla.locale_of)
         self._evaluated_batches = -1
         self._rejected: deque[tuple[float, int]] = deque()  # (monotonic time, dead letters so far)
         self._started = False
@@ -110,9 +110,10 @@ class AlertService:
 
             await self.outbox.run(http_post(session), record)
 
-    def shown(self) -> list[dict[str, object]]:
-        """The alerts firing now, as the wallboard and the status page show them."""
-        return [message(alert) for alert in self.watch.firing]
+    def shown(self, locale: str = "en") -> list[dict[str, object]]:
+        """The alerts firing now, as the wallboard and the status page show them (in the viewer's
+        ``locale``)."""
+        return [message(alert, locale) for alert in self.watch.firing]
 
     def status(self) -> dict[str, Any]:
         return {"alerts_firing": len(self.watch.book.firing), "alert_evaluations": self.evaluations,

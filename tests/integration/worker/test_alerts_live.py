@@ -109,7 +109,7 @@ def test_alerts_fire_resolve_and_reach_a_failing_webhook_once(
     assert delivered == [("abandon_rate", "firing"), ("abandon_rate", "resolved"),
                          ("service_level", "firing"), ("service_level", "resolved")]  # fmt: skip
     firing = next(m for m in receiver.received if m["rule"] == "service_level" and m["state"] == "firing")
-    assert firing["client"] == "acme" and firing["value"] < 0.8 and "service level" in firing["text"]
+    assert firing["client"] == "acme" and firing["value"] < 0.8 and "Service level" in firing["text"]
     store = PipelineRun(settings, None).open_store()
     try:
         stored = read_alerts(store)
