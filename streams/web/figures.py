@@ -68,6 +68,7 @@ def live_summary(
     part only queries ClickHouse, so it may run in a thread.
     """
     now_s = now_us // US_PER_S
+    moments_zone = sla.client(client).timezone if client is not None else "UTC"  # the moments shown
     queues: dict[tuple[str, str, str], dict[str, Any]] = defaultdict(dict)
 
     def add(name: str, since: int, only: str | None) -> list[KpiRow]:
@@ -119,6 +120,7 @@ def live_summary(
     by_queue(result)
     return {
         "as_of": iso_utc(now_s) if now_us else None,
+        "timezone": moments_zone,
         "clients": sorted({k[0] for k in everything}),
         "queue_names": sorted({k[1] for k in everything}),
         "queues": result,

@@ -15,14 +15,18 @@ from typing import Any, Protocol
 import faust
 import orjson
 from aiohttp import web as aioweb
+from babel import Locale, UnknownLocaleError
 
 from schemas.sla import SlaSettings
+from schemas.translations import language_of
 from streams.settings import Settings
 from streams.stages.contact_stage import ContactStage
 from streams.stages.now import agents_by_state
 from streams.storage.backends.protocol import ClickHouse
 from streams.web.access import filters, keep_out_of_urls
 from streams.web.figures import live_summary
+from streams.web.wallboard_text import COOKIE as LANGUAGE_COOKIE
+from streams.web.wallboard_text import viewer_locale, words
 
 PUSH_EVERY_S = 0.5  # the wallboard shows an event within about this plus one batch
 KEEPALIVE_S = 5.0
@@ -64,13 +68,13 @@ class WorkerView(Protocol):
 class AlertView(Protocol):
     """The alerts the pages show (the worker's alert service)."""
 
-    def shown(self) -> list[dict[str, Any]]: ...
+    def shown(self, locale: str = "en") -> list[dict[str, Any]]: ...
 
     def status(self) -> dict[str, Any]: ...
 
 
 class _NoAlerts:
-    def shown(self) -> list[dict[str, Any]]:
+    def shown(self, locale: str = "en") -> list[dict[str, Any]]:
         return []
 
     def status(self) -> dict[str, Any]:
@@ -84,14 +88,42 @@ def alerts_for(shown: list[dict[str, Any]], client: str | None, queue: str | Non
     return [a for a in shown if a["client"] and client in (None, a["client"]) and queue in (None, a["queue"])]
 
 
+def asked_locale(request: Any) -> str:
+    """The locale a request asks its alerts' text in (``?locale=``, as the wallboard sends it)."""
+    asked = request.query.get("locale") or "en"
+    try:
+        return str(Locale.parse(asked.replace("-", "_")))
+    except (ValueError, UnknownLocaleError):
+        return "en"
+
+
+def wallboard_page(runtime: WorkerView, request: Any) -> str:
+    """The page in its viewer's language: the selector's choice (a cookie), else the browser's,
+    else the client's it shows."""
+    client, _ = filters(request)
+    known = client is not None and client in runtime.sla.config.clients
+    locale = viewer_locale(
+        request.cookies.get(LANGUAGE_COOKIE),
+        request.headers.get("Accept-Language"),
+        runtime.sla.locale_of(client) if known else None,
+    )
+    shown = orjson.dumps(words(language_of(locale))).decode().replace("</", "<\\/")
+    return (WALLBOARD.replace("__LANG__", language_of(locale)).replace("__LOCALE__", locale.replace("_", "-"))
+            .replace("__WORDS__", shown))  # fmt: skip
+
+
 async def summary(
-    runtime: WorkerView, client: str | None, queue: str | None, alerts: AlertView | None = None
+    runtime: WorkerView,
+    client: str | None,
+    queue: str | None,
+    alerts: AlertView | None = None,
+    locale: str = "en",
 ) -> dict[str, Any]:
     """Live figures; the in-memory parts are read on the loop, the query runs in a thread."""
     stage = runtime.contacts
     waiting = stage.waiting(stage.watermark_us)
     agents = agents_by_state(stage.agents)
-    shown = alerts_for((alerts or _NoAlerts()).shown(), client, queue)
+    shown = alerts_for((alerts or _NoAlerts()).shown(locale), client, queue)
     figures = await asyncio.to_thread(
         live_summary, runtime.store, waiting, agents, runtime.sla, stage.watermark_us, client, queue
     )
@@ -111,7 +143,7 @@ def register_pages(app: faust.App, runtime: WorkerView, alerts: AlertView | None
 
     @app.page("/api/live")
     async def live(web: Any, request: Any) -> Any:
-        return web.json(await summary(runtime, *filters(request), alerting))
+        return web.json(await summary(runtime, *filters(request), alerting, asked_locale(request)))
 
     @app.page("/api/live/stream")
     async def stream(web: Any, request: Any) -> Any:
@@ -123,13 +155,14 @@ def register_pages(app: faust.App, runtime: WorkerView, alerts: AlertView | None
         )
         await response.prepare(request)
         client, queue = filters(request)
+        locale = asked_locale(request)
         seen: tuple[int, int] | None = None
         reflected = runtime.meter.batches  # batches this client saw reflected already
         quiet = 0.0
         while not app.should_stop:
             marker = (runtime.meter.batches, runtime.meter.facts_received)
             if marker != seen or quiet >= KEEPALIVE_S:
-                figures = await summary(runtime, client, queue, alerting)
+                figures = await summary(runtime, client, queue, alerting, locale)
                 payload = orjson.dumps({**figures, "sent_at": time.time()})
                 try:
                     await response.write(b"data: " + payload + b"\n\n")
@@ -144,6 +177,6 @@ def register_pages(app: faust.App, runtime: WorkerView, alerts: AlertView | None
 
     @app.page("/wallboard")
     async def wallboard(web: Any, request: Any) -> Any:
-        page = aioweb.Response(text=WALLBOARD, content_type="text/html")
+        page = aioweb.Response(text=wallboard_page(runtime, request), content_type="text/html")
         keep_out_of_urls(page, request)
         return page

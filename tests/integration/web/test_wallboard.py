@@ -4,6 +4,7 @@ event changes them by push, without a reload. The test saves a screenshot."""
 from __future__ import annotations
 
 import os
+import re
 import time
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from playwright.sync_api import sync_playwright
 
 from cckpi.stack.broker import TansuBroker
 from cckpi.stack.launcher import WorkerProcess, wait_drained
+from schemas.locale_formats import percent
 from schemas.targets import status
 from streams.engine.staffing import required_for
 from streams.kafka import ensure_topics
@@ -29,7 +31,44 @@ pytestmark = pytest.mark.integration
 
 
 def offered(page: Any, card: str) -> int:
-    return int(page.inner_text(f'[data-queue="{card}"] [data-metric=offered]'))
+    """A count as the page writes it in any locale (1,234 / 1 234 / 1'234)."""
+    return int(re.sub(r"\D", "", page.inner_text(f'[data-queue="{card}"] [data-metric=offered]')))
+
+
+def spaced(text: str) -> str:
+    """Text with the locales' no-break spaces as plain ones (ICU and Babel's CLDR may differ on which)."""
+    return text.replace("\u202f", " ").replace("\u00a0", " ")
+
+
+def in_other_languages(browser: Any, url: str, today: Any, shots: Path) -> None:
+    """A French browser reads the board in French with French formats; the selector switches it
+    to German, and the choice is remembered over the browser's language."""
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    page.goto(url)
+    card = '[data-queue="acme/billing/call"]'
+    page.wait_for_selector(f"{card} [data-metric=offered]", timeout=20_000)
+    assert page.evaluate("document.documentElement.lang") == "fr"
+    sl = today[("billing", "call")].service_level
+    assert spaced(page.inner_text(f"{card} [data-metric=sltoday]")) == spaced(percent(sl, "fr_FR"))
+    text = page.inner_text("main").lower()  # the labels are upper case on screen
+    for french in ("NS aujourd'hui", "présentés aujourd'hui", "Taux d'abandon", "appel", "sur la file"):
+        assert french.lower() in text, french
+    for english in ("waiting now", "offered today", "SL today", "needed by its channels", "answer rate"):
+        assert english.lower() not in text, english
+    page.screenshot(path=str(shots / "wallboard-fr.png"))
+    page.select_option("#language", "de")
+    page.wait_for_function("document.documentElement.lang === 'de'", timeout=10_000)
+    page.wait_for_selector(f"{card} [data-metric=offered]", timeout=20_000)
+    text = page.inner_text("main").lower()
+    for german in ("SL heute", "heute angeboten", "Abbruchquote", "Anruf", "in der Warteschlange"):
+        assert german.lower() in text, german
+    page.screenshot(path=str(shots / "wallboard-de.png"))
+    again = context.new_page()  # remembered: a new page of the French browser is German still
+    again.goto(url)
+    again.wait_for_selector(f"{card} [data-metric=offered]", timeout=20_000)
+    assert again.evaluate("document.documentElement.lang") == "de"
+    context.close()
 
 
 def test_wallboard_in_chromium(
@@ -91,7 +130,7 @@ def test_wallboard_in_chromium(
             assert len(lanes) > 1 and staffing["queue_required"] == together >= need
             assert staffing["short"] == (staffing["staffed"] < together)
             shown = page.inner_text('[data-queue="acme/billing/call"] [data-metric=staffing]')
-            assert f"agents {staffing['staffed']} on the queue / {together} needed by its channels" in shown
+            assert f"{staffing['staffed']} agents on the queue / {together} needed by its channels" in shown
             assert f"(this one {need};" in shown
 
             # A new event changes the numbers by push: same page, no reload.
@@ -127,13 +166,14 @@ def test_wallboard_in_chromium(
             assert card is not None
             card = page.query_selector(f"section.card[data-queue='acme/{hostile}/chat']")
             assert card is not None and page.query_selector("[data-alert=no_agent_available]")
-            assert "no agent available" in card.inner_text() and hostile in card.inner_text()
+            assert "No agent available" in card.inner_text() and hostile in card.inner_text()
             assert page.evaluate("window.__xss") is None
             shown = [a["rule"] for a in worker.get("/api/live?client=acme")["alerts"]]
             assert page.eval_on_selector_all("[data-alert]", "as => as.length") == len(shown)
             shot = Path(os.environ.get("CCKPI_SCREENSHOT_DIR", tmp_path)) / "wallboard.png"
             shot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(shot))
+            in_other_languages(browser, page.url, today, shot.parent)
 
             # Hostile filter values reach SQL only as bound parameters: no rows, no error, no damage.
             for hostile in ("acme' OR '1'='1", "acme'; DROP TABLE kpi_minute; --", "\\' OR 1=1 --", "ac%me"):
