@@ -35,11 +35,13 @@ from dashboards.sql_parts import (
     sums,
     waiting_at,
 )
+from dashboards.words import say
+from schemas.translations import N_
 
 
 @dataclass(frozen=True)
 class Panel:
-    title: str
+    text: str  # the title as a message of the dashboards catalog (dashboards.words)
     sql: str
     kind: str = "table"  # table | timeseries | stat | barchart
     unit: str = ""
@@ -48,9 +50,18 @@ class Panel:
     description: str = ""
     columns: dict[str, str] = field(default_factory=dict)  # column -> unit override
 
+    @property
+    def title(self) -> str:
+        """The English title: what the tests and the benchmark name a panel by."""
+        return say(self.text, "en")
 
-# The wallboard's words for no service level, green, amber and red.
+
+# The wallboard's words for no service level, green, amber and red; the resolution panel's for no
+# value, met, (no amber) and missed, and for no target. Grafana shows them translated
+# (dashboards.words.VALUES).
 SL_LABELS = ("no calls", "in SLA", "at risk", "breached")
+RESOLUTION_LABELS = ("none resolved", "met", "", "missed")
+NO_TARGET = "no target"
 
 
 def _wallboard_sl() -> str:
@@ -184,11 +195,10 @@ def _client_resolution() -> str:
     against the SLA file's resolution target where it sets one."""
     s = sums("1")
     average = f"{ratio(s['resolution_us_sum'], s['resolved'])} / 1000000"
-    labels = ("none resolved", "met", "", "missed")
-    judged = status_sql("avg_resolution_s", "avg_resolution_s", "resolution_target_s", labels)
+    judged = status_sql("avg_resolution_s", "avg_resolution_s", "resolution_target_s", RESOLUTION_LABELS)
     return f"""SELECT channel, offered_n AS offered, self_served_n AS self_served, self_service_rate,
   resolved_n AS resolved, avg_resolution_s, resolution_target_s,
-  if(resolution_target_s IS NULL, 'no target', {judged}) AS resolution
+  if(resolution_target_s IS NULL, '{NO_TARGET}', {judged}) AS resolution
 FROM (
   SELECT client, channel, {s["offered"]} AS offered_n, {s["self_served"]} AS self_served_n,
     {ratio(s["self_served"], s["offered"])} AS self_service_rate, {s["resolved"]} AS resolved_n,
@@ -256,73 +266,96 @@ FROM replay_runs
 WHERE $__timeFilter(started_at)
 ORDER BY started_at DESC"""
 
+# Titles are messages of the dashboards catalog, KPIs named through the vocabulary's placeholders
+# (dashboards.words); the English is the message with the English words filled in.
 DASHBOARDS: dict[str, tuple[str, list[Panel]]] = {
     "cckpi-wallboard": (
-        "Supervisor wallboard",
+        N_("Supervisor wallboard"),
         [
-            Panel("Service level by queue (15 min, 60 min, today)", _wallboard_sl(), unit="percentunit"),
-            Panel("Waiting now", WAITING_NOW, width=12),
-            Panel("Agents by state", AGENTS_BY_STATE, width=12),
-            Panel("Today by queue", _wallboard_today()),
-            Panel("Alerts firing now", FIRING),
             Panel(
-                "Staffing: agents required (Erlang C) vs staffed, per interval",
+                # Translators: a {kpi.name} or {kpi.short} placeholder is filled in with the KPI's
+                # words from schemas/vocabulary.py: keep it as it is.
+                N_("{service_level.name} by queue (15 min, 60 min, today)"),
+                _wallboard_sl(),
+                unit="percentunit",
+            ),
+            Panel("{waiting.name}", WAITING_NOW, width=12),
+            Panel(N_("Agents by state"), AGENTS_BY_STATE, width=12),
+            Panel(N_("Today by queue"), _wallboard_today()),
+            Panel(N_("Alerts firing now"), FIRING),
+            Panel(
+                N_("Staffing: agents required (Erlang C) vs staffed, per interval"),
                 STAFFING,
-                description="Required for the service-level target by Erlang C (chat traffic divided "
-                "by the chat concurrency; email: ceil(traffic)); staffed: the queue's agents' "
-                "available, busy, wrap and away time / 15 min.",
+                description=N_(
+                    "Required for the service-level target by Erlang C (chat traffic divided by the "
+                    "chat concurrency; email: ceil(traffic)); staffed: the queue's agents' available, "
+                    "busy, wrap and away time / 15 min."
+                ),
             ),
         ],
     ),
     "cckpi-client-sla": (
-        "Client SLA review",
+        N_("Client SLA review"),
         [
             Panel(
-                "Service level vs target, per day, week or month",
+                N_("{service_level.name} vs target, per day, week or month"),
                 _client_day_sl(),
                 kind="timeseries",
                 unit="percentunit",
-            ),
-            Panel("Volume by channel, per period", _client_volume(), kind="barchart", width=12),
+            ),  # fmt: skip
+            Panel(N_("Volume by channel, per period"), _client_volume(), kind="barchart", width=12),
             Panel(
-                "Handling time (AHT, talk), per period",
+                N_("Handling time ({aht_s.short}, {avg_talk_s.short}), per period"),
                 _client_handling(),
                 kind="timeseries",
-                unit="s",
+                unit="dthms",
                 width=12,
-            ),
-            Panel("FCR, CSAT and NPS, per period", _client_quality(), kind="timeseries"),
-            Panel("First response, written channels", _client_first_response(), width=12),
-            Panel("Self-service and resolution time, by channel", _client_resolution(), width=12),
-            Panel("Intervals that breached the SLA", _client_breaches(), width=12),
+            ),  # fmt: skip
             Panel(
-                "Transfer rate, survey response rate and CES, per period",
+                N_("{fcr_rate.short}, {csat.short} and {nps.short}, per period"),
+                _client_quality(),
+                kind="timeseries",
+            ),  # fmt: skip
+            Panel(N_("First response, written channels"), _client_first_response(), width=12),
+            Panel(N_("Self-service and resolution time, by channel"), _client_resolution(), width=12),
+            Panel(N_("Intervals that breached the SLA"), _client_breaches(), width=12),
+            Panel(
+                N_("Transfer rate, survey response rate and {ces.short}, per period"),
                 _client_effort(),
                 kind="timeseries",
-            ),
-            Panel("Effort and cost per contact, by queue", EFFORT_BY_QUEUE, width=12),
-            Panel("Top wrap-up reasons (AHT, FCR)", REASONS_RANKED, width=12),
+            ),  # fmt: skip
+            Panel(N_("Effort and cost per contact, by queue"), EFFORT_BY_QUEUE, width=12),
+            Panel(N_("Top wrap-up reasons ({aht_s.short}, {fcr_rate.short})"), REASONS_RANKED, width=12),
         ],
     ),
     "cckpi-operations": (
-        "Operations",
+        N_("Operations"),
         [
-            Panel("Events per second (event time)", EVENTS_PER_SECOND, kind="timeseries", width=12),
-            Panel("Consumer lag", CONSUMER_LAG, kind="timeseries", width=12),
-            Panel("Dead letters by reason", DEAD_LETTERS, width=12),
-            Panel("Late events (received after occurring)", LATE_EVENTS, kind="barchart", width=12),
-            Panel("Beyond the live retention: events to replay, by hour", BEYOND_RETENTION, width=12),
-            Panel("Replay runs", REPLAY_RUNS, width=12),
-            Panel("Alerts (started in the range)", ALERTS_IN_RANGE),
+            Panel(N_("Events per second (event time)"), EVENTS_PER_SECOND, kind="timeseries", width=12),
+            Panel(N_("Consumer lag"), CONSUMER_LAG, kind="timeseries", width=12),
+            Panel(N_("Dead letters by reason"), DEAD_LETTERS, width=12),
+            Panel(N_("Late events (received after occurring)"), LATE_EVENTS, kind="barchart", width=12),
+            Panel(N_("Beyond the live retention: events to replay, by hour"), BEYOND_RETENTION, width=12),
+            Panel(N_("Replay runs"), REPLAY_RUNS, width=12),
+            Panel(N_("Alerts (started in the range)"), ALERTS_IN_RANGE),
         ],
     ),
     "cckpi-agents": (
-        "Agents",
+        N_("Agents"),
         [
-            Panel("Agents over the range: state time, occupancy, handled, AHT", AGENTS_OVER_RANGE),
-            Panel("Occupancy by queue", OCCUPANCY_BY_QUEUE, kind="timeseries", unit="percentunit", width=12),
             Panel(
-                "Agents in each state by queue (agent-intervals)",
+                N_("Agents over the range: state time, {occupancy.short}, {handled.short}, {aht_s.short}"),
+                AGENTS_OVER_RANGE,
+            ),  # fmt: skip
+            Panel(
+                N_("{occupancy.name} by queue"),
+                OCCUPANCY_BY_QUEUE,
+                kind="timeseries",
+                unit="percentunit",
+                width=12,
+            ),  # fmt: skip
+            Panel(
+                N_("Agents in each state by queue (agent-intervals)"),
                 STATE_TIME_BY_QUEUE,
                 kind="timeseries",
                 width=12,
