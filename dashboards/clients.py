@@ -1,4 +1,5 @@
-"""Grafana provisioning for one outsourcing client: its own datasource and SLA dashboard.
+"""Grafana provisioning for one outsourcing client: its own datasource and SLA dashboard, in the
+client's language (the SLA file's ``language``).
 
 Each client gets a Grafana organisation of its own (create it first, e.g. with the API);
 there, its only datasource logs in as the client's readonly ClickHouse user and defaults
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 
 from dashboards.generate import DATASOURCE, dashboard
+from schemas.vocabulary import Language
 from streams.storage.tenants import client_database, client_user
 
 PROVISIONING = "/etc/grafana/provisioning"
@@ -21,9 +23,17 @@ def password_variable(source_database: str, client: str) -> str:
 
 
 def client_provisioning(
-    source_database: str, client: str, org_id: int, host: str = "clickhouse", port: int = 9000
+    source_database: str,
+    client: str,
+    org_id: int,
+    host: str = "clickhouse",
+    port: int = 9000,
+    language: Language = "en",
 ) -> dict[str, str]:
-    """Provisioning files (path relative to Grafana's provisioning folder -> text)."""
+    """Provisioning files (path relative to Grafana's provisioning folder -> text).
+
+    The dashboard's uid and file do not depend on the language: a client whose language changes
+    gets the same dashboard rewritten in place, not a second one."""
     name = client_database(source_database, client)
     uid = name.replace("_", "-")[:40]
     datasource = {
@@ -43,7 +53,7 @@ def client_provisioning(
             "allowUiUpdates": False, "options": {"path": f"{PROVISIONING}/clients/{name}"},
         }],
     }  # fmt: skip
-    board = json.loads(json.dumps(dashboard("cckpi-client-sla")).replace(DATASOURCE["uid"], uid))
+    board = json.loads(json.dumps(dashboard("cckpi-client-sla", language)).replace(DATASOURCE["uid"], uid))
     board["uid"] = f"sla-{uid}"[:40]
     board["title"] = f"SLA — {client}"
     return {

@@ -21,13 +21,15 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--client", required=True)
     p.add_argument("--users-xml", type=Path, help="write the user as a users.d file instead of CREATE USER")
     p.add_argument("--grafana-dir", type=Path,
-                   help="also write the client's Grafana datasource and dashboard here")  # fmt: skip
+                   help="also write the client's Grafana datasource and dashboard here, in the "
+                        "client's language from the SLA file ($CCKPI_SLA_FILE)")  # fmt: skip
     p.add_argument("--grafana-org", type=int, default=1, help="the client's own Grafana organisation id")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from cckpi.users import create_user, write_users_xml
+    from schemas.sla import load_sla
     from streams.settings import Settings
     from streams.storage.backends.connect import connect
     from streams.storage.tenants import client_user, provision_client, user_statements, users_xml
@@ -38,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
         print("cckpi clients: set $CCKPI_CLIENT_PASSWORD to the client's password (12+ characters)",
               file=sys.stderr)  # fmt: skip
         return 2
+    # The client's language, for its dashboard: read first, so a bad SLA file changes nothing.
+    language = load_sla(settings.sla_file).client(args.client).language if args.grafana_dir else "en"
     store = connect(settings.clickhouse(), settings.data_dir, settings.database)
     try:
         database = provision_client(store, settings.database, args.client)
@@ -55,11 +59,12 @@ def run(args: argparse.Namespace) -> int:
     if args.grafana_dir:
         from dashboards.clients import client_provisioning, password_variable
 
-        for relative, text in client_provisioning(settings.database, args.client, args.grafana_org).items():
+        files = client_provisioning(settings.database, args.client, args.grafana_org, language=language)
+        for relative, text in files.items():
             target = args.grafana_dir / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
-        how += (f"; Grafana files for organisation {args.grafana_org} in {args.grafana_dir} "
+        how += (f"; Grafana files for organisation {args.grafana_org} in {args.grafana_dir}, in {language} "
                 f"(the password from ${password_variable(settings.database, args.client)})")  # fmt: skip
     print(
         f"client {args.client!r}: database {database} ({', '.join(('kpi_interval', 'sla_targets'))}); {how}"
