@@ -14,11 +14,20 @@ import pytest
 import yaml
 
 from cckpi.report_formats import write_csv
-from dashboards.generate import ALERTING, OUT, render, render_alert_rules
-from dashboards.panels import DASHBOARDS
+from dashboards.generate import (
+    ALERTING,
+    GRAFANA_VERSION,
+    OUT,
+    output_columns,
+    path_of,
+    render,
+    render_alert_rules,
+)
+from dashboards.panels import DASHBOARDS, expand_macros
 from schemas.channels import CHANNELS
 from schemas.kpi import KpiRow
 from schemas.sla import load_sla
+from schemas.vocabulary import LANGUAGES
 from schemas.wire import AgentState
 from streams.batch.compute import compute_rows
 from streams.engine.agent_states import AgentBoard
@@ -29,22 +38,40 @@ from streams.stages.contact_book import ContactBook
 from streams.storage.backends.protocol import ClickHouse
 from streams.storage.kpi_reads import read_kpi_rows
 from tests.helpers.bad_messages import BAD_MESSAGES
-from tests.helpers.panel_runs import CLIENT, NOW, SLA_FILE, ZONE, close, run
+from tests.helpers.panel_runs import CLIENT, FROM, NOW, SLA_FILE, TO, ZONE, close, run
 
 pytestmark = pytest.mark.integration
 
 
 def test_committed_dashboards_equal_the_generated_ones() -> None:
-    for uid in DASHBOARDS:
-        assert (OUT / f"{uid}.json").read_text() == render(uid), f"run python -m dashboards.generate ({uid})"
-        model = json.loads(render(uid))
-        assert all(p["datasource"]["uid"] == "cckpi-clickhouse" for p in model["panels"])
+    for language in LANGUAGES:
+        for uid in DASHBOARDS:
+            committed = path_of(uid, language).read_text(encoding="utf-8")
+            assert committed == render(uid, language), f"run python -m dashboards.generate ({language}/{uid})"
+            model = json.loads(committed)
+            assert all(p["datasource"]["uid"] == "cckpi-clickhouse" for p in model["panels"])
+            assert all(p["pluginVersion"] == GRAFANA_VERSION for p in model["panels"])
+    # Grafana provisions every JSON file under the folder: none but the generated ones.
+    generated = {path_of(uid, language) for uid in DASHBOARDS for language in LANGUAGES}
+    assert set(OUT.rglob("*.json")) == generated
     assert ALERTING.read_text() == render_alert_rules(), "run python -m dashboards.generate (alert rules)"
     rules = yaml.safe_load(ALERTING.read_text())["groups"][0]["rules"]
     assert [r["labels"]["cckpi_rule"] for r in rules] == list(LANE_RULES + PIPELINE_RULES)
     for rule in rules:  # what Grafana checks when it provisions the file
         assert len(rule["uid"]) <= 40 and rule["condition"] in {d["refId"] for d in rule["data"]}
         assert rule["data"][0]["datasourceUid"] == "cckpi-clickhouse"
+
+
+def test_each_columns_words_reach_the_column_grafana_gets(seeded: tuple[ClickHouse, list[Any]]) -> None:
+    """The headers and value words are matched by column name: the names the generator reads
+    from each panel's SQL are the ones ClickHouse returns."""
+    store, _ = seeded
+    variables = {"client": CLIENT, "timezone": ZONE, "grain": "day"}
+    for _, panels in DASHBOARDS.values():
+        for panel in panels:
+            sql = expand_macros(panel.sql, FROM, TO, variables)
+            returned = [row[0] for row in store.query(f"DESCRIBE TABLE ({sql})")]
+            assert returned == output_columns(panel.sql), panel.title
 
 
 def minute_sums(rows: list[KpiRow], since: int, until: int) -> dict[tuple[str, str], dict[str, float]]:
