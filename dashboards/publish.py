@@ -8,6 +8,7 @@ from typing import Any
 
 from dashboards.generate import DATASOURCE, dashboard
 from dashboards.panels import DASHBOARDS
+from schemas.vocabulary import LANGUAGES
 
 FOLDER_UID = "cckpi"
 
@@ -56,7 +57,7 @@ def _provisioned(error: Any) -> bool:
 
 
 def publish(url: str, token: str, access: ClickHouseAccess) -> Published:
-    """Create or update the datasource (fixed uid), the folder and every dashboard.
+    """Create or update the datasource (fixed uid), the folder and every dashboard in every language.
 
     A Grafana that provisions the same uids from files (the compose stack's own) refuses their
     update as read-only: those are left as they are, and said so.
@@ -84,8 +85,9 @@ def publish(url: str, token: str, access: ClickHouseAccess) -> Published:
             if error.status_code != 404:
                 raise
             api.folder.create_folder("cckpi", uid=FOLDER_UID)
-        for uid in DASHBOARDS:
-            body = json.loads(json.dumps(dashboard(uid)))
+        for language, name in ((language, name) for language in LANGUAGES for name in DASHBOARDS):
+            body = json.loads(json.dumps(dashboard(name, language)))  # each language its own uid
+            uid = body["uid"]
             try:
                 api.dashboard.update_dashboard(
                     {"dashboard": body, "folderUid": FOLDER_UID, "overwrite": True}

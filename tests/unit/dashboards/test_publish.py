@@ -10,7 +10,9 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
+from dashboards.generate import dashboard
 from dashboards.panels import DASHBOARDS
+from schemas.vocabulary import LANGUAGES
 from tests.helpers.cli import cckpi
 
 
@@ -91,7 +93,8 @@ def test_publish_pushes_datasource_and_every_dashboard() -> None:
     assert any((m, p) == ("PUT", "/api/datasources/uid/cckpi-clickhouse") for m, p, _, _ in calls)
     pushed = [body["dashboard"]["uid"] for method, path, _, body in calls
               if (method, path) == ("POST", "/api/dashboards/db")]  # fmt: skip
-    assert pushed == list(DASHBOARDS) * 2
+    every = [dashboard(uid, language)["uid"] for language in LANGUAGES for uid in DASHBOARDS]
+    assert len(set(every)) == len(DASHBOARDS) * len(LANGUAGES) and pushed == every * 2
 
 
 def test_a_grafana_that_provisions_the_same_uids_is_told_apart_and_nothing_breaks() -> None:

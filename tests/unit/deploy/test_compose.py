@@ -94,7 +94,7 @@ def test_dashboards_are_written_for_the_grafana_the_stack_runs() -> None:
     from dashboards.generate import GRAFANA_VERSION, OUT
 
     assert COMPOSE["services"]["grafana"]["image"] == f"grafana/grafana:{GRAFANA_VERSION}"
-    for path in OUT.glob("*.json"):
+    for path in OUT.rglob("*.json"):  # every language's
         panels = yaml.safe_load(path.read_text())["panels"]
         assert panels and all(p["pluginVersion"] == GRAFANA_VERSION for p in panels), path.name
 
