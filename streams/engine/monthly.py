@@ -16,6 +16,7 @@ from schemas.breakdowns import ReasonRow, StaffingRow
 from schemas.kpi import KpiRow
 from schemas.sla import SlaSettings
 from schemas.targets import meets
+from schemas.vocabulary import Language
 from streams.engine.intervals import INTERVAL_S
 from streams.engine.periods import by_day, days_of, month_bounds, sum_rows
 
@@ -50,6 +51,8 @@ class MonthlyReport:
     effort: list[dict[str, Any]]  # per queue and channel: CES, transfer rate, surveys, cost
     reasons: list[dict[str, Any]]  # the most handled wrap-up reasons, with their AHT and FCR
     shortfall: list[dict[str, Any]]  # per queue and channel: hours below the Erlang C staffing
+    language: Language = "en"  # the client's, from the SLA file: every word its report shows
+    locale: str = "en"  # the CLDR locale its figures and dates are written in (fr_CH)
 
 
 def top_reasons(rows: Sequence[ReasonRow], limit: int = TOP_REASONS) -> list[dict[str, Any]]:
@@ -111,7 +114,7 @@ def build_report(
                        **{k: month[k] for k in EFFORT}})  # fmt: skip
         for label, key, target_name in KPIS:
             value, target = month[key], getattr(rules, target_name)
-            attainment.append({"queue": queue, "channel": channel, "kpi": label, "value": value,
+            attainment.append({"queue": queue, "channel": channel, "kpi": label, "key": key, "value": value,
                                "target": target, "met": meets(key, value, target)})  # fmt: skip
 
     def sl_target(r: KpiRow) -> float:
@@ -123,7 +126,7 @@ def build_report(
         volumes[r.channel] = volumes.get(r.channel, 0) + r.offered
     return MonthlyReport(client, period, settings.timezone, formula, days_of(start, end, settings.timezone),
                   daily, attainment, breaches, volumes, effort, top_reasons(reasons),
-                  staffing_shortfall(staffing))  # fmt: skip
+                  staffing_shortfall(staffing), settings.language, settings.formats)  # fmt: skip
 
 
 def offered_by_day(daily: Sequence[dict[str, Any]], channel: str) -> dict[date, float]:
