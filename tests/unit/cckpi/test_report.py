@@ -10,9 +10,12 @@ from pathlib import Path
 import orjson
 import pytest
 
-from cckpi.report_formats import charts, people_tables, write_report
+from cckpi.report_charts import charts
+from cckpi.report_formats import CSV_COLUMNS, write_report
+from cckpi.report_text import people_tables
 from producers.simulator import Simulator, opening
 from schemas.sla import load_sla
+from schemas.vocabulary import channel_name, term
 from streams.batch.compute import LineTally, compute_file, compute_rows, read_events
 from streams.batch.grain_rows import grain_rows
 from streams.engine.intervals import parse_iso
@@ -20,6 +23,13 @@ from streams.engine.monthly import build_report
 from streams.engine.periods import local_day, month_bounds
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "sla.example.yaml"
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    """The CSV's rows by column key: its one header row is in the client's language."""
+    header, *rows = csv.reader(path.open(encoding="utf-8"))
+    assert len(header) == len(CSV_COLUMNS)
+    return [dict(zip(CSV_COLUMNS, row, strict=True)) for row in rows]
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +51,7 @@ def test_report_csv_matches_interval_rows_and_charts(rows: list, tmp_path: Path)
     report = build_report(month, "acme", "2026-10", sla)
     out = tmp_path / "r.csv"
     write_report(report, "csv", out)
-    lines = list(csv.DictReader(out.open()))
+    lines = read_csv(out)
     assert {line["date"] for line in lines} == {"2026-10-30", "2026-10-31"}  # not 1 November
     for line in lines:
         picked = [r for r in month if (r.queue, r.channel) == (line["queue"], line["channel"])
@@ -57,8 +67,8 @@ def test_report_csv_matches_interval_rows_and_charts(rows: list, tmp_path: Path)
                if not line.get_label().startswith("_")}  # fmt: skip
     for label, values in plotted.items():
         queue, channel = label.split(" · ")
-        from_csv = [None if line["service_level"] == "" else 100 * float(line["service_level"])
-                    for line in lines if (line["queue"], line["channel"]) == (queue, channel)]  # fmt: skip
+        from_csv = [None if line["service_level"] == "" else float(line["service_level"]) for line in lines
+                    if (line["queue"], channel_name(line["channel"], "en")) == (queue, channel)]  # fmt: skip
         assert [None if v is None else pytest.approx(v) for v in values] == from_csv
     assert any(a["met"] is not None for a in report.attainment)
     assert report.breaches and sum(report.volumes.values()) == sum(r.offered for r in month)
@@ -75,7 +85,7 @@ def test_report_documents_are_written(rows: list, tmp_path: Path, fmt: str) -> N
         assert data.startswith(b"%PDF") and data.count(b"/Type /Page\n") + data.count(b"/Type /Page ") >= 7
     else:
         text = data.decode()
-        assert "SLA report — acme, 2026-10" in text and text.count("data:image/png;base64") == 3
+        assert "SLA report — acme, October 2026" in text and text.count("data:image/png;base64") == 3
 
 
 def test_report_has_effort_top_reasons_and_staffing_shortfall(tmp_path: Path) -> None:
@@ -116,9 +126,10 @@ def test_report_has_effort_top_reasons_and_staffing_shortfall(tmp_path: Path) ->
     out = tmp_path / "r.html"
     write_report(report, "html", out)
     text = out.read_text()
-    assert "Top wrap-up reasons" in text and top["reason"] in text and "EUR" in text
+    assert "Top wrap-up reasons" in text and top["reason"] in text and "€" in text  # EUR, in English
     tables = {t.title: t for t in people_tables(report)}  # what the PDF's table pages show
-    assert [top["queue"], top["channel"], top["reason"]] == tables["Top wrap-up reasons"].rows[0][:3]
+    shown = [top["queue"], channel_name(top["channel"], "en"), top["reason"]]
+    assert shown == tables["Top wrap-up reasons"].rows[0][:3]
     assert len(tables["Staffing below Erlang C"].rows) == len(report.shortfall)
 
 
@@ -137,8 +148,9 @@ def test_pdf_tables_continue_across_pages_with_every_row(rows: list, tmp_path: P
     write_report(report, "pdf", out)
     lines = [line.strip() for page in PdfReader(out).pages for line in page.extract_text().splitlines()]
     for a in report.attainment:
-        line = f"{a['queue']} {a['channel']} {a['kpi']} "
+        line = f"{a['queue']} {channel_name(a['channel'], 'en')} {term(a['key'], 'en').name} "
         assert sum(1 for text in lines if text.startswith(line)) == 1, line
     for e in report.effort:
-        assert any(text.startswith(f"{e['queue']} {e['channel']} ") and "%" in text for text in lines)
-    assert lines.count("queue channel KPI month target") > 1  # the heading repeated on each page
+        lane = f"{e['queue']} {channel_name(e['channel'], 'en')} "
+        assert any(text.startswith(lane) and "%" in text for text in lines)
+    assert lines.count("Queue Channel KPI Month Target Result") > 1  # the heading repeated on each page
