@@ -41,6 +41,7 @@ def _axes(axis: Any, report: MonthlyReport, values: FuncFormatter) -> None:
         FuncFormatter(lambda x, _: day_and_month(mdates.num2date(x).date(), report.locale))
     )
     axis.yaxis.set_major_formatter(values)
+    axis.figure.autofmt_xdate(rotation=45)  # "13. Okt." beside "15. Okt." would run into each other
 
 
 def png(figure: Figure) -> bytes:
