@@ -18,9 +18,9 @@ from dashboards.panels import DASHBOARDS, Panel
 from dashboards.sql_parts import CLIENT
 from dashboards.words import (
     CLIENT_LABEL,
-    GRAINS,
     HEADERS,
     PERIOD_LABEL,
+    PERIOD_WORDS,
     UNITS,
     VALUES,
     glossary,
@@ -66,7 +66,7 @@ def _variables(uid: str, language: Language) -> list[dict[str, Any]]:
     if uid != "cckpi-client-sla":
         return [client, timezone]
     # A custom variable's "label : value" pairs show the label and give the SQL the value.
-    shown = {grain: say(message, language) for grain, message in GRAINS.items()}
+    shown = {grain: say(message, language) for grain, message in PERIOD_WORDS.items()}
     grain = {
         "name": "grain", "label": say(PERIOD_LABEL, language), "type": "custom",
         "query": ",".join(g if text == g else f"{text} : {g}" for g, text in shown.items()),

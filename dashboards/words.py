@@ -160,7 +160,7 @@ UNITS: dict[str, str] = {**dict.fromkeys(PERCENT, "percentunit"), **dict.fromkey
 # The variables' labels and the review's periods (their values stay the SQL's).
 CLIENT_LABEL = N_("Client")
 PERIOD_LABEL = N_("Period")
-GRAINS: dict[str, str] = {"day": N_("day"), "week": N_("week"), "month": N_("month")}
+PERIOD_WORDS: dict[str, str] = {"day": N_("day"), "week": N_("week"), "month": N_("month")}
 # A KPI and its definition in a panel's description (Markdown; French puts a space before the colon).
 DEFINITION = N_("**{name}**: {definition}")
 

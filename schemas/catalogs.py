@@ -20,7 +20,7 @@ from schemas.vocabulary import LANGUAGES
 ROOT = LOCALES.parent.parent
 # Where each surface's text is written: every string inside _() or N_() there is a message.
 SOURCES: dict[str, tuple[str, ...]] = {
-    "report": ("cckpi/report_formats.py", "cckpi/report_*.py"),
+    "report": ("cckpi/report/*.py",),
     "wallboard": ("streams/web/*.py",),
     "alerts": ("streams/alerting/*.py",),
     "dashboards": ("dashboards/*.py",),

@@ -24,7 +24,7 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cckpi.report_formats import write_report
+    from cckpi.report.files import write_report
     from schemas.sla import SlaError, load_sla
     from streams.batch.compute import compute_file
     from streams.engine.intervals import INTERVAL_S, parse_iso

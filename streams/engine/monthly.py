@@ -1,7 +1,7 @@
 """A client's month as the SLA report shows it: daily figures, attainment against the contract's
 targets, breached intervals, volumes, effort, top wrap-up reasons and staffing shortfall.
 
-Pure: interval rows in, tables out; the report's files are written by :mod:`cckpi.report_formats`.
+Pure: interval rows in, tables out; the report's files are written by :mod:`cckpi.report.files`.
 Days and months are sums of 15-minute rows (:mod:`streams.engine.periods`), never averages of ratios.
 """
 

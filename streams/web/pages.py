@@ -25,8 +25,7 @@ from streams.stages.now import agents_by_state
 from streams.storage.backends.protocol import ClickHouse
 from streams.web.access import filters, keep_out_of_urls
 from streams.web.figures import live_summary
-from streams.web.wallboard_text import COOKIE as LANGUAGE_COOKIE
-from streams.web.wallboard_text import viewer_locale, words
+from streams.web.wallboard_text import LANGUAGE_COOKIE, viewer_locale, words
 
 PUSH_EVERY_S = 0.5  # the wallboard shows an event within about this plus one batch
 KEEPALIVE_S = 5.0

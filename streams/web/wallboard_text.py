@@ -13,7 +13,7 @@ from schemas.channels import CHANNELS
 from schemas.translations import N_, gettext_for, language_of, negotiate
 from schemas.vocabulary import LANGUAGES, Language, channel_name, term
 
-COOKIE = "cckpi_language"  # the viewer's choice on the selector, remembered by the browser
+LANGUAGE_COOKIE = "cckpi_language"  # the viewer's choice on the selector, remembered by the browser
 
 _TEXT = {
     "client": N_("Client"),

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from cckpi.report_formats import write_csv
+from cckpi.report.files import write_csv
 from dashboards.generate import (
     ALERTING,
     GRAFANA_VERSION,

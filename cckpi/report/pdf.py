@@ -11,8 +11,8 @@ import matplotlib
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from cckpi.report_charts import charts, png
-from cckpi.report_text import (
+from cckpi.report.charts import charts, png
+from cckpi.report.text import (
     TextTable,
     Words,
     attainment_table,

@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from cckpi.report_text import Words  # noqa: E402
+from cckpi.report.text import Words  # noqa: E402
 from schemas.locale_formats import day_and_month, number, percent, seconds  # noqa: E402
 from streams.engine.monthly import MonthlyReport, offered_by_day  # noqa: E402
 

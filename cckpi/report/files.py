@@ -2,7 +2,7 @@
 CSV), drawn from :class:`streams.engine.monthly.MonthlyReport`, in the client's language and
 locale (``language`` and ``locale`` in the SLA file).
 
-The HTML and the PDF are for people: their words and figures come from :mod:`cckpi.report_text`.
+The HTML and the PDF are for people: their words and figures come from :mod:`cckpi.report.text`.
 The CSV is for machines as much as people: its header is in the client's language, its values
 are as every program reads them (a dot, no grouping, ISO dates) whatever the language. Every
 chart is drawn from the same daily rows the CSV holds, so the numbers match exactly.
@@ -17,9 +17,9 @@ import io
 from pathlib import Path
 from typing import Any
 
-from cckpi.report_charts import charts, png
-from cckpi.report_pdf import write_pdf
-from cckpi.report_text import (
+from cckpi.report.charts import charts, png
+from cckpi.report.pdf import write_pdf
+from cckpi.report.text import (
     RATIOS,
     SECONDS,
     TextTable,
