@@ -32,7 +32,7 @@ from cckpi.report.text import (
     title,
     volume_table,
 )
-from schemas.translations import N_
+from schemas.translations import N_, SOURCE_LANGUAGE
 from streams.engine.monthly import MonthlyReport
 
 CSV_COLUMNS = (
@@ -49,7 +49,11 @@ CSV_TITLES = {"date": N_("Date"), "queue": N_("Queue"), "channel": N_("Channel")
 
 def csv_header(words: Words) -> list[str]:
     """The CSV's titles in the client's language; a ratio's column says it holds 0 to 1, a
-    time's that it holds seconds, as the values are written for machines."""
+    time's that it holds seconds, as the values are written for machines. In English, the column
+    names the CSV has always had (``service_level``, ``aht_s``): the scripts that read it by
+    name keep working, and an English reader reads them."""
+    if words.language == SOURCE_LANGUAGE:
+        return list(CSV_COLUMNS)
     _ = words.gettext
 
     def titled(key: str) -> str:
