@@ -19,12 +19,14 @@ from dashboards.sql_parts import CLIENT
 from dashboards.words import (
     CLIENT_LABEL,
     HEADERS,
+    NAMED,
     PERIOD_LABEL,
     PERIOD_WORDS,
     UNITS,
     VALUES,
     glossary,
     kpis_of,
+    named,
     say,
 )
 from schemas.translations import SOURCE_LANGUAGE
@@ -107,11 +109,13 @@ def _column(panel: Panel, column: str, language: Language) -> dict[str, Any]:
         properties.append({"id": "unit", "value": unit})
     if column == "status":
         properties.append({"id": "custom.cellOptions", "value": {"type": "color-background"}})
-    if column in VALUES:
+    shown_values = {value: say(message, language) for value, message in VALUES.get(column, {}).items()}
+    shown_values.update({value: named(column, value, language) for value in NAMED.get(column, ())})
+    if shown_values:
         options = {
-            value: {"index": i, "text": say(message, language),
-                    **({"color": STATUS_COLOURS[value]} if column == "status" else {})}
-            for i, (value, message) in enumerate(VALUES[column].items())
+            value: {"index": i, "text": text, **({"color": STATUS_COLOURS[value]} if value in STATUS_COLOURS
+                                                  and column == "status" else {})}
+            for i, (value, text) in enumerate(shown_values.items())
         }  # fmt: skip
         properties.append({"id": "mappings", "value": [{"type": "value", "options": options}]})
     return {"matcher": {"id": "byName", "options": column}, "properties": properties}

@@ -4,8 +4,9 @@ the SQL returns (a status, a channel, an agent state), and the unit of each colu
 Every text is a gettext message of the ``dashboards`` catalog (English is the message itself); a
 KPI is named by the trade's vocabulary (:mod:`schemas.vocabulary`) through a placeholder such as
 ``{service_level.name}`` or ``{aht_s.short}``, so a panel reads "Niveau de service" in French
-whatever the catalog says around it. The SQL, its column names and its values stay the same in
-every language: Grafana shows the words through field overrides and value mappings.
+whatever the catalog says around it; channels and alert rules are the vocabulary's too. The SQL,
+its column names and its values stay the same in every language: Grafana shows the words through
+field overrides and value mappings.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from __future__ import annotations
 from functools import cache
 from string import Formatter
 
+from schemas.channels import CHANNELS
 from schemas.translations import N_, gettext_for
-from schemas.vocabulary import VOCABULARY, Language, Term, term
+from schemas.vocabulary import VOCABULARY, Language, Term, channel_name, rule_title, term
+from streams.engine.alert_rules import LANE_RULES, PIPELINE_RULES
 
 HEADERS: dict[str, str] = {
     "client": N_("Client"),
@@ -119,14 +122,6 @@ VALUES: dict[str, dict[str, str]] = {
         "missed": N_("missed"),
         "no target": N_("no target"),
     },
-    "channel": {
-        "call": N_("Call"),
-        "chat": N_("Chat"),
-        "email": N_("Email"),
-        "messaging": N_("Messaging"),
-        "social": N_("Social media"),
-        "form": N_("Form"),
-    },
     "state": {  # an agent's (agent_states) or an alert's (alerts)
         "available": N_("Available"),
         "busy": N_("Busy"),
@@ -136,17 +131,19 @@ VALUES: dict[str, dict[str, str]] = {
         "firing": N_("Firing"),
         "resolved": N_("Resolved"),
     },
-    "rule": {
-        "service_level": "{service_level.name}",
-        "abandon_rate": "{abandon_rate.name}",
-        "longest_wait": "{longest_wait_s.name}",
-        "no_agent_available": N_("No agent available"),
-        "consumer_lag": N_("Consumer lag"),
-        "dead_letters": N_("Dead letters"),
-    },
     "lateness": {"under 1 min": N_("under 1 min"), "over 24 h": N_("over 24 h")},
     "agrees": {"1": N_("yes"), "0": N_("no")},
 }
+
+# Values the vocabulary names, as every view names them: channels and alert rules.
+NAMED: dict[str, tuple[str, ...]] = {"channel": CHANNELS, "rule": (*LANE_RULES, *PIPELINE_RULES)}
+
+
+def named(column: str, value: str, language: Language) -> str:
+    """A channel or a rule in ``language``, capitalised as a table cell shows it."""
+    shown = channel_name(value, language) if column == "channel" else rule_title(value, language)
+    return shown[:1].upper() + shown[1:]
+
 
 # Grafana's unit of each column. Its time units ("s", "h") scale to English words ("2.5 hour",
 # "1.2 day"), so durations are shown as hh:mm:ss ("dthms"), the trade's own way, in every language.

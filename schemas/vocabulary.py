@@ -195,6 +195,28 @@ CHANNEL_NAMES: dict[str, dict[Language, str]] = {
 # fmt: on
 
 
+# The alert rules of kpis.md ("Alerts") that are not a KPI's own name, as each language says them.
+# fmt: off
+RULE_TITLES: dict[str, dict[Language, str]] = {
+    "no_agent_available": {"en": "No agent available", "fr": "Aucun conseiller disponible", "de": "Kein Agent verfügbar"},
+    "consumer_lag": {"en": "Consumer lag", "fr": "Retard de consommation", "de": "Verarbeitungsrückstand"},
+    "dead_letters": {"en": "Dead letters", "fr": "Messages rejetés", "de": "Abgewiesene Nachrichten"},
+}
+# fmt: on
+_RULE_KPIS = {
+    "service_level": "service_level",
+    "abandon_rate": "abandon_rate",
+    "longest_wait": "longest_wait_s",
+}
+
+
+def rule_title(rule: str, language: Language) -> str:
+    """An alert rule as a reader names it: its KPI's name, or its own title; an unknown rule as written."""
+    if rule in _RULE_KPIS:
+        return term(_RULE_KPIS[rule], language).name
+    return RULE_TITLES.get(rule, {}).get(language, rule)
+
+
 def channel_name(channel: str, language: Language) -> str:
     """A channel as ``language`` names it; a channel the contract does not define, as written."""
     return CHANNEL_NAMES.get(channel, {}).get(language, channel)

@@ -28,7 +28,7 @@ import orjson
 from schemas.locale_formats import duration, number, percent
 from schemas.sla import Webhook
 from schemas.translations import N_, gettext_for, language_of
-from schemas.vocabulary import channel_name, term
+from schemas.vocabulary import channel_name, rule_title
 from streams.engine.alert_rules import Alert
 from streams.engine.intervals import US_PER_S, iso_utc
 
@@ -99,15 +99,9 @@ _SENTENCES = {
     "abandon_rate": N_("{kpi} over 15 min {value}, above the ceiling {threshold}"),
     "longest_wait": N_("{kpi} {value}, above the limit {threshold}"),
     "no_agent_available": N_("{value} waiting and no agent available"),
-    "consumer_lag": N_("Consumer lag {value} messages, above {threshold}"),
+    "consumer_lag": N_("{kpi}: {value} messages, above {threshold}"),
     "dead_letters": N_("{value} dead letters in 15 min, above {threshold}"),
 }
-_TITLES = {  # the rules without a KPI of the vocabulary
-    "no_agent_available": N_("No agent available"),
-    "consumer_lag": N_("Consumer lag"),
-    "dead_letters": N_("Dead letters"),
-}
-_KPIS = {"service_level": "service_level", "abandon_rate": "abandon_rate", "longest_wait": "longest_wait_s"}
 _STATES = {"firing": N_("firing"), "resolved": N_("resolved")}
 
 
@@ -132,14 +126,6 @@ def _iso(us: int | None) -> str | None:
     return None if us is None else iso_utc(us // US_PER_S)
 
 
-def rule_title(rule: str, locale: str) -> str:
-    """A rule as a reader names it: its KPI's word, or its title in the catalog."""
-    language = language_of(locale)
-    if rule in _KPIS:
-        return term(_KPIS[rule], language).name
-    return gettext_for("alerts", language)(_TITLES.get(rule, rule))
-
-
 def message(alert: Alert, locale: str = "en") -> dict[str, object]:
     """The JSON posted for one alert state; ``text`` (in ``locale``: the client's, or the
     operator's for the pipeline) makes it a Slack incoming-webhook message too. The other fields
@@ -152,7 +138,7 @@ def message(alert: Alert, locale: str = "en") -> dict[str, object]:
     state = state_of(alert)
     sentence = _SENTENCES.get(alert.rule)
     words = _(sentence).format(
-        kpi=rule_title(alert.rule, locale),
+        kpi=rule_title(alert.rule, language),
         value=_figure(alert.rule, alert.value, locale),
         threshold=_figure(alert.rule, alert.threshold, locale),
     ) if sentence else alert.rule  # fmt: skip
@@ -162,7 +148,7 @@ def message(alert: Alert, locale: str = "en") -> dict[str, object]:
         "client": client, "queue": queue, "channel": channel,
         "value": alert.value, "threshold": alert.threshold,
         "started_at": _iso(alert.started_us), "ended_at": _iso(alert.ended_us),
-        "language": language, "title": rule_title(alert.rule, locale),
+        "language": language, "title": rule_title(alert.rule, language),
         "text": _("{mark} cckpi {state}: {where}: {words}").format(
             mark=mark, state=_(_STATES[state]), where=where, words=words
         ),

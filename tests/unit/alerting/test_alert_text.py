@@ -28,8 +28,8 @@ LAG = Alert("a3", "consumer_lag", ("", "", ""), 12345.0, 10000.0, 1)
         ("de_CH", LONG_WAIT, ":large_green_circle: cckpi, Alarm behoben: acme/sales/E-Mail: "
                              "Längste Wartezeit: 5 Min., über dem Grenzwert von 2 Min."),
         ("fr_FR", LAG, f":red_circle: cckpi, alerte déclenchée : chaîne de traitement : Retard de "
-                       f"consommation de 12{NNBSP}345 messages, au-dessus de 10{NNBSP}000"),
-        ("de_CH", LAG, ":red_circle: cckpi, Alarm ausgelöst: Verarbeitungskette: Verarbeitungsrückstand von "
+                       f"consommation : 12{NNBSP}345 messages, au-dessus de 10{NNBSP}000"),
+        ("de_CH", LAG, ":red_circle: cckpi, Alarm ausgelöst: Verarbeitungskette: Verarbeitungsrückstand: "
                        "12'345 Nachrichten, über 10'000"),
     ],
 )  # fmt: skip

@@ -22,7 +22,7 @@ from dashboards.generate import (
     uid_in,
 )
 from dashboards.panels import DASHBOARDS, NO_TARGET, RESOLUTION_LABELS, SL_LABELS
-from dashboards.words import DEFINITION, HEADERS, PERIOD_WORDS, VALUES, kpis_of, say
+from dashboards.words import DEFINITION, HEADERS, NAMED, PERIOD_WORDS, VALUES, kpis_of, say
 from schemas.channels import CHANNELS
 from schemas.translations import catalog_path
 from schemas.vocabulary import LANGUAGES, VOCABULARY, Language, Term
@@ -142,10 +142,10 @@ def test_every_column_and_every_value_word_has_its_words() -> None:
             assert not missing, f"{panel.title}: no header for {missing} (dashboards.words.HEADERS)"
     assert set(VALUES["status"]) == set(SL_LABELS)
     assert set(VALUES["resolution"]) == {*RESOLUTION_LABELS, NO_TARGET} - {""}
-    assert set(VALUES["channel"]) == set(CHANNELS)
+    assert set(NAMED["channel"]) == set(CHANNELS)
     states = set(get_args(get_type_hints(AgentState)["state"]))
     assert states | {"firing", "resolved"} == set(VALUES["state"])
-    assert set(VALUES["rule"]) == {*LANE_RULES, *PIPELINE_RULES}
+    assert set(NAMED["rule"]) == {*LANE_RULES, *PIPELINE_RULES}
     assert set(PERIOD_WORDS) == {"day", "week", "month"}
 
 
