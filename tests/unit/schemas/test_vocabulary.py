@@ -41,3 +41,15 @@ def test_every_channel_of_the_contract_has_a_name_in_every_language() -> None:
     assert all(set(names) == set(LANGUAGES) and all(names.values()) for names in CHANNEL_NAMES.values())
     assert (channel_name("call", "fr"), channel_name("form", "de"), channel_name("fax", "de")) == (
         "appel", "Webformular", "fax")  # fmt: skip
+
+
+def test_every_alert_rule_has_a_title_in_every_language() -> None:
+    from schemas.vocabulary import rule_title
+    from streams.engine.alert_rules import LANE_RULES, PIPELINE_RULES
+
+    for language in LANGUAGES:
+        titles = [rule_title(rule, language) for rule in (*LANE_RULES, *PIPELINE_RULES)]
+        assert all(titles) and len(set(titles)) == len(titles), language
+        assert not any("_" in title for title in titles), titles  # a name, not the rule's key
+    assert (rule_title("service_level", "fr"), rule_title("no_agent_available", "de")) == (
+        "Niveau de service", "Kein Agent verfügbar")  # fmt: skip
