@@ -79,6 +79,7 @@ def test_alerts_fire_resolve_and_reach_a_failing_webhook_once(
     sla.write_text(
         "defaults: {sl_target: 0.8, abandon_rate_max: 0.1, channels: {call: {sl_threshold_s: 20}}}\n"
         f"alerting: {{webhooks: [{{url: '{receiver.url}', name: test}}], max_lag: 1000000}}\n"
+        "clients: {acme: {language: fr, locale: fr_CH}}\n"  # its webhooks speak French
     )
     settings = new_settings(tmp_path, broker.bootstrap, None).model_copy(
         update={"sla_file": sla, "alert_every_s": 0.2}
@@ -92,6 +93,10 @@ def test_alerts_fire_resolve_and_reach_a_failing_webhook_once(
         wait_until(lambda: status(worker).get("alerts_firing") == 2, worker.process, "two alerts firing", 60)
         shown = {a["rule"] for a in worker.get("/api/live")["alerts"]}
         assert shown == {"service_level", "abandon_rate"}
+        # The board shows each alert in its viewer's language, whatever the client's.
+        german = {a["rule"]: a["text"] for a in worker.get("/api/live?locale=de_CH")["alerts"]}
+        assert "Servicelevel über 15 Min." in german["service_level"]
+        assert "Abbruchquote" in german["abandon_rate"]
         assert worker.get("/api/live?client=other")["alerts"] == []  # another client's board: none
         # Half an hour later in event time, a clean quarter: two evaluations with new batches resolve them.
         for part in range(3):
@@ -109,7 +114,8 @@ def test_alerts_fire_resolve_and_reach_a_failing_webhook_once(
     assert delivered == [("abandon_rate", "firing"), ("abandon_rate", "resolved"),
                          ("service_level", "firing"), ("service_level", "resolved")]  # fmt: skip
     firing = next(m for m in receiver.received if m["rule"] == "service_level" and m["state"] == "firing")
-    assert firing["client"] == "acme" and firing["value"] < 0.8 and "Service level" in firing["text"]
+    assert firing["client"] == "acme" and firing["value"] < 0.8 and firing["language"] == "fr"
+    assert "alerte déclenchée : acme/" in firing["text"] and "Niveau de service sur 15 min" in firing["text"]
     store = PipelineRun(settings, None).open_store()
     try:
         stored = read_alerts(store)
