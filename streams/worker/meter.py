@@ -3,6 +3,7 @@ peak memory."""
 
 from __future__ import annotations
 
+import math
 import time
 from array import array
 from collections import deque
@@ -18,11 +19,13 @@ RECENT_EVENTS = 100_000
 
 
 def quantile(sorted_values: list[float], q: float) -> float | None:
-    """Nearest-rank quantile of sorted values; None when there are none."""
+    """The nearest-rank quantile of sorted values (the smallest value with at least ``q`` of them
+    at or below it: the p50 of 1…5 is 3, the p99 of 100 values the 99th); None when there are none.
+    The rank is taken up, never rounded: Python's round() takes halves to even (2.5 -> 2)."""
     if not sorted_values:
         return None
-    rank = min(len(sorted_values) - 1, max(0, round(q * len(sorted_values)) - 1))
-    return sorted_values[rank]
+    rank = min(len(sorted_values), max(1, math.ceil(q * len(sorted_values) - 1e-9)))
+    return sorted_values[rank - 1]
 
 
 class Meter:

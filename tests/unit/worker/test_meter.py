@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 
-from streams.worker.meter import RECENT_EVENTS, Meter
+import pytest
+
+from streams.worker.meter import RECENT_EVENTS, Meter, quantile
 
 
 def test_a_push_counts_the_batches_it_reflects_once() -> None:
@@ -34,3 +36,21 @@ def test_a_backlog_keeps_only_the_latest_production_times_for_pushes() -> None:
     assert sum(len(times) for _, times in meter._recent) <= RECENT_EVENTS
     meter.pushed(0, meter.batches)  # batches beyond the cap are no longer counted
     assert meter.latency()["wallboard_latency_samples"] == 40_000 + 2 * 40_000
+
+
+@pytest.mark.parametrize(
+    ("values", "q", "expected"),
+    [
+        ([1, 2, 3, 4, 5], 0.5, 3),  # round() took 2.5 to 2: the p50 of 1…5 came out 2
+        ([1, 2, 3, 4], 0.5, 2),
+        (list(range(1, 101)), 0.99, 99),
+        (list(range(1, 101)), 0.999, 100),
+        (list(range(1, 11)), 0.95, 10),
+        ([7], 0.5, 7),
+        ([1, 2, 3], 0.0, 1),
+        ([1, 2, 3], 1.0, 3),
+        ([], 0.5, None),
+    ],
+)
+def test_quantiles_are_the_nearest_rank(values: list[float], q: float, expected: float | None) -> None:
+    assert quantile(values, q) == expected
