@@ -1,4 +1,5 @@
-"""The latency run of ``cckpi bench``: one worker fed at a steady rate, watched by a wallboard."""
+"""The latency run of ``cckpi bench``: one worker fed at a steady rate, watched by wallboards (one,
+and a whole floor of them: every screen connected to the same worker)."""
 
 from __future__ import annotations
 
@@ -48,24 +49,24 @@ class WallboardWatcher:
         self._stop.set()  # the thread ends at the next push or keepalive (daemon either way)
 
 
-def latency(stack: Stack, messages: list[Message], rate: float) -> dict[str, Any]:
-    """One worker (chDB) fed at a steady rate, watched by a wallboard connection.
+def latency(stack: Stack, messages: list[Message], rate: float, viewers: int = 1) -> dict[str, Any]:
+    """One worker (chDB) fed at a steady rate, watched by ``viewers`` wallboard connections.
 
-    Its latency page gives production-to-written and production-to-pushed quantiles.
-    """
+    Its latency page gives production-to-written and production-to-pushed quantiles (the pushes
+    of every viewer counted)."""
     settings = stack.settings("latency", None)
     ensure_topics(settings)
     found: dict[str, Any] = {}
     watchers: list[WallboardWatcher] = []
 
     def feed(workers: list[WorkerProcess]) -> None:
-        watchers.append(WallboardWatcher(workers[0]))
+        watchers.extend(WallboardWatcher(workers[0]) for _ in range(viewers))
         produce(stack.broker.bootstrap, settings.topic, messages, rate)
 
     def read(workers: list[WorkerProcess]) -> None:
         found.update(workers[0].get("/api/latency"))
-        found["wallboard_pushes"] = watchers[0].pushes
-        found["wallboard_delivery_max_s"] = max(watchers[0].delivery_s, default=None)
+        found["wallboard_pushes"] = sum(w.pushes for w in watchers)
+        found["wallboard_delivery_max_s"] = max((d for w in watchers for d in w.delivery_s), default=None)
 
     try:
         run_workers(settings, len(messages), 1, False, feed, read)

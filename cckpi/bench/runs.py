@@ -53,6 +53,10 @@ def _throughput_runs(
         figures.add("live_server_2w_events_per_s", two["events_per_s"])
 
 
+FLOOR = 50  # wallboards on one floor, each connected to the worker
+FLOOR_FIGURES = ("wallboard_latency_p50_s", "wallboard_latency_p99_s", "wallboard_delivery_max_s")
+
+
 def run_bench(
     events: int,
     runs: int,
@@ -93,8 +97,11 @@ def run_bench(
                 figures.extra["duckdb_peer_differs"] = True
         for run in range(1, runs + 1):
             _throughput_runs(stack, messages, f"{run}/{runs}", figures, console)
-        console.print(f"latency at {rate:.0f} events/s for {latency_seconds:.0f}s …")
+        console.print(f"latency at {rate:.0f} events/s for {latency_seconds:.0f}s, one wallboard …")
         figures.extra.update(latency(stack, paced, rate))
+        console.print(f"latency at {rate:.0f} events/s for {latency_seconds:.0f}s, {FLOOR} wallboards …")
+        floor = latency(stack, paced, rate, FLOOR)
+        figures.extra.update({f"{key}_{FLOOR}_viewers": floor.get(key) for key in FLOOR_FIGURES})
         if query_events:
             from cckpi.bench.queries import measure
 

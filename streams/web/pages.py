@@ -25,9 +25,10 @@ from streams.stages.now import agents_by_state
 from streams.storage.backends.protocol import ClickHouse
 from streams.web.access import filters, keep_out_of_urls
 from streams.web.figures import live_summary
+from streams.web.live_feed import LiveFeed
 from streams.web.wallboard_text import LANGUAGE_COOKIE, viewer_locale, words
 
-PUSH_EVERY_S = 0.5  # the wallboard shows an event within about this plus one batch
+PUSH_EVERY_S = 0.5  # how often an idle stream checks that the worker is not stopping
 KEEPALIVE_S = 5.0
 WALLBOARD = files("streams.web").joinpath("wallboard.html").read_text(encoding="utf-8")
 
@@ -140,38 +141,47 @@ def register_pages(app: faust.App, runtime: WorkerView, alerts: AlertView | None
     async def latency(web: Any, request: Any) -> Any:
         return web.json(runtime.meter.latency())
 
+    def marker() -> tuple[int, int, int]:
+        """What moves when a screen has something new to show: a batch written, facts taken, an
+        alert evaluation (its alerts may have changed after the batch's summary)."""
+        meter = runtime.meter
+        return meter.batches, meter.facts_received, int(alerting.status().get("alert_evaluations", 0))
+
+    feed = LiveFeed(marker, lambda client, queue, locale: summary(runtime, client, queue, alerting, locale))
+
     @app.page("/api/live")
     async def live(web: Any, request: Any) -> Any:
-        return web.json(await summary(runtime, *filters(request), alerting, asked_locale(request)))
+        client, queue = filters(request)
+        _, figures = await feed.summary((client, queue, asked_locale(request)))
+        return web.json(figures)
 
     @app.page("/api/live/stream")
     async def stream(web: Any, request: Any) -> Any:
-        """Server-sent events: a new summary whenever the worker wrote a batch, else a keepalive;
-        it ends when the worker stops (an open stream would hold the shutdown for the web
-        server's whole grace period, past a container's stop timeout)."""
+        """Server-sent events: the view's summary whenever the worker wrote a batch (shared by every
+        screen showing the same view), else a keepalive; it ends when the worker stops (an open
+        stream would hold the shutdown for the web server's whole grace period, past a
+        container's stop timeout)."""
         response = aioweb.StreamResponse(
             headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
         )
         await response.prepare(request)
         client, queue = filters(request)
-        locale = asked_locale(request)
-        seen: tuple[int, int] | None = None
+        view = (client, queue, asked_locale(request))
         reflected = runtime.meter.batches  # batches this client saw reflected already
-        quiet = 0.0
         while not app.should_stop:
-            marker = (runtime.meter.batches, runtime.meter.facts_received)
-            if marker != seen or quiet >= KEEPALIVE_S:
-                figures = await summary(runtime, client, queue, alerting, locale)
-                payload = orjson.dumps({**figures, "sent_at": time.time()})
-                try:
-                    await response.write(b"data: " + payload + b"\n\n")
-                except (ConnectionResetError, RuntimeError):
-                    return response
-                runtime.meter.pushed(reflected, marker[0])
-                reflected = marker[0]
-                seen, quiet = marker, 0.0
-            await asyncio.sleep(PUSH_EVERY_S)
-            quiet += PUSH_EVERY_S
+            marker, figures = await feed.summary(view)
+            payload = orjson.dumps({**figures, "sent_at": time.time()})
+            try:
+                await response.write(b"data: " + payload + b"\n\n")
+            except (ConnectionResetError, RuntimeError):
+                return response
+            runtime.meter.pushed(reflected, marker[0])
+            reflected = marker[0]
+            quiet = 0.0
+            while not app.should_stop and quiet < KEEPALIVE_S:
+                if await feed.changed_since(marker, PUSH_EVERY_S):
+                    break
+                quiet += PUSH_EVERY_S
         return response
 
     @app.page("/wallboard")
