@@ -141,11 +141,15 @@ def register_pages(app: faust.App, runtime: WorkerView, alerts: AlertView | None
     async def latency(web: Any, request: Any) -> Any:
         return web.json(runtime.meter.latency())
 
-    def marker() -> tuple[int, int, int]:
+    def marker() -> tuple[int, ...]:
         """What moves when a screen has something new to show: a batch written, facts taken, an
-        alert evaluation (its alerts may have changed after the batch's summary)."""
+        alert evaluation (its alerts may have changed after the batch's summary), the live state's
+        watermark (a restart restores it without a batch), and every ``KEEPALIVE_S`` in any case
+        (the state may move otherwise: the figures are asked again, at most that often)."""
         meter = runtime.meter
-        return meter.batches, meter.facts_received, int(alerting.status().get("alert_evaluations", 0))
+        evaluations = int(alerting.status().get("alert_evaluations", 0))
+        every = int(time.monotonic() // KEEPALIVE_S)
+        return meter.batches, meter.facts_received, evaluations, runtime.contacts.watermark_us, every
 
     feed = LiveFeed(marker, lambda client, queue, locale: summary(runtime, client, queue, alerting, locale))
 
@@ -177,11 +181,8 @@ def register_pages(app: faust.App, runtime: WorkerView, alerts: AlertView | None
                 return response
             runtime.meter.pushed(reflected, marker[0])
             reflected = marker[0]
-            quiet = 0.0
-            while not app.should_stop and quiet < KEEPALIVE_S:
-                if await feed.changed_since(marker, PUSH_EVERY_S):
-                    break
-                quiet += PUSH_EVERY_S
+            while not app.should_stop and not await feed.changed_since(marker, PUSH_EVERY_S):
+                pass  # a new marker comes at least every KEEPALIVE_S: the keepalive
         return response
 
     @app.page("/wallboard")
