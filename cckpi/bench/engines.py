@@ -8,6 +8,8 @@ equal work, not a shortcut: if they ever differ, the bench says so instead of a 
 from __future__ import annotations
 
 import multiprocessing
+import subprocess
+import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -93,6 +95,17 @@ def python_engine(path: Path) -> tuple[float, int, int]:
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(1, mp_context=spawn) as pool:
         return pool.submit(_python_compute, path).result()
+
+
+def whole_command(path: Path, workdir: Path) -> float:
+    """Seconds ``cckpi compute --events FILE`` takes as a user runs it: the process started,
+    the file read, every row written out (start-up and output counted)."""
+    with (workdir / "rows.jsonl").open("wb") as rows:
+        began = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "cckpi", "compute", "--events", str(path)], stdout=rows, check=True
+        )
+        return time.perf_counter() - began
 
 
 def sql_engine(path: Path) -> tuple[float, dict[RowKey, Vector]]:

@@ -14,11 +14,11 @@ from typing import Any
 
 from rich.console import Console
 
-from cckpi.bench.engines import engines, recompute
+from cckpi.bench.engines import engines, recompute, whole_command
 from cckpi.bench.latency import latency
 from cckpi.bench.live import PARTITIONS, Stack, throughput
 from cckpi.bench.results import Figures, machine, report
-from cckpi.bench.workloads import Message, simulated_messages
+from cckpi.bench.workloads import Message, shapes, simulated_messages
 from cckpi.stack.broker import TansuBroker
 from cckpi.stack.chserver import ClickHouseServer
 from streams.settings import Settings
@@ -95,6 +95,14 @@ def run_bench(
                 figures.add(key, found.get(key))
             if found.get("duckdb_peer_agrees") is False:
                 figures.extra["duckdb_peer_differs"] = True
+            for shape, values in shapes(messages).items():  # the whole command, as users run it
+                console.print(
+                    f"run {run}/{runs}: cckpi compute, the whole command, {shape} ({len(values):,}) …"
+                )
+                path = workdir / f"shape-{shape}.jsonl"
+                if not path.exists():
+                    path.write_bytes(b"".join(value + b"\n" for value in values))
+                figures.add(f"command_events_per_s_{shape}", len(values) / whole_command(path, workdir))
         for run in range(1, runs + 1):
             _throughput_runs(stack, messages, f"{run}/{runs}", figures, console)
         console.print(f"latency at {rate:.0f} events/s for {latency_seconds:.0f}s, one wallboard …")

@@ -25,6 +25,16 @@ def simulated_messages(count: int, seed: int = 7) -> list[Message]:
     return messages
 
 
+def shapes(messages: list[Message]) -> dict[str, list[bytes]]:
+    """Files as users bring them to ``cckpi compute``: one simulated day (every kind of event),
+    a contacts-heavy file with no agent events (a ticketing export), and the whole multi-day run."""
+    values = [value for _, value in messages]
+    first_day = orjson.loads(values[0])["occurred_at"][:10]
+    day = [v for v in values if orjson.loads(v)["occurred_at"][:10] == first_day]
+    contacts = [v for v in values if b'"type":"agent.state"' not in v]
+    return {"day": day, "contacts": contacts, "days": values}
+
+
 def produce(bootstrap: str, topic: str, messages: list[Message], rate: float | None = None) -> None:
     """Send messages, as fast as possible or paced at ``rate`` per second."""
     output = KafkaOutput(bootstrap, topic)
