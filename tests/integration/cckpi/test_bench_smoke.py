@@ -28,7 +28,9 @@ def test_bench_smoke_writes_every_figure(tmp_path: Path) -> None:
     positive = ("live_events_per_s", "bare_faust_events_per_s", "compute_events_per_s", "query_p95_ms",
                 "compute_sql_events_per_s", "duckdb_peer_events_per_s", "compute_vs_duckdb",
                 "live_server_2w_events_per_s", "worker_peak_rss_mb", "replay_events_per_s",
-                "replay_sql_events_per_s", "live_vs_bare_paired")  # fmt: skip
+                "replay_sql_events_per_s", "live_vs_bare_paired", "command_events_per_s_day",
+                "command_events_per_s_contacts", "command_events_per_s_days",
+                "wallboard_latency_p99_s_50_viewers")  # fmt: skip
     for key in positive:
         assert figures[key] > 0, key
     assert 0 < figures["latency_p50_s"] <= figures["latency_p99_s"]
