@@ -11,11 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Literal, cast
+from typing import Annotated, Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
-from holidays import country_holidays as holiday_calendar
 from pydantic import (
     AnyHttpUrl,
     BaseModel,
@@ -86,6 +85,14 @@ class QueueSettings(Targets):
     channels: dict[Channel, Targets] = Field(default_factory=dict)
 
 
+def _calendar() -> Any:
+    """The ``holidays`` package's calendar maker, imported where a calendar is used: its import
+    costs every command a tenth of a second, and most SLA files name no calendar."""
+    from holidays import country_holidays
+
+    return country_holidays
+
+
 class HolidayCalendar(BaseModel):
     """Public holidays from the ``holidays`` package by country (ISO 3166-1) and subdivision
     (e.g. a Swiss canton), with days ``add``-ed (a company day off) and ``remove``-d (a holiday
@@ -102,14 +109,14 @@ class HolidayCalendar(BaseModel):
     @model_validator(mode="after")
     def _known(self) -> HolidayCalendar:
         try:
-            holiday_calendar(self.country, subdiv=self.subdivision)
+            _calendar()(self.country, subdiv=self.subdivision)
         except NotImplementedError as error:  # the package's word for an unknown country or part
             raise ValueError(str(error)) from None
         return self
 
     def dates(self, year: int) -> frozenset[date]:
         """The closed dates of a year by this calendar, as the installed package resolves them."""
-        public = holiday_calendar(self.country, subdiv=self.subdivision, years=[year])
+        public = _calendar()(self.country, subdiv=self.subdivision, years=[year])
         added = {day for day in self.add if day.year == year}
         return frozenset((set(public) | added) - set(self.remove))
 
