@@ -141,7 +141,7 @@ def register_pages(app: faust.App, runtime: WorkerView, alerts: AlertView | None
     async def latency(web: Any, request: Any) -> Any:
         return web.json(runtime.meter.latency())
 
-    def marker() -> tuple[int, ...]:
+    def worker_state() -> tuple[int, ...]:
         """What moves when a screen has something new to show: a batch written, facts taken, an
         alert evaluation (its alerts may have changed after the batch's summary), the live state's
         watermark (a restart restores it without a batch), and every ``KEEPALIVE_S`` in any case
@@ -151,7 +151,10 @@ def register_pages(app: faust.App, runtime: WorkerView, alerts: AlertView | None
         every = int(time.monotonic() // KEEPALIVE_S)
         return meter.batches, meter.facts_received, evaluations, runtime.contacts.watermark_us, every
 
-    feed = LiveFeed(marker, lambda client, queue, locale: summary(runtime, client, queue, alerting, locale))
+    async def figures_of(client: str | None, queue: str | None, locale: str) -> dict[str, Any]:
+        return await summary(runtime, client, queue, alerting, locale)
+
+    feed = LiveFeed(worker_state, figures_of)
 
     @app.page("/api/live")
     async def live(web: Any, request: Any) -> Any:
