@@ -31,6 +31,7 @@ from cckpi.stack.broker import TansuBroker, free_port
 from cckpi.stack.launcher import kafka_access_env
 from schemas.kpi import OUTPUT_COLUMNS
 from streams.batch.compute import compute_file
+from streams.kafka_access import PROBE_TIMEOUT_S
 from tests.helpers.cli import cckpi
 from tests.helpers.harness import drain, new_settings
 
@@ -343,7 +344,10 @@ def test_a_wrong_password_is_refused_in_one_line(
             lines = stopped.stderr.strip().splitlines()
             assert len(lines) == 1 and f"SASL {mechanism} refused for '{USER}'" in lines[0], (command, lines)
             assert said in lines[0], (command, lines)
-            assert time.monotonic() - began < 8, "waited out the probe instead of saying it at the refusal"
+            # Waiting out the probe takes its whole timeout after the command's start-up; a refusal
+            # said at once comes before it, however loaded the machine (9.2 s was seen beside the
+            # suite, with 8 s as the bound).
+            assert time.monotonic() - began < PROBE_TIMEOUT_S, "waited out the probe instead of saying it"
     finally:
         if listener is not None:
             listener.stop()
