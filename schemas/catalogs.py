@@ -50,7 +50,7 @@ def update(domain: str) -> None:
     """Write the template and merge it into each language's catalog (obsolete messages dropped)."""
     template = extract(domain)
     with (LOCALES / f"{domain}.pot").open("wb") as out:
-        write_po(out, template, width=100, sort_output=True)
+        write_po(out, template, width=100, sort_output=True, include_lineno=False)
     for language in LANGUAGES:
         if language == SOURCE_LANGUAGE:
             continue
@@ -71,7 +71,7 @@ def update(domain: str) -> None:
             )
         catalog.update(template, no_fuzzy_matching=True)
         with path.open("wb") as out:
-            write_po(out, catalog, width=100, sort_output=True, ignore_obsolete=True)
+            write_po(out, catalog, width=100, sort_output=True, ignore_obsolete=True, include_lineno=False)
 
 
 def main(domains: list[str]) -> None:
