@@ -46,8 +46,9 @@ def extract(domain: str) -> Catalog:
     return template
 
 
-def update(domain: str) -> None:
-    """Write the template and merge it into each language's catalog (obsolete messages dropped)."""
+def update(domain: str) -> Catalog:
+    """Write the template and merge it into each language's catalog (obsolete messages dropped);
+    the template, for its count."""
     template = extract(domain)
     with (LOCALES / f"{domain}.pot").open("wb") as out:
         write_po(out, template, width=100, sort_output=True, include_lineno=False)
@@ -72,13 +73,13 @@ def update(domain: str) -> None:
         catalog.update(template, no_fuzzy_matching=True)
         with path.open("wb") as out:
             write_po(out, catalog, width=100, sort_output=True, ignore_obsolete=True, include_lineno=False)
+    return template
 
 
 def main(domains: list[str]) -> None:
     """Update the named surfaces' catalogs (all of them when none is named)."""
     for domain in domains or DOMAINS:
-        update(domain)
-        print(f"{domain}: {len(extract(domain))} messages")
+        print(f"{domain}: {len(update(domain))} messages")
 
 
 if __name__ == "__main__":

@@ -137,8 +137,9 @@ def message(alert: Alert, locale: str = "en") -> dict[str, object]:
     where = "/".join(part for part in named if part) or _("pipeline")
     state = state_of(alert)
     sentence = _SENTENCES.get(alert.rule)
+    title = rule_title(alert.rule, language)
     words = _(sentence).format(
-        kpi=rule_title(alert.rule, language),
+        kpi=title,
         value=_figure(alert.rule, alert.value, locale),
         threshold=_figure(alert.rule, alert.threshold, locale),
     ) if sentence else alert.rule  # fmt: skip
@@ -148,7 +149,7 @@ def message(alert: Alert, locale: str = "en") -> dict[str, object]:
         "client": client, "queue": queue, "channel": channel,
         "value": alert.value, "threshold": alert.threshold,
         "started_at": _iso(alert.started_us), "ended_at": _iso(alert.ended_us),
-        "language": language, "title": rule_title(alert.rule, language),
+        "language": language, "title": title,
         "text": _("{mark} cckpi {state}: {where}: {words}").format(
             mark=mark, state=_(_STATES[state]), where=where, words=words
         ),

@@ -31,10 +31,7 @@ class LiveFeed:
         self._summaries: OrderedDict[View, tuple[Marker, asyncio.Task[dict[str, Any]]]] = OrderedDict()
         self._changed: asyncio.Future[None] | None = None
         self._watch: asyncio.Task[None] | None = None
-        self.computed = 0  # summaries computed (the bench and the tests compare it with the pushes)
-
-    def marker(self) -> Marker:
-        return self._marker()
+        self.computed = 0  # summaries computed: one a view and worker state, however many screens
 
     async def summary(self, view: View) -> tuple[Marker, dict[str, Any]]:
         """The view's summary of the worker's current state: computed by the first screen to ask,

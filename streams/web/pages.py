@@ -15,9 +15,8 @@ from typing import Any, Protocol
 import faust
 import orjson
 from aiohttp import web as aioweb
-from babel import Locale, UnknownLocaleError
 
-from schemas.sla import SlaSettings
+from schemas.sla import SlaSettings, cldr_locale
 from schemas.translations import language_of
 from streams.settings import Settings
 from streams.stages.contact_stage import ContactStage
@@ -90,10 +89,9 @@ def alerts_for(shown: list[dict[str, Any]], client: str | None, queue: str | Non
 
 def asked_locale(request: Any) -> str:
     """The locale a request asks its alerts' text in (``?locale=``, as the wallboard sends it)."""
-    asked = request.query.get("locale") or "en"
     try:
-        return str(Locale.parse(asked.replace("-", "_")))
-    except (ValueError, UnknownLocaleError):
+        return cldr_locale(request.query.get("locale") or "en")
+    except ValueError:  # an unknown locale: English, as for a request that names none
         return "en"
 
 
