@@ -252,8 +252,11 @@ def _delete(store: ClickHouse, table: str, where: str, params: dict[str, Any]) -
         if store.cluster and now - fenced > FENCE_AFTER_S:
             # 18.16 does not mutate a replicated table's part last inserted with a quorum until
             # another such insert comes: a copy of a row that stays (replaced by key, as every
-            # repeated write here) lets the deletion through.
-            store.execute(f"INSERT INTO {table} SELECT * FROM {table} WHERE NOT ({where}) LIMIT 1", params)
+            # repeated write here) lets the deletion through. A replicated table drops a block it
+            # has seen (the same row copied again, or a one-row rewrite just above), so this one
+            # is not deduplicated.
+            store.execute(f"INSERT INTO {table} SELECT * FROM {table} WHERE NOT ({where}) LIMIT 1", params,
+                          settings={"insert_deduplicate": 0})  # fmt: skip
             fenced = now
         time.sleep(0.05)
 

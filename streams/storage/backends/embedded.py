@@ -58,7 +58,11 @@ class ChdbClickHouse:
         with self._lock:
             return self._session.query(sql, "ArrowTable")
 
-    def execute(self, sql: str, params: dict[str, Any] | None = None) -> None:
+    def execute(
+        self, sql: str, params: dict[str, Any] | None = None, settings: dict[str, Any] | None = None
+    ) -> None:
+        if settings:  # only a cluster's erasure asks for them, and chDB is never one
+            raise ValueError(f"chDB takes no per-statement settings: {sorted(settings)}")
         self._bytes(bind(sql, params))
 
     def query(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:

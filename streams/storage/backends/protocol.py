@@ -34,7 +34,11 @@ class ClickHouse(Protocol):
     description: str
     cluster: str | None  # the cluster its tables span (streams.storage.backends.cluster), or None
 
-    def execute(self, sql: str, params: dict[str, Any] | None = None) -> None: ...
+    def execute(
+        self, sql: str, params: dict[str, Any] | None = None, settings: dict[str, Any] | None = None
+    ) -> None:
+        """Run a statement; ``settings`` are query settings for it alone (a server's only)."""
+        ...
 
     def query(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]: ...
 

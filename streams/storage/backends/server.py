@@ -89,9 +89,11 @@ class ServerClickHouse:
             bootstrap.disconnect()
         self._lock = threading.Lock()  # a driver connection serves one query at a time
 
-    def execute(self, sql: str, params: dict[str, Any] | None = None) -> None:
+    def execute(
+        self, sql: str, params: dict[str, Any] | None = None, settings: dict[str, Any] | None = None
+    ) -> None:
         with self._lock:
-            self._client.execute(bind(sql, params))
+            self._client.execute(bind(sql, params), settings=settings)
 
     def query(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
         with self._lock:

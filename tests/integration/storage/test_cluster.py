@@ -23,6 +23,7 @@ from streams.batch.compute import LineTally, compute_rows, read_events
 from streams.engine.pseudonyms import keyed_pseudonym
 from streams.replay.rederive import replay
 from streams.settings import Settings
+from streams.storage import erasure
 from streams.storage.backends.cluster import ClusterError
 from streams.storage.backends.connect import connect
 from streams.storage.backends.protocol import ClickHouse
@@ -31,7 +32,7 @@ from streams.storage.kpi_reads import read_kpi_rows
 from streams.storage.schema.migrate import load_migrations, migrate
 from streams.storage.schema.sql_files import MIGRATIONS_DIR
 from streams.storage.tenants import provision_client
-from tests.helpers.events import SIM_END, SIM_START, as_messages
+from tests.helpers.events import SIM_END, SIM_START, as_messages, raw
 from tests.helpers.harness import new_settings, run_pipeline
 from tests.helpers.personal import holding
 
@@ -130,6 +131,30 @@ def test_what_one_replica_writes_the_other_reads(
         assert erased.raw_events >= 1 and erased.contacts >= 1
         assert holding(two, "clustered%", person) == []
         assert kpi_rows(two) == want and replay(two, SlaSettings(), since, until, None).agrees
+    finally:
+        one.close()
+        two.close()
+
+
+def test_an_erasure_whose_rewrite_is_the_only_row_left_finishes(
+    tmp_path: Path, cluster: ClickHouseCluster, broker: TansuBroker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one contact of the one customer: the rewritten row is all a fence can copy, a block
+    the replicated table has just seen; a deduplicated fence held the deletion to the timeout."""
+    monkeypatch.setattr(erasure, "MUTATION_WAIT_S", 60.0)
+    person = "cust-alone-0001"
+    events = [raw("contact.arrived", 0, "c1", customer_id=person), raw("contact.answered", 5, "c1"),
+              raw("contact.ended", 200, "c1")]  # fmt: skip
+    settings = new_settings(tmp_path, broker.bootstrap, cluster.url(0, insert_quorum=2))
+    settings = settings.model_copy(update={"database": "alone"})
+    run_pipeline(settings, as_messages(events), settings.clickhouse())
+    one = connect(cluster.url(0, insert_quorum=2), tmp_path, "alone")
+    two = connect(cluster.url(1, insert_quorum=2), tmp_path, "alone")
+    try:
+        assert holding(two, "alone", person)
+        erased = erase_customers(one, "acme", {person: keyed_pseudonym(b"k" * 32, "acme", person, 3)})
+        assert erased.raw_events == 1 and erased.contacts == 1  # the arrival names the customer
+        assert holding(one, "alone", person) == [] and holding(two, "alone", person) == []
     finally:
         one.close()
         two.close()
