@@ -141,13 +141,13 @@ def register_pages(app: faust.App, runtime: WorkerView, alerts: AlertView | None
 
     def worker_state() -> tuple[int, ...]:
         """What moves when a screen has something new to show: a batch written, facts taken, an
-        alert evaluation (its alerts may have changed after the batch's summary), the live state's
+        alert fired or resolved (perhaps after the batch's summary, or on a quiet stream), the live state's
         watermark (a restart restores it without a batch), and every ``KEEPALIVE_S`` in any case
         (the state may move otherwise: the figures are asked again, at most that often)."""
         meter = runtime.meter
-        evaluations = int(alerting.status().get("alert_evaluations", 0))
+        changes = int(alerting.status().get("alert_changes", 0))
         every = int(time.monotonic() // KEEPALIVE_S)
-        return meter.batches, meter.facts_received, evaluations, runtime.contacts.watermark_us, every
+        return meter.batches, meter.facts_received, changes, runtime.contacts.watermark_us, every
 
     async def figures_of(client: str | None, queue: str | None, locale: str) -> dict[str, Any]:
         return await summary(runtime, client, queue, alerting, locale)

@@ -1,4 +1,4 @@
-"""The worker's alerts: evaluated after the batches it wrote, stored, shown, and sent to webhooks."""
+"""The worker's alerts: evaluated every ``alert_every_s``, stored, shown, and sent to webhooks."""
 
 from __future__ import annotations
 
@@ -22,17 +22,21 @@ log = logging.getLogger("cckpi.alerts")
 
 
 class AlertService:
-    """Evaluates after new batches (at most every ``alert_every_s``), then hands changes to the outbox."""
+    """Evaluates every ``alert_every_s``, then hands changes to the outbox.
+
+    Every tick, not only after new batches: on a quiet stream an alert raised on a partial view
+    (partitions read unevenly in a backlog) still resolves, the dead letters of 15 minutes of wall
+    clock slide out, and a worker that writes nothing still sees its lag grow."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.watch = Watch(runtime.sla)
         self.outbox = Outbox(runtime.sla.config.alerting.webhooks, locale_of=runtime.sla.locale_of)
-        self._evaluated_batches = -1
         self._rejected: deque[tuple[float, int]] = deque()  # (monotonic time, dead letters so far)
         self._started = False
         self._born = time.time()  # dead letters stored before this are an earlier process's
         self.evaluations = 0
+        self.changes = 0  # alerts fired or resolved: what moves the alerts shown
 
     async def start(self) -> None:
         """Resume the alerts firing and the deliveries not made, from ClickHouse."""
@@ -71,14 +75,10 @@ class AlertService:
         return Health(topic, lag, self._dead_letters_15m(time.monotonic()))
 
     async def tick(self, consumer: Any) -> list[Alert]:
-        """Evaluate if batches were written since the last evaluation; store and send what changed."""
+        """Evaluate; store and send what changed."""
         runtime = self.runtime
         if not self._started:
             await self.start()
-        batches = runtime.meter.batches
-        if batches == self._evaluated_batches:
-            return []
-        self._evaluated_batches = batches
         stage = runtime.contacts
         now_us = stage.watermark_us
         if now_us <= 0:
@@ -89,6 +89,7 @@ class AlertService:
         views = await asyncio.to_thread(lane_views, runtime.store, runtime.sla, now_us, waiting, agents)
         changed = self.watch.evaluate(views, health, now_us)
         self.evaluations += 1
+        self.changes += len(changed)
         if changed:
             await runtime._persistently("alert write", lambda: write_alerts(runtime.store, changed))
             self.outbox.add(changed)
@@ -117,6 +118,6 @@ class AlertService:
 
     def status(self) -> dict[str, Any]:
         return {"alerts_firing": len(self.watch.book.firing), "alert_evaluations": self.evaluations,
-                "webhook_deliveries": self.outbox.delivered, "webhook_pending": self.outbox.pending,
-                "webhook_failures": self.outbox.failures, "webhook_refused": self.outbox.refused,
-                "webhook_dropped": self.outbox.dropped}  # fmt: skip
+                "alert_changes": self.changes, "webhook_deliveries": self.outbox.delivered,
+                "webhook_pending": self.outbox.pending, "webhook_failures": self.outbox.failures,
+                "webhook_refused": self.outbox.refused, "webhook_dropped": self.outbox.dropped}  # fmt: skip

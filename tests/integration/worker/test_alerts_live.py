@@ -134,3 +134,30 @@ def test_alerts_fire_resolve_and_reach_a_failing_webhook_once(
         assert worker.stop() == 0
     assert len(receiver.received) == 4
     receiver.server.shutdown()
+
+
+def test_an_alert_resolves_on_a_quiet_stream(tmp_path: Path, broker: TansuBroker) -> None:
+    """The batch that clears an alert may be the stream's last: evaluations go on without new
+    batches, so the alert resolves instead of firing on a settled state for ever."""
+    sla = tmp_path / "sla.yaml"
+    sla.write_text("defaults: {sl_target: 0.01, channels: {call: {sl_threshold_s: 20}}}\n"
+                   "alerting: {max_lag: 1000000}\n")  # fmt: skip
+    settings = new_settings(tmp_path, broker.bootstrap, None).model_copy(
+        update={"sla_file": sla, "alert_every_s": 0.2}
+    )
+    waited = [raw("contact.arrived", 0, "slow", customer_id="u-slow"),
+              raw("contact.arrived", 300, "quick", customer_id="u-quick"),
+              raw("contact.answered", 301, "quick")]  # fmt: skip
+    worker = WorkerProcess(settings, settings.data_dir / "worker.log")
+    try:
+        worker.wait_ready()
+        produce(settings, [Message(e["contact_id"].encode(), orjson.dumps(e)) for e in waited])
+        wait_until(lambda: status(worker).get("alerts_firing") == 2, worker.process, "firing", 60)
+        shown = sorted(a["rule"] for a in worker.get("/api/live")["alerts"])
+        assert shown == ["longest_wait", "no_agent_available"]  # its agent busy with the quick one
+        answered = raw("contact.answered", 302, "slow")
+        produce(settings, [Message(b"slow", orjson.dumps(answered))])  # the last event of the stream
+        wait_until(lambda: status(worker)["alerts_firing"] == 0, worker.process, "resolved", 30)
+        assert worker.get("/api/live")["alerts"] == []
+    finally:
+        assert worker.stop() == 0
