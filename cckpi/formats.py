@@ -1,26 +1,33 @@
-"""Write rows (KPI rows, or those of another grain) as JSON Lines, CSV or a terminal table."""
+"""Write rows (KPI rows, or those of another grain) as JSON Lines, CSV or a terminal table.
+
+Light to import: ``cckpi compute --help`` lists :data:`FORMATS` from here, so the row models and
+the table library are imported by the functions that use them."""
 
 from __future__ import annotations
 
 import csv
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import orjson
-from pydantic import BaseModel
-from rich.console import Console
-from rich.table import Table
 
-from schemas.kpi import OUTPUT_COLUMNS, KpiRow
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from schemas.kpi import KpiRow
 
 FORMATS = ("jsonl", "csv", "table")
 
 
 def write_rows(
-    rows: Sequence[BaseModel], fmt: str, out: TextIO = sys.stdout, columns: Sequence[str] = OUTPUT_COLUMNS
+    rows: Sequence[BaseModel], fmt: str, out: TextIO = sys.stdout, columns: Sequence[str] | None = None
 ) -> None:
     """Write ``rows`` with ``columns`` in that order (the KPI row's by default)."""
+    from schemas.kpi import OUTPUT_COLUMNS, KpiRow
+
+    kpi_rows = columns is None or columns == OUTPUT_COLUMNS
+    columns = OUTPUT_COLUMNS if columns is None else columns
     if fmt == "jsonl":
         for row in rows:
             values = row.model_dump()
@@ -30,7 +37,7 @@ def write_rows(
         writer.writeheader()
         for row in rows:
             writer.writerow({k: ("" if v is None else v) for k, v in row.model_dump().items()})
-    elif fmt == "table" and columns == OUTPUT_COLUMNS:
+    elif fmt == "table" and kpi_rows:
         write_table([row for row in rows if isinstance(row, KpiRow)], out)
     elif fmt == "table":
         write_any_table(rows, columns, out)
@@ -48,6 +55,9 @@ def secs(value: float | None) -> str:
 
 
 def write_table(rows: Sequence[KpiRow], out: TextIO) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(title=f"{len(rows)} KPI rows")
     for name in ("interval", "client", "queue", "channel", "offered", "answered", "abandoned",
                  "SL", "answer rate", "ASA", "AHT", "FCR", "CSAT", "NPS"):  # fmt: skip
@@ -71,6 +81,9 @@ def cell(value: object) -> str:
 
 def write_any_table(rows: Sequence[BaseModel], columns: Sequence[str], out: TextIO) -> None:
     """Every column of rows of any grain, numbers to two decimals."""
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(title=f"{len(rows)} rows")
     for name in columns:
         table.add_column(name.replace("_", " "), justify="right" if rows and not isinstance(

@@ -7,8 +7,6 @@ from pydantic import BaseModel, ConfigDict
 
 from schemas.kpi import OUTPUT_COLUMNS, KpiRow
 
-ROW_GRAINS = ("kpi", "reasons", "agents", "staffing")  # what ``cckpi compute --grain`` prints
-
 
 class ReasonRow(KpiRow):
     """The KPI row of the handled contacts of one wrap-up reason."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from streams.worker.start import LOG_LEVELS, start
+from streams.worker.log_levels import LOG_LEVELS
+from streams.worker.start import start
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,7 +23,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=formats, default="jsonl", metavar="FORMAT",
                    help="output format: %(choices)s (default jsonl)")  # fmt: skip
     p.add_argument(
-        "--grain", choices=Deferred("schemas.breakdowns", "ROW_GRAINS"), default="kpi", metavar="GRAIN",
+        "--grain", choices=Deferred("schemas.row_grains", "ROW_GRAINS"), default="kpi", metavar="GRAIN",
         help="kpi: per queue, channel and interval (default); reasons: per wrap-up reason too; "
         "agents: per agent, queue and interval; staffing: required (Erlang C) vs staffed agents",
     )  # fmt: skip

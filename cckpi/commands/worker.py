@@ -10,7 +10,7 @@ from cckpi.choices import Deferred
 
 def add(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("worker", help="run the stream worker against $KAFKA_BOOTSTRAP and ClickHouse")
-    p.add_argument("--loglevel", default="info", choices=Deferred("streams.worker.start", "LOG_LEVELS"),
+    p.add_argument("--loglevel", default="info", choices=Deferred("streams.worker.log_levels", "LOG_LEVELS"),
                    metavar="LEVEL", help="%(choices)s (default info)")  # fmt: skip
     p.add_argument("--logfile", help="log to this file instead of stderr")
     p.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)  # the benchmark's baseline

@@ -7,7 +7,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from schemas.breakdowns import ROW_GRAINS, AgentRow, ReasonRow, StaffingRow
+from schemas.breakdowns import AgentRow, ReasonRow, StaffingRow
+from schemas.row_grains import ROW_GRAINS
 from schemas.sla import SlaSettings
 from schemas.wire import AgentState, ContactEvent
 from streams.batch.whole_set import Rows, count_fcr, count_rows, fcr_successes, gc_paused, merge_contacts

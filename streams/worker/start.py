@@ -20,8 +20,6 @@ from streams.storage.schema.migrate import migrate, pending
 from streams.worker.app import create_app
 from streams.worker.tuning import fewer_gc_passes, leaner_malloc
 
-LOG_LEVELS = ("debug", "info", "warning", "error")
-
 
 def say_where_it_stopped(settings: Settings, cause: BaseException) -> None:
     """Log which messages the worker could not read, so that nobody has to guess: the batch is
