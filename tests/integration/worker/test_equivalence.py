@@ -92,9 +92,10 @@ def test_a_backlog_is_taken_in_full_batches(
     settings = new_settings(tmp_path, broker.bootstrap, None).model_copy(update=update)
     run = run_pipeline(settings, as_messages(simulated_events), None)
     # Full batches while a quarter batch or more waits; the tail (under a quarter) goes in the
-    # takes it arrives in, two or three here while the last full batch is written. Without
-    # gathering, each take of a few hundred would be a batch: thirty or more.
-    assert run.status["batches"] <= len(simulated_events) // 5000 + 4, run.status
+    # takes it arrives in, two or three here while the last full batch is written (five in a
+    # suite on two busy cores, where the broker hands it over more slowly). Without gathering,
+    # each take of a few hundred would be a batch: thirty or more.
+    assert run.status["batches"] <= len(simulated_events) // 5000 + 6, run.status
     expected = compute_rows(read_events((orjson.dumps(e) for e in simulated_events), LineTally()))
     assert as_dicts(run.kpi_rows()) == as_dicts(expected)
 
