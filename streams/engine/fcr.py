@@ -105,6 +105,14 @@ class Fact(msgspec.Struct, array_like=True, gc=False):
         return changed
 
 
+def adds_to(known: Fact, other: Fact) -> bool:
+    """Whether merging ``other`` would change ``known`` at all: a view that adds nothing is one
+    already merged (or an older one), e.g. a message that a restored state already holds."""
+    probe = msgspec.structs.replace(known)
+    probe.merge(other)
+    return probe != known
+
+
 def fact_of(contact: ContactState) -> Fact:
     """The fact of an arrived contact."""
     arrival, ended = contact.arrival, contact.ended

@@ -6,7 +6,15 @@ import heapq
 
 from streams.engine.contacts import ContactKey
 from streams.engine.expiry import Anchored, Expiry
-from streams.engine.fcr import FCR_WINDOW_US, CustomerKey, Fact, fcr_final, fcr_final_after_us, resolved_first
+from streams.engine.fcr import (
+    FCR_WINDOW_US,
+    CustomerKey,
+    Fact,
+    adds_to,
+    fcr_final,
+    fcr_final_after_us,
+    resolved_first,
+)
 from streams.engine.intervals import INTERVAL_S, interval_start
 from streams.engine.reasons import reason_lane
 from streams.engine.retention import Horizon, LateEvent, Retention
@@ -30,7 +38,11 @@ class FcrBook:
 
     With a retention, a fact is evicted once it is quiet and its FCR is final; the arrivals
     of evicted facts stay (in ``past_arrivals``) while a live contact may still need them.
-    A fact for an evicted contact, or a new one that arrived before the cutoff, is late.
+    A fact for an evicted contact, or a new one that arrived before the cutoff, is late, unless
+    it adds nothing to what was evicted: a restored book may start from state stage one stored
+    after the facts still queued for it (the restore reads the contacts table when the first
+    fact message comes), and its first sweep may evict a contact those facts led to. Only
+    restored facts can be ahead of their messages, so only they are kept once evicted.
     Its rows hold ``fcr_success`` only: stage one counts everything else.
     """
 
@@ -51,6 +63,8 @@ class FcrBook:
         self.agents = RowTotals((INTERVAL_S,), FCR_COLUMNS)
         self.horizon = Horizon(retention)
         self.expiry: Expiry[ContactKey] = Expiry()  # filled only with a retention
+        self.restored: set[ContactKey] = set()  # restored facts not evicted yet
+        self.gone: dict[ContactKey, Fact] = {}  # evicted restored facts, while their keys are known
         self.anchored = Anchored()  # the arrival intervals of the kept facts
         self._names: dict[str, str] = {}  # one string per client, queue and channel name
         self._pending: set[CustomerKey] = set()
@@ -64,6 +78,9 @@ class FcrBook:
         if known is None:
             if not restoring:
                 if key in horizon.evicted:
+                    gone = self.gone.get(key)
+                    if gone is not None and not adds_to(gone, fact):
+                        return False  # a view already counted (see the class)
                     return self._late(fact, "contact evicted from live FCR state")
                 if fact.arrived_us < horizon.cutoff_us:
                     return self._late(fact, "arrival older than the live retention")
@@ -73,6 +90,8 @@ class FcrBook:
             fact.channel = names.setdefault(fact.channel, fact.channel)
             key = (fact.client, fact.contact_id)
             self.facts[key] = known = fact  # the book owns the facts it is given
+            if restoring:
+                self.restored.add(key)
             self.anchored.add(interval_start(fact.arrived_us))
             self._join((fact.client, fact.customer_id), key)
             self._moved.add(key)
@@ -203,10 +222,16 @@ class FcrBook:
                 self.past_arrivals.setdefault(customer, []).append((fact.arrived_us, fact.contact_id))
                 heapq.heappush(self._past_order, (fact.arrived_us, customer, fact.contact_id))
             horizon.forget(key)
+            if key in self.restored:
+                self.restored.discard(key)
+                self.gone[key] = fact
         self._forget_past_arrivals(self.anchored.oldest_us(cutoff))
         for totals in (self.totals, self.reasons, self.agents):
             totals.evict_ended(cutoff, self.anchored)
         horizon.swept()
+        evicted, gone = horizon.evicted, self.gone
+        for key in [k for k in gone if k not in evicted]:
+            del gone[key]
 
     def _forget_past_arrivals(self, before_us: int) -> None:
         """Drop past arrivals older than every live fact's arrival: no live decision reads them."""

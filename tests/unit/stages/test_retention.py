@@ -11,6 +11,7 @@ from collections import deque
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 import orjson
 import pytest
 
@@ -21,6 +22,7 @@ from streams.engine.fcr import fcr_final
 from streams.engine.retention import Retention
 from streams.stages.contact_book import orphan_events
 from streams.stages.contact_stage import ContactStage
+from streams.stages.facts import decode_facts
 from streams.stages.fcr_book import FcrBook
 from streams.stages.fcr_stage import FcrStage
 from streams.stages.output import StageOutput
@@ -322,3 +324,39 @@ def test_retention_settings_name_the_field_and_the_problem() -> None:
     with pytest.raises(ValidationError, match="CCKPI_OPEN_RETENTION_HOURS=2 must be at least"):
         Settings(retention_hours=3, open_retention_hours=2)
     assert Settings(retention_hours=1.5).retention() == Retention(int(1.5 * HOUR_US), 336 * HOUR_US)
+
+
+def test_stage_two_restored_ahead_of_its_facts_takes_them_as_the_duplicates_they_are() -> None:
+    """Stage two restores a partition when its first fact message comes, from the contacts
+    stage one has stored by then: state that may be ahead of the facts still queued for it. A
+    contact closed in that state is quiet and final, and the restore's first sweep evicts it;
+    the queued facts that led there must not be recorded late: they bring nothing new."""
+    run = LiveRun(1, open_hours=6, partitions=1)
+    run.feed(dumps(arrived(0, "c1", channel="email")) + ticks(600, 3 * 3600))  # open: kept live
+    assert ("acme", "c1") in run.contacts.books[0].contacts
+    queued = []
+    for held in (answered(10, "c1", channel="email"), ended(300, "c1", channel="email", resolved=False)):
+        out = run.contacts.ingest([(0, run.offsets[0], *dumps(held))], version=run.batches + 1)
+        run.offsets[0] += 1
+        run.batches += 1
+        run.tables.write(out)
+        queued += out.fact_records()
+    assert len(queued) == 2 and not run.late
+    stored = run.fcr.books[0].horizon.watermark_us
+    run.fcr = FcrStage(retention=run.fcr.retention, sources=1)  # a new worker's stage two
+    run.fcr.restore(0, run.tables.contacts_of("customer_partition", 0), stored)
+    for record in queued:  # one message a batch: the first batch's sweep evicts the closed contact
+        run.batches += 1
+        run._written(run.fcr.ingest([record], version=run.batches))
+    assert ("acme", "c1") not in run.fcr.books[0].facts
+    assert not run.late_ids("fcr"), run.late
+    # A view that does add something (here an earlier end, resolved) is late, as before.
+    marks, (fact,) = decode_facts(queued[-1][2])
+    fact.ended_us, fact.resolved = fact.ended_us - 1, True
+    run._written(
+        run.fcr.ingest(
+            [(0, 0, msgspec.json.encode({"v": 2, "marks": sorted(marks.items()), "facts": [fact]}))],
+            version=99,
+        )
+    )
+    assert [r["reason"] for r in run.late] == ["contact evicted from live FCR state"]
