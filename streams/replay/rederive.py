@@ -29,7 +29,7 @@ from streams.engine.intervals import INTERVAL_S, iso_utc, whole_intervals
 from streams.engine.totals import RowKey
 from streams.replay.comparison import Vectors, differences, totals
 from streams.replay.shard import Shard
-from streams.storage.archive_reads import read_relevant, relevant_relation
+from streams.storage.archive_reads import derivation_relations, read_relevant
 from streams.storage.backends.protocol import ClickHouse
 from streams.storage.holiday_dates import pin_stored_holidays
 from streams.storage.kpi_reads import read_kpi_vectors
@@ -136,8 +136,8 @@ def replay(
     if "sql" in engines:
         if inputs is not None:
             raise ValueError("the SQL engine reads the archive where it is stored (--source archive)")
-        relation = relevant_relation(store, since_s, until_s, client)
-        derived["sql"], read, skipped = derive(store, relation, sla)
+        relation, typed = derivation_relations(store, since_s, until_s, client)
+        derived["sql"], read, skipped = derive(store, relation, sla, typed=typed)
         invalid = [(n, reason) for n, reason in skipped.rejected if reason != CONFLICT_REASON]
         if invalid:  # the archive holds valid events only
             raise ValueError(f"an archived event no longer validates: {invalid[0][1]}")

@@ -161,19 +161,30 @@ def events_step(source: str) -> str:
 
 
 def derive(
-    store: ClickHouse, source: str, sla: SlaSettings | None = None, interval_s: int = INTERVAL_S
+    store: ClickHouse,
+    source: str,
+    sla: SlaSettings | None = None,
+    interval_s: int = INTERVAL_S,
+    typed: tuple[str, str | None] | None = None,
 ) -> Derived:
     """:func:`derive_kpi_vectors`, how many contact events it read (no second pass to count),
-    and what it skipped."""
+    and what it skipped. ``typed``: the same messages as rows of event columns already read from
+    their payloads (the archive's, see ``streams.storage.archive_reads.TYPED_EVENTS``), and a
+    relation of the lines and payloads of those left to parse (None: none)."""
     sla = sla or SlaSettings()
     check_version(store)
     # The events and the contacts are each read several times: made once, in memory.
     events, table = (f"derive_{name}_{uuid.uuid4().hex}" for name in ("events", "contacts"))
-    store.execute(
-        f"CREATE TABLE {events} ENGINE = Memory AS SELECT {_EVENT_COLUMNS} FROM ({events_step(source)})"
-        + WHOLE_COLUMNS
-    )
+    rows, parse = (None, source) if typed is None else typed
+    parsed = None if parse is None else f"SELECT {_EVENT_COLUMNS} FROM ({events_step(parse)})" + WHOLE_COLUMNS
+    if rows is None:
+        assert parsed is not None
+        store.execute(f"CREATE TABLE {events} ENGINE = Memory AS {parsed}")
+    else:
+        store.execute(f"CREATE TABLE {events} ENGINE = Memory AS SELECT * FROM {rows}")
     try:
+        if rows is not None and parsed is not None:
+            store.execute(f"INSERT INTO {events} {parsed}")
         rejected, refused = refusals(store, events)
         skipped = Skipped(rejected=rejected)
         dropped = conflicts(store, source, events, refused, skipped)

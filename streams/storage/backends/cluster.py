@@ -13,6 +13,7 @@ again (it holds no rows: inserts are synchronous, see ``streams.storage.backends
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 LOCAL = "_local"
 _CREATE = re.compile(
@@ -37,12 +38,29 @@ def zookeeper_path(database: str, table: str) -> str:
     return f"/clickhouse/tables/{{shard}}/{database}/{table}"
 
 
-def distributed(table: str, cluster: str, database: str, sharding: str) -> str:
+def distributed(
+    table: str, cluster: str, database: str, sharding: str, columns: Sequence[Sequence[str]] = ()
+) -> str:
     """The statement making ``table`` the cluster-wide face of ``<table>_local``. Names are
-    qualified: each server runs DDL ``ON CLUSTER`` in its own default database."""
+    qualified: each server runs DDL ``ON CLUSTER`` in its own default database.
+
+    ``columns``: the local table's (name, type, default kind, expression), given when it has
+    ``MATERIALIZED`` columns: the distributed table reads them as ``ALIAS`` columns of the same
+    expression, since ClickHouse 18.16 sends a distributed table's materialized columns with an
+    insert and every shard refuses them ("Cannot insert column ..., because it is MATERIALIZED").
+    """
     local = local_table(table)
+    body = f"AS {database}.{local}"
+    if any(kind == "MATERIALIZED" for _, _, kind, _ in columns):
+        defined = [
+            f"{name} {kind_of} {'ALIAS' if kind == 'MATERIALIZED' else kind} {expression}".rstrip()
+            if kind
+            else f"{name} {kind_of}"
+            for name, kind_of, kind, expression in columns
+        ]
+        body = f"({', '.join(defined)})"
     return (
-        f"CREATE TABLE IF NOT EXISTS {database}.{table} ON CLUSTER {cluster} AS {database}.{local} "
+        f"CREATE TABLE IF NOT EXISTS {database}.{table} ON CLUSTER {cluster} {body} "
         f"ENGINE = Distributed({cluster}, {database}, {local}, {sharding})"
     )
 

@@ -6,6 +6,11 @@ no ``ADD COLUMN IF NOT EXISTS``: the runner skips an ``ALTER TABLE t ADD COLUMN 
 exists. A client database's views keep the columns they were created with, and on 18.16 an insert
 into an altered table then fails for every client ("no such column"): the runner rebuilds the views
 of every table a migration alters.
+
+A file whose first line is ``-- requires: ClickHouse N`` needs a server of major version N or
+newer: on an older one (18.16 has no JSON functions) the file is recorded as applied without
+running, and what reads its columns looks for them first. Such a file may also fill a column it
+adds in the parts written before (``ALTER TABLE t MATERIALIZE COLUMN c``, a background mutation).
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ from streams.storage.tenants import (
 _NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 _ADD_COLUMN = re.compile(r"^ALTER TABLE (\w+) ADD COLUMN (\w+) ", re.IGNORECASE)
 _CREATE_TABLE = re.compile(r"^CREATE TABLE IF NOT EXISTS (\w+)", re.IGNORECASE)
+_REQUIRES = re.compile(r"^-- requires: ClickHouse (\d+)$")
+_MATERIALIZE = re.compile(r"^ALTER TABLE (\w+) MATERIALIZE COLUMN (\w+)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,7 @@ class Migration:
     version: int
     name: str
     statements: tuple[str, ...]
+    requires: int = 0  # the oldest ClickHouse major version it runs on (skipped on older ones)
 
 
 def load_migrations(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
@@ -53,13 +61,12 @@ def load_migrations(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
         match = _NAME.match(path.name)
         if not match:
             raise ValueError(f"{path}: migration files are named NNN_name.sql")
-        text = "\n".join(
-            line
-            for line in path.read_text(encoding="utf-8").splitlines()
-            if not line.lstrip().startswith("--")
-        )
+        lines = path.read_text(encoding="utf-8").splitlines()
+        needs = _REQUIRES.match(lines[0]) if lines else None
+        requires = int(needs.group(1)) if needs else 0
+        text = "\n".join(line for line in lines if not line.lstrip().startswith("--"))
         statements = tuple(s.strip() for s in re.split(r";\s*$", text, flags=re.M) if s.strip())
-        found.append(Migration(int(match.group(1)), path.stem, statements))
+        found.append(Migration(int(match.group(1)), path.stem, statements, requires))
     versions = [m.version for m in found]
     if len(set(versions)) != len(versions):
         raise ValueError(f"{folder}: two migrations share a number")
@@ -87,6 +94,8 @@ def migrate(store: ClickHouse, folder: Path = MIGRATIONS_DIR) -> list[str]:
     for migration in load_migrations(folder):
         if migration.version in done:
             continue
+        if migration.requires > _major_version(store):
+            migration = Migration(migration.version, migration.name, ())
         altered = {m.group(1) for m in map(_ADD_COLUMN.match, migration.statements) if m}
         created = {m.group(1) for m in map(_CREATE_TABLE.match, migration.statements) if m}
         database = store.query("SELECT currentDatabase()")[0][0]
@@ -141,6 +150,11 @@ def _check_layout(store: ClickHouse) -> None:
         )
 
 
+def _major_version(store: ClickHouse) -> int:
+    ((version,),) = store.query("SELECT version()")
+    return int(str(version).split(".")[0])
+
+
 def _has_column(store: ClickHouse, table: str, column: str) -> bool:
     return bool(store.query(
         "SELECT 1 FROM system.columns WHERE database = currentDatabase() AND table = %(t)s AND name = %(c)s",
@@ -159,6 +173,8 @@ def _apply_on_cluster(store: ClickHouse, statements: Sequence[str], cluster: str
             for clustered in clustered_create(statement, cluster, database):
                 store.execute(clustered)
             continue
+        if _MATERIALIZE.match(statement):  # after the columns it fills: they are added first, below
+            continue
         table, clause = clustered_add_column(statement)
         column = _ADD_COLUMN.match(statement)
         assert column is not None  # clustered_add_column accepted it
@@ -172,7 +188,16 @@ def _apply_on_cluster(store: ClickHouse, statements: Sequence[str], cluster: str
             engine = engine_of(store, database, table)
             assert engine is not None  # made with its local table
             store.execute(f"DROP TABLE IF EXISTS {database}.{table} ON CLUSTER {cluster}")
-            store.execute(distributed(table, cluster, database, sharding_key(engine)))
+            columns = store.query(
+                "SELECT name, type, default_kind, default_expression FROM system.columns "
+                "WHERE database = %(d)s AND table = %(t)s",  # in the table's order
+                {"d": database, "t": local},
+            )
+            store.execute(distributed(table, cluster, database, sharding_key(engine), columns))
+    for fill in filter(None, map(_MATERIALIZE.match, statements)):
+        store.execute(
+            f"ALTER TABLE {database}.{local_table(fill[1])} ON CLUSTER {cluster} MATERIALIZE COLUMN {fill[2]}"
+        )
 
 
 def _apply(store: ClickHouse, statement: str) -> None:

@@ -1,0 +1,30 @@
+-- requires: ClickHouse 22
+-- Guarantees: the fields the SQL derivation counts, as typed columns that ClickHouse reads from the
+-- stored payload itself at insert (its own JSON parser, not stage one's): durations in integer
+-- microseconds rounded half to even as sql/derivation/events.sql rounds them, the resolution, the
+-- survey's scores (NULL where not given), the direction. `fields_agree` says whether ClickHouse's
+-- reading of the payload names the same event as the stored columns (type, ids, queue, channel,
+-- time to the microsecond): the derivation takes the typed columns of the rows that agree and
+-- parses the payload of the others (none in practice). A server older than 22 (18.16 has no JSON
+-- functions) skips this file: its SQL derivation is refused anyway (streams/storage/sql_derivation.py). An archive
+-- written before gets the columns filled in the background; until then they are read from the
+-- payloads. A payload naming a field twice never agrees: ClickHouse reads the first, the contract
+-- models the last.
+ALTER TABLE raw_events ADD COLUMN talk_us Int64 MATERIALIZED if(type = 'contact.ended', toInt64(round(JSONExtractFloat(payload, 'talk_s') * 1000000)), 0);
+ALTER TABLE raw_events ADD COLUMN hold_us Int64 MATERIALIZED if(type = 'contact.ended', toInt64(round(JSONExtractFloat(payload, 'hold_s') * 1000000)), 0);
+ALTER TABLE raw_events ADD COLUMN wrap_us Int64 MATERIALIZED if(type = 'contact.ended', toInt64(round(JSONExtractFloat(payload, 'wrap_s') * 1000000)), 0);
+ALTER TABLE raw_events ADD COLUMN resolved UInt8 MATERIALIZED type = 'contact.ended' AND JSONExtractBool(payload, 'resolved');
+ALTER TABLE raw_events ADD COLUMN csat Nullable(Int64) MATERIALIZED if(type = 'survey.answered', toInt64(JSONExtract(payload, 'csat', 'Nullable(Float64)')), NULL);
+ALTER TABLE raw_events ADD COLUMN nps Nullable(Int64) MATERIALIZED if(type = 'survey.answered', toInt64(JSONExtract(payload, 'nps', 'Nullable(Float64)')), NULL);
+ALTER TABLE raw_events ADD COLUMN ces Nullable(Int64) MATERIALIZED if(type = 'survey.answered', toInt64(JSONExtract(payload, 'ces', 'Nullable(Float64)')), NULL);
+ALTER TABLE raw_events ADD COLUMN outbound UInt8 MATERIALIZED type = 'contact.arrived' AND JSONExtractString(payload, 'direction') = 'outbound';
+ALTER TABLE raw_events ADD COLUMN fields_agree UInt8 MATERIALIZED JSONExtractString(payload, 'type') = type AND JSONExtractString(payload, 'event_id') = event_id AND JSONExtractString(payload, 'client') = client AND JSONExtractString(payload, 'queue') = queue AND JSONExtractString(payload, 'channel') = channel AND JSONExtractString(payload, 'contact_id') = contact_id AND JSONExtractString(payload, 'customer_id') = customer_id AND length(arrayDistinct(JSONExtractKeys(payload))) = length(JSONExtractKeys(payload)) AND ifNull(toUnixTimestamp64Micro(parseDateTime64BestEffortOrNull(JSONExtractString(payload, 'occurred_at'), 6, 'UTC')) = occurred_us, 0);
+ALTER TABLE raw_events MATERIALIZE COLUMN talk_us;
+ALTER TABLE raw_events MATERIALIZE COLUMN hold_us;
+ALTER TABLE raw_events MATERIALIZE COLUMN wrap_us;
+ALTER TABLE raw_events MATERIALIZE COLUMN resolved;
+ALTER TABLE raw_events MATERIALIZE COLUMN csat;
+ALTER TABLE raw_events MATERIALIZE COLUMN nps;
+ALTER TABLE raw_events MATERIALIZE COLUMN ces;
+ALTER TABLE raw_events MATERIALIZE COLUMN outbound;
+ALTER TABLE raw_events MATERIALIZE COLUMN fields_agree;
