@@ -10,7 +10,8 @@ of every table a migration alters.
 A file whose first line is ``-- requires: ClickHouse N`` needs a server of major version N or
 newer: on an older one (18.16 has no JSON functions) the file is recorded as applied without
 running, and what reads its columns looks for them first. Such a file may also fill a column it
-adds in the parts written before (``ALTER TABLE t MATERIALIZE COLUMN c``, a background mutation).
+adds in the parts written before (``ALTER TABLE t MATERIALIZE COLUMN c, MATERIALIZE COLUMN d``, a
+background mutation).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ _NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 _ADD_COLUMN = re.compile(r"^ALTER TABLE (\w+) ADD COLUMN (\w+) ", re.IGNORECASE)
 _CREATE_TABLE = re.compile(r"^CREATE TABLE IF NOT EXISTS (\w+)", re.IGNORECASE)
 _REQUIRES = re.compile(r"^-- requires: ClickHouse (\d+)$")
-_MATERIALIZE = re.compile(r"^ALTER TABLE (\w+) MATERIALIZE COLUMN (\w+)$", re.IGNORECASE)
+_MATERIALIZE = re.compile(r"^ALTER TABLE (\w+) (MATERIALIZE COLUMN \w+(?:, MATERIALIZE COLUMN \w+)*)$", re.I)
 
 
 @dataclass(frozen=True)
@@ -195,9 +196,7 @@ def _apply_on_cluster(store: ClickHouse, statements: Sequence[str], cluster: str
             )
             store.execute(distributed(table, cluster, database, sharding_key(engine), columns))
     for fill in filter(None, map(_MATERIALIZE.match, statements)):
-        store.execute(
-            f"ALTER TABLE {database}.{local_table(fill[1])} ON CLUSTER {cluster} MATERIALIZE COLUMN {fill[2]}"
-        )
+        store.execute(f"ALTER TABLE {database}.{local_table(fill[1])} ON CLUSTER {cluster} {fill[2]}")
 
 
 def _apply(store: ClickHouse, statement: str) -> None:
