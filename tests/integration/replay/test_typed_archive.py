@@ -34,7 +34,7 @@ START = datetime(2026, 11, 23, 6, tzinfo=UTC)
 
 def written_as_producers_write(event: dict[str, Any], rng: random.Random) -> bytes:
     """One event in one of the forms real producers send: spaced or indented JSON, keys in any
-    order, an extra object repeating counted names, numbers as floats or exponents, the time with
+    order, an extra object repeating counted names, durations as floats, the time with
     an offset, a long fraction or in lower case (which ClickHouse's time parser does not read)."""
     event = dict(event)
     form = rng.randrange(7)
