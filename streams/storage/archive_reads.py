@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from streams.engine.fcr import FCR_WINDOW_US
 from streams.engine.intervals import US_PER_S
 from streams.storage.backends.protocol import ClickHouse, bind
+from streams.storage.schema.migrate import has_column
 
 _ARRIVALS_IN_RANGE = (
     "SELECT {what} FROM raw_events WHERE type = 'contact.arrived' "
@@ -131,10 +132,7 @@ def relevant_relation(store: ClickHouse, since_s: int, until_s: int, client: str
 
 def has_typed_fields(store: ClickHouse) -> bool:
     """Whether the archive has the typed columns (not on a server without JSON functions)."""
-    return bool(store.query(
-        "SELECT 1 FROM system.columns WHERE database = currentDatabase() AND table = 'raw_events' "
-        "AND name = 'fields_agree'"
-    ))  # fmt: skip
+    return has_column(store, "raw_events", "fields_agree")
 
 
 def derivation_relations(

@@ -160,6 +160,11 @@ def events_step(source: str) -> str:
     )
 
 
+def _parsed(source: str) -> str:
+    """The query of ``source``'s messages as the events table's rows."""
+    return f"SELECT {_EVENT_COLUMNS} FROM ({events_step(source)})" + WHOLE_COLUMNS
+
+
 def derive(
     store: ClickHouse,
     source: str,
@@ -175,16 +180,11 @@ def derive(
     check_version(store)
     # The events and the contacts are each read several times: made once, in memory.
     events, table = (f"derive_{name}_{uuid.uuid4().hex}" for name in ("events", "contacts"))
-    rows, parse = (None, source) if typed is None else typed
-    parsed = None if parse is None else f"SELECT {_EVENT_COLUMNS} FROM ({events_step(parse)})" + WHOLE_COLUMNS
-    if rows is None:
-        assert parsed is not None
-        store.execute(f"CREATE TABLE {events} ENGINE = Memory AS {parsed}")
-    else:
-        store.execute(f"CREATE TABLE {events} ENGINE = Memory AS SELECT * FROM {rows}")
+    rows, others = (None, source) if typed is None else typed
+    store.execute(f"CREATE TABLE {events} ENGINE = Memory AS {_parsed(source) if rows is None else rows}")
     try:
-        if rows is not None and parsed is not None:
-            store.execute(f"INSERT INTO {events} {parsed}")
+        if rows is not None and others is not None:
+            store.execute(f"INSERT INTO {events} {_parsed(others)}")
         rejected, refused = refusals(store, events)
         skipped = Skipped(rejected=rejected)
         dropped = conflicts(store, source, events, refused, skipped)

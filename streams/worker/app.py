@@ -236,19 +236,20 @@ def create_app(settings: Settings, store: ClickHouse | None = None) -> faust.App
     alerts = AlertService(runtime)
     app.cckpi_alerts = alerts  # type: ignore[attr-defined]
 
-    failing = [False]  # said once per outage: evaluations run every tick, quiet stream or not
+    failing = False  # said once per outage: evaluations run every tick, quiet stream or not
 
     async def evaluate_alerts() -> None:
+        nonlocal failing
         try:
             await alerts.tick(app.consumer)
         except Exception:  # an evaluation that fails is retried at the next tick; the pipeline goes on
-            if not failing[0]:
+            if not failing:
                 log.exception("alert evaluation failed (retried every %.0f s)", settings.alert_every_s)
-            failing[0] = True
+            failing = True
         else:
-            if failing[0]:
+            if failing:
                 log.warning("alert evaluation works again")
-            failing[0] = False
+            failing = False
 
     async def deliver_alerts() -> None:
         await alerts.deliver()

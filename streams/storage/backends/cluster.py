@@ -52,10 +52,8 @@ def distributed(
     local = local_table(table)
     body = f"AS {database}.{local}"
     if any(kind == "MATERIALIZED" for _, _, kind, _ in columns):
-        defined = [
+        defined = [  # an ordinary column has no kind and no expression: "name type"
             f"{name} {kind_of} {'ALIAS' if kind == 'MATERIALIZED' else kind} {expression}".rstrip()
-            if kind
-            else f"{name} {kind_of}"
             for name, kind_of, kind, expression in columns
         ]
         body = f"({', '.join(defined)})"

@@ -156,7 +156,8 @@ def _major_version(store: ClickHouse) -> int:
     return int(str(version).split(".")[0])
 
 
-def _has_column(store: ClickHouse, table: str, column: str) -> bool:
+def has_column(store: ClickHouse, table: str, column: str) -> bool:
+    """Whether the current database's ``table`` has ``column``."""
     return bool(store.query(
         "SELECT 1 FROM system.columns WHERE database = currentDatabase() AND table = %(t)s AND name = %(c)s",
         {"t": table, "c": column},
@@ -182,10 +183,10 @@ def _apply_on_cluster(store: ClickHouse, statements: Sequence[str], cluster: str
         added.setdefault(table, []).append((column.group(2), clause))
     for table, columns in added.items():
         local = local_table(table)
-        missing = [clause for column, clause in columns if not _has_column(store, local, column)]
+        missing = [clause for column, clause in columns if not has_column(store, local, column)]
         if missing:
             store.execute(f"ALTER TABLE {database}.{local} ON CLUSTER {cluster} " + ", ".join(missing))
-        if not all(_has_column(store, table, column) for column, _ in columns):
+        if not all(has_column(store, table, column) for column, _ in columns):
             engine = engine_of(store, database, table)
             assert engine is not None  # made with its local table
             store.execute(f"DROP TABLE IF EXISTS {database}.{table} ON CLUSTER {cluster}")
@@ -202,12 +203,12 @@ def _apply_on_cluster(store: ClickHouse, statements: Sequence[str], cluster: str
 def _apply(store: ClickHouse, statement: str) -> None:
     """Run one statement; an added column that exists (another runner was first) is no error."""
     added = _ADD_COLUMN.match(statement)
-    if added and _has_column(store, *added.groups()):
+    if added and has_column(store, *added.groups()):
         return
     try:
         store.execute(statement)
     except Exception:
-        if added and _has_column(store, *added.groups()):
+        if added and has_column(store, *added.groups()):
             return
         raise
 
