@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -156,6 +157,11 @@ def test_a_producer_loses_nothing_to_an_outage_longer_than_its_delivery_timeout(
         got = read_topic(broker.bootstrap, settings.topic, 0)
     finally:
         broker.stop()
-    assert sorted(got) == sorted(
-        [b"before %d" % n for n in range(50)] + [b"during %d" % n for n in range(50)]
-    )
+    wanted = [b"before %d" % n for n in range(50)] + [b"during %d" % n for n in range(50)]
+    # Nothing lost. A message sent again may also have been written the first time (its ack
+    # timed out), so copies are allowed, of what was sent again only (a copy counts once
+    # downstream: events keep their ids).
+    assert set(got) == set(wanted)
+    copies = Counter(got) - Counter(wanted)
+    assert all(value.startswith(b"during") for value in copies)
+    assert copies.total() <= output.resent
