@@ -8,6 +8,7 @@ holds both to the same decisions.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from itertools import islice
@@ -17,7 +18,15 @@ import msgspec
 from msgspec import Meta, Struct
 
 from schemas.channels import Channel
-from schemas.events import MAX_SECONDS, RFC3339, Direction, Rejection, epoch_us, validate_event
+from schemas.events import (
+    CONTRACT_FIELDS,
+    MAX_SECONDS,
+    RFC3339,
+    Direction,
+    Rejection,
+    epoch_us,
+    validate_event,
+)
 from schemas.stamps import moments_us, parse_rfc3339
 
 Text = Annotated[str, Meta(min_length=1, max_length=256)]
@@ -199,9 +208,29 @@ def _moment_us(stamp: str) -> int:
     return epoch_us(parse_rfc3339(stamp))
 
 
-def _explain(raw: bytes | str | memoryview) -> Rejection:
-    """Ask the contract's pydantic models why; they are the reference for every rule."""
+def _explain(raw: bytes | str | memoryview) -> Event | Rejection:
+    """Ask the contract's pydantic models why; they are the reference for every rule. Where they
+    take what the fast decoder refused, a name was given twice (msgspec checks every occurrence,
+    the models keep the last): the event is the one its :func:`canonical` form decodes to."""
     verdict = validate_event(bytes(raw) if isinstance(raw, memoryview) else raw)
     if isinstance(verdict, Rejection):
         return verdict
-    return Rejection(reason="rejected by the fast decoder but not by the contract models (a bug)")
+    try:
+        event = _DECODER.decode(canonical(raw))
+        event.occurred_us = _moment_us(event.occurred_at)
+    except (msgspec.ValidationError, msgspec.DecodeError, ValueError):
+        event = None
+    if event is None or not _complete(event):
+        return Rejection(reason="rejected by the fast decoder but not by the contract models (a bug)")
+    return event
+
+
+def canonical(raw: bytes | str | memoryview) -> bytes:
+    """A message's contract fields as the contract models read them, each named once (a name
+    given twice in one object is valid JSON: its last value counts, as for the models); the
+    form both engines decode such a message from. ValueError if it is not a JSON object."""
+    text = bytes(raw) if isinstance(raw, memoryview) else raw
+    body = json.loads(text)
+    if not isinstance(body, dict):
+        raise ValueError("not a JSON object")
+    return json.dumps({k: v for k, v in body.items() if k in CONTRACT_FIELDS}, ensure_ascii=False).encode()

@@ -87,6 +87,33 @@ def test_mutated_events_get_the_same_decision(kind: str, changes: dict[str, Any]
     agree(orjson.dumps(body))
 
 
+@settings(max_examples=int(os.environ.get("CCKPI_FUZZ_EXAMPLES", "400")), deadline=None)
+@given(
+    kind=st.sampled_from(sorted(KINDS)),
+    first=st.dictionaries(
+        st.sampled_from(["event_id", "type", "occurred_at", "client", "channel", "contact_id", "talk_s",
+                         "resolved", "csat", "state", "direction"]),
+        JSON_VALUES, min_size=1, max_size=3,
+    ),
+    last=st.booleans(),
+)  # fmt: skip
+def test_a_name_given_twice_is_read_as_the_models_read_it(
+    kind: str, first: dict[str, Any], last: bool
+) -> None:
+    """Valid JSON names a field twice: the contract models keep the last value, and so does the fast
+    decoder (which checks every occurrence, and on its own refused what the models take)."""
+    body = orjson.dumps(KINDS[kind])
+    extra = orjson.dumps(first)[1:-1]
+    raw = body[:-1] + b"," + extra + b"}" if last else b"{" + extra + b"," + body[1:]
+    agree(raw)
+
+
+def test_a_name_given_twice_with_a_wrong_first_value_is_an_event() -> None:
+    body = orjson.dumps({**KINDS["contact.ended"], "talk_s": 12.5})
+    event = parse_event(b'{"talk_s": "twelve", "type": "agent.state", ' + body[1:])
+    assert not isinstance(event, Rejection) and event.type == "contact.ended" and event.talk_s == 12.5
+
+
 def test_stamps_of_the_producers_shape_get_the_same_decision() -> None:
     """The fast path trusts fromisoformat once the separators sit in place; prove it per position."""
     stamp = "2026-11-23T09:15:02.120Z"
