@@ -9,12 +9,18 @@
 -- the event time is computed from its RFC 3339 text exactly as Python's datetime does (any year,
 -- any offset, digits past microseconds cut), not by a parser with a narrower range. A duration is
 -- at most 10^9 seconds (schemas/events.py): more would not fit the columns' microseconds.
--- Inputs: `source`, a relation with the message in `payload` and its number in `line`; `types`,
--- `channels` and `states`, the contract's names as array literals.
+-- A name given twice in the object (valid JSON) is read here as ClickHouse reads it, the first;
+-- the contract models keep the last: `twice` marks such a message, left to the contract models, and
+-- the derivation reads it again in its canonical form (streams/storage/named_twice.py).
+-- Inputs: `source`, a relation with the message as read in `payload`, the bytes it came as in
+-- `original` (the same but for a canonical form) and its number in `line`; `types`, `channels` and
+-- `states`, the contract's names as array literals.
 SELECT
     line,
     payload,
-    cityHash64(payload) AS copy,
+    original,
+    cityHash64(original) AS copy,
+    length(arrayDistinct(names)) != length(names) AS twice,
     type,
     event_id,
     client,
@@ -70,13 +76,15 @@ SELECT
     ) AS valid,
     -- An integer beyond 64 bits reads as text here: where a text field holds only such digits, the
     -- contract models decide (rare; a string of twenty digits is text to both).
-    arrayExists(v -> length(v) >= 20 AND match(v, '^-?[0-9]+$'), [event_id, client, queue, contact_id,
-        customer_id, agent_id, ifNull(e.to_queue.String, ''), ifNull(e.reason.String, ''),
+    twice OR arrayExists(v -> length(v) >= 20 AND match(v, '^-?[0-9]+$'), [event_id, client, queue,
+        contact_id, customer_id, agent_id, ifNull(e.to_queue.String, ''), ifNull(e.reason.String, ''),
         ifNull(e.comment.String, ''), ifNull(e.bot_id.String, '')]) AS unsure
 FROM (
     SELECT
         line,
         payload,
+        original,
+        JSONExtractKeys(payload) AS names,
         JSONExtract(payload, 'Tuple(type Dynamic, event_id Dynamic, schema_version Dynamic, occurred_at Dynamic, client Dynamic, queue Dynamic, channel Dynamic, contact_id Dynamic, customer_id Dynamic, agent_id Dynamic, to_queue Dynamic, talk_s Dynamic, hold_s Dynamic, wrap_s Dynamic, resolved Dynamic, reason Dynamic, csat Dynamic, nps Dynamic, ces Dynamic, comment Dynamic, state Dynamic, direction Dynamic, bot_id Dynamic)') AS e,
         ifNull(e.type.String, '') AS type,
         ifNull(e.event_id.String, '') AS event_id,

@@ -43,12 +43,12 @@ _READ = (
 # ClickHouse filled from each payload at insert (sql/migrations/023_raw_events_fields.sql).
 TYPED_EVENTS = (
     "rowNumberInAllBlocks() + 1 AS line, payload_hash AS copy, toUInt8(1) AS valid, toUInt8(0) AS unsure, "
-    "'' AS doubt, type, event_id, client, contact_id, occurred_us AS at_us, queue, channel, customer_id, "
-    "talk_us, hold_us, wrap_us, resolved, csat, nps, ces, outbound"
+    "toUInt8(0) AS twice, '' AS doubt, type, event_id, client, contact_id, occurred_us AS at_us, queue, "
+    "channel, customer_id, talk_us, hold_us, wrap_us, resolved, csat, nps, ces, outbound"
 )
-_LINES = "rowNumberInAllBlocks() + 1 AS line, payload"
+_LINES = "rowNumberInAllBlocks() + 1 AS line, payload, payload AS original"
 _SHARD_BY = "client, contact_id, type, customer_id, occurred_us, event_id"
-EMPTY_RELATION = "(SELECT toUInt64(0) AS line, '' AS payload WHERE 0)"
+EMPTY_RELATION = "(SELECT toUInt64(0) AS line, '' AS payload, '' AS original WHERE 0)"
 ShardPart = tuple[int, int]  # part (0-based), parts
 
 
@@ -122,12 +122,12 @@ def read_relevant(
 
 
 def relevant_relation(store: ClickHouse, since_s: int, until_s: int, client: str | None) -> str:
-    """The same events as a relation with ``line`` and ``payload`` columns, for the SQL
-    derivation to run where they are."""
+    """The same events as a relation with ``line``, ``payload`` and ``original`` columns, for the
+    SQL derivation to run where they are."""
     relevant = relevant_query(store, since_s, until_s, client)
     if relevant is None:
         return EMPTY_RELATION
-    return f"(SELECT rowNumberInAllBlocks() + 1 AS line, payload FROM ({bind(*relevant)}))"
+    return f"(SELECT {_LINES} FROM ({bind(*relevant)}))"
 
 
 def has_typed_fields(store: ClickHouse) -> bool:

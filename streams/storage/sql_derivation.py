@@ -27,6 +27,7 @@ from streams.engine.copies import CONFLICT_REASON, Copy, as_received, settle_cop
 from streams.engine.intervals import INTERVAL_S, US_PER_S
 from streams.engine.totals import RowKey
 from streams.storage.backends.protocol import ClickHouse, bind
+from streams.storage.named_twice import CANON_COLUMNS, canonical_forms, read_canonically
 from streams.storage.schema.sql_files import DERIVATION_DIR
 
 LANE_COLUMNS = (
@@ -138,7 +139,8 @@ def derive_kpi_vectors(
 
 
 _EVENT_COLUMNS = (
-    "line, copy, valid, unsure, if(valid AND NOT unsure, '', hex(payload)) AS doubt, type, event_id, client, "
+    "line, copy, valid, unsure, twice, if(valid AND NOT unsure, '', hex(original)) AS doubt, type, event_id, "
+    "client, "
     "contact_id, at_us, "
     "queue, channel, customer_id, talk_us, hold_us, wrap_us, resolved, csat, nps, ces, outbound"
 )
@@ -179,12 +181,17 @@ def derive(
     sla = sla or SlaSettings()
     check_version(store)
     # The events and the contacts are each read several times: made once, in memory.
-    events, table = (f"derive_{name}_{uuid.uuid4().hex}" for name in ("events", "contacts"))
+    events, table, canon = (f"derive_{name}_{uuid.uuid4().hex}" for name in ("events", "contacts", "canon"))
     rows, others = (None, source) if typed is None else typed
-    store.execute(f"CREATE TABLE {events} ENGINE = Memory AS {_parsed(source) if rows is None else rows}")
     try:
-        if rows is not None and others is not None:
-            store.execute(f"INSERT INTO {events} {_parsed(others)}")
+        _read_events(store, events, rows, others)
+        if twice := canonical_forms(store, events):  # a name given twice: read as the contract reads it
+            store.execute(f"CREATE TABLE {canon} (original String, payload String) ENGINE = Memory")
+            store.insert(canon, CANON_COLUMNS, twice)
+            source = read_canonically(source, canon)
+            others = None if others is None else read_canonically(others, canon)
+            store.execute(f"DROP TABLE {events}")
+            _read_events(store, events, rows, others)
         rejected, refused = refusals(store, events)
         skipped = Skipped(rejected=rejected)
         dropped = conflicts(store, source, events, refused, skipped)
@@ -204,14 +211,23 @@ def derive(
         found = store.query(sql)
         ((read,),) = store.query(f"SELECT sum(events) FROM {table}")
     finally:
-        store.execute(f"DROP TABLE IF EXISTS {events}")
-        store.execute(f"DROP TABLE IF EXISTS {table}")
+        for name in (events, table, canon):
+            store.execute(f"DROP TABLE IF EXISTS {name}")
     out: dict[RowKey, Vector] = {}
     for row in found:
         client, queue, channel, start = row[:4]
         out[(client, queue, channel, int(start))] = tuple(int(v) for v in row[4 : 4 + len(COLUMNS)])
     skipped.rejected.sort()
     return Derived(out, int(read or 0), skipped)
+
+
+def _read_events(store: ClickHouse, events: str, rows: str | None, others: str | None) -> None:
+    """The events table: the typed ``rows`` (None: none) and the messages of ``others`` parsed
+    (None: none; there are rows then)."""
+    first, then = (rows, others) if rows is not None else (_parsed(str(others)), None)
+    store.execute(f"CREATE TABLE {events} ENGINE = Memory AS {first}")
+    if then is not None:
+        store.execute(f"INSERT INTO {events} {_parsed(then)}")
 
 
 def refusals(store: ClickHouse, events: str) -> tuple[list[tuple[int, str]], str]:
@@ -247,7 +263,7 @@ def conflicts(store: ClickHouse, source: str, events: str, refused: str, skipped
     if not ids:
         return ""
     rows = store.query(
-        f"SELECT line, copy, unsure, hex(payload) FROM ({events_step(source)}) "
+        f"SELECT line, copy, unsure, hex(original) FROM ({events_step(source)}) "
         f"WHERE valid AND event_id IN {literal(tuple(ids))}" + WHOLE_COLUMNS
     )
     copies, keys = [], {}
@@ -280,4 +296,4 @@ def file_source(path: Path) -> str:
     """An events file (JSON Lines) as a relation the embedded ClickHouse reads in place: each line
     and its number, from 1 (a "\r\n" end keeps its "\r" here, as the Python engine reads it)."""
     lines = f"file({literal(str(path.resolve()))}, 'LineAsString', 'text String')"
-    return f"(SELECT _row_number + 1 AS line, text AS payload FROM {lines})"
+    return f"(SELECT _row_number + 1 AS line, text AS payload, text AS original FROM {lines})"

@@ -66,11 +66,22 @@ FIELDS = ["event_id", "schema_version", "type", "occurred_at", "client", "queue"
 _DROP = object()
 
 
-def mutations(seed: int, count: int) -> list[bytes]:
-    """Valid events with one to three fields dropped, nulled or given an odd value."""
+def mutations(seed: int, count: int, twice: float = 0.0) -> list[bytes]:
+    """Valid events with one to three fields dropped, nulled or given an odd value; a share
+    ``twice`` of them also name a field twice, before or after the rest (valid JSON: the contract
+    models read the last)."""
     rng = random.Random(seed)
     out = []
     for _ in range(count):
+        if rng.random() < twice:
+            valid = rng.choice(VALID)
+            body = json.dumps(valid).encode()
+            field = json.dumps(
+                {rng.choice(list(valid)): rng.choice([*ODD_VALUES, rng.choice(TIMES)])}
+            ).encode()
+            first = rng.random() < 0.5
+            out.append(field[:-1] + b", " + body[1:] if first else body[:-1] + b", " + field[1:])
+            continue
         body = dict(rng.choice(VALID))
         for _ in range(rng.choice([1, 1, 2, 3])):
             field = rng.choice(FIELDS)
@@ -110,7 +121,8 @@ def test_every_message_is_decided_as_the_contract_models_decide_it(tmp_path: Pat
     messages = [m for m, _ in BAD_MESSAGES] + list(BAD_LINES) + [orjson.dumps(v) for v in VALID]
     messages += [orjson.dumps({**VALID[0], "occurred_at": t}) for t in TIMES]
     messages += mutations(seed, 3000)
-    messages = [m for m in messages if b"\n" not in m]
+    named_twice = mutations(seed, 200, twice=1.0)
+    messages = [m for m in messages + named_twice if b"\n" not in m]
     path = tmp_path / "messages.jsonl"
     path.write_bytes(b"\n".join(messages) + b"\n")
     store = connect(None, tmp_path / "chdb")
@@ -122,6 +134,9 @@ def test_every_message_is_decided_as_the_contract_models_decide_it(tmp_path: Pat
     unsure = 0
     for number, raw in enumerate(messages, start=1):
         want, got = expected(raw), found[number]
+        if raw in named_twice:  # ClickHouse reads the first of a name given twice: SQL says so
+            assert got is None, raw
+            continue
         if got is None:
             unsure += 1
             continue
@@ -141,7 +156,7 @@ def test_both_engines_skip_the_same_lines_for_the_same_reasons(tmp_path: Path, s
     rng = random.Random(seed)
     good = [orjson.dumps({**v, "event_id": f"g{n}-{i}", "contact_id": f"c{n}"})
             for n in range(200) for i, v in enumerate(VALID)]  # fmt: skip
-    bad = mutations(seed, 400) + [m for m, _ in BAD_MESSAGES if b"\n" not in m] + [b"", b"  \t"]
+    bad = mutations(seed, 400, twice=0.2) + [m for m, _ in BAD_MESSAGES if b"\n" not in m] + [b"", b"  \t"]
     # Conflicting duplicates: a rating sent twice under one id, an end with two talk times.
     rated = {"client": "rated", "contact_id": "r1"}
     rating = {**VALID[6], **rated, "event_id": "rating", "csat": 2}
