@@ -140,9 +140,8 @@ def derive_kpi_vectors(
 
 _EVENT_COLUMNS = (
     "line, copy, valid, unsure, twice, if(valid AND NOT unsure, '', hex(original)) AS doubt, type, event_id, "
-    "client, "
-    "contact_id, at_us, "
-    "queue, channel, customer_id, talk_us, hold_us, wrap_us, resolved, csat, nps, ces, outbound"
+    "client, contact_id, at_us, queue, channel, customer_id, talk_us, hold_us, wrap_us, resolved, csat, nps, "
+    "ces, outbound"
 )
 
 
