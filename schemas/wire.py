@@ -210,14 +210,17 @@ def _moment_us(stamp: str) -> int:
 
 def _explain(raw: bytes | str | memoryview) -> Event | Rejection:
     """Ask the contract's pydantic models why; they are the reference for every rule. Where they
-    take what the fast decoder refused, a name was given twice (msgspec checks every occurrence,
-    the models keep the last): the event is the one its :func:`canonical` form decodes to."""
+    take what the fast decoder refused because a name was given twice (msgspec checks every
+    occurrence, the models keep the last), the event is the one its :func:`canonical` form
+    decodes to."""
     verdict = validate_event(bytes(raw) if isinstance(raw, memoryview) else raw)
     if isinstance(verdict, Rejection):
         return verdict
     try:
-        event = _DECODER.decode(canonical(raw))
-        event.occurred_us = _moment_us(event.occurred_at)
+        form = canonical(raw)
+        event = None if form is None else _DECODER.decode(form)
+        if event is not None:
+            event.occurred_us = _moment_us(event.occurred_at)
     except (msgspec.ValidationError, msgspec.DecodeError, ValueError):
         event = None
     if event is None or not _complete(event):
@@ -225,12 +228,29 @@ def _explain(raw: bytes | str | memoryview) -> Event | Rejection:
     return event
 
 
-def canonical(raw: bytes | str | memoryview) -> bytes:
-    """A message's contract fields as the contract models read them, each named once (a name
-    given twice in one object is valid JSON: its last value counts, as for the models); the
-    form both engines decode such a message from. ValueError if it is not a JSON object."""
+def canonical(raw: bytes | str | memoryview) -> bytes | None:
+    """The contract fields of a message that gives a top-level name twice (valid JSON, whose last
+    value counts, as for the contract models), each named once: the form both engines decode such
+    a message from. None when no name repeats; ValueError for what is not a JSON object (or holds
+    NaN or Infinity, which neither the fast decoder nor ClickHouse reads)."""
     text = bytes(raw) if isinstance(raw, memoryview) else raw
-    body = json.loads(text)
-    if not isinstance(body, dict):
+    if not (text.lstrip().startswith(b"{") if isinstance(text, bytes) else text.lstrip().startswith("{")):
         raise ValueError("not a JSON object")
-    return json.dumps({k: v for k, v in body.items() if k in CONTRACT_FIELDS}, ensure_ascii=False).encode()
+    pairs = json.loads(text, object_pairs_hook=list, parse_constant=_no_constant, parse_int=_any_int)
+    names = [name for name, _ in pairs]
+    if len(set(names)) == len(names):
+        return None
+    # Nested objects read as lists of pairs here: no contract field holds one in an event the
+    # models took, and other fields are left out.
+    body = {name: value for name, value in pairs if name in CONTRACT_FIELDS}
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _any_int(digits: str) -> int | str:
+    """An integer; one too long for Python's default conversion limit stays its digits (no
+    contract field takes one: it is refused or left out either way)."""
+    return int(digits) if len(digits) <= 4000 else digits

@@ -22,17 +22,19 @@ def canonical_forms(store: ClickHouse, events: str) -> list[list[str]]:
     found = []
     for (doubt,) in store.query(f"SELECT DISTINCT doubt FROM {events} WHERE twice"):
         raw = bytes.fromhex(doubt)
-        if not isinstance(parse_event(raw), Rejection):
-            found.append([raw.decode(), canonical(raw).decode()])  # the contract took it: UTF-8
+        if isinstance(parse_event(raw), Rejection):
+            continue
+        form = canonical(raw)  # the contract took it: a JSON object, UTF-8
+        if form is not None:  # None: Python's reader finds no name twice; the bytes stand
+            found.append([raw.decode(), form.decode()])
     return found
 
 
 def read_canonically(relation: str, canon: str) -> str:
     """``relation`` (line, payload, original) with each message of ``canon`` read in its canonical
-    form (matched by its bytes)."""
+    form (matched by its bytes). The relation is read once: an archive's line numbers are those of
+    one read."""
     return (
-        f"(SELECT line, payload, original FROM {relation} "
-        f"WHERE original NOT IN (SELECT original FROM {canon}) "
-        f"UNION ALL SELECT r.line AS line, c.payload AS payload, r.original AS original "
-        f"FROM {relation} AS r INNER JOIN {canon} AS c ON r.original = c.original)"
+        f"(SELECT r.line AS line, if(empty(c.payload), r.payload, c.payload) AS payload, "
+        f"r.original AS original FROM {relation} AS r LEFT ANY JOIN {canon} AS c ON r.original = c.original)"
     )

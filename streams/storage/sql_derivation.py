@@ -132,9 +132,9 @@ class Derived(NamedTuple):
 def derive_kpi_vectors(
     store: ClickHouse, source: str, sla: SlaSettings | None = None, interval_s: int = INTERVAL_S
 ) -> dict[RowKey, Vector]:
-    """The additive columns of every KPI row, derived by SQL from ``source`` (a relation with
-    a ``payload`` column of messages and their ``line`` numbers), keyed as the Python engine
-    keys them."""
+    """The additive columns of every KPI row, derived by SQL from ``source`` (a relation of
+    messages: ``payload``, ``original`` as for ``events.sql``, and their ``line`` numbers), keyed
+    as the Python engine keys them."""
     return derive(store, source, sla, interval_s).vectors
 
 
@@ -176,7 +176,7 @@ def derive(
     """:func:`derive_kpi_vectors`, how many contact events it read (no second pass to count),
     and what it skipped. ``typed``: the same messages as rows of event columns already read from
     their payloads (the archive's, see ``streams.storage.archive_reads.TYPED_EVENTS``), and a
-    relation of the lines and payloads of those left to parse (None: none)."""
+    relation of the lines, payloads and originals of those left to parse (None: none)."""
     sla = sla or SlaSettings()
     check_version(store)
     # The events and the contacts are each read several times: made once, in memory.

@@ -79,7 +79,7 @@ def test_it_refuses_an_old_server(tmp_path: Path) -> None:
     store = connect(server.url, tmp_path)
     try:
         with pytest.raises(SqlEngineError, match="too old"):
-            derive_kpi_vectors(store, "(SELECT '' AS payload)")
+            derive_kpi_vectors(store, "(SELECT 1 AS line, '' AS payload, '' AS original)")
     finally:
         store.close()
         server.stop()
