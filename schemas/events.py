@@ -132,6 +132,8 @@ class ContactEnded(_ContactEnvelope):
         # JSON integers are fine for seconds; booleans and non-finite numbers are not.
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError("must be a number of seconds")
+        if isinstance(value, int) and abs(value) > MAX_SECONDS:  # past a float's range too: no OverflowError
+            return MAX_SECONDS * 2.0 if value > 0 else -1.0  # refused by the bounds, as any such number
         if not math.isfinite(value):
             raise ValueError("must be finite")
         return float(value)

@@ -8,6 +8,7 @@ holds both to the same decisions.
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -131,14 +132,37 @@ _NO_STAMP = ""  # in place of a message that did not decode: never decided
 _FROM_ISO = datetime.fromisoformat
 
 
+# What the fast decoder raises for a message it does not take (nested past its depth included).
+_UNREADABLE = (msgspec.ValidationError, msgspec.DecodeError, ValueError, RecursionError)
+
+
 def parse_event(raw: bytes | str | memoryview) -> Event | Rejection:
     """Turn one message into an event, or a rejection saying what is wrong with it."""
+    if not isinstance(raw, str) and not _is_utf8(raw):
+        return _explain(raw)
     try:
         event = _DECODER.decode(raw)
         event.occurred_us = _moment_us(event.occurred_at)
-    except (msgspec.ValidationError, msgspec.DecodeError, ValueError):
+    except _UNREADABLE:
         return _explain(raw)
     return event if _complete(event) else _explain(raw)
+
+
+def _is_utf8(raw: bytes | memoryview) -> bool:
+    try:
+        codecs.utf_8_decode(raw, "strict", True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _not_utf8(raws: list[bytes | memoryview]) -> list[int]:
+    """The positions of the messages that are not UTF-8: the fast decoder skips the bytes of the
+    fields the contract does not name, the contract refuses such a message. One pass over the
+    slice when it is all ASCII, as it nearly always is."""
+    if b"".join(raws).isascii():
+        return []
+    return [n for n, raw in enumerate(raws) if not _is_utf8(raw)]
 
 
 def parse_events(raws: Iterable[bytes | memoryview]) -> Iterator[Event | Rejection]:
@@ -158,8 +182,10 @@ def _parse_slice(raws: list[bytes | memoryview]) -> list[Event | Rejection]:
     for raw in raws:  # the hot loop of every batch job
         try:
             keep(decode(raw))
-        except (msgspec.ValidationError, msgspec.DecodeError, ValueError):
+        except _UNREADABLE:
             keep(None)
+    for n in _not_utf8(raws):
+        decoded[n] = None
     moments, decided = moments_us([_NO_STAMP if e is None else e.occurred_at for e in decoded])
     parsed: list[Event | Rejection] = []
     add = parsed.append
@@ -221,7 +247,7 @@ def _explain(raw: bytes | str | memoryview) -> Event | Rejection:
         event = None if form is None else _DECODER.decode(form)
         if event is not None:
             event.occurred_us = _moment_us(event.occurred_at)
-    except (msgspec.ValidationError, msgspec.DecodeError, ValueError):
+    except _UNREADABLE:
         event = None
     if event is None or not _complete(event):
         return Rejection(reason="rejected by the fast decoder but not by the contract models (a bug)")

@@ -56,7 +56,7 @@ def route_keys(messages: Packed, lo: int, hi: int) -> tuple[bytes, bytes, bytes]
     for i, line in enumerate(messages.views(range(lo, hi))):  # written out: a call a message cost
         try:
             route = decode(line)
-        except (msgspec.DecodeError, msgspec.ValidationError):
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):  # refused later, with a reason
             continue
         if isinstance(route.event_id, str):
             ids[i] = hash(route.event_id)

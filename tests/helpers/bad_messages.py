@@ -58,4 +58,10 @@ BAD_MESSAGES: list[tuple[bytes, str]] = [
     (_with(type="survey.answered", csat=6), "csat"),
     (_with(type="survey.answered", nps=3.5), "nps"),
     (_with(type="agent.state", state="sleeping"), "state"),
+    # Past what a float or a parser's depth holds, and bytes that are not UTF-8 where the fast
+    # decoder does not look (a field the contract does not name): refused, never raised.
+    (_with(talk_s=10).replace(b'"talk_s":10', b'"talk_s":1' + b"0" * 400), "talk_s"),
+    (_with(talk_s=10).replace(b'"talk_s":10', b'"talk_s":-1' + b"0" * 400), "talk_s"),
+    (_with()[:-1] + b', "x": ' + b"[" * 5000 + b"]" * 5000 + b"}", "recursion limit"),
+    (_with()[:-1] + b', "note": "caf\xe9"}', "invalid JSON"),
 ]
