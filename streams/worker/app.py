@@ -53,9 +53,11 @@ class Topics:
 def _records(events: Sequence[EventT], assigned: set[TP], topic: str) -> list[Record]:
     """The batch's messages, less any of a partition revoked while they waited in the buffer
     (its new owner reads them again from the committed offset; counting them here too would
-    let two workers write the same partition)."""
+    let two workers write the same partition). A message with no value (a tombstone another
+    client sent) is a message of no bytes: a dead letter like any message that is no event."""
     held = {tp.partition for tp in assigned if tp.topic == topic}
-    return [(e.message.partition, e.message.offset, e.value) for e in events if e.message.partition in held]
+    return [(e.message.partition, e.message.offset, b"" if e.value is None else e.value)
+            for e in events if e.message.partition in held]  # fmt: skip
 
 
 async def _ack(stream: faust.StreamT, batch: Sequence[EventT]) -> None:

@@ -13,6 +13,7 @@ from kafka import KafkaConsumer, TopicPartition
 from cckpi.stack.broker import TansuBroker
 from schemas.kpi import OUTPUT_COLUMNS
 from streams.batch.compute import LineTally, compute_rows, read_events
+from streams.replay.kafka_source import read_kafka
 from tests.helpers.bad_messages import BAD_MESSAGES
 from tests.helpers.events import as_messages, raw
 from tests.helpers.faults import record_fault
@@ -38,7 +39,8 @@ def test_bad_messages_reach_the_dlq_with_reasons(
 ) -> None:
     valid = as_messages(simulated_events[:3000])
     bad = [Message(f"bad-{i}".encode(), payload) for i, (payload, _) in enumerate(BAD_MESSAGES)]
-    messages = valid + bad * 2  # each bad message twice: two offsets, two dead letters
+    tombstone = Message(b"tombstone", None)  # type: ignore[arg-type]  # a value of null, as Kafka allows
+    messages = valid + bad * 2 + [tombstone]  # each bad message twice: two offsets, two dead letters
     random.Random(3).shuffle(messages)
     expected = compute_rows(read_events((m.value for m in valid), LineTally()))
 
@@ -52,7 +54,7 @@ def test_bad_messages_reach_the_dlq_with_reasons(
         r.model_dump(include=set(OUTPUT_COLUMNS)) for r in expected
     ]
     letters = read_dead_letters(broker.bootstrap, settings.dlq_topic)
-    assert len(letters) == 2 * len(BAD_MESSAGES)
+    assert len(letters) == 2 * len(BAD_MESSAGES) + 1  # the tombstone's: no bytes
     reason_of = {payload: words for payload, words in BAD_MESSAGES}
     for payload, headers in letters:
         assert payload in reason_of  # the original bytes, unchanged
@@ -64,8 +66,11 @@ def test_bad_messages_reach_the_dlq_with_reasons(
         reasons = store.query("SELECT reason, count() FROM dead_letters FINAL GROUP BY reason")
     finally:
         store.close()
-    assert counted == 2 * len(BAD_MESSAGES)
+    assert counted == 2 * len(BAD_MESSAGES) + 1
     assert sum(n for _, n in reasons) == counted
+    # An audit replay from the topic reads past them all alike.
+    inputs = read_kafka(broker.bootstrap, settings.topic, 86_400, 2**31, None)
+    assert inputs.skipped == 2 * len(BAD_MESSAGES) + 1
 
 
 @pytest.mark.parametrize("seed", [1, 6])
