@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from schemas.events import Rejection
 from schemas.sla import SlaSettings
-from schemas.wire import AgentState, parse_events
+from schemas.wire import AgentState, Event, parse_events
 from streams.engine.agent_states import AgentBoard
 from streams.engine.agent_time import AgentKey
 from streams.engine.contact_copies import Verdict, digest_of, rank_of
@@ -37,6 +37,11 @@ from streams.stages.output import (
 from streams.stages.stage import PartitionBooks
 
 NEVER_AHEAD = 1 << 62  # no event is stamped later than this
+# The stored time columns (ClickHouse DateTime) hold 1970-01-01 up to 2106-02-07 06:28:15: an event
+# stamped outside (a producer's zero time, 0001-01-01, is one) could be written only wrong, or not
+# at all, and a write that fails is retried for ever.
+STORED_UNTIL_US = (1 << 32) * US_PER_S
+STORED_RANGE_REASON = "occurred_at outside 1970-01-01 … 2106-02-07, the times the stored columns hold"
 FACTS_PER_MESSAGE = 2000  # ~0.5 MB: under the broker's and producer's message size limits
 
 
@@ -44,6 +49,14 @@ def future_reason(ahead_us: int | None) -> str:
     """Why an event stamped ahead of the worker's clock is a dead letter."""
     ahead_s = (ahead_us or 0) / US_PER_S
     return f"occurred_at more than {ahead_s:g} s ahead of the worker's clock (CCKPI_MAX_FUTURE_S)"
+
+
+def refusal(event: Event | Rejection, clock_us: int, ahead_us: int | None) -> str:
+    """Why a message the live stage does not take is a dead letter: the contract's reason, else
+    a time ahead of the clock (``clock_us``) or outside what the store holds."""
+    if isinstance(event, Rejection):
+        return event.reason
+    return future_reason(ahead_us) if event.occurred_us > clock_us else STORED_RANGE_REASON
 
 
 def agent_time_source(partition: int) -> str:
@@ -160,7 +173,7 @@ class ContactStage(PartitionBooks[ContactBook]):
         )
 
     def _saw(self, client: str, at_us: int) -> None:
-        if at_us > self.latest_us.get(client, 0):
+        if client not in self.latest_us or at_us > self.latest_us[client]:  # before 1970 too
             self.latest_us[client] = at_us
 
     def _advance_agents(self, clients: set[str]) -> None:
@@ -245,10 +258,11 @@ class ContactStage(PartitionBooks[ContactBook]):
             book.hold_floor()
         parsed = parse_events([payload for _, _, payload in records])
         ahead = self.max_future_us
-        latest_us = NEVER_AHEAD if ahead is None else now_s * US_PER_S + ahead
+        clock_us = NEVER_AHEAD if ahead is None else now_s * US_PER_S + ahead
+        latest_us = min(clock_us, STORED_UNTIL_US - 1)
         for (partition, offset, payload), event in zip(records, parsed, strict=True):
-            if isinstance(event, Rejection) or event.occurred_us > latest_us:
-                reason = event.reason if isinstance(event, Rejection) else future_reason(ahead)
+            if isinstance(event, Rejection) or not 0 <= event.occurred_us <= latest_us:
+                reason = refusal(event, clock_us, ahead)
                 self.rejected += 1
                 out.dead_letters.append(DeadLetter(partition, offset, payload, reason))
                 continue

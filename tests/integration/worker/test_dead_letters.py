@@ -40,7 +40,10 @@ def test_bad_messages_reach_the_dlq_with_reasons(
     valid = as_messages(simulated_events[:3000])
     bad = [Message(f"bad-{i}".encode(), payload) for i, (payload, _) in enumerate(BAD_MESSAGES)]
     tombstone = Message(b"tombstone", None)  # type: ignore[arg-type]  # a value of null, as Kafka allows
-    messages = valid + bad * 2 + [tombstone]  # each bad message twice: two offsets, two dead letters
+    # A producer's zero time (as Go writes an unset one): an event, but not one the store can hold.
+    zero = {**orjson.loads(valid[0].value), "event_id": "zero-time", "occurred_at": "0001-01-01T00:00:00Z"}
+    zero_time = Message(b"zero-time", orjson.dumps(zero))
+    messages = valid + bad * 2 + [tombstone, zero_time]  # each bad message twice: two dead letters
     random.Random(3).shuffle(messages)
     expected = compute_rows(read_events((m.value for m in valid), LineTally()))
 
@@ -54,8 +57,8 @@ def test_bad_messages_reach_the_dlq_with_reasons(
         r.model_dump(include=set(OUTPUT_COLUMNS)) for r in expected
     ]
     letters = read_dead_letters(broker.bootstrap, settings.dlq_topic)
-    assert len(letters) == 2 * len(BAD_MESSAGES) + 1  # the tombstone's: no bytes
-    reason_of = {payload: words for payload, words in BAD_MESSAGES}
+    assert len(letters) == 2 * len(BAD_MESSAGES) + 2  # and the tombstone's (no bytes), the zero time's
+    reason_of = {payload: words for payload, words in BAD_MESSAGES} | {zero_time.value: "outside 1970-01-01"}
     for payload, headers in letters:
         assert payload in reason_of  # the original bytes, unchanged
         assert reason_of[payload] in headers["reason"].decode()
@@ -66,9 +69,10 @@ def test_bad_messages_reach_the_dlq_with_reasons(
         reasons = store.query("SELECT reason, count() FROM dead_letters FINAL GROUP BY reason")
     finally:
         store.close()
-    assert counted == 2 * len(BAD_MESSAGES) + 1
+    assert counted == 2 * len(BAD_MESSAGES) + 2
     assert sum(n for _, n in reasons) == counted
-    # An audit replay from the topic reads past them all alike.
+    # An audit replay from the topic reads past them all alike (the zero time is an event to it,
+    # of no range it reads).
     inputs = read_kafka(broker.bootstrap, settings.topic, 86_400, 2**31, None)
     assert inputs.skipped == 2 * len(BAD_MESSAGES) + 1
 
