@@ -39,7 +39,7 @@ def format_rfc3339(epoch_s: float, *, milliseconds: bool = False) -> str:
     """Format epoch seconds as RFC 3339 UTC: whole seconds (an interval's name) or with
     milliseconds (an event's ``occurred_at``)."""
     moment = datetime.fromtimestamp(round(epoch_s, 3), UTC)
-    whole = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    whole = f"{moment.year:04d}-" + moment.strftime("%m-%dT%H:%M:%S")  # %Y is not padded: year 1 is "1"
     return f"{whole}.{moment.microsecond // 1000:03d}Z" if milliseconds else f"{whole}Z"
 
 

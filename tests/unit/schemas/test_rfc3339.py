@@ -22,6 +22,8 @@ NOV_23_0915 = 1_795_425_300  # 2026-11-23T09:15:00Z
         (NOV_23_0915 + 2.1204, True, "2026-11-23T09:15:02.120Z"),
         (NOV_23_0915 + 2.9996, True, "2026-11-23T09:15:03.000Z"),  # rounded to the millisecond
         (0, False, "1970-01-01T00:00:00Z"),
+        (-62_135_596_800, False, "0001-01-01T00:00:00Z"),  # four digits, as RFC 3339 has them
+        (-59_011_459_200, True, "0100-01-01T00:00:00.000Z"),
     ],
 )
 def test_format(epoch_s: float, milliseconds: bool, text: str) -> None:
