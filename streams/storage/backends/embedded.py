@@ -31,6 +31,7 @@ def open_session(path: Path | str, database: str) -> Any:
     session = chdb.session.Session(str(path))
     session.query(f"CREATE DATABASE IF NOT EXISTS {database}")
     session.query(f"USE {database}")
+    session.query("SET max_partitions_per_insert_block = 0")  # see streams.storage.backends.server
     return session
 
 

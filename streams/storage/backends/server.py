@@ -62,6 +62,27 @@ class Address:
         )
 
 
+# ClickHouse (19.x on; 18.16 has no such limit) refuses an insert whose rows fall in more than 100
+# partitions, and a batch refused is retried for ever: the tables are partitioned by month, and a
+# batch, a replay or an erasure may span more than 100 months (a backfill of years, a wrong clock).
+NO_PARTITION_LIMIT = {"max_partitions_per_insert_block": 0}
+
+
+def _unbounded_partitions(client: Any) -> dict[str, Any]:
+    """The setting that lifts the limit, where the server has it and the user may set it (one
+    who may not keeps the server's)."""
+    from clickhouse_driver.errors import ServerException
+
+    name = next(iter(NO_PARTITION_LIMIT))
+    if not client.execute("SELECT name FROM system.settings WHERE name = %(name)s", {"name": name}):
+        return {}
+    try:
+        client.execute("SELECT 1", settings=NO_PARTITION_LIMIT)
+    except ServerException:
+        return {}
+    return dict(NO_PARTITION_LIMIT)
+
+
 class ServerClickHouse:
     """A ClickHouse server through clickhouse-driver's native protocol."""
 
@@ -88,6 +109,7 @@ class ServerClickHouse:
         finally:
             bootstrap.disconnect()
         self._lock = threading.Lock()  # a driver connection serves one query at a time
+        self._client.settings.update(_unbounded_partitions(self._client))
 
     def execute(
         self, sql: str, params: dict[str, Any] | None = None, settings: dict[str, Any] | None = None
