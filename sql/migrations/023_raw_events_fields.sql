@@ -11,9 +11,9 @@
 -- payloads. A payload naming a field twice never agrees: ClickHouse reads the first, the contract
 -- models the last.
 -- `fields_agree` reads the names it checks as one tuple (one parse of the payload) and compares
--- one tuple with another: a chain of ANDs evaluates its arguments lazily, each parsing the payload
--- again (an insert into the chDB child: 7.4 us a row without these columns, 13.6 with the chain,
--- 11-12 now). Numbers go to integers by accurateCastOrNull: an event of another type may carry a
+-- one tuple with another, where a chain of ANDs evaluated lazily parses it once per name (an insert
+-- into the chDB child: 7.6-7.9 us a row without these columns, 13-16 with them either way: the
+-- difference did not hold up in a second sitting). Numbers go to integers by accurateCastOrNull: an event of another type may carry a
 -- name it does not count with any number (1e400 is infinity here), and an insert that raised
 -- would be retried for ever.
 ALTER TABLE raw_events ADD COLUMN talk_us Int64 MATERIALIZED if(type = 'contact.ended', ifNull(accurateCastOrNull(round(JSONExtractFloat(payload, 'talk_s') * 1000000), 'Int64'), 0), 0);
