@@ -138,7 +138,7 @@ _UNREADABLE = (msgspec.ValidationError, msgspec.DecodeError, ValueError, Recursi
 
 def parse_event(raw: bytes | str | memoryview) -> Event | Rejection:
     """Turn one message into an event, or a rejection saying what is wrong with it."""
-    if not isinstance(raw, str) and not _is_utf8(raw):
+    if not isinstance(raw, str) and _not_utf8([raw]):
         return _explain(raw)
     try:
         event = _DECODER.decode(raw)
