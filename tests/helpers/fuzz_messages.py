@@ -4,12 +4,19 @@ values, times outside the stored range, names given twice, and bytes that are no
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import strategies as st
 
 from producers.simulator import Simulator
+from schemas.sla import SlaSettings
+from streams.stages.contact_stage import ContactStage
+from streams.stages.direct import both_stages
+from streams.stages.fcr_stage import FcrStage
+from streams.stages.output import StageOutput
 
 SAMPLES = [e for _, e in Simulator(datetime(2026, 11, 23, 8, tzinfo=UTC), seed=5).events(
     datetime(2026, 11, 23, 9, tzinfo=UTC))]  # fmt: skip
@@ -48,3 +55,25 @@ MESSAGES = st.one_of(
     st.binary(max_size=40),
     st.sampled_from([b"", b"null", b"[]", b"{}", b'{"type": "contact.arrived"}', b"[" * 3000 + b"]" * 3000]),
 )  # fmt: skip
+BATCHES = st.lists(st.lists(MESSAGES, min_size=1, max_size=8), min_size=1, max_size=3)
+
+
+def through_both_stages(
+    stage: ContactStage, batches: list[list[bytes]]
+) -> Iterator[tuple[list[bytes], tuple[StageOutput, StageOutput]]]:
+    """Each batch (its messages over two partitions) through ``stage`` (restored empty here) and a
+    stage two, with both outputs, as the worker takes them."""
+    two = FcrStage()
+    for partition in range(2):
+        stage.restore(partition, [])
+        two.restore(partition, [])
+    offset = 0
+    for batch in batches:
+        records = [(n % 2, offset + n, payload) for n, payload in enumerate(batch)]
+        offset += len(batch)
+        yield batch, both_stages(stage, two, records, version=time.time_ns(), now_s=int(time.time()))
+
+
+def new_stage(max_future_us: int | None = None) -> ContactStage:
+    """Stage one over two partitions (with ``max_future_us``: the worker's clock rule)."""
+    return ContactStage(SlaSettings(), 2, max_future_us=max_future_us)

@@ -10,17 +10,12 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from schemas.sla import SlaSettings
-from streams.stages.contact_stage import ContactStage
-from streams.stages.direct import both_stages
-from streams.stages.fcr_stage import FcrStage
 from streams.storage.backends.connect import connect
 from streams.storage.backends.protocol import ClickHouse
 from streams.storage.schema.migrate import migrate
 from streams.storage.writer import write_batch
-from tests.helpers.fuzz_messages import MESSAGES
+from tests.helpers.fuzz_messages import BATCHES, new_stage, through_both_stages
 
 pytestmark = pytest.mark.integration
 EXAMPLES = int(os.environ.get("CCKPI_FUZZ_EXAMPLES", "300")) // 6  # each writes a dozen tables
@@ -43,17 +38,10 @@ def test_every_batch_of_any_messages_is_written_as_it_is(store_url: str | None, 
 
 def written(store: ClickHouse) -> None:
     @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(batches=st.lists(st.lists(MESSAGES, min_size=1, max_size=8), min_size=1, max_size=3))
+    @given(batches=BATCHES)
     def write(batches: list[list[bytes]]) -> None:
-        one, two = ContactStage(SlaSettings(), 2), FcrStage()  # no clock rule: any time may come
-        for partition in range(2):
-            one.restore(partition, [])
-            two.restore(partition, [])
-        offset = 0
-        for batch in batches:
-            records = [(n % 2, offset + n, payload) for n, payload in enumerate(batch)]
-            offset += len(batch)
-            for out in both_stages(one, two, records, version=time.time_ns(), now_s=int(time.time())):
+        for _, outputs in through_both_stages(new_stage(), batches):  # no clock rule: any time may come
+            for out in outputs:
                 write_batch(store, out, "contact-events")
 
     write()
